@@ -1,3 +1,5 @@
 //! segscope: a terminal console and local emulator for Permutive's stateless segmentation API.
 
+pub mod api;
+pub mod emulator;
 pub mod engine;

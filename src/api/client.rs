@@ -1,0 +1,307 @@
+//! The HTTP client: one connection pool, the key in a header, a typed outcome for every call.
+
+use std::time::{Duration, Instant};
+
+use super::key::ApiKey;
+use super::wire::{
+    EXPLAIN_PATH, ErrorEnvelope, STATELESS_PATH, SegmentationRequest, SegmentationResponse,
+};
+
+/// Where the real API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.permutive.app";
+/// How long a call may take before it is given up.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where to send calls and with what key.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: String,
+    pub api_key: Option<ApiKey>,
+    pub timeout: Duration,
+}
+
+impl Target {
+    pub fn new(base_url: impl Into<String>, api_key: Option<ApiKey>) -> Target {
+        Target {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            api_key,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The target as it may be shown: base URL (with any key in it masked) and the masked key.
+    pub fn describe(&self) -> String {
+        let url = self.scrub(&self.base_url);
+        match &self.api_key {
+            Some(key) => format!("{url} (key {})", key.masked()),
+            None => url,
+        }
+    }
+
+    /// Removes the key from any text that might have picked it up.
+    pub fn scrub(&self, text: &str) -> String {
+        match &self.api_key {
+            Some(key) => key.scrub(text),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// What one call came to.
+#[derive(Debug, Clone)]
+pub enum CallOutcome {
+    /// 2xx with a body that is a segmentation response.
+    Success {
+        status: u16,
+        latency: Duration,
+        response: SegmentationResponse,
+        raw_body: String,
+    },
+    /// Any other HTTP answer: an error status, or a 2xx whose body is not a response.
+    ApiError {
+        status: u16,
+        latency: Duration,
+        /// The parsed error envelope, when the body is one.
+        envelope: Option<ErrorEnvelope>,
+        raw_body: String,
+    },
+    /// No HTTP answer at all.
+    Transport {
+        latency: Duration,
+        kind: TransportKind,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Timeout,
+    Connect,
+    /// The connection broke or the body could not be read.
+    Body,
+    Other,
+}
+
+impl CallOutcome {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallOutcome::Success { status, .. } | CallOutcome::ApiError { status, .. } => {
+                Some(*status)
+            }
+            CallOutcome::Transport { .. } => None,
+        }
+    }
+
+    pub fn latency(&self) -> Duration {
+        match self {
+            CallOutcome::Success { latency, .. }
+            | CallOutcome::ApiError { latency, .. }
+            | CallOutcome::Transport { latency, .. } => *latency,
+        }
+    }
+
+    /// One line in words: what happened.
+    pub fn summary(&self) -> String {
+        match self {
+            CallOutcome::Success {
+                status, latency, ..
+            } => {
+                format!("{status} OK in {} ms", latency.as_millis())
+            }
+            CallOutcome::ApiError {
+                status,
+                envelope: Some(env),
+                ..
+            } => {
+                let first = env.error.message.lines().next().unwrap_or_default();
+                format!(
+                    "{status} {} (code {}): {first}",
+                    env.error.status, env.error.code
+                )
+            }
+            CallOutcome::ApiError {
+                status, raw_body, ..
+            } => {
+                let snippet: String = raw_body.chars().take(120).collect();
+                format!("{status}: the body is not an error envelope: {snippet}")
+            }
+            CallOutcome::Transport { message, .. } => message.clone(),
+        }
+    }
+}
+
+/// A client for the stateless endpoint of any target: the real API, a `segscope serve`, or the
+/// embedded emulator.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    target: Target,
+}
+
+impl Client {
+    pub fn new(target: Target) -> Client {
+        let http = reqwest::Client::builder()
+            .timeout(target.timeout)
+            .connect_timeout(target.timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("segscope/", env!("CARGO_PKG_VERSION")))
+            .build()
+            // Building fails only when the TLS backend cannot start; fall back to defaults.
+            .unwrap_or_default();
+        Client { http, target }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// `POST /ccs/v1/segmentation/stateless`.
+    pub async fn segment(
+        &self,
+        request: &SegmentationRequest,
+        sync_validation: bool,
+    ) -> CallOutcome {
+        let (latency, answer) = self.post(STATELESS_PATH, request, sync_validation).await;
+        match answer {
+            Err(outcome) => outcome,
+            Ok((status, raw_body)) => {
+                if (200..300).contains(&status)
+                    && let Ok(response) = SegmentationResponse::parse(&raw_body)
+                {
+                    return CallOutcome::Success {
+                        status,
+                        latency,
+                        response,
+                        raw_body,
+                    };
+                }
+                CallOutcome::ApiError {
+                    status,
+                    latency,
+                    envelope: ErrorEnvelope::parse(&raw_body),
+                    raw_body,
+                }
+            }
+        }
+    }
+
+    /// `POST /_segscope/explain` (emulator only): the engine's decision tree as JSON.
+    pub async fn explain(
+        &self,
+        request: &SegmentationRequest,
+    ) -> Result<serde_json::Value, String> {
+        let (_, answer) = self.post(EXPLAIN_PATH, request, false).await;
+        match answer {
+            Err(outcome) => Err(outcome.summary()),
+            Ok((200, body)) => {
+                serde_json::from_str(&body).map_err(|e| format!("the explanation is not JSON: {e}"))
+            }
+            Ok((404, _)) => {
+                Err("explanations need the segscope emulator; this target has none".into())
+            }
+            Ok((status, body)) => Err(match ErrorEnvelope::parse(&body) {
+                Some(env) => format!("{status}: {}", env.error.message),
+                None => format!("{status}"),
+            }),
+        }
+    }
+
+    /// `GET` a path and return its body (for the emulator's own endpoints).
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, String> {
+        let url = format!("{}{path}", self.target.base_url);
+        let mut builder = self.http.get(&url);
+        if let Some(key) = &self.target.api_key {
+            builder = builder.header("X-Api-Key", key.expose());
+        }
+        let response = builder.send().await.map_err(|e| self.describe_error(&e))?;
+        if !response.status().is_success() {
+            return Err(format!("{} from {path}", response.status().as_u16()));
+        }
+        response.json().await.map_err(|e| self.describe_error(&e))
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        request: &SegmentationRequest,
+        sync_validation: bool,
+    ) -> (Duration, Result<(u16, String), CallOutcome>) {
+        let url = format!("{}{path}", self.target.base_url);
+        let mut builder = self
+            .http
+            .post(&url)
+            .query(&[("synchronous-validation", sync_validation)])
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(request.to_body());
+        if let Some(key) = &self.target.api_key {
+            builder = builder.header("X-Api-Key", key.expose());
+        }
+        let started = Instant::now();
+        let result = async {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            let body = response.text().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+        .await;
+        let latency = started.elapsed();
+        let answer = result.map_err(|e| CallOutcome::Transport {
+            latency,
+            kind: transport_kind(&e),
+            message: self.describe_error(&e),
+        });
+        (latency, answer)
+    }
+
+    /// A human message for a transport failure. reqwest's own text carries the URL (which may
+    /// carry a key if the user put one in `--base-url`), so the message is built here and
+    /// scrubbed of the key whatever it contains.
+    fn describe_error(&self, error: &reqwest::Error) -> String {
+        let host = self.target.scrub(&self.target.base_url);
+        let what = if error.is_timeout() {
+            format!(
+                "timed out after {} s waiting for {host}",
+                self.target.timeout.as_secs_f32()
+            )
+        } else if error.is_connect() {
+            let cause = root_cause(error);
+            format!("could not connect to {host}: {cause}")
+        } else if error.is_body() || error.is_decode() {
+            format!(
+                "the connection to {host} broke while reading the answer: {}",
+                root_cause(error)
+            )
+        } else {
+            format!("request to {host} failed: {}", root_cause(error))
+        };
+        self.target.scrub(&what)
+    }
+}
+
+fn transport_kind(error: &reqwest::Error) -> TransportKind {
+    if error.is_timeout() {
+        TransportKind::Timeout
+    } else if error.is_connect() {
+        TransportKind::Connect
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        TransportKind::Body
+    } else {
+        TransportKind::Other
+    }
+}
+
+/// The innermost cause of an error, without reqwest's URL-bearing wrapper text.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = error;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    if std::ptr::addr_eq(source, error as &dyn std::error::Error) {
+        // No deeper cause: reqwest's own text, with the URL taken out.
+        let mut without = error.to_string();
+        if let Some(url) = error.url() {
+            without = without.replace(url.as_str(), "the target");
+        }
+        return without;
+    }
+    source.to_string()
+}

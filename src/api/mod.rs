@@ -1,0 +1,15 @@
+//! The Permutive wire contract: request/response/error types, the opaque state, the API key and
+//! the HTTP client. Everything that talks to an endpoint goes through here.
+
+pub mod client;
+pub mod key;
+pub mod state;
+pub mod wire;
+
+pub use client::{CallOutcome, Client, DEFAULT_BASE_URL, Target, TransportKind};
+pub use key::ApiKey;
+pub use state::{OpaqueState, StateView, cohort_order};
+pub use wire::{
+    Alias, ErrorBody, ErrorEnvelope, Event, Identity, MAX_EVENTS, PrioritisedAlias,
+    SegmentationRequest, SegmentationResponse,
+};

@@ -1,0 +1,98 @@
+//! The user's state: opaque to a client. What the API returned is sent back byte for byte, so
+//! it is held as raw JSON text and parsed only to be displayed.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// The `state` of a response, exactly as received.
+#[derive(Clone)]
+pub struct OpaqueState(Box<RawValue>);
+
+impl OpaqueState {
+    pub fn from_raw(raw: Box<RawValue>) -> OpaqueState {
+        OpaqueState(raw)
+    }
+
+    /// Takes JSON text as it is (whitespace, key order and number spelling kept).
+    pub fn from_json(text: &str) -> Result<OpaqueState, serde_json::Error> {
+        RawValue::from_string(text.to_string()).map(OpaqueState)
+    }
+
+    pub fn raw(&self) -> &RawValue {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// A parsed view for display and diffing (never sent).
+    pub fn view(&self) -> Result<StateView, serde_json::Error> {
+        StateView::parse(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for OpaqueState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OpaqueState({} bytes)", self.as_str().len())
+    }
+}
+
+impl PartialEq for OpaqueState {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// A parsed reading of a state, for the console: cohorts and the two state maps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateView {
+    pub internal_state: BTreeMap<String, Value>,
+    pub external_state: BTreeMap<String, Value>,
+    pub cohorts: Vec<String>,
+    /// The whole state as a value (unknown fields included).
+    pub whole: Value,
+}
+
+impl StateView {
+    pub fn parse(text: &str) -> Result<StateView, serde_json::Error> {
+        let whole: Value = serde_json::from_str(text)?;
+        let map_of = |key: &str| -> BTreeMap<String, Value> {
+            whole
+                .get(key)
+                .and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()
+        };
+        let cohorts = whole
+            .get("cohorts")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(StateView {
+            internal_state: map_of("internal_state"),
+            external_state: map_of("external_state"),
+            cohorts,
+            whole,
+        })
+    }
+}
+
+/// Orders cohort codes as a person expects: numeric codes by value, then other codes as text.
+pub fn cohort_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u128>(), b.parse::<u128>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}

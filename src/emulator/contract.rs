@@ -1,0 +1,244 @@
+//! Reading a stateless segmentation request the way the endpoint's contract says: every shape
+//! error becomes a 400 that names the field. No HTTP here: bytes in, a checked request out.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::failure::Failure;
+use super::workspace::Workspace;
+use crate::api::MAX_EVENTS;
+use crate::engine;
+
+/// A request that passed the contract's checks.
+#[derive(Debug)]
+pub struct CheckedRequest {
+    pub user_id: String,
+    pub events: Vec<engine::Event>,
+    pub state: IncomingState,
+}
+
+/// The incoming state, split so that what the engine does not own passes through as raw bytes.
+#[derive(Debug, Default)]
+pub struct IncomingState {
+    /// `internal_state` entries in the order they came, each kept raw.
+    pub internal: IndexMap<String, Box<RawValue>>,
+    /// The whole `external_state` object, raw (never rewritten).
+    pub external_raw: Option<Box<RawValue>>,
+    /// `external_state` parsed, for the engine to read.
+    pub external: IndexMap<String, Box<RawValue>>,
+    pub cohorts: Vec<String>,
+    /// Fields of `state` this emulator does not know, kept raw and returned as they came.
+    pub other_fields: IndexMap<String, Box<RawValue>>,
+}
+
+/// Namespace for UUID v5 user ids derived from aliases (so the same alias is the same user).
+const ALIAS_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x5e65_c0be_7a11_4a5e_9d3b_51de_c0de_0001);
+
+/// The user id an alias resolves to: UUID v5 of `tag:id`.
+pub fn alias_user_id(tag: &str, id: &str) -> String {
+    uuid::Uuid::new_v5(&ALIAS_NAMESPACE, format!("{tag}:{id}").as_bytes()).to_string()
+}
+
+/// Checks a body against the contract (shape, identity, events, state).
+pub fn check_request(body: &[u8]) -> Result<CheckedRequest, Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Failure::new(400, 1003, "The request body is missing."));
+    }
+    let fields: IndexMap<String, Box<RawValue>> =
+        serde_json::from_slice(body).map_err(|e| json_failure("the request body", &e))?;
+    let field = |name: &str| fields.get(name).filter(|raw| raw.get() != "null");
+
+    let user_id = resolve_identity(field("user_id"), field("alias"), field("aliases"))?;
+    let events = match field("events") {
+        None => Vec::new(),
+        Some(raw) => check_events(raw)?,
+    };
+    let state = match field("state") {
+        None => IncomingState::default(),
+        Some(raw) => check_state(raw)?,
+    };
+    Ok(CheckedRequest {
+        user_id,
+        events,
+        state,
+    })
+}
+
+/// Checks each event against its schema; one line per violation, `events[i]: <pointer>: <reason>`.
+pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (
+        i,
+        engine::Event {
+            name, properties, ..
+        },
+    ) in events.iter().enumerate()
+    {
+        let Some(schema) = workspace.schemas.get(name) else {
+            lines.push(format!(
+                "events[{i}]: /name: unknown event name \"{name}\" (the workspace has no schema for it)"
+            ));
+            continue;
+        };
+        for error in schema.validator.iter_errors(properties) {
+            let pointer = error.instance_path().to_string();
+            lines.push(format!("events[{i}]: /properties{pointer}: {error}"));
+        }
+    }
+    lines
+}
+
+fn json_failure(what: &str, e: &serde_json::Error) -> Failure {
+    let reason = match e.classify() {
+        serde_json::error::Category::Data => format!("{what} is not structured as expected: {e}"),
+        serde_json::error::Category::Eof => format!("{what} ends too early: {e}"),
+        _ => format!("{what} is not valid JSON: {e}"),
+    };
+    Failure::bad_body(reason)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(raw: &RawValue, what: &str) -> Result<T, Failure> {
+    serde_json::from_str(raw.get()).map_err(|e| {
+        Failure::bad_body(format!(
+            "{what} is not structured as expected: {}",
+            strip_position(&e)
+        ))
+    })
+}
+
+/// serde's position is relative to the field's own text, which would mislead; drop it.
+fn strip_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn resolve_identity(
+    user_id: Option<&Box<RawValue>>,
+    alias: Option<&Box<RawValue>>,
+    aliases: Option<&Box<RawValue>>,
+) -> Result<String, Failure> {
+    let given = [user_id.is_some(), alias.is_some(), aliases.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if given != 1 {
+        return Err(Failure::bad_body(format!(
+            "exactly one of \"user_id\", \"alias\" or \"aliases\" must be given ({given} were)"
+        )));
+    }
+    if let Some(raw) = user_id {
+        let text: String = parse(raw, "\"user_id\"")?;
+        let id = uuid::Uuid::parse_str(&text).map_err(|_| {
+            Failure::bad_body(format!("\"user_id\" is not a valid UUID: \"{text}\""))
+        })?;
+        return Ok(id.hyphenated().to_string());
+    }
+    if let Some(raw) = alias {
+        let alias: crate::api::Alias = parse(raw, "\"alias\"")?;
+        return Ok(alias_user_id(&alias.tag, &alias.id));
+    }
+    let list: Vec<crate::api::PrioritisedAlias> = match aliases {
+        Some(raw) => parse(raw, "\"aliases\"")?,
+        None => Vec::new(),
+    };
+    let best = list
+        .iter()
+        .min_by_key(|a| a.priority)
+        .ok_or_else(|| Failure::bad_body("\"aliases\" must not be empty"))?;
+    Ok(alias_user_id(&best.tag, &best.id))
+}
+
+fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
+    let list: Vec<IndexMap<String, Value>> = parse(raw, "\"events\"")?;
+    if list.len() > MAX_EVENTS {
+        return Err(Failure::bad_body(format!(
+            "\"events\" has {} events; at most {MAX_EVENTS} are allowed in one request",
+            list.len()
+        )));
+    }
+    let mut events = Vec::with_capacity(list.len());
+    for (i, mut event) in list.into_iter().enumerate() {
+        let name = match event.get("name") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(_) => return Err(field_error(i, "name", "must be a non-empty string")),
+            None => return Err(field_error(i, "name", "is missing")),
+        };
+        let time = match event.get("time") {
+            Some(Value::String(s)) => s.parse::<jiff::Timestamp>().map_err(|e| {
+                field_error(
+                    i,
+                    "time",
+                    &format!("is not an RFC 3339 date-time (\"{s}\"): {e}"),
+                )
+            })?,
+            Some(_) => return Err(field_error(i, "time", "must be an RFC 3339 string")),
+            None => return Err(field_error(i, "time", "is missing")),
+        };
+        for id_field in ["view_id", "session_id"] {
+            match event.get(id_field) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
+                Some(_) => return Err(field_error(i, id_field, "must be a UUID string")),
+            }
+        }
+        let properties = match event.swap_remove("properties") {
+            Some(p @ Value::Object(_)) => p,
+            Some(_) => return Err(field_error(i, "properties", "must be an object")),
+            None => return Err(field_error(i, "properties", "is missing")),
+        };
+        events.push(engine::Event {
+            name,
+            time,
+            properties,
+        });
+    }
+    Ok(events)
+}
+
+fn field_error(index: usize, field: &str, what: &str) -> Failure {
+    Failure::bad_body(format!("events[{index}].{field} {what}"))
+}
+
+fn check_state(raw: &RawValue) -> Result<IncomingState, Failure> {
+    let mut fields: IndexMap<String, Box<RawValue>> = parse(raw, "\"state\"")?;
+    let internal_raw = fields
+        .shift_remove("internal_state")
+        .ok_or_else(|| Failure::bad_body("state.internal_state is missing"))?;
+    let external_raw = fields
+        .shift_remove("external_state")
+        .ok_or_else(|| Failure::bad_body("state.external_state is missing"))?;
+    let internal: IndexMap<String, Box<RawValue>> = parse(&internal_raw, "state.internal_state")?;
+    let external: IndexMap<String, Box<RawValue>> = parse(&external_raw, "state.external_state")?;
+    let cohorts = match fields.shift_remove("cohorts") {
+        None => Vec::new(),
+        Some(raw) if raw.get() == "null" => Vec::new(),
+        Some(raw) => {
+            let list: Vec<Value> = parse(&raw, "state.cohorts")?;
+            let mut codes = Vec::with_capacity(list.len());
+            for (i, v) in list.into_iter().enumerate() {
+                match v {
+                    Value::String(s) => codes.push(s),
+                    Value::Number(n) => codes.push(n.to_string()),
+                    _ => {
+                        return Err(Failure::bad_body(format!(
+                            "state.cohorts[{i}] must be a cohort id string"
+                        )));
+                    }
+                }
+            }
+            codes
+        }
+    };
+    Ok(IncomingState {
+        internal,
+        external_raw: Some(external_raw),
+        external,
+        cohorts,
+        other_fields: fields,
+    })
+}

@@ -1,0 +1,115 @@
+//! A workspace on disk: `cohorts.json` (Cohorts API v2 cohorts) and `schemas/<Event>.json`
+//! (one JSON Schema per event name, applied to the event's `properties`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::engine;
+
+/// The demo workspace bundled with the crate (used when no `--workspace` is given).
+pub fn demo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace")
+}
+
+/// A loaded workspace: compiled cohorts and event schemas.
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub cohorts: engine::Workspace,
+    pub schemas: BTreeMap<String, EventSchema>,
+}
+
+/// One event's schema: the JSON as written (served to the console) and its compiled validator.
+pub struct EventSchema {
+    pub json: Value,
+    pub validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("dir", &self.dir)
+            .field("cohorts", &self.cohorts.cohorts().len())
+            .field("schemas", &self.schemas.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Why a workspace could not be loaded: always names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct WorkspaceError {
+    pub file: PathBuf,
+    pub message: String,
+}
+
+impl Workspace {
+    pub fn load(dir: &Path) -> Result<Workspace, WorkspaceError> {
+        let cohorts_file = dir.join("cohorts.json");
+        let text = read(&cohorts_file)?;
+        let cohorts = engine::Workspace::from_cohorts_json(&text).map_err(|e| WorkspaceError {
+            file: cohorts_file.clone(),
+            message: e.to_string(),
+        })?;
+        let mut schemas = BTreeMap::new();
+        let schema_dir = dir.join("schemas");
+        if schema_dir.is_dir() {
+            let entries = std::fs::read_dir(&schema_dir).map_err(|e| WorkspaceError {
+                file: schema_dir.clone(),
+                message: e.to_string(),
+            })?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            for file in files {
+                let Some(name) = file.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                let schema = load_schema(&file)?;
+                schemas.insert(name.to_string(), schema);
+            }
+        }
+        Ok(Workspace {
+            dir: dir.to_path_buf(),
+            cohorts,
+            schemas,
+        })
+    }
+
+    /// The demo workspace. Panics only if the bundled files are broken, which a test guards.
+    pub fn demo() -> Result<Workspace, WorkspaceError> {
+        Workspace::load(&demo_dir())
+    }
+
+    /// What the console needs to know: cohort names and event schemas.
+    pub fn describe(&self) -> Value {
+        serde_json::json!({
+            "cohorts": self.cohorts.cohorts(),
+            "events": self.schemas.iter().map(|(k, v)| (k.clone(), v.json.clone())).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
+fn read(file: &Path) -> Result<String, WorkspaceError> {
+    std::fs::read_to_string(file).map_err(|e| WorkspaceError {
+        file: file.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })
+}
+
+fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
+    let text = read(file)?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| WorkspaceError {
+        file: file.to_path_buf(),
+        message: format!("line {}, column {}: {e}", e.line(), e.column()),
+    })?;
+    let validator = jsonschema::validator_for(&json).map_err(|e| WorkspaceError {
+        file: file.to_path_buf(),
+        message: format!("not a valid JSON Schema: {e}"),
+    })?;
+    Ok(EventSchema { json, validator })
+}
