@@ -48,7 +48,12 @@ pub fn check_request(body: &[u8]) -> Result<CheckedRequest, Failure> {
     }
     let fields: IndexMap<String, Box<RawValue>> =
         serde_json::from_slice(body).map_err(|e| json_failure("the request body", &e))?;
-    let field = |name: &str| fields.get(name).filter(|raw| raw.get() != "null");
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .map(|raw| raw.as_ref())
+            .filter(|raw| raw.get() != "null")
+    };
 
     let user_id = resolve_identity(field("user_id"), field("alias"), field("aliases"))?;
     let events = match field("events") {
@@ -118,9 +123,9 @@ fn strip_position(e: &serde_json::Error) -> String {
 }
 
 fn resolve_identity(
-    user_id: Option<&Box<RawValue>>,
-    alias: Option<&Box<RawValue>>,
-    aliases: Option<&Box<RawValue>>,
+    user_id: Option<&RawValue>,
+    alias: Option<&RawValue>,
+    aliases: Option<&RawValue>,
 ) -> Result<String, Failure> {
     let given = [user_id.is_some(), alias.is_some(), aliases.is_some()]
         .iter()
