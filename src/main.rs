@@ -36,6 +36,10 @@ struct TargetArgs {
 struct ConsoleArgs {
     #[command(flatten)]
     target: TargetArgs,
+    /// Cohort names for targets that do not describe their workspace (the real API):
+    /// a JSON file `{"code": "name", ...}`.
+    #[arg(long, value_name = "FILE")]
+    cohort_names: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -76,13 +80,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
         None => {
-            let args = ServeArgs {
-                addr: "127.0.0.1:8787".parse().expect("a literal address"),
+            let options = segscope::tui::LaunchOptions {
+                api_key: cli.console.target.api_key.clone(),
+                base_url: cli.console.target.base_url.clone(),
                 workspace: cli.console.target.workspace.clone(),
-                api_keys: Vec::new(),
+                cohort_names: cli.console.cohort_names.clone(),
             };
-            eprintln!("segscope: the console is not built yet; serving the emulator instead.");
-            runtime.block_on(serve(args))
+            runtime
+                .block_on(segscope::tui::launch(options))
+                .map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

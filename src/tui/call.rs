@@ -1,0 +1,321 @@
+//! One call of the history: what was sent, what came back, and what it did to the user's
+//! cohorts and state. The display parts (diff, request and response text) are computed once,
+//! off the UI task, when the answer arrives.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use ratatui::text::{Line, Span};
+use serde_json::Value;
+
+use super::diff::{StateDiff, state_diff};
+use super::theme::Theme;
+use crate::api::wire::STATELESS_PATH;
+use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind, cohort_order};
+
+/// A call about to be sent: everything but its outcome.
+#[derive(Debug, Clone)]
+pub struct PendingCall {
+    pub id: u64,
+    /// The editor's text as sent (the request's `events`).
+    pub events_text: String,
+    pub event_count: usize,
+    pub identity: Identity,
+    pub sync_validation: bool,
+    pub state_before: Option<OpaqueState>,
+    pub sent_at: jiff::Timestamp,
+    pub request: SegmentationRequest,
+}
+
+/// Entered and left cohorts of a call, and the membership after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CohortDelta {
+    /// The user's cohorts after the call (before it, when the call failed).
+    pub members: Vec<String>,
+    pub entered: Vec<String>,
+    pub left: Vec<String>,
+}
+
+impl CohortDelta {
+    pub fn between(before: Option<&OpaqueState>, after: Option<&OpaqueState>) -> CohortDelta {
+        let cohorts = |s: Option<&OpaqueState>| -> Vec<String> {
+            s.and_then(|s| s.view().ok())
+                .map(|v| v.cohorts)
+                .unwrap_or_default()
+        };
+        let old = cohorts(before);
+        let new = cohorts(after);
+        let old_set: BTreeSet<&str> = old.iter().map(String::as_str).collect();
+        let new_set: BTreeSet<&str> = new.iter().map(String::as_str).collect();
+        let sorted = |mut v: Vec<String>| {
+            v.sort_by(|a, b| cohort_order(a, b));
+            v.dedup();
+            v
+        };
+        CohortDelta {
+            entered: sorted(
+                new.iter()
+                    .filter(|c| !old_set.contains(c.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+            left: sorted(
+                old.iter()
+                    .filter(|c| !new_set.contains(c.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+            members: sorted(new),
+        }
+    }
+
+    /// `+1 -0`
+    pub fn counts(&self) -> String {
+        format!("+{} -{}", self.entered.len(), self.left.len())
+    }
+}
+
+/// What the right-hand pane shows for a call, rendered once.
+#[derive(Debug, Clone, Default)]
+pub struct CallDetail {
+    pub diff: StateDiff,
+    pub request: Vec<Line<'static>>,
+    pub response: Vec<Line<'static>>,
+}
+
+/// A finished call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: u64,
+    pub events_text: String,
+    pub event_count: usize,
+    pub identity: Identity,
+    pub sync_validation: bool,
+    pub state_before: Option<OpaqueState>,
+    pub outcome: CallOutcome,
+    /// The state the call returned (only on success; a failed call changes nothing).
+    pub state_after: Option<OpaqueState>,
+    pub sent_at: jiff::Timestamp,
+    /// The request body exactly as sent.
+    pub request_body: String,
+    pub delta: CohortDelta,
+    pub detail: CallDetail,
+}
+
+/// How to render a call's detail.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub theme: Theme,
+    /// Hide volatile values (latency) for deterministic screens.
+    pub stable: bool,
+}
+
+impl Call {
+    /// Completes a pending call with its outcome: the new state, the cohort delta, and the
+    /// rendered diff, request and response. Can be slow for big states: run it off the UI task.
+    pub fn finish(pending: PendingCall, outcome: CallOutcome, options: RenderOptions) -> Call {
+        let state_after = match &outcome {
+            CallOutcome::Success { response, .. } => Some(response.state.clone()),
+            _ => None,
+        };
+        let delta = match &state_after {
+            Some(after) => CohortDelta::between(pending.state_before.as_ref(), Some(after)),
+            None => {
+                let mut unchanged = CohortDelta::between(None, pending.state_before.as_ref());
+                unchanged.entered.clear();
+                unchanged
+            }
+        };
+        let request_body = pending.request.to_body();
+        let diff = match &state_after {
+            Some(after) => state_diff(
+                pending.state_before.as_ref().map(OpaqueState::as_str),
+                Some(after.as_str()),
+                options.theme,
+            ),
+            None => StateDiff::default(),
+        };
+        let detail = CallDetail {
+            diff,
+            request: request_lines(&request_body, pending.sync_validation, options),
+            response: response_lines(&outcome, options),
+        };
+        Call {
+            id: pending.id,
+            events_text: pending.events_text,
+            event_count: pending.event_count,
+            identity: pending.identity,
+            sync_validation: pending.sync_validation,
+            state_before: pending.state_before,
+            outcome,
+            state_after,
+            sent_at: pending.sent_at,
+            request_body,
+            delta,
+            detail,
+        }
+    }
+
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome, CallOutcome::Success { .. })
+    }
+}
+
+/// Pretty JSON of a body when it is JSON (key order kept), else the text as it is.
+fn body_lines(body: &str, style: ratatui::style::Style) -> Vec<Line<'static>> {
+    let text = match serde_json::from_str::<Value>(body) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
+        Err(_) => body.to_string(),
+    };
+    text.lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), style)))
+        .collect()
+}
+
+fn field(name: &str, value: impl Into<String>, options: RenderOptions) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<11}"), options.theme.title()),
+        Span::raw(value.into()),
+    ])
+}
+
+fn request_lines(body: &str, sync: bool, options: RenderOptions) -> Vec<Line<'static>> {
+    let mut out = vec![
+        Line::from(Span::styled(
+            format!("POST {STATELESS_PATH}?synchronous-validation={sync}"),
+            options.theme.title(),
+        )),
+        Line::from(Span::styled(
+            "Content-Type: application/json · X-Api-Key: (not shown)",
+            options.theme.muted(),
+        )),
+        Line::default(),
+    ];
+    out.extend(body_lines(body, options.theme.plain()));
+    out
+}
+
+pub fn latency_text(latency: Duration, stable: bool) -> String {
+    if stable {
+        "… ms".to_string()
+    } else {
+        format!("{} ms", latency.as_millis())
+    }
+}
+
+fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'static>> {
+    let theme = options.theme;
+    let latency = latency_text(outcome.latency(), options.stable);
+    let mut out = Vec::new();
+    match outcome {
+        CallOutcome::Success {
+            status,
+            response,
+            raw_body,
+            ..
+        } => {
+            out.push(Line::from(Span::styled(
+                format!("{status} OK in {latency}"),
+                theme.ok().add_modifier(ratatui::style::Modifier::BOLD),
+            )));
+            out.push(field("user_id", response.user_id.clone(), options));
+            out.push(Line::default());
+            out.extend(body_lines(raw_body, theme.plain()));
+        }
+        CallOutcome::ApiError {
+            status,
+            envelope: Some(env),
+            raw_body,
+            ..
+        } => {
+            out.push(Line::from(Span::styled(
+                format!("{status} {} in {latency}", env.error.status),
+                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
+            )));
+            out.push(field("status", env.error.status_code.to_string(), options));
+            out.push(field("code", env.error.code.to_string(), options));
+            let mut message = env.error.message.lines();
+            out.push(field("message", message.next().unwrap_or_default(), options));
+            for more in message {
+                if !more.trim_start().starts_with("events[") {
+                    out.push(field("", more, options));
+                }
+            }
+            if let Some(cause) = &env.error.cause {
+                out.push(field("cause", cause.clone(), options));
+            }
+            out.push(field("request_id", env.request_id.clone(), options));
+            out.push(field("docs", env.error.docs.clone(), options));
+            let violations = env.violations();
+            if !violations.is_empty() {
+                out.push(Line::default());
+                out.push(Line::from(Span::styled(
+                    format!("Violations ({}):", violations.len()),
+                    theme.title(),
+                )));
+                for v in violations {
+                    out.push(Line::from(vec![
+                        Span::styled("  ✗ ", theme.error()),
+                        Span::raw(v.to_string()),
+                    ]));
+                }
+            }
+            out.push(Line::default());
+            out.push(Line::from(Span::styled("Body:", theme.muted())));
+            out.extend(body_lines(raw_body, theme.muted()));
+        }
+        CallOutcome::ApiError {
+            status, raw_body, ..
+        } => {
+            out.push(Line::from(Span::styled(
+                format!("{status} in {latency}: the body is not Permutive's error envelope"),
+                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
+            )));
+            out.push(Line::default());
+            out.push(Line::from(Span::styled("Body:", theme.muted())));
+            if raw_body.is_empty() {
+                out.push(Line::from(Span::styled("(empty)", theme.muted())));
+            }
+            out.extend(body_lines(raw_body, theme.plain()));
+        }
+        CallOutcome::Transport { kind, message, .. } => {
+            let what = match kind {
+                TransportKind::Timeout => "Timed out",
+                TransportKind::Connect => "Could not connect",
+                TransportKind::Body => "The connection broke",
+                TransportKind::Other => "The request failed",
+            };
+            out.push(Line::from(Span::styled(
+                format!("{what}: no HTTP answer after {latency}"),
+                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
+            )));
+            out.push(Line::default());
+            out.push(Line::from(message.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(cohorts: &[&str]) -> OpaqueState {
+        OpaqueState::from_json(&format!(
+            r#"{{"internal_state":{{}},"external_state":{{}},"cohorts":{}}}"#,
+            serde_json::to_string(cohorts).unwrap()
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn delta_between_states() {
+        let d = CohortDelta::between(Some(&state(&["1002", "1001"])), Some(&state(&["1001", "1010", "1003"])));
+        assert_eq!(d.members, vec!["1001", "1003", "1010"]);
+        assert_eq!(d.entered, vec!["1003", "1010"]);
+        assert_eq!(d.left, vec!["1002"]);
+        assert_eq!(d.counts(), "+2 -1");
+        let first = CohortDelta::between(None, Some(&state(&["1001"])));
+        assert_eq!(first.entered, vec!["1001"]);
+    }
+}

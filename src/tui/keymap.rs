@@ -1,0 +1,391 @@
+//! Every key binding of the console, in one table: the update step looks keys up here, and the
+//! help popup, the footer hints and `docs/console.md` are written from it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Cancel,
+    ToggleSync,
+    NewUser,
+    SetAlias,
+    FocusNext,
+    FocusPrev,
+    Help,
+    Quit,
+    NewEvent,
+    Format,
+    Undo,
+    CycleView,
+    ToggleDiffMode,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    /// Only while the editor has the focus.
+    Editor,
+    /// Only while another pane has the focus (so the key can be typed in the editor).
+    OutsideEditor,
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Everywhere => "everywhere",
+            Scope::Editor => "editor",
+            Scope::OutsideEditor => "other panes",
+        }
+    }
+}
+
+/// One key: a code, with or without Ctrl. Shift is ignored (terminals differ on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn key(code: KeyCode) -> Chord {
+    Chord { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+impl Chord {
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        if event.modifiers.contains(KeyModifiers::ALT) {
+            return false;
+        }
+        if event.modifiers.contains(KeyModifiers::CONTROL) != self.ctrl {
+            return false;
+        }
+        match (self.code, event.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl => a.eq_ignore_ascii_case(&b),
+            (a, b) => a == b,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift+Tab".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl+{base}")
+        } else {
+            base
+        }
+    }
+}
+
+/// A binding: keys, where they apply, what they do, and a short footer hint if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub action: Action,
+    pub chords: &'static [Chord],
+    pub scope: Scope,
+    pub what: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.chords
+            .iter()
+            .map(Chord::label)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+const fn bind(
+    action: Action,
+    chords: &'static [Chord],
+    scope: Scope,
+    what: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        action,
+        chords,
+        scope,
+        what,
+        hint,
+    }
+}
+
+/// The keymap, in the order help shows it. The first matching binding wins.
+pub const KEYMAP: &[Binding] = &[
+    bind(
+        Action::Send,
+        &[key(KeyCode::F(5)), ctrl('s')],
+        Scope::Everywhere,
+        "Send the events, with the state of the last successful call",
+        Some("send"),
+    ),
+    bind(
+        Action::Cancel,
+        &[key(KeyCode::Esc)],
+        Scope::Everywhere,
+        "Cancel the request in flight; close a popup",
+        None,
+    ),
+    bind(
+        Action::ToggleSync,
+        &[key(KeyCode::F(2))],
+        Scope::Everywhere,
+        "Synchronous validation ON/OFF (ON at start)",
+        Some("sync"),
+    ),
+    bind(
+        Action::NewUser,
+        &[key(KeyCode::F(3))],
+        Scope::Everywhere,
+        "New user: a fresh user_id and an empty state",
+        Some("new user"),
+    ),
+    bind(
+        Action::SetAlias,
+        &[key(KeyCode::F(4))],
+        Scope::Everywhere,
+        "Use an alias (tag and id) as the identity, with an empty state",
+        Some("alias"),
+    ),
+    bind(
+        Action::FocusNext,
+        &[key(KeyCode::Tab)],
+        Scope::Everywhere,
+        "Focus the next pane",
+        Some("focus"),
+    ),
+    bind(
+        Action::FocusPrev,
+        &[key(KeyCode::BackTab)],
+        Scope::Everywhere,
+        "Focus the previous pane",
+        None,
+    ),
+    bind(
+        Action::Help,
+        &[key(KeyCode::F(1))],
+        Scope::Everywhere,
+        "This help",
+        Some("help"),
+    ),
+    bind(
+        Action::Help,
+        &[key(KeyCode::Char('?'))],
+        Scope::OutsideEditor,
+        "This help",
+        None,
+    ),
+    bind(
+        Action::Quit,
+        &[ctrl('q')],
+        Scope::Everywhere,
+        "Quit",
+        Some("quit"),
+    ),
+    bind(
+        Action::NewEvent,
+        &[ctrl('n')],
+        Scope::Everywhere,
+        "Insert a new event at the cursor (pick a workspace event; required properties filled in)",
+        Some("new event"),
+    ),
+    bind(
+        Action::Format,
+        &[ctrl('f')],
+        Scope::Everywhere,
+        "Pretty-print the editor's JSON",
+        None,
+    ),
+    bind(
+        Action::Undo,
+        &[ctrl('z'), ctrl('u')],
+        Scope::Editor,
+        "Undo (Ctrl+R redoes)",
+        None,
+    ),
+    bind(
+        Action::CycleView,
+        &[key(KeyCode::Char('v'))],
+        Scope::OutsideEditor,
+        "Right-hand pane: state diff → request → response",
+        Some("view"),
+    ),
+    bind(
+        Action::ToggleDiffMode,
+        &[key(KeyCode::Char('f'))],
+        Scope::OutsideEditor,
+        "State diff: changes only ↔ the full after-state",
+        None,
+    ),
+    bind(
+        Action::Up,
+        &[key(KeyCode::Up), key(KeyCode::Char('k'))],
+        Scope::OutsideEditor,
+        "Previous call (History), cohort, or line",
+        None,
+    ),
+    bind(
+        Action::Down,
+        &[key(KeyCode::Down), key(KeyCode::Char('j'))],
+        Scope::OutsideEditor,
+        "Next call (History), cohort, or line",
+        None,
+    ),
+    bind(
+        Action::PageUp,
+        &[key(KeyCode::PageUp)],
+        Scope::OutsideEditor,
+        "Scroll up a page",
+        None,
+    ),
+    bind(
+        Action::PageDown,
+        &[key(KeyCode::PageDown)],
+        Scope::OutsideEditor,
+        "Scroll down a page",
+        None,
+    ),
+    bind(
+        Action::Top,
+        &[key(KeyCode::Home), key(KeyCode::Char('g'))],
+        Scope::OutsideEditor,
+        "First call / top",
+        None,
+    ),
+    bind(
+        Action::Bottom,
+        &[key(KeyCode::End), key(KeyCode::Char('G'))],
+        Scope::OutsideEditor,
+        "Last call / bottom",
+        None,
+    ),
+];
+
+/// Rows of help that are not key bindings of the console itself.
+pub const NOTES: &[(&str, &str, &str)] = &[
+    (
+        "typing, arrows, Enter, Backspace",
+        "editor",
+        "Edit the events (Emacs-style keys of ratatui-textarea: Ctrl+K, Ctrl+Y, …)",
+    ),
+    ("mouse click", "everywhere", "Focus the pane under the pointer"),
+    ("mouse wheel", "everywhere", "Scroll the pane under the pointer"),
+];
+
+/// The action a key asks for, given whether the editor has the focus.
+pub fn lookup(event: &KeyEvent, in_editor: bool) -> Option<Action> {
+    KEYMAP
+        .iter()
+        .filter(|b| match b.scope {
+            Scope::Everywhere => true,
+            Scope::Editor => in_editor,
+            Scope::OutsideEditor => !in_editor,
+        })
+        .find(|b| b.chords.iter().any(|c| c.matches(event)))
+        .map(|b| b.action)
+}
+
+/// `F5 send · F2 sync · …` for the footer.
+pub fn hints() -> Vec<(String, &'static str)> {
+    KEYMAP
+        .iter()
+        .filter_map(|b| b.hint.map(|h| (b.chords[0].label(), h)))
+        .collect()
+}
+
+/// The keys table of `docs/console.md`, generated from [`KEYMAP`] and [`NOTES`].
+pub fn markdown_table() -> String {
+    let mut out = String::from("| keys | where | what |\n|---|---|---|\n");
+    for b in KEYMAP {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            b.keys_label(),
+            b.scope.label(),
+            b.what
+        ));
+    }
+    for (keys, scope, what) in NOTES {
+        out.push_str(&format!("| {keys} | {scope} | {what} |\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn required_bindings() {
+        let none = KeyModifiers::NONE;
+        let c = KeyModifiers::CONTROL;
+        assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
+        assert_eq!(
+            lookup(&ev(KeyCode::Char('s'), c), true),
+            Some(Action::Send)
+        );
+        assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
+        assert_eq!(
+            lookup(&ev(KeyCode::F(2), none), true),
+            Some(Action::ToggleSync)
+        );
+        assert_eq!(
+            lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
+        assert_eq!(
+            lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
+            Some(Action::Help)
+        );
+        assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
+        assert_eq!(
+            lookup(&ev(KeyCode::Char('q'), c), false),
+            Some(Action::Quit)
+        );
+        assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
+    }
+
+    #[test]
+    fn table_lists_every_binding() {
+        let table = markdown_table();
+        for b in KEYMAP {
+            assert!(table.contains(&b.keys_label()));
+        }
+        assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
+    }
+}

@@ -1,0 +1,78 @@
+//! The app loop: messages first, then terminal input, then the spinner; draw when the queue is
+//! drained. The same loop runs in the terminal and in tests (with an injected input stream and
+//! ratatui's `TestBackend`).
+
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use super::app::App;
+use super::message::Message;
+use super::update::update;
+use super::view::draw;
+
+/// How often the spinner moves while a request is in flight.
+const SPINNER_PERIOD: Duration = Duration::from_millis(100);
+
+/// Runs the console until it quits or `input` ends, and gives the app back.
+///
+/// When the input ends and [`super::AppOptions::wait_for_requests`] is set, the loop keeps
+/// going until every background task (requests, workspace load) has answered — so a test can
+/// send keys, let the calls finish, and then look at the screen, without any timing.
+pub async fn run_app<B, S>(mut app: App, terminal: &mut Terminal<B>, input: S) -> anyhow::Result<App>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = Event>,
+{
+    let mut input = std::pin::pin!(input);
+    let mut input_open = true;
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    for effect in app.start() {
+        app.perform(effect);
+    }
+    let mut spinner = tokio::time::interval(SPINNER_PERIOD);
+    spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    terminal.draw(|frame| draw(&app, frame))?;
+    loop {
+        if app.quit {
+            break;
+        }
+        if !input_open && (!app.options.wait_for_requests || app.pending_tasks() == 0) {
+            break;
+        }
+        let message = tokio::select! {
+            biased;
+            Some(message) = app.runtime.rx.recv() => message,
+            event = input.next(), if input_open => match event {
+                Some(event) => Message::Input(event),
+                None => {
+                    input_open = false;
+                    continue;
+                }
+            },
+            _ = spinner.tick(), if app.in_flight.is_some() => Message::Tick,
+        };
+        if let Some(task) = message.task() {
+            app.runtime.tasks.remove(&task);
+        }
+        if let Message::Input(Event::Resize(..)) = message {
+            terminal.autoresize()?;
+        }
+        let effects = update(&mut app, message);
+        for effect in effects {
+            app.perform(effect);
+        }
+        if app.runtime.rx.is_empty() && !app.quit {
+            terminal.draw(|frame| draw(&app, frame))?;
+        }
+    }
+    if app.quit {
+        app.abort_all();
+    }
+    Ok(app)
+}

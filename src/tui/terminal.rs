@@ -1,0 +1,206 @@
+//! The real terminal: set-up, restore (also on panic, error and SIGTERM/SIGHUP), and the
+//! `segscope` console entry point.
+
+use std::collections::BTreeMap;
+use std::io::{Write, stdout};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::app::{App, AppOptions};
+use super::message::Message;
+use super::runtime::run_app;
+use super::theme::Theme;
+use crate::api::{ApiKey, Client, DEFAULT_BASE_URL, Target};
+use crate::emulator::{self, EmulatorConfig, Workspace};
+
+/// What `segscope` (no subcommand) was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Talk to the real API (or `base_url`) with this key.
+    pub api_key: Option<ApiKey>,
+    /// Talk to this endpoint instead of the real API / the embedded emulator.
+    pub base_url: Option<String>,
+    /// The embedded emulator's workspace (default: the bundled demo).
+    pub workspace: Option<PathBuf>,
+    /// A JSON file `{code: name}` of cohort names (for targets that do not describe their
+    /// workspace, like the real API).
+    pub cohort_names: Option<PathBuf>,
+}
+
+/// Reads a `{code: name}` file.
+pub fn read_cohort_names(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the cohort names file {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!("{}: not JSON (expected {{\"code\": \"name\"}})", path.display())
+    })?;
+    let map = value.as_object().with_context(|| {
+        format!("{}: expected a JSON object {{\"code\": \"name\"}}", path.display())
+    })?;
+    Ok(map
+        .iter()
+        .map(|(code, name)| {
+            let name = match name {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (code.clone(), name)
+        })
+        .collect())
+}
+
+/// Puts the terminal back as it was: raw mode off, main screen, no mouse capture, cursor shown.
+/// Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = stdout();
+    let _ = crossterm::execute!(
+        out,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = out.flush();
+}
+
+/// Restores the terminal when dropped (normal exit, error, or unwinding panic).
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter(no_color: bool) -> anyhow::Result<TerminalGuard> {
+        install_panic_hook();
+        if no_color {
+            // See `theme.rs`: no colours are asked for, and a reset is written as 39/49 rather
+            // than crossterm's NO_COLOR "reset everything", which would wipe reverse and bold.
+            crossterm::style::force_color_output(true);
+        }
+        enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+        let guard = TerminalGuard;
+        crossterm::execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )
+        .context("cannot set up the terminal")?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// A panic restores the terminal before its message is printed.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// SIGTERM and SIGHUP end the loop (which restores the terminal) instead of killing it raw.
+fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Message>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        let reason = tokio::select! {
+            _ = term.recv() => "terminated (SIGTERM)",
+            _ = hup.recv() => "hung up (SIGHUP)",
+        };
+        let _ = tx.send(Message::Quit {
+            reason: reason.to_string(),
+        });
+    });
+    #[cfg(not(unix))]
+    let _ = tx;
+}
+
+/// `segscope` with no subcommand: the console, on the embedded emulator unless a key or a base
+/// URL says otherwise.
+pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
+    let mut names = match &options.cohort_names {
+        Some(path) => read_cohort_names(path)?,
+        None => BTreeMap::new(),
+    };
+    let mut embedded = None;
+    let (target, label, emulator_endpoints) = match (&options.api_key, &options.base_url) {
+        (key, Some(url)) => {
+            let target = Target::new(url.clone(), key.clone());
+            let label = target.describe();
+            (target, label, true)
+        }
+        (Some(key), None) => {
+            let target = Target::new(DEFAULT_BASE_URL, Some(key.clone()));
+            let label = target.describe();
+            (target, label, false)
+        }
+        (None, None) => {
+            let workspace = match &options.workspace {
+                Some(dir) => Workspace::load(dir)?,
+                None => Workspace::demo()?,
+            };
+            let what = match &options.workspace {
+                Some(dir) => format!("workspace {}", dir.display()),
+                None => "demo workspace".to_string(),
+            };
+            for c in workspace.cohorts.cohorts() {
+                names.entry(c.code.clone()).or_insert_with(|| c.name.clone());
+            }
+            let running =
+                emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
+            let target = Target::new(
+                running.base_url(),
+                Some(ApiKey::new(emulator::EMBEDDED_KEY)),
+            );
+            let label = format!("embedded emulator, {what} ({})", running.base_url());
+            embedded = Some(running);
+            (target, label, true)
+        }
+    };
+    let no_color = Theme::no_color_from_env();
+    let app = App::new(
+        Client::new(target),
+        AppOptions {
+            target_label: Some(label),
+            cohort_names: names,
+            emulator_endpoints,
+            no_color,
+            ..AppOptions::default()
+        },
+    );
+    forward_signals(app.sender());
+    let result = {
+        let _guard = TerminalGuard::enter(no_color)?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        terminal.clear()?;
+        let input = EventStream::new().filter_map(|event| std::future::ready(event.ok()));
+        run_app(app, &mut terminal, input).await
+        // The guard restores the terminal here, before any error is printed.
+    };
+    if let Some(running) = embedded {
+        running.stop().await;
+    }
+    result.map(|_| ())
+}

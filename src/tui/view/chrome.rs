@@ -1,0 +1,153 @@
+//! The frame around the panes: header, identity bar, status line, footer, and the too-small
+//! notice.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
+use crate::api::Identity;
+use crate::tui::app::{App, StatusKind};
+use crate::tui::keymap;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn header(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let mut left = vec![
+        Span::styled(" segscope ", theme.active_tab()),
+        Span::raw("  "),
+        Span::styled("Target ", theme.muted()),
+        Span::styled(app.target_label(), theme.title()),
+    ];
+    if !app.options.emulator_endpoints && app.client.target().api_key.is_some() {
+        left.push(Span::styled("  live API: events are real traffic", theme.warning()));
+    }
+    let right = match (&app.workspace, &app.workspace_error) {
+        (Some(w), _) => format!(
+            "{} cohorts · {} event schemas ",
+            w.cohort_names.len(),
+            w.events.len()
+        ),
+        (None, Some(_)) => "no workspace description ".to_string(),
+        (None, None) if !app.options.cohort_names.is_empty() => {
+            format!("{} cohort names from file ", app.options.cohort_names.len())
+        }
+        (None, None) => String::new(),
+    };
+    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(right.chars().count() as u16)])
+        .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(
+        Paragraph::new(Span::styled(right, theme.muted())).alignment(Alignment::Right),
+        r,
+    );
+}
+
+fn size_text(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+pub fn identity(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let (label, who) = match &app.identity {
+        Identity::UserId(id) => ("User ", id.clone()),
+        Identity::Alias(a) => ("Alias ", format!("{}:{}", a.tag, a.id)),
+        other @ Identity::Aliases(_) => ("Aliases ", other.describe()),
+    };
+    let (sync_word, sync_style) = if app.sync_validation {
+        ("ON", theme.ok().add_modifier(ratatui::style::Modifier::BOLD))
+    } else {
+        ("OFF", theme.warning().add_modifier(ratatui::style::Modifier::BOLD))
+    };
+    let state = match &app.state {
+        None => "empty".to_string(),
+        Some(s) => {
+            let cohorts = app
+                .history
+                .iter()
+                .rev()
+                .find(|c| c.state_after.as_ref() == Some(s))
+                .map(|c| c.delta.members.len());
+            match cohorts {
+                Some(n) => format!("{n} cohorts · {}", size_text(s.as_str().len())),
+                None => size_text(s.as_str().len()),
+            }
+        }
+    };
+    let line = Line::from(vec![
+        Span::styled(format!(" {label}"), theme.muted()),
+        Span::styled(who, theme.title()),
+        Span::styled("   Synchronous validation ", theme.muted()),
+        Span::styled(sync_word, sync_style),
+        Span::styled("   State ", theme.muted()),
+        Span::raw(state),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn status(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let mut spans = Vec::new();
+    if let Some(flight) = &app.in_flight {
+        spans.push(Span::styled(
+            format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
+            theme.accent(),
+        ));
+        let elapsed = if app.options.stable {
+            String::new()
+        } else {
+            format!(" {:.1} s", flight.started.elapsed().as_secs_f32())
+        };
+        spans.push(Span::raw(format!("{}{elapsed}", app.status.text)));
+    } else {
+        let (mark, style) = match app.status.kind {
+            StatusKind::Info => ("•", theme.plain()),
+            StatusKind::Success => ("✓", theme.ok()),
+            StatusKind::Warning => ("!", theme.warning()),
+            StatusKind::Error => ("✗", theme.error()),
+        };
+        spans.push(Span::styled(format!(" {mark} "), style));
+        spans.push(Span::styled(app.status.text.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for (keys, hint) in keymap::hints() {
+        spans.push(Span::styled(keys, theme.key()));
+        spans.push(Span::styled(format!(" {hint}  "), theme.muted()));
+    }
+    if app.in_flight.is_some() {
+        spans.insert(1, Span::styled("Esc", theme.key()));
+        spans.insert(2, Span::styled(" cancel  ", theme.muted()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from(Span::styled(
+            format!("terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT})"),
+            app.theme.error(),
+        )),
+        Line::from(format!("now {}×{}: enlarge the window, or Ctrl+Q to quit", area.width, area.height)),
+    ];
+    let top = area.height.saturating_sub(2) / 2;
+    let rect = Rect::new(area.x, area.y + top, area.width, area.height - top);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}

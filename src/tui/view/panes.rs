@@ -1,0 +1,320 @@
+//! The four panes: events editor, history, cohorts, and the call detail (diff, request,
+//! response).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Margin, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Scrollbar,
+    ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
+};
+
+use super::render_lines;
+use crate::api::CallOutcome;
+use crate::api::TransportKind;
+use crate::tui::app::{App, DetailView, DiffMode, Focus};
+use crate::tui::call::latency_text;
+use crate::tui::editor::Check;
+
+/// A pane's block: the focused one is marked (`▸` and a bold border) so it shows without
+/// colour too.
+fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
+    let focused = app.focus == focus && app.popup.is_none();
+    let border = if focused {
+        app.theme.focus_border()
+    } else {
+        app.theme.border()
+    };
+    let mut spans = vec![Span::styled(
+        if focused { " ▸ " } else { " " },
+        app.theme.title(),
+    )];
+    spans.extend(title.spans);
+    spans.push(Span::raw(" "));
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(border)
+        .title(Line::from(spans))
+}
+
+pub fn editor(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let (check_line, invalid) = match app.editor.check() {
+        Check::Valid { events } => (
+            Line::from(Span::styled(
+                format!(
+                    " ✓ {events} event{} · valid ",
+                    if *events == 1 { "" } else { "s" }
+                ),
+                theme.ok(),
+            )),
+            false,
+        ),
+        Check::Invalid(problem) => (
+            Line::from(Span::styled(format!(" ✗ {problem} "), theme.error())),
+            true,
+        ),
+    };
+    let mut block = block(
+        app,
+        Focus::Editor,
+        Line::from(Span::styled("Events (request \"events\" array)", theme.title())),
+    )
+    .title_bottom(check_line);
+    if invalid {
+        block = block.border_style(theme.error_border());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(&app.editor.area, inner);
+}
+
+fn clock(app: &App, time: jiff::Timestamp) -> String {
+    if app.options.stable {
+        return "--:--:--".into();
+    }
+    time.to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%H:%M:%S")
+        .to_string()
+}
+
+pub fn history(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let title = Line::from(vec![
+        Span::styled("History", theme.title()),
+        Span::styled(format!(" ({} calls)", app.history.len()), theme.muted()),
+    ]);
+    let block = block(app, Focus::History, title);
+    if app.history.is_empty() {
+        let text = Paragraph::new(Span::styled(
+            "No calls yet. F5 sends the events in the editor.",
+            theme.muted(),
+        ))
+        .wrap(Wrap { trim: true })
+        .block(block);
+        frame.render_widget(text, area);
+        return;
+    }
+    let rows = app.history.iter().enumerate().map(|(i, call)| {
+        let (status, status_style) = match &call.outcome {
+            CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
+            CallOutcome::ApiError { status, .. } => (status.to_string(), theme.error()),
+            CallOutcome::Transport { kind, .. } => (
+                match kind {
+                    TransportKind::Timeout => "timeout",
+                    TransportKind::Connect => "refused",
+                    _ => "failed",
+                }
+                .to_string(),
+                theme.error(),
+            ),
+        };
+        let delta = if call.succeeded() {
+            Line::from(vec![
+                Span::styled(format!("+{}", call.delta.entered.len()), theme.added()),
+                Span::raw(" "),
+                Span::styled(format!("-{}", call.delta.left.len()), theme.removed()),
+            ])
+        } else {
+            Line::from(Span::styled("unchanged", theme.muted()))
+        };
+        Row::new(vec![
+            Cell::from(format!("{}", i + 1)),
+            Cell::from(clock(app, call.sent_at)),
+            Cell::from(Span::styled(status, status_style)),
+            Cell::from(latency_text(call.outcome.latency(), app.options.stable)),
+            Cell::from(format!("{} ev", call.event_count)),
+            Cell::from(delta),
+        ])
+    });
+    let header = Row::new(["#", "sent", "status", "latency", "events", "cohorts"])
+        .style(theme.muted());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(3),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Min(9),
+        ],
+    )
+    .header(header)
+    .row_highlight_style(theme.selected())
+    .highlight_symbol("> ")
+    .block(block);
+    let mut state = TableState::default().with_selected(app.selected);
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let Some(call) = app.selected_call() else {
+        let block = block(
+            app,
+            Focus::Cohorts,
+            Line::from(Span::styled("Cohorts", theme.title())),
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "The user's cohorts after the selected call show here: + entered, - left.",
+                theme.muted(),
+            ))
+            .wrap(Wrap { trim: true })
+            .block(block),
+            area,
+        );
+        return;
+    };
+    let delta = &call.delta;
+    let title = if call.succeeded() {
+        Line::from(vec![
+            Span::styled("Cohorts", theme.title()),
+            Span::styled(format!(" ({}, ", delta.members.len()), theme.muted()),
+            Span::styled(format!("+{}", delta.entered.len()), theme.added()),
+            Span::raw(" "),
+            Span::styled(format!("−{}", delta.left.len()), theme.removed()),
+            Span::styled(format!(") after call {}", app.selected.unwrap_or(0) + 1), theme.muted()),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled("Cohorts", theme.title()),
+            Span::styled(
+                format!(" ({}) call {} failed: unchanged", delta.members.len(), app.selected.unwrap_or(0) + 1),
+                theme.muted(),
+            ),
+        ])
+    };
+    let block = block(app, Focus::Cohorts, title);
+    let item = |marker: &'static str, code: &str, style: Style| {
+        let name = app.cohort_name(code).unwrap_or("");
+        ListItem::new(Line::from(vec![
+            Span::styled(marker, style),
+            Span::styled(format!("{code:<8}"), style),
+            Span::styled(name.to_string(), style),
+        ]))
+    };
+    let mut items: Vec<ListItem> = delta
+        .members
+        .iter()
+        .map(|code| {
+            if delta.entered.contains(code) {
+                item("+ ", code, theme.added())
+            } else {
+                item("  ", code, theme.plain())
+            }
+        })
+        .collect();
+    items.extend(delta.left.iter().map(|code| item("- ", code, theme.removed())));
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("The user is in no cohort.", theme.muted())).block(block),
+            area,
+        );
+        return;
+    }
+    let focused = app.focus == Focus::Cohorts;
+    let list = List::new(items)
+        .block(block)
+        .highlight_symbol(if focused { "> " } else { "  " })
+        .highlight_style(if focused { theme.selected() } else { Style::new() });
+    let mut state = ListState::default().with_selected(Some(app.cohort_cursor));
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let tab = |label: &'static str, view: DetailView| {
+        if app.detail_view == view {
+            Span::styled(format!("[{label}]"), theme.active_tab())
+        } else {
+            Span::styled(format!(" {label} "), theme.muted())
+        }
+    };
+    let mut title = vec![
+        tab("State diff", DetailView::Diff),
+        Span::raw(" "),
+        tab("Request", DetailView::Request),
+        Span::raw(" "),
+        tab("Response", DetailView::Response),
+    ];
+    let call = app.selected_call();
+    if let (Some(call), DetailView::Diff) = (call, app.detail_view)
+        && call.succeeded()
+    {
+        let mode = match app.diff_mode {
+            DiffMode::Changes => "changes",
+            DiffMode::Full => "full after-state",
+        };
+        title.push(Span::styled(format!("  {mode} "), theme.muted()));
+        title.push(Span::styled(format!("+{}", call.detail.diff.added), theme.added()));
+        title.push(Span::raw(" "));
+        title.push(Span::styled(format!("−{}", call.detail.diff.removed), theme.removed()));
+    }
+    let block = block(app, Focus::Detail, Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(call) = call else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "Nothing sent yet. After a call, this pane shows the state diff (v: the request, then the response).",
+                theme.muted(),
+            ))
+            .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    };
+    let lines = match app.detail_view {
+        DetailView::Diff if !call.succeeded() => {
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    "This call failed, so the state did not change. Press v for the response.",
+                    theme.muted(),
+                ))
+                .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
+        DetailView::Diff => match app.diff_mode {
+            DiffMode::Changes if call.detail.diff.is_empty() => {
+                frame.render_widget(
+                    Paragraph::new(Span::styled(
+                        "The state did not change. f shows the whole state.",
+                        theme.muted(),
+                    )),
+                    inner,
+                );
+                return;
+            }
+            DiffMode::Changes => &call.detail.diff.changes,
+            DiffMode::Full => &call.detail.diff.full,
+        },
+        DetailView::Request => &call.detail.request,
+        DetailView::Response => &call.detail.response,
+    };
+    let height = usize::from(inner.height);
+    let scroll = app.detail_scroll.min(lines.len().saturating_sub(height));
+    render_lines(lines, scroll, inner, frame.buffer_mut());
+    if lines.len() > height {
+        let mut state = ScrollbarState::new(lines.len().saturating_sub(height)).position(scroll);
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                .begin_symbol(None)
+                .end_symbol(None),
+            area.inner(Margin {
+                horizontal: 0,
+                vertical: 1,
+            }),
+            &mut state,
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! Popups over the panes: help, the new-event picker, the alias form.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph};
+use serde_json::Value;
+
+use super::render_lines;
+use crate::tui::app::{AliasForm, App, Popup};
+use crate::tui::keymap::{KEYMAP, NOTES};
+
+pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
+    match popup {
+        Popup::Help { scroll } => help(app, *scroll, frame, area),
+        Popup::EventPicker { names, selected } => picker(app, names, *selected, frame, area),
+        Popup::AliasForm(form) => alias(app, form, frame, area),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+fn frame_block<'a>(app: &App, title: &'a str, hint: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(app.theme.focus_border())
+        .title(Span::styled(format!(" {title} "), app.theme.title()))
+        .title_bottom(Span::styled(format!(" {hint} "), app.theme.muted()))
+}
+
+/// The help's lines, written from the keymap.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = app.theme;
+    let width = KEYMAP
+        .iter()
+        .map(|b| b.keys_label().chars().count())
+        .chain(NOTES.iter().map(|n| n.0.chars().count()))
+        .max()
+        .unwrap_or(10)
+        + 2;
+    let mut lines = Vec::new();
+    for b in KEYMAP {
+        let keys = b.keys_label();
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {keys:<width$}"), theme.key()),
+            Span::styled(format!("{:<12}", b.scope.label()), theme.muted()),
+            Span::raw(b.what),
+        ]));
+    }
+    lines.push(Line::default());
+    for (keys, scope, what) in NOTES {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {keys:<width$}"), theme.key()),
+            Span::styled(format!("{scope:<12}"), theme.muted()),
+            Span::raw(*what),
+        ]));
+    }
+    lines
+}
+
+fn help(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
+    let lines = help_lines(app);
+    let rect = centered(area, 110, lines.len() as u16 + 2);
+    let block = frame_block(app, "Keys", "Esc closes · ↑↓ scroll");
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    render_lines(&lines, usize::from(scroll), inner, frame.buffer_mut());
+}
+
+fn required(schema: Option<&Value>) -> String {
+    schema
+        .and_then(|s| s.get("required"))
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+fn picker(app: &App, names: &[String], selected: usize, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let events = app.workspace.as_ref().map(|w| &w.events);
+    let items: Vec<ListItem> = names
+        .iter()
+        .map(|name| {
+            let req = required(events.and_then(|e| e.get(name)));
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{name:<20}"), theme.title()),
+                Span::styled(
+                    if req.is_empty() {
+                        String::new()
+                    } else {
+                        format!("requires {req}")
+                    },
+                    theme.muted(),
+                ),
+            ]))
+        })
+        .collect();
+    let rect = centered(area, 64, names.len() as u16 + 2);
+    let list = List::new(items)
+        .block(frame_block(app, "New event", "Enter inserts · Esc cancels"))
+        .highlight_symbol("> ")
+        .highlight_style(theme.selected());
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_widget(Clear, rect);
+    frame.render_stateful_widget(list, rect, &mut state);
+}
+
+fn alias(app: &App, form: &AliasForm, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let rect = centered(area, 64, 9);
+    let block = frame_block(app, "Alias identity", "Enter applies · Tab switches field · Esc cancels");
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let [intro, tag_row, id_row, _, error_row] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            " Send {\"alias\": {\"tag\", \"id\"}} instead of a user_id; the state starts empty.",
+            theme.muted(),
+        )),
+        intro,
+    );
+    for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)] {
+        let [l, f] =
+            Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);
+        let active = form.field == index;
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{} {label}", if active { ">" } else { " " }),
+                theme.title(),
+            )),
+            l,
+        );
+        let mut style_area = f;
+        style_area.width = style_area.width.saturating_sub(1);
+        frame.render_widget(field, style_area);
+    }
+    if let Some(error) = &form.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {error}"), theme.error())),
+            error_row,
+        );
+    }
+}
