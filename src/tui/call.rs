@@ -198,6 +198,8 @@ fn request_lines(body: &str, sync: bool, options: RenderOptions) -> Vec<Line<'st
 pub fn latency_text(latency: Duration, stable: bool) -> String {
     if stable {
         "… ms".to_string()
+    } else if latency < Duration::from_millis(10) {
+        format!("{:.1} ms", latency.as_secs_f64() * 1000.0)
     } else {
         format!("{} ms", latency.as_millis())
     }

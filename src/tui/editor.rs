@@ -393,11 +393,10 @@ pub fn example_events(time: jiff::Timestamp, session_id: &str, view_id: &str) ->
         "properties": {
             "article": {
                 "title": "Late winner seals the derby",
-                "category": "football",
-                "tags": ["premier-league"]
+                "category": "football"
             },
             "client": {
-                "url": "https://www.dailycourier.example/football/late-winner-seals-the-derby",
+                "url": "https://www.dailycourier.example/football/derby-report",
                 "domain": "www.dailycourier.example",
                 "type": "web"
             }

@@ -75,17 +75,22 @@ pub fn restore_terminal() {
     let _ = out.flush();
 }
 
+/// Under `NO_COLOR` the theme asks for no colour at all (see `theme.rs`); crossterm's colour
+/// output is then forced on so that the colour resets ratatui still writes come out as 39/49
+/// instead of crossterm's NO_COLOR "reset everything", which would wipe reverse and bold.
+pub fn prepare_colors(no_color: bool) {
+    if no_color {
+        crossterm::style::force_color_output(true);
+    }
+}
+
 /// Restores the terminal when dropped (normal exit, error, or unwinding panic).
 struct TerminalGuard;
 
 impl TerminalGuard {
     fn enter(no_color: bool) -> anyhow::Result<TerminalGuard> {
         install_panic_hook();
-        if no_color {
-            // See `theme.rs`: no colours are asked for, and a reset is written as 39/49 rather
-            // than crossterm's NO_COLOR "reset everything", which would wipe reverse and bold.
-            crossterm::style::force_color_output(true);
-        }
+        prepare_colors(no_color);
         enable_raw_mode().context("cannot switch the terminal to raw mode")?;
         let guard = TerminalGuard;
         crossterm::execute!(

@@ -138,7 +138,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 let effects = cancel_in_flight(app);
                 app.set_status(
                     StatusKind::Warning,
-                    "Cancelled: the request was abandoned. Nothing changed: the editor and the state are as they were.",
+                    "Cancelled: the request was abandoned. Editor and state unchanged.",
                 );
                 return effects;
             }
@@ -480,7 +480,7 @@ fn named(app: &App, codes: &[String]) -> String {
         .join(", ")
 }
 
-const UNCHANGED: &str = "Nothing changed: the editor and the state are as they were.";
+const UNCHANGED: &str = "Editor and state unchanged.";
 
 /// The status line for a finished call, in words.
 fn summary(app: &App, call: &Call) -> (StatusKind, String) {
@@ -505,16 +505,12 @@ fn summary(app: &App, call: &Call) -> (StatusKind, String) {
                 401 | 403 => " Check the API key (--api-key or PERMUTIVE_API_KEY).",
                 _ => "",
             };
-            let violations = env.violations().len();
-            let detail = if violations > 0 {
-                format!(" {violations} violation(s) listed in the response view.")
-            } else {
-                String::new()
-            };
+            let first = first.trim_end_matches(':');
+            let stop = if first.ends_with('.') { "" } else { "." };
             (
                 StatusKind::Error,
                 format!(
-                    "{status} {} (code {}): {first}{detail}{hint} {UNCHANGED}",
+                    "{status} {} (code {}): {first}{stop}{hint} {UNCHANGED}",
                     env.error.status, env.error.code
                 ),
             )

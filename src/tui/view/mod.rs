@@ -9,7 +9,7 @@ pub mod popup;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::app::App;
@@ -35,12 +35,58 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
 }
 
-/// Renders `lines[scroll..]` into `area`, one line per row, without copying them.
+/// Renders `lines[scroll..]` into `area`, wrapping lines wider than the area, without copying
+/// more than the visible lines: the cost does not grow with the number of lines.
 pub(crate) fn render_lines(lines: &[Line<'_>], scroll: usize, area: Rect, buf: &mut Buffer) {
     let height = usize::from(area.height);
+    let width = usize::from(area.width);
     let start = scroll.min(lines.len().saturating_sub(height));
-    for (i, line) in lines.iter().skip(start).take(height).enumerate() {
-        let row = Rect::new(area.x, area.y + i as u16, area.width, 1);
-        line.render(row, buf);
+    let mut y = 0;
+    for line in lines.iter().skip(start) {
+        if y >= height {
+            break;
+        }
+        if line.width() <= width {
+            line.render(Rect::new(area.x, area.y + y as u16, area.width, 1), buf);
+            y += 1;
+            continue;
+        }
+        for row in wrap_line(line, width) {
+            if y >= height {
+                break;
+            }
+            row.render(Rect::new(area.x, area.y + y as u16, area.width, 1), buf);
+            y += 1;
+        }
     }
+}
+
+/// Splits a line into rows of at most `width` columns, keeping each span's style.
+fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in &line.spans {
+        let mut piece = String::new();
+        for ch in span.content.chars() {
+            let mut tmp = [0u8; 4];
+            let w = Span::raw(&*ch.encode_utf8(&mut tmp)).width();
+            if used + w > width && used > 0 {
+                if !piece.is_empty() {
+                    current.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(Line::from(std::mem::take(&mut current)).style(line.style));
+                used = 0;
+            }
+            piece.push(ch);
+            used += w;
+        }
+        if !piece.is_empty() {
+            current.push(Span::styled(piece, span.style));
+        }
+    }
+    if !current.is_empty() {
+        rows.push(Line::from(current).style(line.style));
+    }
+    rows
 }

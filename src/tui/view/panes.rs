@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Scrollbar,
+    Block, BorderType, Borders, Cell, Padding, List, ListItem, ListState, Paragraph, Row, Scrollbar,
     ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
 };
 
@@ -33,6 +33,7 @@ fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
     spans.extend(title.spans);
     spans.push(Span::raw(" "));
     Block::default()
+        .padding(Padding::horizontal(1))
         .borders(Borders::ALL)
         .border_type(if focused {
             BorderType::Thick
@@ -88,7 +89,13 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let title = Line::from(vec![
         Span::styled("History", theme.title()),
-        Span::styled(format!(" ({} calls)", app.history.len()), theme.muted()),
+        Span::styled(
+            match app.history.len() {
+                1 => " (1 call)".to_string(),
+                n => format!(" ({n} calls)"),
+            },
+            theme.muted(),
+        ),
     ]);
     let block = block(app, Focus::History, title);
     if app.history.is_empty() {

@@ -44,7 +44,6 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let width = KEYMAP
         .iter()
         .map(|b| b.keys_label().chars().count())
-        .chain(NOTES.iter().map(|n| n.0.chars().count()))
         .max()
         .unwrap_or(10)
         + 2;
@@ -53,15 +52,15 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         let keys = b.keys_label();
         lines.push(Line::from(vec![
             Span::styled(format!(" {keys:<width$}"), theme.key()),
-            Span::styled(format!("{:<12}", b.scope.label()), theme.muted()),
+            Span::styled(format!("{:<13}", b.scope.label()), theme.muted()),
             Span::raw(b.what),
         ]));
     }
     lines.push(Line::default());
     for (keys, scope, what) in NOTES {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {keys:<width$}"), theme.key()),
-            Span::styled(format!("{scope:<12}"), theme.muted()),
+            Span::styled(format!(" {keys}"), theme.key()),
+            Span::styled(format!(" ({scope}): "), theme.muted()),
             Span::raw(*what),
         ]));
     }
@@ -70,7 +69,8 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
 
 fn help(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
     let lines = help_lines(app);
-    let rect = centered(area, 110, lines.len() as u16 + 2);
+    let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 3;
+    let rect = centered(area, width, lines.len() as u16 + 2);
     let block = frame_block(app, "Keys", "Esc closes · ↑↓ scroll");
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
