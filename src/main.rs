@@ -55,6 +55,9 @@ struct ServeArgs {
     /// Accept only these keys (repeatable); without it any non-empty key is accepted.
     #[arg(long = "api-key", value_parser = parse_key)]
     api_keys: Vec<ApiKey>,
+    /// Inject faults, e.g. `latency=300ms,error_rate=0.2,status=503,drop_rate=0.05,panic_rate=0`.
+    #[arg(long, value_parser = emulator::Fault::parse)]
+    fault: Option<emulator::Fault>,
 }
 
 fn parse_key(text: &str) -> Result<ApiKey, String> {
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
                 addr: "127.0.0.1:8787".parse().expect("a literal address"),
                 workspace: cli.console.target.workspace.clone(),
                 api_keys: Vec::new(),
+                fault: None,
             };
             eprintln!("segscope: the console is not built yet; serving the emulator instead.");
             runtime.block_on(serve(args))
@@ -114,6 +118,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .map(|k| k.expose().to_string())
         .collect();
     config.log = true;
+    if let Some(fault) = args.fault {
+        println!("injecting faults: {fault:?}");
+        config.fault = fault;
+    }
     let running = emulator::spawn(config, args.addr).await?;
     println!(
         "segscope emulator listening on {} (workspace {dir}: {cohorts} cohorts, {schemas} event schemas)",
