@@ -3,3 +3,5 @@
 pub mod api;
 pub mod emulator;
 pub mod engine;
+pub mod launch;
+pub mod session;

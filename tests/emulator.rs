@@ -579,7 +579,10 @@ async fn a_panicking_handler_answers_500_and_the_server_survives() {
 #[tokio::test]
 async fn injected_errors_and_dropped_connections_reach_the_client_as_such() {
     let emu = start_faulty("error_rate=1,status=503").await;
-    let client = Client::new(Target::new(emu.base_url(), Some(ApiKey::new("test-key-1234"))));
+    let client = Client::new(Target::new(
+        emu.base_url(),
+        Some(ApiKey::new("test-key-1234")),
+    ));
     match client.segment(&request_with_state(None), true).await {
         CallOutcome::ApiError {
             status: 503,
@@ -591,7 +594,10 @@ async fn injected_errors_and_dropped_connections_reach_the_client_as_such() {
         other => panic!("expected an injected 503, got {other:?}"),
     }
     let emu = start_faulty("drop_rate=1").await;
-    let client = Client::new(Target::new(emu.base_url(), Some(ApiKey::new("test-key-1234"))));
+    let client = Client::new(Target::new(
+        emu.base_url(),
+        Some(ApiKey::new("test-key-1234")),
+    ));
     match client.segment(&request_with_state(None), true).await {
         CallOutcome::Transport { message, .. } => assert!(message.contains("broke"), "{message}"),
         other => panic!("expected a cut connection, got {other:?}"),
