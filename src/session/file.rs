@@ -201,6 +201,30 @@ impl Session {
         })
     }
 
+    /// Notes where the session was recorded: the base URL only, scrubbed of the key.
+    pub fn set_recorded_against(&mut self, target: &crate::api::Target) {
+        self.recorded_against = Some(target.scrub(&target.base_url));
+    }
+
+    /// Appends a step for a call that got an HTTP answer (a call with none is not a step).
+    pub fn record_step(
+        &mut self,
+        note: impl Into<String>,
+        events: Value,
+        synchronous_validation: bool,
+        outcome: &crate::api::CallOutcome,
+        cohorts_before: &[String],
+    ) {
+        if let Some(expect) = Recording::from_outcome(outcome, cohorts_before) {
+            self.steps.push(Step {
+                note: note.into(),
+                events,
+                synchronous_validation,
+                expect: Some(expect),
+            });
+        }
+    }
+
     pub fn initial_opaque_state(&self) -> Option<OpaqueState> {
         self.initial_state
             .as_ref()
