@@ -4,4 +4,5 @@ pub mod api;
 pub mod emulator;
 pub mod engine;
 pub mod launch;
+pub mod loadgen;
 pub mod session;

@@ -58,6 +58,30 @@ enum Command {
     Replay(ReplayArgs),
     /// Make one call: print the response (or error envelope) to stdout, the cohort delta to stderr.
     Send(SendArgs),
+    /// Load-test the emulator against its echo baseline (or any endpoint with --base-url).
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long each target is loaded, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Stop each run after this many requests.
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Cohorts in the (scaled demo) workspace of the in-process emulator.
+    #[arg(long, default_value_t = 100)]
+    cohorts: usize,
+    /// Load this endpoint instead of in-process emulator + echo baseline.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Report this server process's resident memory after 5 s and at the end (soak test).
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 #[derive(Args)]
@@ -115,6 +139,9 @@ struct ServeArgs {
     /// Accept only these keys (repeatable); without it any non-empty key is accepted.
     #[arg(long = "api-key", value_parser = parse_key)]
     api_keys: Vec<ApiKey>,
+    /// Answer with the request's own state, segmenting nothing: the load-test baseline.
+    #[arg(long)]
+    echo: bool,
     /// Inject faults, e.g. `latency=300ms,error_rate=0.2,status=503,drop_rate=0.05,panic_rate=0`.
     #[arg(long, value_parser = emulator::Fault::parse)]
     fault: Option<emulator::Fault>,
@@ -140,12 +167,14 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
         Some(Command::Replay(args)) => runtime.block_on(replay(args)),
         Some(Command::Send(args)) => runtime.block_on(send(args)),
+        Some(Command::Bench(args)) => runtime.block_on(bench(args)),
         None => {
             let args = ServeArgs {
                 addr: "127.0.0.1:8787".parse().expect("a literal address"),
                 workspace: cli.console.target.workspace.clone(),
                 api_keys: Vec::new(),
                 fault: None,
+                echo: false,
             };
             eprintln!("segscope: the console is not built yet; serving the emulator instead.");
             runtime.block_on(serve(args))
@@ -171,7 +200,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|k| k.expose().to_string())
         .collect();
-    config.log = true;
+    config.log = !args.echo;
+    config.echo = args.echo;
     if let Some(fault) = args.fault {
         println!("injecting faults: {fault:?}");
         config.fault = fault;
@@ -314,4 +344,80 @@ fn read_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
     Ok(text)
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    use segscope::loadgen::{self, LoadPlan};
+    let plan = LoadPlan {
+        connections: args.connections,
+        duration: std::time::Duration::from_secs_f64(args.seconds),
+        max_requests: args.requests,
+    };
+    let key = Some(ApiKey::new(emulator::EMBEDDED_KEY));
+    let rss_watch = args.server_pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            loadgen::resident_kib(pid)
+        })
+    });
+    let mut failed = false;
+    if let Some(url) = &args.base_url {
+        println!(
+            "loading {url} with {} connections for {} s",
+            plan.connections, args.seconds
+        );
+        let report = loadgen::run(url, key, &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("target    {}", report.line());
+        failed |= report.errors > 0;
+        if let Some(e) = &report.first_error {
+            println!("first error: {e}");
+        }
+    } else {
+        let workspace = segscope::emulator::Workspace::demo_scaled(args.cohorts)?;
+        let emulator =
+            emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
+        let mut echo_config = EmulatorConfig::new(load_workspace(None)?);
+        echo_config.echo = true;
+        let echo = emulator::spawn(echo_config, "127.0.0.1:0".parse()?).await?;
+        println!(
+            "{} connections, {} s each, 10 events + 4 weeks of state per request, {} cohorts",
+            plan.connections, args.seconds, args.cohorts
+        );
+        let baseline = loadgen::run(&echo.base_url(), key.clone(), &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("echo      {}", baseline.line());
+        let report = loadgen::run(&emulator.base_url(), key, &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("emulator  {}", report.line());
+        println!(
+            "ratio     {:.2} of the echo baseline's throughput",
+            report.requests_per_second() / baseline.requests_per_second().max(1e-9)
+        );
+        for e in [&baseline.first_error, &report.first_error]
+            .into_iter()
+            .flatten()
+        {
+            println!("first error: {e}");
+        }
+        failed |= report.errors + baseline.errors > 0;
+    }
+    if let (Some(watch), Some(pid)) = (rss_watch, args.server_pid) {
+        let early = watch.await.ok().flatten();
+        let end = loadgen::resident_kib(pid);
+        if let (Some(early), Some(end)) = (early, end) {
+            println!(
+                "server RSS {early} KiB after 5 s, {end} KiB at the end ({:+.1}%)",
+                (end as f64 - early as f64) * 100.0 / early as f64
+            );
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -33,6 +33,9 @@ pub struct EmulatorConfig {
     pub log: bool,
     /// Injected faults on the segmentation endpoint (none by default).
     pub fault: Fault,
+    /// Answer with the request's own state instead of segmenting: the baseline a load test
+    /// compares the emulator with (parse the body, write the state back, nothing more).
+    pub echo: bool,
 }
 
 impl EmulatorConfig {
@@ -42,6 +45,7 @@ impl EmulatorConfig {
             api_keys: Vec::new(),
             log: false,
             fault: Fault::default(),
+            echo: false,
         }
     }
 }
@@ -133,6 +137,14 @@ async fn stateless(
                     .with_cause("segscope serve --fault answered this request with an error."),
             );
         }
+    }
+    if config.echo {
+        return match admit(&config, query, &headers, body)
+            .and_then(|(_, body)| segment::echo(&body))
+        {
+            Ok(body) => json_response(StatusCode::OK, body),
+            Err(failure) => failure_response(&failure),
+        };
     }
     let result = admit(&config, query, &headers, body).and_then(|(sync, body)| {
         segment::segment(&config.workspace, &body, sync).map(|s| (sync, s))
