@@ -63,7 +63,7 @@ pub fn reader_event(time: jiff::Timestamp, n: usize) -> Value {
         "business",
     ];
     let category = CATEGORIES[n % CATEGORIES.len()];
-    let live = if n % 7 == 0 { "live/" } else { "" };
+    let live = if n.is_multiple_of(7) { "live/" } else { "" };
     json!({
         "name": "Pageview",
         "time": time.to_string(),
