@@ -11,7 +11,14 @@ use serde_json::{Value, json};
 
 const HOUR_MS: i64 = 3_600_000;
 const START_MS: i64 = 1_704_067_200_000;
-const CATEGORIES: [&str; 6] = ["football", "politics", "technology", "motoring", "culture", "business"];
+const CATEGORIES: [&str; 6] = [
+    "football",
+    "politics",
+    "technology",
+    "motoring",
+    "culture",
+    "business",
+];
 
 /// `n` cohorts in the shapes of the demo workspace, with varied categories, thresholds and
 /// windows. Cohorts that reference another one reference the first cohort of their group of 12.
@@ -55,7 +62,9 @@ fn cohorts(n: usize) -> Value {
 fn events(count: usize, start_ms: i64, seed: u64) -> Vec<Event> {
     let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
     let mut next = move |bound: u64| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % bound
     };
     (0..count)
@@ -80,13 +89,21 @@ fn events(count: usize, start_ms: i64, seed: u64) -> Vec<Event> {
 }
 
 /// The state after `days` of activity, sent 10 events per request.
-fn accumulated_state(workspace: &Workspace, days: usize) -> (BTreeMap<String, Value>, Vec<String>, i64) {
+fn accumulated_state(
+    workspace: &Workspace,
+    days: usize,
+) -> (BTreeMap<String, Value>, Vec<String>, i64) {
     let history = events(days * 12, START_MS, 7);
     let mut internal = BTreeMap::new();
     let mut cohorts = Vec::new();
     let external = external();
     for batch in history.chunks(10) {
-        let result = workspace.segment(SegmentInput { events: batch, internal: &internal, external: &external, cohorts: &cohorts });
+        let result = workspace.segment(SegmentInput {
+            events: batch,
+            internal: &internal,
+            external: &external,
+            cohorts: &cohorts,
+        });
         internal = result.internal;
         cohorts = result.members.into_iter().collect();
     }
@@ -94,19 +111,25 @@ fn accumulated_state(workspace: &Workspace, days: usize) -> (BTreeMap<String, Va
 }
 
 fn external() -> BTreeMap<String, Value> {
-    [("3p:acme-data:auto-intenders".to_string(), json!({}))].into_iter().collect()
+    [("3p:acme-data:auto-intenders".to_string(), json!({}))]
+        .into_iter()
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
     let external = external();
     let mut group = c.benchmark_group("segment");
     for cohort_count in [25, 50, 100] {
-        let workspace = Workspace::from_cohorts_json(&cohorts(cohort_count).to_string()).expect("generated workspace");
+        let workspace = Workspace::from_cohorts_json(&cohorts(cohort_count).to_string())
+            .expect("generated workspace");
         let (internal, members, now) = accumulated_state(&workspace, 21);
         for event_count in [1, 5, 10] {
             let request = events(event_count, now, 99);
             group.bench_with_input(
-                BenchmarkId::new(format!("{cohort_count}_cohorts"), format!("{event_count}_events")),
+                BenchmarkId::new(
+                    format!("{cohort_count}_cohorts"),
+                    format!("{event_count}_events"),
+                ),
                 &request,
                 |b, request| {
                     b.iter(|| {

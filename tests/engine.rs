@@ -24,7 +24,11 @@ fn ev(name: &str, at_ms: i64, properties: Value) -> Event {
 }
 
 fn pv(at_ms: i64, category: &str) -> Event {
-    ev("Pageview", at_ms, json!({"article": {"category": category}}))
+    ev(
+        "Pageview",
+        at_ms,
+        json!({"article": {"category": category}}),
+    )
 }
 
 fn workspace(cohorts: &Value) -> Workspace {
@@ -70,8 +74,14 @@ impl<'w> Session<'w> {
             .filter(|c| self.workspace.defines(c) && !result.members.contains(*c))
             .cloned()
             .collect();
-        assert_eq!(result.entered.iter().cloned().collect::<BTreeSet<_>>(), entered);
-        assert_eq!(result.exited.iter().cloned().collect::<BTreeSet<_>>(), exited);
+        assert_eq!(
+            result.entered.iter().cloned().collect::<BTreeSet<_>>(),
+            entered
+        );
+        assert_eq!(
+            result.exited.iter().cloned().collect::<BTreeSet<_>>(),
+            exited
+        );
         self.internal_text = serde_json::to_string(&result.internal).expect("state serializes");
         self.cohorts = result.members.iter().cloned().collect();
         result
@@ -113,7 +123,8 @@ fn case(name: &'static str, query: Value, steps: Vec<(Vec<Event>, bool)>) -> Cas
 
 impl Case {
     fn with_cohort(mut self, code: u32, query: Value) -> Case {
-        self.others.push(json!({"code": code, "name": format!("cohort {code}"), "query": query}));
+        self.others
+            .push(json!({"code": code, "name": format!("cohort {code}"), "query": query}));
         self
     }
 
@@ -134,28 +145,128 @@ fn e(at_ms: i64, x: Value) -> Event {
 
 fn operator_cases() -> Vec<Case> {
     let single = |name, op: &str, operand: Value, yes: Value, no: Value| {
-        case(name, where_x(op, operand), vec![(vec![e(0, no)], false), (vec![e(SEC, yes)], true)])
+        case(
+            name,
+            where_x(op, operand),
+            vec![(vec![e(0, no)], false), (vec![e(SEC, yes)], true)],
+        )
     };
     vec![
         single("equal_to", "equal_to", json!("a"), json!("a"), json!("b")),
-        single("equal_to is case-sensitive", "equal_to", json!("a"), json!("a"), json!("A")),
-        single("equal_to a list is any of", "equal_to", json!(["a", "b"]), json!("b"), json!("c")),
-        single("equal_to numbers", "equal_to", json!(2), json!(2.0), json!("2")),
-        single("not_equal_to a list is none of", "not_equal_to", json!(["a", "b"]), json!("c"), json!("b")),
-        single("contains", "contains", json!("/live/"), json!("/news/live/1"), json!("/news/1")),
-        single("not_contains", "not_contains", json!("x"), json!("abc"), json!("axc")),
-        single("starts_with", "starts_with", json!("https://"), json!("https://a"), json!("http://a")),
-        single("ends_with", "ends_with", json!([".pdf", ".doc"]), json!("a.doc"), json!("a.txt")),
-        single("list_contains", "list_contains", json!("b"), json!(["a", "b"]), json!(["a"])),
-        single("list_contains any of", "list_contains", json!(["z", "a"]), json!(["a"]), json!(["b"])),
-        single("list_contains needs a list", "list_contains", json!("a"), json!(["a"]), json!("a")),
-        single("greater_than", "greater_than", json!(60), json!(61), json!(60)),
-        single("greater_than_or_equal_to", "greater_than_or_equal_to", json!(60), json!(60), json!(59.9)),
+        single(
+            "equal_to is case-sensitive",
+            "equal_to",
+            json!("a"),
+            json!("a"),
+            json!("A"),
+        ),
+        single(
+            "equal_to a list is any of",
+            "equal_to",
+            json!(["a", "b"]),
+            json!("b"),
+            json!("c"),
+        ),
+        single(
+            "equal_to numbers",
+            "equal_to",
+            json!(2),
+            json!(2.0),
+            json!("2"),
+        ),
+        single(
+            "not_equal_to a list is none of",
+            "not_equal_to",
+            json!(["a", "b"]),
+            json!("c"),
+            json!("b"),
+        ),
+        single(
+            "contains",
+            "contains",
+            json!("/live/"),
+            json!("/news/live/1"),
+            json!("/news/1"),
+        ),
+        single(
+            "not_contains",
+            "not_contains",
+            json!("x"),
+            json!("abc"),
+            json!("axc"),
+        ),
+        single(
+            "starts_with",
+            "starts_with",
+            json!("https://"),
+            json!("https://a"),
+            json!("http://a"),
+        ),
+        single(
+            "ends_with",
+            "ends_with",
+            json!([".pdf", ".doc"]),
+            json!("a.doc"),
+            json!("a.txt"),
+        ),
+        single(
+            "list_contains",
+            "list_contains",
+            json!("b"),
+            json!(["a", "b"]),
+            json!(["a"]),
+        ),
+        single(
+            "list_contains any of",
+            "list_contains",
+            json!(["z", "a"]),
+            json!(["a"]),
+            json!(["b"]),
+        ),
+        single(
+            "list_contains needs a list",
+            "list_contains",
+            json!("a"),
+            json!(["a"]),
+            json!("a"),
+        ),
+        single(
+            "greater_than",
+            "greater_than",
+            json!(60),
+            json!(61),
+            json!(60),
+        ),
+        single(
+            "greater_than_or_equal_to",
+            "greater_than_or_equal_to",
+            json!(60),
+            json!(60),
+            json!(59.9),
+        ),
         single("less_than", "less_than", json!(0.5), json!(0.4), json!(0.5)),
-        single("less_than_or_equal_to", "less_than_or_equal_to", json!(0.5), json!(0.5), json!(0.6)),
-        single("between is inclusive", "between", json!([1, 2]), json!(2), json!(2.5)),
+        single(
+            "less_than_or_equal_to",
+            "less_than_or_equal_to",
+            json!(0.5),
+            json!(0.5),
+            json!(0.6),
+        ),
+        single(
+            "between is inclusive",
+            "between",
+            json!([1, 2]),
+            json!(2),
+            json!(2.5),
+        ),
         single("is_empty", "is_empty", json!(true), json!(""), json!("a")),
-        single("is_not_empty", "is_not_empty", json!(true), json!(["a"]), json!([])),
+        single(
+            "is_not_empty",
+            "is_not_empty",
+            json!(true),
+            json!(["a"]),
+            json!([]),
+        ),
         case(
             "a missing property makes a positive condition false",
             where_x("equal_to", json!("a")),
@@ -177,8 +288,22 @@ fn operator_cases() -> Vec<Case> {
                 "function": "any", "property": "key", "condition": {"equal_to": "permutive"},
                 "where": {"property": "value", "condition": {"is_not_empty": true}}}}}),
             vec![
-                (vec![ev("E", 0, json!({"slot": {"targeting_keys": [{"key": "permutive", "value": ""}]}}))], false),
-                (vec![ev("E", SEC, json!({"slot": {"targeting_keys": [{"key": "a", "value": "1"}, {"key": "permutive", "value": "2"}]}}))], true),
+                (
+                    vec![ev(
+                        "E",
+                        0,
+                        json!({"slot": {"targeting_keys": [{"key": "permutive", "value": ""}]}}),
+                    )],
+                    false,
+                ),
+                (
+                    vec![ev(
+                        "E",
+                        SEC,
+                        json!({"slot": {"targeting_keys": [{"key": "a", "value": "1"}, {"key": "permutive", "value": "2"}]}}),
+                    )],
+                    true,
+                ),
             ],
         ),
         case(
@@ -186,8 +311,18 @@ fn operator_cases() -> Vec<Case> {
             json!({"event": "E", "where": {"property": "properties.items", "condition": {
                 "function": "all", "property": "price", "condition": {"greater_than": 10}}}}),
             vec![
-                (vec![ev("E", 0, json!({"items": [{"price": 20}, {"price": 5}]}))], false),
-                (vec![ev("E", SEC, json!({"items": [{"price": 20}, {"price": 11}]}))], true),
+                (
+                    vec![ev("E", 0, json!({"items": [{"price": 20}, {"price": 5}]}))],
+                    false,
+                ),
+                (
+                    vec![ev(
+                        "E",
+                        SEC,
+                        json!({"items": [{"price": 20}, {"price": 11}]}),
+                    )],
+                    true,
+                ),
             ],
         ),
         case(
@@ -204,7 +339,10 @@ fn operator_cases() -> Vec<Case> {
         case(
             "the event name must match",
             json!({"event": "E"}),
-            vec![(vec![ev("F", 0, json!({}))], false), (vec![ev("E", SEC, json!({}))], true)],
+            vec![
+                (vec![ev("F", 0, json!({}))], false),
+                (vec![ev("E", SEC, json!({}))], true),
+            ],
         ),
     ]
 }
@@ -216,19 +354,47 @@ fn frequency_cases() -> Vec<Case> {
             json!({"event": "E", "frequency": frequency}),
             (0..4)
                 .map(|i| {
-                    let events = if i == 0 { Vec::new() } else { vec![e(i * SEC, json!(1))] };
+                    let events = if i == 0 {
+                        Vec::new()
+                    } else {
+                        vec![e(i * SEC, json!(1))]
+                    };
                     (events, expected[i as usize])
                 })
                 .collect(),
         )
     };
     vec![
-        counted("frequency equal_to", json!({"equal_to": 2}), [false, false, true, false]),
-        counted("frequency greater_than", json!({"greater_than": 1}), [false, false, true, true]),
-        counted("frequency greater_than_or_equal_to", json!({"greater_than_or_equal_to": 3}), [false, false, false, true]),
-        counted("frequency less_than (zero events count)", json!({"less_than": 2}), [true, true, false, false]),
-        counted("frequency less_than_or_equal_to", json!({"less_than_or_equal_to": 1}), [true, true, false, false]),
-        counted("frequency between", json!({"between": [1, 2]}), [false, true, true, false]),
+        counted(
+            "frequency equal_to",
+            json!({"equal_to": 2}),
+            [false, false, true, false],
+        ),
+        counted(
+            "frequency greater_than",
+            json!({"greater_than": 1}),
+            [false, false, true, true],
+        ),
+        counted(
+            "frequency greater_than_or_equal_to",
+            json!({"greater_than_or_equal_to": 3}),
+            [false, false, false, true],
+        ),
+        counted(
+            "frequency less_than (zero events count)",
+            json!({"less_than": 2}),
+            [true, true, false, false],
+        ),
+        counted(
+            "frequency less_than_or_equal_to",
+            json!({"less_than_or_equal_to": 1}),
+            [true, true, false, false],
+        ),
+        counted(
+            "frequency between",
+            json!({"between": [1, 2]}),
+            [false, true, true, false],
+        ),
         case(
             "several events in one request",
             json!({"event": "E", "frequency": {"greater_than_or_equal_to": 3}}),
@@ -247,12 +413,18 @@ fn window_cases() -> Vec<Case> {
         case(
             "the_last: an event exactly one window old is out",
             twice_in_7_days.clone(),
-            vec![(vec![e(0, json!(1))], false), (vec![e(7 * DAY, json!(1))], false)],
+            vec![
+                (vec![e(0, json!(1))], false),
+                (vec![e(7 * DAY, json!(1))], false),
+            ],
         ),
         case(
             "the_last: an event one millisecond inside the window is in",
             twice_in_7_days.clone(),
-            vec![(vec![e(0, json!(1))], false), (vec![e(7 * DAY - 1, json!(1))], true)],
+            vec![
+                (vec![e(0, json!(1))], false),
+                (vec![e(7 * DAY - 1, json!(1))], true),
+            ],
         ),
         case(
             "at least 3 in 7 days: enters on the third, leaves as the clock moves",
@@ -279,12 +451,19 @@ fn window_cases() -> Vec<Case> {
         case(
             "out of order: an event older than the window never counts",
             json!({"event": "E", "during": last(1, "hours")}),
-            vec![(vec![ev("Other", 10 * HOUR, json!({}))], false), (vec![e(9 * HOUR, json!(1))], false)],
+            vec![
+                (vec![ev("Other", 10 * HOUR, json!({}))], false),
+                (vec![e(9 * HOUR, json!(1))], false),
+            ],
         ),
         case(
             "out of order: a late event inside the window counts",
             twice_in_7_days.clone(),
-            vec![(vec![e(5 * DAY, json!(1))], false), (vec![e(DAY, json!(1))], true), (vec![e(2 * DAY, json!(1))], true)],
+            vec![
+                (vec![e(5 * DAY, json!(1))], false),
+                (vec![e(DAY, json!(1))], true),
+                (vec![e(2 * DAY, json!(1))], true),
+            ],
         ),
         case(
             "out of order within one request",
@@ -294,32 +473,52 @@ fn window_cases() -> Vec<Case> {
         case(
             "seconds unit",
             json!({"event": "E", "during": last(10, "seconds")}),
-            vec![(vec![e(0, json!(1))], true), (vec![ev("Other", 10 * SEC, json!({}))], false)],
+            vec![
+                (vec![e(0, json!(1))], true),
+                (vec![ev("Other", 10 * SEC, json!({}))], false),
+            ],
         ),
         case(
             "weeks unit",
             json!({"event": "E", "during": last(2, "weeks")}),
-            vec![(vec![e(0, json!(1))], true), (vec![ev("Other", 14 * DAY - 1, json!({}))], true), (vec![ev("Other", 14 * DAY, json!({}))], false)],
+            vec![
+                (vec![e(0, json!(1))], true),
+                (vec![ev("Other", 14 * DAY - 1, json!({}))], true),
+                (vec![ev("Other", 14 * DAY, json!({}))], false),
+            ],
         ),
         case(
             "all_time never expires",
             json!({"event": "E", "during": {"all_time": true}}),
-            vec![(vec![e(0, json!(1))], true), (vec![ev("Other", 900 * DAY, json!({}))], true)],
+            vec![
+                (vec![e(0, json!(1))], true),
+                (vec![ev("Other", 900 * DAY, json!({}))], true),
+            ],
         ),
         case(
             "after is exclusive",
             json!({"event": "E", "during": {"after": "2024-01-02T00:00:00Z"}}),
-            vec![(vec![e(DAY, json!(1))], false), (vec![e(DAY + 1, json!(1))], true)],
+            vec![
+                (vec![e(DAY, json!(1))], false),
+                (vec![e(DAY + 1, json!(1))], true),
+            ],
         ),
         case(
             "before is exclusive",
             json!({"event": "E", "during": {"before": "2024-01-02T00:00:00Z"}}),
-            vec![(vec![e(DAY, json!(1))], false), (vec![e(DAY - 1, json!(1))], true), (vec![ev("Other", 90 * DAY, json!({}))], true)],
+            vec![
+                (vec![e(DAY, json!(1))], false),
+                (vec![e(DAY - 1, json!(1))], true),
+                (vec![ev("Other", 90 * DAY, json!({}))], true),
+            ],
         ),
         case(
             "between is inclusive",
             json!({"event": "E", "frequency": {"equal_to": 2}, "during": {"between": ["2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]}}),
-            vec![(vec![e(DAY, json!(1)), e(2 * DAY + 1, json!(1))], false), (vec![e(2 * DAY, json!(1))], true)],
+            vec![
+                (vec![e(DAY, json!(1)), e(2 * DAY + 1, json!(1))], false),
+                (vec![e(2 * DAY, json!(1))], true),
+            ],
         ),
     ]
 }
@@ -331,7 +530,10 @@ fn combinator_cases() -> Vec<Case> {
         case(
             "and",
             json!({"and": [a.clone(), b.clone()]}),
-            vec![(vec![ev("A", 0, json!({}))], false), (vec![ev("B", SEC, json!({}))], true)],
+            vec![
+                (vec![ev("A", 0, json!({}))], false),
+                (vec![ev("B", SEC, json!({}))], true),
+            ],
         ),
         case(
             "or",
@@ -359,7 +561,11 @@ fn combinator_cases() -> Vec<Case> {
 
 fn engagement_cases() -> Vec<Case> {
     let engaged = |at, seconds: f64, url: &str| {
-        ev("PageviewEngagement", at, json!({"engaged_time": seconds, "client": {"url": url}}))
+        ev(
+            "PageviewEngagement",
+            at,
+            json!({"engaged_time": seconds, "client": {"url": url}}),
+        )
     };
     vec![
         case(
@@ -368,7 +574,10 @@ fn engagement_cases() -> Vec<Case> {
                 "where": {"property": "properties.client.url", "condition": {"contains": "/tech/"}},
                 "during": last(14, "days")}}),
             vec![
-                (vec![engaged(0, 30.0, "/tech/a"), engaged(SEC, 100.0, "/sport/a")], false),
+                (
+                    vec![engaged(0, 30.0, "/tech/a"), engaged(SEC, 100.0, "/sport/a")],
+                    false,
+                ),
                 (vec![engaged(DAY, 29.5, "/tech/b")], false),
                 (vec![engaged(2 * DAY, 0.5, "/tech/c")], true),
                 (vec![ev("Pageview", 14 * DAY, json!({}))], false),
@@ -378,22 +587,52 @@ fn engagement_cases() -> Vec<Case> {
             "engaged_completion is the maximum properties.completion",
             json!({"engaged_completion": {"completion": {"greater_than": 0.6}, "during": last(30, "days")}}),
             vec![
-                (vec![ev("PageviewEngagement", 0, json!({"engaged_time": 1, "completion": 0.5}))], false),
-                (vec![ev("PageviewEngagement", DAY, json!({"engaged_time": 1, "completion": 0.9}))], true),
-                (vec![ev("PageviewEngagement", 2 * DAY, json!({"engaged_time": 1, "completion": 0.1}))], true),
+                (
+                    vec![ev(
+                        "PageviewEngagement",
+                        0,
+                        json!({"engaged_time": 1, "completion": 0.5}),
+                    )],
+                    false,
+                ),
+                (
+                    vec![ev(
+                        "PageviewEngagement",
+                        DAY,
+                        json!({"engaged_time": 1, "completion": 0.9}),
+                    )],
+                    true,
+                ),
+                (
+                    vec![ev(
+                        "PageviewEngagement",
+                        2 * DAY,
+                        json!({"engaged_time": 1, "completion": 0.1}),
+                    )],
+                    true,
+                ),
                 (vec![ev("Pageview", 31 * DAY, json!({}))], false),
             ],
         ),
         case(
             "engaged_completion over nothing: comparisons are false",
             json!({"engaged_completion": {"completion": {"less_than": 0.5}}}),
-            vec![(vec![], false), (vec![ev("PageviewEngagement", 0, json!({"completion": 0.2}))], true)],
+            vec![
+                (vec![], false),
+                (
+                    vec![ev("PageviewEngagement", 0, json!({"completion": 0.2}))],
+                    true,
+                ),
+            ],
         ),
         case(
             "engaged_views counts PageviewEngagement events",
             json!({"engaged_views": {"count": {"greater_than_or_equal_to": 2}}}),
             vec![
-                (vec![ev("PageviewEngagement", 0, json!({"engaged_time": 0}))], false),
+                (
+                    vec![ev("PageviewEngagement", 0, json!({"engaged_time": 0}))],
+                    false,
+                ),
                 (vec![ev("Pageview", SEC, json!({}))], false),
                 (vec![ev("PageviewEngagement", 2 * SEC, json!({}))], true),
             ],
@@ -479,7 +718,12 @@ fn table_of_cohort_behaviours() {
                 case.name,
                 session.internal_text
             );
-            assert!(result.warnings.is_empty(), "{}: {:?}", case.name, result.warnings);
+            assert!(
+                result.warnings.is_empty(),
+                "{}: {:?}",
+                case.name,
+                result.warnings
+            );
         }
     }
 }
@@ -496,7 +740,11 @@ fn state_is_keyed_by_checksum_and_compact() {
         {"code": 3, "query": {"in_third_party_segment": {"provider": "p", "segment": "s"}}},
     ]));
     let mut session = Session::new(&ws);
-    session.send(&[ev("A", 0, json!({})), ev("A", 0, json!({})), ev("A", MIN, json!({}))]);
+    session.send(&[
+        ev("A", 0, json!({})),
+        ev("A", 0, json!({})),
+        ev("A", MIN, json!({})),
+    ]);
     let state = session.internal();
     let checksum = ws.checksum("1").expect("cohort 1");
     assert_eq!(checksum.len(), 10);
@@ -505,16 +753,24 @@ fn state_is_keyed_by_checksum_and_compact() {
         json!([BASE_MS + MIN, ["wp", BASE_MS, 2, BASE_MS + MIN, 1]]),
         "same-time entries collapse"
     );
-    assert_eq!(state["2"][ws.checksum("2").expect("2")], json!([BASE_MS + MIN, ["p", 3]]));
+    assert_eq!(
+        state["2"][ws.checksum("2").expect("2")],
+        json!([BASE_MS + MIN, ["p", 3]])
+    );
     assert!(!state.contains_key("3"), "nothing to keep");
     // Two hours later the windowed entries are pruned; the clock stays.
     session.send(&[ev("B", 2 * HOUR, json!({}))]);
-    assert_eq!(session.internal()["1"][checksum], json!([BASE_MS + 2 * HOUR, ["wp"]]));
+    assert_eq!(
+        session.internal()["1"][checksum],
+        json!([BASE_MS + 2 * HOUR, ["wp"]])
+    );
 }
 
 #[test]
 fn state_stays_bounded_over_a_long_history() {
-    let ws = workspace(&json!([{"code": 1, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 3}, "during": last(1, "days")}}]));
+    let ws = workspace(
+        &json!([{"code": 1, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 3}, "during": last(1, "days")}}]),
+    );
     let mut session = Session::new(&ws);
     for hour in 0..24 * 60 {
         session.send(&[ev("A", hour * HOUR, json!({}))]);
@@ -537,9 +793,15 @@ fn editing_a_query_discards_only_that_cohorts_state() {
         {"code": 2, "query": {"frequency": {"greater_than_or_equal_to": 2}, "event": "B"}},
     ]));
     assert_ne!(before.checksum("1"), after.checksum("1"));
-    assert_eq!(before.checksum("2"), after.checksum("2"), "key order is not an edit");
+    assert_eq!(
+        before.checksum("2"),
+        after.checksum("2"),
+        "key order is not an edit"
+    );
     let mut session = Session::new(&before);
-    let events: Vec<Event> = (0..2).flat_map(|i| [ev("A", i, json!({})), ev("B", i, json!({}))]).collect();
+    let events: Vec<Event> = (0..2)
+        .flat_map(|i| [ev("A", i, json!({})), ev("B", i, json!({}))])
+        .collect();
     assert_eq!(session.send(&events).members.len(), 2);
     session.workspace = &after;
     let result = session.send(&[ev("A", 10, json!({}))]);
@@ -555,7 +817,9 @@ fn editing_a_query_discards_only_that_cohorts_state() {
 
 #[test]
 fn external_contributions_count_with_internal_state() {
-    let ws = workspace(&json!([{"code": 1, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 3}, "during": last(7, "days")}}]));
+    let ws = workspace(
+        &json!([{"code": 1, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 3}, "during": last(7, "days")}}]),
+    );
     let checksum = ws.checksum("1").expect("1").to_string();
     let mut session = Session::new(&ws);
     session.external = serde_json::from_value(json!({
@@ -565,21 +829,32 @@ fn external_contributions_count_with_internal_state() {
     let result = session.send(&[ev("A", HOUR, json!({}))]);
     assert!(result.members.contains("1"));
     // External entries are read, never written into internal state.
-    assert_eq!(session.internal()["1"][&checksum], json!([BASE_MS + HOUR, ["wp", BASE_MS + HOUR, 1]]));
+    assert_eq!(
+        session.internal()["1"][&checksum],
+        json!([BASE_MS + HOUR, ["wp", BASE_MS + HOUR, 1]])
+    );
     // And they age with the clock like internal ones.
     let result = session.send(&[ev("B", 6 * DAY, json!({}))]);
     assert!(!result.members.contains("1"));
     // Unparseable external state is ignored, with a warning.
-    session.external = serde_json::from_value(json!({"1": {checksum: ["p", 1]}})).expect("external");
+    session.external =
+        serde_json::from_value(json!({"1": {checksum: ["p", 1]}})).expect("external");
     let result = session.send(&[]);
     assert_eq!(result.warnings.len(), 1);
 }
 
 #[test]
 fn malformed_state_is_discarded_with_a_warning() {
-    let ws = workspace(&json!([{"code": 1, "query": {"event": "A"}}, {"code": 2, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 2}}}]));
+    let ws = workspace(
+        &json!([{"code": 1, "query": {"event": "A"}}, {"code": 2, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 2}}}]),
+    );
     let checksum = ws.checksum("2").expect("2");
-    for bad in [json!("x"), json!([1, 2]), json!({checksum: {"p": 1}}), json!({checksum: [null, ["wp", 1, 2]]})] {
+    for bad in [
+        json!("x"),
+        json!([1, 2]),
+        json!({checksum: {"p": 1}}),
+        json!({checksum: [null, ["wp", 1, 2]]}),
+    ] {
         let internal: BTreeMap<String, Value> =
             [("2".to_string(), bad.clone())].into_iter().collect();
         let result = ws.segment(SegmentInput {
@@ -600,30 +875,61 @@ fn malformed_state_is_discarded_with_a_warning() {
 // ---------------------------------------------------------------------------------------------
 
 fn load_error(query: Value) -> LoadError {
-    Workspace::from_cohorts_json(&json!([{"code": 42, "query": query}, {"code": 7, "query": {"event": "A"}}]).to_string())
-        .expect_err("invalid query")
+    Workspace::from_cohorts_json(
+        &json!([{"code": 42, "query": query}, {"code": 7, "query": {"event": "A"}}]).to_string(),
+    )
+    .expect_err("invalid query")
 }
 
 #[test]
 fn invalid_queries_name_the_cohort_and_the_path() {
     let cases = [
-        (json!({"and": [{"event": "A"}, {"event": "A", "where": {"property": "properties.x", "condition": {"equals": 1}}}]}), "query.and[1].where.condition"),
+        (
+            json!({"and": [{"event": "A"}, {"event": "A", "where": {"property": "properties.x", "condition": {"equals": 1}}}]}),
+            "query.and[1].where.condition",
+        ),
         (json!({"xor": []}), "query"),
-        (json!({"event": "A", "during": last(1, "months")}), "query.during.the_last.unit"),
-        (json!({"event": "A", "where": {"property": "properties.x", "condition": {"contains": 1}}}), "query.where.condition.contains"),
-        (json!({"event": "A", "frequency": {"at_least": 2}}), "query.frequency"),
-        (json!({"event": "A", "frequncy": {"equal_to": 2}}), "query.frequncy"),
+        (
+            json!({"event": "A", "during": last(1, "months")}),
+            "query.during.the_last.unit",
+        ),
+        (
+            json!({"event": "A", "where": {"property": "properties.x", "condition": {"contains": 1}}}),
+            "query.where.condition.contains",
+        ),
+        (
+            json!({"event": "A", "frequency": {"at_least": 2}}),
+            "query.frequency",
+        ),
+        (
+            json!({"event": "A", "frequncy": {"equal_to": 2}}),
+            "query.frequncy",
+        ),
         (json!({"event": 5}), "query.event"),
         (json!({"or": []}), "query.or"),
         (json!({"not": {"in_segment": 9}}), "query.not.in_segment"),
-        (json!({"engaged_time": {"secs": {"equal_to": 1}}}), "query.engaged_time.secs"),
-        (json!({"has_entered": {"segment": 7, "during": {"the_last": {"value": -1, "unit": "days"}}}}), "query.has_entered.during.the_last.value"),
-        (json!({"in_third_party_segment": {"provider": "p"}}), "query.in_third_party_segment"),
-        (json!({"event": "A", "during": {"after": "last tuesday"}}), "query.during.after"),
+        (
+            json!({"engaged_time": {"secs": {"equal_to": 1}}}),
+            "query.engaged_time.secs",
+        ),
+        (
+            json!({"has_entered": {"segment": 7, "during": {"the_last": {"value": -1, "unit": "days"}}}}),
+            "query.has_entered.during.the_last.value",
+        ),
+        (
+            json!({"in_third_party_segment": {"provider": "p"}}),
+            "query.in_third_party_segment",
+        ),
+        (
+            json!({"event": "A", "during": {"after": "last tuesday"}}),
+            "query.during.after",
+        ),
     ];
     for (query, path) in cases {
         match load_error(query.clone()) {
-            LoadError::Query { code, path: got, .. } => {
+            LoadError::Query {
+                code, path: got, ..
+            } => {
                 assert_eq!(code, "42", "{query}");
                 assert_eq!(got, path, "{query}");
             }
@@ -634,20 +940,33 @@ fn invalid_queries_name_the_cohort_and_the_path() {
 
 #[test]
 fn workspace_errors() {
-    let cycle = Workspace::from_cohorts_json(&json!([
-        {"code": 1, "query": {"in_segment": 2}},
-        {"code": 2, "query": {"has_entered": {"segment": 3}}},
-        {"code": 3, "query": {"and": [{"event": "A"}, {"in_segment": "1"}]}},
-    ]).to_string())
+    let cycle = Workspace::from_cohorts_json(
+        &json!([
+            {"code": 1, "query": {"in_segment": 2}},
+            {"code": 2, "query": {"has_entered": {"segment": 3}}},
+            {"code": 3, "query": {"and": [{"event": "A"}, {"in_segment": "1"}]}},
+        ])
+        .to_string(),
+    )
     .expect_err("cycle");
-    let LoadError::Workspace(message) = cycle else { panic!("{cycle:?}") };
+    let LoadError::Workspace(message) = cycle else {
+        panic!("{cycle:?}")
+    };
     assert!(message.contains("1 -> 2 -> 3 -> 1"), "{message}");
-    let own = Workspace::from_cohorts_json(&json!([{"code": 1, "query": {"not": {"in_segment": 1}}}]).to_string());
+    let own = Workspace::from_cohorts_json(
+        &json!([{"code": 1, "query": {"not": {"in_segment": 1}}}]).to_string(),
+    );
     assert!(matches!(own, Err(LoadError::Workspace(_))));
-    let duplicate = Workspace::from_cohorts_json(&json!([{"code": 1, "query": {"event": "A"}}, {"code": "1", "query": {"event": "B"}}]).to_string());
+    let duplicate = Workspace::from_cohorts_json(
+        &json!([{"code": 1, "query": {"event": "A"}}, {"code": "1", "query": {"event": "B"}}])
+            .to_string(),
+    );
     assert!(matches!(duplicate, Err(LoadError::Workspace(_))));
     let syntax = Workspace::from_cohorts_json("[\n  {\"code\": 1,,}\n]").expect_err("syntax");
-    assert!(matches!(syntax, LoadError::Syntax { line: 2, .. }), "{syntax:?}");
+    assert!(
+        matches!(syntax, LoadError::Syntax { line: 2, .. }),
+        "{syntax:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -655,8 +974,11 @@ fn workspace_errors() {
 // ---------------------------------------------------------------------------------------------
 
 fn demo() -> Workspace {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/workspace/cohorts.json"))
-        .expect("demo cohorts.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/workspace/cohorts.json"
+    ))
+    .expect("demo cohorts.json");
     Workspace::from_cohorts_json(&text).expect("demo workspace loads")
 }
 
@@ -664,18 +986,31 @@ fn demo() -> Workspace {
 fn demo_workspace_behaves_as_its_readme_says() {
     let ws = demo();
     assert_eq!(ws.cohorts().len(), 12);
-    assert_eq!(ws.cohort("1001").map(|c| c.name.as_str()), Some("Football fans"));
+    assert_eq!(
+        ws.cohort("1001").map(|c| c.name.as_str()),
+        Some("Football fans")
+    );
     assert_eq!(ws.cohort("1001").map(|c| c.tags.len()), Some(2));
     let mut session = Session::new(&ws);
 
     // 1001 on the third football view in 7 days; 1009 "new football fan" with it; 1006 ever.
-    let result = session.send(&[pv(0, "football"), pv(DAY, "football"), ev("NewsletterSignup", DAY, json!({"newsletter": "daily"}))]);
+    let result = session.send(&[
+        pv(0, "football"),
+        pv(DAY, "football"),
+        ev("NewsletterSignup", DAY, json!({"newsletter": "daily"})),
+    ]);
     assert_eq!(result.entered, vec!["1006".to_string()]);
     let result = session.send(&[pv(2 * DAY, "football")]);
     assert_eq!(result.entered, vec!["1001".to_string(), "1009".to_string()]);
 
     // 1010: in 1001 and 300 engaged seconds on football pages.
-    let engaged = |at, secs| ev("PageviewEngagement", at, json!({"engaged_time": secs, "completion": 0.7, "client": {"url": "https://www.dailycourier.example/football/x", "domain": "www.dailycourier.example"}}));
+    let engaged = |at, secs| {
+        ev(
+            "PageviewEngagement",
+            at,
+            json!({"engaged_time": secs, "completion": 0.7, "client": {"url": "https://www.dailycourier.example/football/x", "domain": "www.dailycourier.example"}}),
+        )
+    };
     let result = session.send(&[engaged(2 * DAY + MIN, 200), engaged(2 * DAY + 2 * MIN, 100)]);
     assert_eq!(result.entered, vec!["1004".to_string(), "1010".to_string()]);
 
@@ -692,14 +1027,25 @@ fn demo_workspace_behaves_as_its_readme_says() {
     assert!(!result.members.contains("1008"));
 
     // 1011: third-party auto intenders reading motoring.
-    session.external = [("3p:acme-data:auto-intenders".to_string(), json!({}))].into_iter().collect();
+    session.external = [("3p:acme-data:auto-intenders".to_string(), json!({}))]
+        .into_iter()
+        .collect();
     let result = session.send(&[pv(18 * DAY, "motoring")]);
     assert!(result.entered.contains(&"1011".to_string()));
 
     // 1002: live blog readers drop out 30 minutes after the last live view.
-    let live = ev("Pageview", 20 * DAY, json!({"article": {"category": "news"}, "client": {"url": "https://www.dailycourier.example/news/live/election", "domain": "www.dailycourier.example"}}));
+    let live = ev(
+        "Pageview",
+        20 * DAY,
+        json!({"article": {"category": "news"}, "client": {"url": "https://www.dailycourier.example/news/live/election", "domain": "www.dailycourier.example"}}),
+    );
     assert!(session.send(&[live]).entered.contains(&"1002".to_string()));
-    assert!(session.send(&[pv(20 * DAY + 30 * MIN, "news")]).exited.contains(&"1002".to_string()));
+    assert!(
+        session
+            .send(&[pv(20 * DAY + 30 * MIN, "news")])
+            .exited
+            .contains(&"1002".to_string())
+    );
     assert!(session.send(&[]).warnings.is_empty());
 }
 
@@ -714,7 +1060,14 @@ fn explanation_shows_the_decision_tree() {
     let fans = &cohorts[0];
     assert_eq!(fans["code"], "1001");
     assert_eq!(fans["name"], "Football fans");
-    assert_eq!((fans["member"].clone(), fans["was_member"].clone(), fans["changed"].clone()), (json!(true), json!(false), json!(true)));
+    assert_eq!(
+        (
+            fans["member"].clone(),
+            fans["was_member"].clone(),
+            fans["changed"].clone()
+        ),
+        (json!(true), json!(false), json!(true))
+    );
     assert_eq!(fans["now"], "2024-01-03T00:00:00Z");
     assert_eq!(fans["state"], "restored");
     let tree = &fans["tree"];
@@ -734,7 +1087,10 @@ fn explanation_shows_the_decision_tree() {
     let lapsed = &cohorts[7]["tree"];
     assert_eq!(lapsed["kind"], "and");
     assert_eq!(lapsed["children"][1]["kind"], "not");
-    assert_eq!(lapsed["children"][1]["children"][0]["path"], "query.and[1].not");
+    assert_eq!(
+        lapsed["children"][1]["children"][0]["path"],
+        "query.and[1].not"
+    );
     let car = &cohorts[10]["tree"]["children"][0];
     assert_eq!(car["kind"], "in_third_party_segment");
     assert_eq!(car["result"], false);
@@ -781,9 +1137,15 @@ struct RefEvent {
 impl RefCondition {
     fn to_json(&self) -> Value {
         match self {
-            RefCondition::KindIs(k) => json!({"property": "properties.kind", "condition": {"equal_to": k}}),
-            RefCondition::KindIsNot(k) => json!({"property": "properties.kind", "condition": {"not_equal_to": k}}),
-            RefCondition::NGreaterThan(n) => json!({"property": "properties.n", "condition": {"greater_than": n}}),
+            RefCondition::KindIs(k) => {
+                json!({"property": "properties.kind", "condition": {"equal_to": k}})
+            }
+            RefCondition::KindIsNot(k) => {
+                json!({"property": "properties.kind", "condition": {"not_equal_to": k}})
+            }
+            RefCondition::NGreaterThan(n) => {
+                json!({"property": "properties.n", "condition": {"greater_than": n}})
+            }
             RefCondition::And(a, b) => json!({"and": [a.to_json(), b.to_json()]}),
             RefCondition::Not(a) => json!({"not": a.to_json()}),
         }
@@ -803,7 +1165,12 @@ impl RefCondition {
 impl RefQuery {
     fn to_json(&self) -> Value {
         match self {
-            RefQuery::Event { name, frequency, filter, window_hours } => {
+            RefQuery::Event {
+                name,
+                frequency,
+                filter,
+                window_hours,
+            } => {
                 let mut clause = json!({"event": name});
                 if let Some((op, n)) = frequency {
                     clause["frequency"] = json!({*op: n});
@@ -816,8 +1183,12 @@ impl RefQuery {
                 }
                 clause
             }
-            RefQuery::And(items) => json!({"and": items.iter().map(RefQuery::to_json).collect::<Vec<_>>()}),
-            RefQuery::Or(items) => json!({"or": items.iter().map(RefQuery::to_json).collect::<Vec<_>>()}),
+            RefQuery::And(items) => {
+                json!({"and": items.iter().map(RefQuery::to_json).collect::<Vec<_>>()})
+            }
+            RefQuery::Or(items) => {
+                json!({"or": items.iter().map(RefQuery::to_json).collect::<Vec<_>>()})
+            }
             RefQuery::Not(inner) => json!({"not": inner.to_json()}),
         }
     }
@@ -825,7 +1196,12 @@ impl RefQuery {
     /// Membership with the whole history in view; the clock is the latest event time.
     fn holds(&self, history: &[RefEvent]) -> bool {
         match self {
-            RefQuery::Event { name, frequency, filter, window_hours } => {
+            RefQuery::Event {
+                name,
+                frequency,
+                filter,
+                window_hours,
+            } => {
                 let now = history.iter().map(|e| e.at_ms).max();
                 let count = history
                     .iter()
@@ -865,21 +1241,33 @@ fn ref_condition() -> impl Strategy<Value = RefCondition> {
     ];
     leaf.prop_recursive(2, 4, 2, |inner| {
         prop_oneof![
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| RefCondition::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| RefCondition::And(Box::new(a), Box::new(b))),
             inner.prop_map(|a| RefCondition::Not(Box::new(a))),
         ]
     })
 }
 
 fn ref_query() -> impl Strategy<Value = RefQuery> {
-    let operators = ["equal_to", "greater_than", "greater_than_or_equal_to", "less_than", "less_than_or_equal_to"];
+    let operators = [
+        "equal_to",
+        "greater_than",
+        "greater_than_or_equal_to",
+        "less_than",
+        "less_than_or_equal_to",
+    ];
     let leaf = (
         prop::sample::select(&NAMES[..]),
         prop::option::of((prop::sample::select(operators.to_vec()), 0i64..4)),
         prop::option::of(ref_condition()),
         prop::option::of(prop::sample::select(vec![1i64, 2, 6, 24, 48])),
     )
-        .prop_map(|(name, frequency, filter, window_hours)| RefQuery::Event { name, frequency, filter, window_hours });
+        .prop_map(|(name, frequency, filter, window_hours)| RefQuery::Event {
+            name,
+            frequency,
+            filter,
+            window_hours,
+        });
     leaf.prop_recursive(2, 6, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 1..3).prop_map(RefQuery::And),
@@ -897,7 +1285,12 @@ fn ref_event() -> impl Strategy<Value = RefEvent> {
         prop::option::of(prop::sample::select(&KINDS[..])),
         prop::option::of(0i64..5),
     )
-        .prop_map(|(name, (hour, nudge), kind, n)| RefEvent { name, at_ms: (hour * HOUR + nudge).max(0), kind, n })
+        .prop_map(|(name, (hour, nudge), kind, n)| RefEvent {
+            name,
+            at_ms: (hour * HOUR + nudge).max(0),
+            kind,
+            n,
+        })
 }
 
 fn to_event(e: &RefEvent) -> Event {
@@ -958,7 +1351,8 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|x| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|x| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)),
         prop::sample::select(vec!["p", "v", "wp", "wv", "", "football", "x"]).prop_map(Value::from),
         (BASE_MS - 10 * DAY..BASE_MS + 10 * DAY).prop_map(Value::from),
     ];
@@ -966,7 +1360,16 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(vec!["article", "category", "engaged_time", "completion", "x", "slot", "key"]).prop_map(str::to_string),
+                prop::sample::select(vec![
+                    "article",
+                    "category",
+                    "engaged_time",
+                    "completion",
+                    "x",
+                    "slot",
+                    "key"
+                ])
+                .prop_map(str::to_string),
                 inner,
                 0..4,
             )

@@ -1,13 +1,13 @@
 //! One request: read the state, fold the events in, evaluate every cohort in dependency order
 //! and write the state back.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use super::accumulator::{Accumulator, CohortState, Mode};
 use super::load::CompiledCohort;
-use super::query::{Clause, ClauseKind, Leaf, Source};
+use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
 use super::{CohortInfo, Event, SegmentInput, Segmented};
 
@@ -49,6 +49,7 @@ struct Context<'a> {
 pub(crate) fn evaluate(
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
+    catalog: &Catalog,
     order: &[usize],
     input: &SegmentInput<'_>,
 ) -> Evaluation {
@@ -90,10 +91,14 @@ pub(crate) fn evaluate(
         )
         .max();
 
-    let incoming: HashSet<&str> = input.cohorts.iter().map(String::as_str).collect();
+    let mut matcher = EventMatcher::new(catalog, &events);
+
+    // A sorted list: cheaper than hashing for the few dozen codes a user is in.
+    let mut incoming: Vec<&str> = input.cohorts.iter().map(String::as_str).collect();
+    incoming.sort_unstable();
     let was_member: Vec<bool> = cohorts
         .iter()
-        .map(|c| incoming.contains(c.code.as_str()))
+        .map(|c| incoming.binary_search(&c.code.as_str()).is_ok())
         .collect();
     let mut members = vec![false; cohorts.len()];
     let mut values_by_cohort: Vec<Vec<Option<f64>>> = vec![Vec::new(); cohorts.len()];
@@ -106,7 +111,7 @@ pub(crate) fn evaluate(
             .unwrap_or_else(|| CohortState::empty(&query.modes));
         for (leaf, accumulator) in query.leaves.iter().zip(&mut state.accumulators) {
             match &leaf.source {
-                Source::Events { .. } => fold_events(leaf, accumulator, &events, now),
+                Source::Events { .. } => fold_events(leaf, accumulator, &mut matcher, now),
                 Source::Transition {
                     entered, cohort, ..
                 } => {
@@ -187,31 +192,65 @@ pub(crate) fn evaluate(
     }
 }
 
+/// The request's events, with each event's name resolved and each workspace filter tested at
+/// most once per event (many cohorts share names and conditions).
+struct EventMatcher<'a> {
+    catalog: &'a Catalog,
+    events: &'a [(i64, &'a Event)],
+    event_ids: Vec<Option<usize>>,
+    /// `events.len() × catalog.filters.len()`: 0 not tested yet, 1 false, 2 true.
+    filter_results: Vec<u8>,
+}
+
+impl<'a> EventMatcher<'a> {
+    fn new(catalog: &'a Catalog, events: &'a [(i64, &'a Event)]) -> EventMatcher<'a> {
+        EventMatcher {
+            catalog,
+            events,
+            event_ids: events
+                .iter()
+                .map(|(_, e)| catalog.events.iter().position(|name| *name == e.name))
+                .collect(),
+            filter_results: vec![0; events.len() * catalog.filters.len()],
+        }
+    }
+
+    fn passes(&mut self, event: usize, filter: usize) -> bool {
+        let slot = event * self.catalog.filters.len() + filter;
+        if self.filter_results[slot] == 0 {
+            let holds = self.catalog.filters[filter].holds(&self.events[event].1.properties);
+            self.filter_results[slot] = 1 + u8::from(holds);
+        }
+        self.filter_results[slot] == 2
+    }
+}
+
 fn fold_events(
     leaf: &Leaf,
     accumulator: &mut Accumulator,
-    events: &[(i64, &Event)],
+    matcher: &mut EventMatcher<'_>,
     now: Option<i64>,
 ) {
     let Source::Events {
-        event,
-        filter,
+        event_id,
+        filter_id,
         measure,
         ..
     } = &leaf.source
     else {
         return;
     };
-    for &(time, e) in events {
+    for i in 0..matcher.events.len() {
+        let (time, event) = matcher.events[i];
         // An event outside the window (e.g. one arriving late, older than the window) never
         // counts: it is not even remembered.
-        if e.name != *event || !leaf.window.admits(time, now) {
+        if matcher.event_ids[i] != Some(*event_id) || !leaf.window.admits(time, now) {
             continue;
         }
-        if filter.as_ref().is_some_and(|f| !f.holds(&e.properties)) {
+        if filter_id.is_some_and(|f| !matcher.passes(i, f)) {
             continue;
         }
-        if let Some(x) = measure.contribution(&e.properties) {
+        if let Some(x) = measure.contribution(&event.properties) {
             accumulator.add(leaf.mode, time, x);
         }
     }

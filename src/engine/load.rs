@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::checksum::checksum;
-use super::query::{CompiledQuery, compile};
+use super::query::{Catalog, CompiledQuery, compile};
 use super::{CohortInfo, LoadError};
 
 /// Everything the engine keeps about one cohort besides its display fields.
@@ -22,6 +22,7 @@ pub(crate) struct CompiledCohort {
 pub(crate) struct Loaded {
     pub cohorts: Vec<CohortInfo>,
     pub compiled: Vec<CompiledCohort>,
+    pub catalog: Catalog,
     /// Cohort indices, each after every cohort it depends on.
     pub order: Vec<usize>,
 }
@@ -53,11 +54,12 @@ pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
         queries.push(query);
     }
 
+    let mut catalog = Catalog::default();
     let compiled = cohorts
         .iter()
         .zip(&queries)
         .map(|(info, query)| {
-            let compiled = compile(query, &codes).map_err(|e| LoadError::Query {
+            let compiled = compile(query, &codes, &mut catalog).map_err(|e| LoadError::Query {
                 code: info.code.clone(),
                 path: e.path,
                 message: e.message,
@@ -74,6 +76,7 @@ pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
     Ok(Loaded {
         cohorts,
         compiled,
+        catalog,
         order,
     })
 }

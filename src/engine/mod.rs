@@ -99,6 +99,7 @@ pub enum LoadError {
 pub struct Workspace {
     cohorts: Vec<CohortInfo>,
     compiled: Vec<load::CompiledCohort>,
+    catalog: query::Catalog,
     /// Cohort indices in evaluation order (every cohort after those it reads).
     order: Vec<usize>,
 }
@@ -111,6 +112,7 @@ impl Workspace {
         Ok(Workspace {
             cohorts: loaded.cohorts,
             compiled: loaded.compiled,
+            catalog: loaded.catalog,
             order: loaded.order,
         })
     }
@@ -156,7 +158,13 @@ impl Workspace {
     }
 
     fn evaluate(&self, input: &SegmentInput<'_>) -> evaluate::Evaluation {
-        evaluate::evaluate(&self.cohorts, &self.compiled, &self.order, input)
+        evaluate::evaluate(
+            &self.cohorts,
+            &self.compiled,
+            &self.catalog,
+            &self.order,
+            input,
+        )
     }
 
     fn index(&self, code: &str) -> Option<usize> {

@@ -90,7 +90,10 @@ pub(crate) enum Source {
         /// The clause kind as written: `event`, `engaged_time`, `engaged_completion`, `engaged_views`.
         clause: &'static str,
         event: String,
-        filter: Option<Condition>,
+        /// `event` in the workspace [`Catalog`].
+        event_id: usize,
+        /// The `where`, by its index in the workspace [`Catalog`].
+        filter_id: Option<usize>,
         /// The `where` as written, for explanations.
         filter_json: Option<Value>,
         measure: Measure,
@@ -136,6 +139,38 @@ impl Measure {
     }
 }
 
+/// Event names and `where` conditions shared by all the cohorts of a workspace, so that one
+/// request matches each event name and tests each distinct condition on each event once,
+/// however many cohorts use them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Catalog {
+    pub events: Vec<String>,
+    pub filters: Vec<Condition>,
+    /// Compact JSON of each filter, to find an identical one.
+    filter_texts: HashMap<String, usize>,
+}
+
+impl Catalog {
+    fn event_id(&mut self, name: &str) -> usize {
+        match self.events.iter().position(|e| e == name) {
+            Some(id) => id,
+            None => {
+                self.events.push(name.to_string());
+                self.events.len() - 1
+            }
+        }
+    }
+
+    fn filter_id(&mut self, json: &Value, filter: Condition) -> usize {
+        let next = self.filters.len();
+        let id = *self.filter_texts.entry(json.to_string()).or_insert(next);
+        if id == next {
+            self.filters.push(filter);
+        }
+        id
+    }
+}
+
 /// A compiled cohort query.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledQuery {
@@ -149,9 +184,14 @@ pub(crate) struct CompiledQuery {
 }
 
 /// Compiles `query`; `codes` maps every workspace cohort code to its index.
-pub(crate) fn compile(query: &Value, codes: &HashMap<String, usize>) -> Parsed<CompiledQuery> {
+pub(crate) fn compile(
+    query: &Value,
+    codes: &HashMap<String, usize>,
+    catalog: &mut Catalog,
+) -> Parsed<CompiledQuery> {
     let mut compiler = Compiler {
         codes,
+        catalog,
         leaves: Vec::new(),
         dependencies: Vec::new(),
     };
@@ -172,6 +212,7 @@ pub(crate) fn compile(query: &Value, codes: &HashMap<String, usize>) -> Parsed<C
 
 struct Compiler<'a> {
     codes: &'a HashMap<String, usize>,
+    catalog: &'a mut Catalog,
     leaves: Vec<Leaf>,
     dependencies: Vec<usize>,
 }
@@ -287,10 +328,14 @@ impl Compiler<'_> {
         measure: Measure,
     ) -> Parsed<ClauseKind> {
         let filter_json = map.get("where").cloned();
-        let filter = filter_json
-            .as_ref()
-            .map(|w| Condition::parse(w, &child(path, "where"), Scope::Event))
-            .transpose()?;
+        let filter_id = match &filter_json {
+            Some(w) => {
+                let filter = Condition::parse(w, &child(path, "where"), Scope::Event)?;
+                Some(self.catalog.filter_id(w, filter))
+            }
+            None => None,
+        };
+        let event_id = self.catalog.event_id(event);
         let window = Window::parse(map.get("during"), &child(path, "during"))?;
         let mode = match (measure, window.span_ms()) {
             (Measure::Max(_), Some(span_ms)) => Mode::WindowedMax { span_ms },
@@ -302,7 +347,8 @@ impl Compiler<'_> {
             source: Source::Events {
                 clause,
                 event: event.to_string(),
-                filter,
+                event_id,
+                filter_id,
                 filter_json,
                 measure,
             },
