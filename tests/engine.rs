@@ -986,6 +986,8 @@ fn demo() -> Workspace {
 fn demo_workspace_behaves_as_its_readme_says() {
     let ws = demo();
     assert_eq!(ws.cohorts().len(), 12);
+    // Pinned (docs/engine.md shows it): a change silently invalidates every user's state.
+    assert_eq!(ws.checksum("1001"), Some("51cfb9e373"));
     assert_eq!(
         ws.cohort("1001").map(|c| c.name.as_str()),
         Some("Football fans")
