@@ -243,10 +243,14 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
     let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
     let elapsed = started.elapsed().as_secs_f64();
-    println!(
-        "replayed {steps} steps of {} file(s) against {} in {elapsed:.2} s",
-        reports.len(),
+    let against = if connection.is_embedded() {
+        "the embedded emulator".to_string()
+    } else {
         connection.client.target().describe()
+    };
+    println!(
+        "replayed {steps} steps of {} file(s) against {against} in {elapsed:.2} s",
+        reports.len()
     );
     println!("{}", tally.summary());
     Ok(ExitCode::from(tally.exit_code()))

@@ -85,6 +85,9 @@ pub fn text(report: &FileReport) -> String {
             Verdict::Passed => {
                 let status = step.actual.as_ref().map(|a| a.status).unwrap_or_default();
                 let mut line = format!("  ✓ {label} — {status}");
+                if let Some(code) = step.actual.as_ref().and_then(|a| a.error_code) {
+                    line.push_str(&format!(" (code {code})"));
+                }
                 if let Some(a) = &step.actual {
                     line.push_str(&format!(", cohorts [{}]", a.cohorts.join(", ")));
                     for c in &a.entered {
