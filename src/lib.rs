@@ -3,4 +3,7 @@
 pub mod api;
 pub mod emulator;
 pub mod engine;
+pub mod launch;
+pub mod loadgen;
+pub mod session;
 pub mod tui;

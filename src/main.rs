@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use segscope::api::ApiKey;
-use segscope::emulator::{self, EmulatorConfig, Workspace};
+use segscope::api::{Alias, ApiKey, CallOutcome, Identity, OpaqueState, SegmentationRequest};
+use segscope::emulator::{self, EmulatorConfig};
+use segscope::launch::{TargetChoice, connect, load_workspace};
+use segscope::session::{self, Recording, ReplayOptions, RunOptions, Tally};
 
 /// A terminal console for Permutive's stateless segmentation API, with a local emulator.
 #[derive(Parser)]
@@ -42,10 +44,92 @@ struct ConsoleArgs {
     cohort_names: Option<PathBuf>,
 }
 
+impl TargetArgs {
+    fn choice(&self) -> TargetChoice {
+        TargetChoice {
+            api_key: self.api_key.clone(),
+            base_url: self.base_url.clone(),
+            workspace: self.workspace.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the emulator as an HTTP server until Ctrl+C.
     Serve(ServeArgs),
+    /// Replay session files and compare with their recordings (exit 0 passed, 1 mismatch, 2 error).
+    Replay(ReplayArgs),
+    /// Make one call: print the response (or error envelope) to stdout, the cohort delta to stderr.
+    Send(SendArgs),
+    /// Load-test the emulator against its echo baseline (or any endpoint with --base-url).
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long each target is loaded, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Stop each run after this many requests.
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Cohorts in the (scaled demo) workspace of the in-process emulator.
+    #[arg(long, default_value_t = 100)]
+    cohorts: usize,
+    /// Load this endpoint instead of in-process emulator + echo baseline.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Report this server process's resident memory after 5 s and at the end (soak test).
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    /// Session files (`segscope-session/1`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Also compare response states byte for byte.
+    #[arg(long)]
+    strict_state: bool,
+    /// Rewrite the recordings from the live responses (accept the new behaviour).
+    #[arg(long)]
+    update: bool,
+    /// Shift all event times so the session's last event is now (for the real API's clock).
+    #[arg(long)]
+    retime: bool,
+    /// Files replayed in parallel.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Write a JUnit XML report (one testcase per step).
+    #[arg(long, value_name = "FILE")]
+    report_junit: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SendArgs {
+    /// A JSON array of events (or one event object); `-` or nothing reads stdin.
+    events: Option<PathBuf>,
+    /// The user id (default: a fresh UUID, printed to stderr).
+    #[arg(long, conflicts_with = "alias")]
+    user_id: Option<String>,
+    /// An alias as TAG:ID instead of a user id.
+    #[arg(long)]
+    alias: Option<String>,
+    /// A file holding the state to send, byte for byte (as a previous response returned it).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Turn synchronous validation off (it is on by default).
+    #[arg(long)]
+    no_sync_validation: bool,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 #[derive(Args)]
@@ -59,6 +143,12 @@ struct ServeArgs {
     /// Accept only these keys (repeatable); without it any non-empty key is accepted.
     #[arg(long = "api-key", value_parser = parse_key)]
     api_keys: Vec<ApiKey>,
+    /// Answer with the request's own state, segmenting nothing: the load-test baseline.
+    #[arg(long)]
+    echo: bool,
+    /// Inject faults, e.g. `latency=300ms,error_rate=0.2,status=503,drop_rate=0.05,panic_rate=0`.
+    #[arg(long, value_parser = emulator::Fault::parse)]
+    fault: Option<emulator::Fault>,
 }
 
 fn parse_key(text: &str) -> Result<ApiKey, String> {
@@ -79,11 +169,12 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
+        Some(Command::Replay(args)) => runtime.block_on(replay(args)),
+        Some(Command::Send(args)) => runtime.block_on(send(args)),
+        Some(Command::Bench(args)) => runtime.block_on(bench(args)),
         None => {
             let options = segscope::tui::LaunchOptions {
-                api_key: cli.console.target.api_key.clone(),
-                base_url: cli.console.target.base_url.clone(),
-                workspace: cli.console.target.workspace.clone(),
+                target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
             };
             runtime
@@ -100,14 +191,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_workspace(dir: Option<&PathBuf>) -> anyhow::Result<Workspace> {
-    let workspace = match dir {
-        Some(dir) => Workspace::load(dir)?,
-        None => Workspace::demo()?,
-    };
-    Ok(workspace)
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let workspace = load_workspace(args.workspace.as_ref())?;
     let cohorts = workspace.cohorts.cohorts().len();
@@ -119,7 +202,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|k| k.expose().to_string())
         .collect();
-    config.log = true;
+    config.log = !args.echo;
+    config.echo = args.echo;
+    if let Some(fault) = args.fault {
+        println!("injecting faults: {fault:?}");
+        config.fault = fault;
+    }
     let running = emulator::spawn(config, args.addr).await?;
     println!(
         "segscope emulator listening on {} (workspace {dir}: {cohorts} cohorts, {schemas} event schemas)",
@@ -132,4 +220,210 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio::signal::ctrl_c().await?;
     running.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let connection = connect(&args.target.choice()).await?;
+    let options = RunOptions {
+        replay: ReplayOptions {
+            strict_state: args.strict_state,
+            retime_to: args.retime.then(jiff::Timestamp::now),
+        },
+        update: args.update,
+        jobs: args.jobs,
+    };
+    let started = std::time::Instant::now();
+    let reports = session::run_files(&connection.client, &args.files, options).await;
+    for report in &reports {
+        print!("{}", session::report::text(report));
+    }
+    let tally = Tally::of(&reports);
+    if let Some(path) = &args.report_junit {
+        session::write_atomically(path, session::report::junit(&reports).as_bytes()).map_err(
+            |e| anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display()),
+        )?;
+    }
+    let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
+    let elapsed = started.elapsed().as_secs_f64();
+    let against = if connection.is_embedded() {
+        "the embedded emulator".to_string()
+    } else {
+        connection.client.target().describe()
+    };
+    println!(
+        "replayed {steps} steps of {} file(s) against {against} in {elapsed:.2} s",
+        reports.len()
+    );
+    println!("{}", tally.summary());
+    Ok(ExitCode::from(tally.exit_code()))
+}
+
+async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
+    let events_text = match args.events.as_deref() {
+        None => read_stdin()?,
+        Some(p) if p.as_os_str() == "-" => read_stdin()?,
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?,
+    };
+    let events_value: serde_json::Value = serde_json::from_str(&events_text).map_err(|e| {
+        anyhow::anyhow!(
+            "the events are not JSON: line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let events_value = match events_value {
+        serde_json::Value::Array(_) => events_value,
+        serde_json::Value::Object(_) => serde_json::Value::Array(vec![events_value]),
+        _ => anyhow::bail!("the events must be a JSON array of events (or one event object)"),
+    };
+    let identity = match (&args.user_id, &args.alias) {
+        (Some(id), _) => Identity::UserId(id.clone()),
+        (None, Some(alias)) => {
+            let (tag, id) = alias
+                .split_once(':')
+                .ok_or_else(|| anyhow::anyhow!("--alias must be TAG:ID, e.g. email_sha256:ab12"))?;
+            Identity::Alias(Alias {
+                tag: tag.to_string(),
+                id: id.to_string(),
+            })
+        }
+        (None, None) => {
+            let id = uuid::Uuid::new_v4().to_string();
+            eprintln!("user_id {id} (a new user)");
+            Identity::UserId(id)
+        }
+    };
+    let state = match &args.state {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+            Some(OpaqueState::from_json(text.trim()).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: the state is not JSON: line {}, column {}: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?)
+        }
+    };
+    let before = session::replay::cohorts_of(state.as_ref());
+    let request = SegmentationRequest {
+        identity,
+        events: serde_json::value::RawValue::from_string(events_value.to_string())?,
+        state,
+    };
+    let connection = connect(&args.target.choice()).await?;
+    let outcome = connection
+        .client
+        .segment(&request, !args.no_sync_validation)
+        .await;
+    match &outcome {
+        CallOutcome::Success { raw_body, .. } | CallOutcome::ApiError { raw_body, .. } => {
+            println!("{raw_body}")
+        }
+        CallOutcome::Transport { .. } => {}
+    }
+    eprintln!("{}", outcome.summary());
+    if let Some(rec) = Recording::from_outcome(&outcome, &before)
+        && rec.error_code.is_none()
+    {
+        let mut line = format!("cohorts [{}]", rec.cohorts.join(", "));
+        for c in &rec.entered {
+            line.push_str(&format!(" +{c}"));
+        }
+        for c in &rec.left {
+            line.push_str(&format!(" -{c}"));
+        }
+        eprintln!("{line}");
+    }
+    Ok(if matches!(outcome, CallOutcome::Success { .. }) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+    Ok(text)
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    use segscope::loadgen::{self, LoadPlan};
+    let plan = LoadPlan {
+        connections: args.connections,
+        duration: std::time::Duration::from_secs_f64(args.seconds),
+        max_requests: args.requests,
+    };
+    let key = Some(ApiKey::new(emulator::EMBEDDED_KEY));
+    let rss_watch = args.server_pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            loadgen::resident_kib(pid)
+        })
+    });
+    let mut failed = false;
+    if let Some(url) = &args.base_url {
+        println!(
+            "loading {url} with {} connections for {} s",
+            plan.connections, args.seconds
+        );
+        let report = loadgen::run(url, key, &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("target    {}", report.line());
+        failed |= report.errors > 0;
+        if let Some(e) = &report.first_error {
+            println!("first error: {e}");
+        }
+    } else {
+        let workspace = segscope::emulator::Workspace::demo_scaled(args.cohorts)?;
+        let emulator =
+            emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
+        let mut echo_config = EmulatorConfig::new(load_workspace(None)?);
+        echo_config.echo = true;
+        let echo = emulator::spawn(echo_config, "127.0.0.1:0".parse()?).await?;
+        println!(
+            "{} connections, {} s each, 10 events + 4 weeks of state per request, {} cohorts",
+            plan.connections, args.seconds, args.cohorts
+        );
+        let baseline = loadgen::run(&echo.base_url(), key.clone(), &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("echo      {}", baseline.line());
+        let report = loadgen::run(&emulator.base_url(), key, &plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("emulator  {}", report.line());
+        println!(
+            "ratio     {:.2} of the echo baseline's throughput",
+            report.requests_per_second() / baseline.requests_per_second().max(1e-9)
+        );
+        for e in [&baseline.first_error, &report.first_error]
+            .into_iter()
+            .flatten()
+        {
+            println!("first error: {e}");
+        }
+        failed |= report.errors + baseline.errors > 0;
+    }
+    if let (Some(watch), Some(pid)) = (rss_watch, args.server_pid) {
+        let early = watch.await.ok().flatten();
+        let end = loadgen::resident_kib(pid);
+        if let (Some(early), Some(end)) = (early, end) {
+            println!(
+                "server RSS {early} KiB after 5 s, {end} KiB at the end ({:+.1}%)",
+                (end as f64 - early as f64) * 100.0 / early as f64
+            );
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

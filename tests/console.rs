@@ -88,8 +88,9 @@ fn screen(term: &Terminal<TestBackend>) -> String {
     out
 }
 
-/// Volatile values made stable for snapshots: RFC 3339 times and random UUIDs (the console's
-/// own ids are counters in stable mode), each replaced by a placeholder of the same width.
+/// Volatile values made stable for snapshots: RFC 3339 times, epoch milliseconds (the engine's
+/// state), and random UUIDs (the console's own ids are counters in stable mode), each replaced
+/// by a placeholder of the same width.
 fn redact(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -118,6 +119,12 @@ fn redact(text: &str) -> String {
             out.push_str("YYYY-MM-DDTHH:MM:SSZ");
             out.extend(std::iter::repeat_n(' ', (end - i).saturating_sub(20)));
             i = end;
+        } else if fits(i, "#############", &digit)
+            && !chars.get(i + 13).is_some_and(|c| c.is_ascii_digit())
+            && !(i > 0 && chars[i - 1].is_ascii_alphanumeric())
+        {
+            out.push_str("<epoch-ms--->");
+            i += 13;
         } else if fits(i, "########-####-####-####-############", &hex) {
             let id: String = chars[i..i + 36].iter().collect();
             if id.starts_with("00000000-0000-4000-8000-") {

@@ -13,7 +13,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.permutive.app";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where to send calls and with what key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     pub base_url: String,
     pub api_key: Option<ApiKey>,
@@ -44,6 +44,17 @@ impl Target {
             Some(key) => key.scrub(text),
             None => text.to_string(),
         }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry the key (a careless `--base-url ...?k=KEY`): show it scrubbed.
+        f.debug_struct("Target")
+            .field("base_url", &self.scrub(&self.base_url))
+            .field("api_key", &self.api_key)
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
@@ -265,13 +276,12 @@ impl Client {
         } else if error.is_connect() {
             let cause = root_cause(error);
             format!("could not connect to {host}: {cause}")
-        } else if error.is_body() || error.is_decode() {
+        } else {
+            // Past connecting, the exchange itself failed: in practice the connection was cut.
             format!(
-                "the connection to {host} broke while reading the answer: {}",
+                "the connection to {host} broke before the answer was complete: {}",
                 root_cause(error)
             )
-        } else {
-            format!("request to {host} failed: {}", root_cause(error))
         };
         self.target.scrub(&what)
     }

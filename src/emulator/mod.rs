@@ -3,11 +3,13 @@
 
 pub mod contract;
 pub mod failure;
+pub mod fault;
 pub mod segment;
 pub mod server;
 pub mod workspace;
 
 pub use failure::Failure;
+pub use fault::Fault;
 pub use server::{EmulatorConfig, RunningEmulator, router, spawn};
 pub use workspace::{Workspace, WorkspaceError, demo_dir};
 

@@ -67,6 +67,28 @@ pub fn segment(
     })
 }
 
+/// The load-test baseline: parse the body as the endpoint must, and write back the state it
+/// carried (or an empty one) — the unavoidable work of any implementation, and nothing else.
+pub fn echo(body: &[u8]) -> Result<String, Failure> {
+    #[derive(serde::Deserialize)]
+    struct Body<'a> {
+        #[serde(default, borrow)]
+        user_id: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        state: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        #[allow(dead_code)]
+        events: Option<Vec<&'a RawValue>>,
+    }
+    let parsed: Body<'_> = serde_json::from_slice(body)
+        .map_err(|e| Failure::bad_body(format!("the request body is not valid JSON: {e}")))?;
+    let state = parsed.state.map_or(EMPTY_STATE, RawValue::get);
+    let user_id = parsed.user_id.map_or("null", RawValue::get);
+    Ok(format!("{{\"user_id\":{user_id},\"state\":{state}}}"))
+}
+
+const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":[]}"#;
+
 /// The engine's decision tree for a request body (the `/_segscope/explain` endpoint).
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
 use super::failure::Failure;
+use super::fault::{Fault, Mishap};
 use super::segment;
 use super::workspace::Workspace;
 use crate::api::wire::{EXPLAIN_PATH, STATELESS_PATH, WORKSPACE_PATH};
@@ -30,6 +31,11 @@ pub struct EmulatorConfig {
     pub api_keys: Vec<String>,
     /// Write one line per request to stderr (off when embedded in the console).
     pub log: bool,
+    /// Injected faults on the segmentation endpoint (none by default).
+    pub fault: Fault,
+    /// Answer with the request's own state instead of segmenting: the baseline a load test
+    /// compares the emulator with (parse the body, write the state back, nothing more).
+    pub echo: bool,
 }
 
 impl EmulatorConfig {
@@ -38,6 +44,8 @@ impl EmulatorConfig {
             workspace: Arc::new(workspace),
             api_keys: Vec::new(),
             log: false,
+            fault: Fault::default(),
+            echo: false,
         }
     }
 }
@@ -116,6 +124,28 @@ async fn stateless(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
+    if !config.fault.latency.is_zero() {
+        tokio::time::sleep(config.fault.latency).await;
+    }
+    match config.fault.roll() {
+        Mishap::None => {}
+        Mishap::Panic => panic!("injected fault: handler panic"),
+        Mishap::Drop => return cut_off_response(),
+        Mishap::Error(status) => {
+            return failure_response(
+                &Failure::new(status, 5000, "Injected fault.")
+                    .with_cause("segscope serve --fault answered this request with an error."),
+            );
+        }
+    }
+    if config.echo {
+        return match admit(&config, query, &headers, body)
+            .and_then(|(_, body)| segment::echo(&body))
+        {
+            Ok(body) => json_response(StatusCode::OK, body),
+            Err(failure) => failure_response(&failure),
+        };
+    }
     let result = admit(&config, query, &headers, body).and_then(|(sync, body)| {
         segment::segment(&config.workspace, &body, sync).map(|s| (sync, s))
     });
@@ -253,6 +283,20 @@ fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         )
         .with_cause("An internal error (a bug in segscope); the server is still running."),
     )
+}
+
+/// A 200 whose body breaks off: the connection is cut after the first bytes.
+fn cut_off_response() -> Response {
+    let chunks = futures_util::stream::iter([
+        Ok::<_, std::io::Error>(Bytes::from_static(b"{\"user_id\":")),
+        Err(std::io::Error::other("injected fault: connection dropped")),
+    ]);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
 }
 
 fn failure_response(failure: &Failure) -> Response {

@@ -80,6 +80,24 @@ impl Workspace {
         })
     }
 
+    /// The demo workspace with its cohorts copied until there are `count` of them (codes
+    /// `1001 + 100·k`, references between cohorts kept within each copy): for load tests.
+    pub fn demo_scaled(count: usize) -> Result<Workspace, WorkspaceError> {
+        let mut workspace = Workspace::demo()?;
+        let file = demo_dir().join("cohorts.json");
+        let text = read(&file)?;
+        let scaled = scale_cohorts(&text, count).map_err(|message| WorkspaceError {
+            file: file.clone(),
+            message,
+        })?;
+        workspace.cohorts =
+            engine::Workspace::from_cohorts_json(&scaled).map_err(|e| WorkspaceError {
+                file,
+                message: e.to_string(),
+            })?;
+        Ok(workspace)
+    }
+
     /// The demo workspace. Panics only if the bundled files are broken, which a test guards.
     pub fn demo() -> Result<Workspace, WorkspaceError> {
         Workspace::load(&demo_dir())
@@ -112,4 +130,40 @@ fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
         message: format!("not a valid JSON Schema: {e}"),
     })?;
     Ok(EventSchema { json, validator })
+}
+
+/// Copies the cohorts of a `cohorts.json` until there are `count`, shifting codes by 100 per copy.
+fn scale_cohorts(text: &str, count: usize) -> Result<String, String> {
+    let originals: Vec<Value> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if originals.is_empty() {
+        return Err("no cohorts to copy".into());
+    }
+    let mut out = Vec::with_capacity(count);
+    for k in 0.. {
+        for cohort in &originals {
+            if out.len() == count {
+                return serde_json::to_string(&out).map_err(|e| e.to_string());
+            }
+            let mut copy = cohort.clone();
+            shift_codes(&mut copy, 100 * k);
+            out.push(copy);
+        }
+    }
+    unreachable!("the loop returns once count cohorts are made")
+}
+
+/// Adds `by` to every cohort code in a cohort (its own and those its query refers to).
+fn shift_codes(value: &mut Value, by: u64) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), v.as_u64()) {
+                    ("code" | "segment" | "in_segment", Some(code)) => *v = Value::from(code + by),
+                    _ => shift_codes(v, by),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| shift_codes(v, by)),
+        _ => {}
+    }
 }

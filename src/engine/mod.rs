@@ -3,13 +3,33 @@
 //! It knows nothing of HTTP or files: the emulator hands it parsed events and the state entries
 //! of the cohorts the workspace defines, and gets back the new state entries and membership.
 //!
-//! This file is the public surface the emulator depends on. (Skeleton: membership is not yet
-//! evaluated; the full engine replaces the internals, keeping these signatures.)
+//! This file is the public surface the emulator depends on; the work is done in:
+//! - [`load`]: `cohorts.json` → compiled cohorts in dependency order ([`query`] compiles one
+//!   query, with [`condition`], [`compare`] and [`window`] for its parts, [`syntax`] for errors),
+//! - [`checksum`]: the stable key of a query's state,
+//! - [`accumulator`]: what is remembered per clause and its JSON form,
+//! - [`evaluate`]: one request (state in, events folded, cohorts evaluated, state out),
+//! - [`explain`]: the decision tree of every cohort, for the console.
+//!
+//! `docs/engine.md` describes the query language and the semantics.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
+
+mod accumulator;
+mod checksum;
+mod compare;
+mod condition;
+mod evaluate;
+mod explain;
+mod load;
+mod query;
+mod syntax;
+mod window;
+
+pub use explain::{CohortExplanation, ExplanationNode, WindowExplanation};
 
 /// One event as the engine sees it: already validated for shape by the caller.
 #[derive(Debug, Clone)]
@@ -78,47 +98,23 @@ pub enum LoadError {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     cohorts: Vec<CohortInfo>,
+    compiled: Vec<load::CompiledCohort>,
+    catalog: query::Catalog,
+    /// Cohort indices in evaluation order (every cohort after those it reads).
+    order: Vec<usize>,
 }
 
 impl Workspace {
-    /// Parses the text of a `cohorts.json` (an array of Cohorts API v2 cohorts).
+    /// Parses the text of a `cohorts.json` (an array of Cohorts API v2 cohorts) and compiles
+    /// every query once.
     pub fn from_cohorts_json(text: &str) -> Result<Workspace, LoadError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        let Some(items) = value.as_array() else {
-            return Err(LoadError::Workspace(
-                "expected a JSON array of cohorts".into(),
-            ));
-        };
-        let mut cohorts = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let code = match item.get("code") {
-                Some(Value::Number(n)) => n.to_string(),
-                Some(Value::String(s)) => s.clone(),
-                _ => {
-                    return Err(LoadError::Workspace(format!(
-                        "cohort [{i}] has no \"code\""
-                    )));
-                }
-            };
-            cohorts.push(CohortInfo {
-                name: item
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&code)
-                    .to_string(),
-                code,
-                description: item
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                tags: Vec::new(),
-            });
-        }
-        Ok(Workspace { cohorts })
+        let loaded = load::load(text)?;
+        Ok(Workspace {
+            cohorts: loaded.cohorts,
+            compiled: loaded.compiled,
+            catalog: loaded.catalog,
+            order: loaded.order,
+        })
     }
 
     pub fn cohorts(&self) -> &[CohortInfo] {
@@ -126,18 +122,52 @@ impl Workspace {
     }
 
     pub fn defines(&self, code: &str) -> bool {
-        self.cohorts.iter().any(|c| c.code == code)
+        self.index(code).is_some()
+    }
+
+    /// A cohort's descriptive fields, by code.
+    pub fn cohort(&self, code: &str) -> Option<&CohortInfo> {
+        self.index(code).map(|i| &self.cohorts[i])
+    }
+
+    /// A cohort's `query` as written in `cohorts.json`.
+    pub fn query(&self, code: &str) -> Option<&Value> {
+        self.index(code).map(|i| &self.compiled[i].query_json)
+    }
+
+    /// The checksum that keys a cohort's state (`internal_state[code][checksum]`).
+    pub fn checksum(&self, code: &str) -> Option<&str> {
+        self.index(code).map(|i| self.compiled[i].checksum.as_str())
     }
 
     /// Folds the request's events into the state and evaluates every workspace cohort.
     pub fn segment(&self, input: SegmentInput<'_>) -> Segmented {
-        let _ = input;
-        Segmented::default()
+        self.evaluate(&input).segmented
     }
 
-    /// The decision tree of every workspace cohort for this request (emulator-only endpoint).
+    /// The decision tree of every workspace cohort for this request (emulator-only endpoint):
+    /// a JSON array of [`CohortExplanation`], in workspace order.
     pub fn explain(&self, input: SegmentInput<'_>) -> Value {
-        let _ = input;
-        Value::Array(Vec::new())
+        serde_json::to_value(self.explain_cohorts(input)).unwrap_or(Value::Array(Vec::new()))
+    }
+
+    /// [`Workspace::explain`], typed.
+    pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
+        let evaluation = self.evaluate(&input);
+        explain::explain(&self.cohorts, &self.compiled, &evaluation, input.external)
+    }
+
+    fn evaluate(&self, input: &SegmentInput<'_>) -> evaluate::Evaluation {
+        evaluate::evaluate(
+            &self.cohorts,
+            &self.compiled,
+            &self.catalog,
+            &self.order,
+            input,
+        )
+    }
+
+    fn index(&self, code: &str) -> Option<usize> {
+        self.cohorts.iter().position(|c| c.code == code)
     }
 }

@@ -21,18 +21,13 @@ use super::app::{App, AppOptions};
 use super::message::Message;
 use super::runtime::run_app;
 use super::theme::Theme;
-use crate::api::{ApiKey, Client, DEFAULT_BASE_URL, Target};
-use crate::emulator::{self, EmulatorConfig, Workspace};
+use crate::launch::{TargetChoice, connect};
 
 /// What `segscope` (no subcommand) was asked for.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
-    /// Talk to the real API (or `base_url`) with this key.
-    pub api_key: Option<ApiKey>,
-    /// Talk to this endpoint instead of the real API / the embedded emulator.
-    pub base_url: Option<String>,
-    /// The embedded emulator's workspace (default: the bundled demo).
-    pub workspace: Option<PathBuf>,
+    /// The embedded emulator (default), the real API (`--api-key`), or `--base-url`.
+    pub target: TargetChoice,
     /// A JSON file `{code: name}` of cohort names (for targets that do not describe their
     /// workspace, like the real API).
     pub cohort_names: Option<PathBuf>,
@@ -145,48 +140,26 @@ fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Message>) {
 /// `segscope` with no subcommand: the console, on the embedded emulator unless a key or a base
 /// URL says otherwise.
 pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
-    let mut names = match &options.cohort_names {
+    let names = match &options.cohort_names {
         Some(path) => read_cohort_names(path)?,
         None => BTreeMap::new(),
     };
-    let mut embedded = None;
-    let (target, label, emulator_endpoints) = match (&options.api_key, &options.base_url) {
-        (key, Some(url)) => {
-            let target = Target::new(url.clone(), key.clone());
-            let label = target.describe();
-            (target, label, true)
-        }
-        (Some(key), None) => {
-            let target = Target::new(DEFAULT_BASE_URL, Some(key.clone()));
-            let label = target.describe();
-            (target, label, false)
-        }
-        (None, None) => {
-            let workspace = match &options.workspace {
-                Some(dir) => Workspace::load(dir)?,
-                None => Workspace::demo()?,
-            };
-            let what = match &options.workspace {
-                Some(dir) => format!("workspace {}", dir.display()),
-                None => "demo workspace".to_string(),
-            };
-            for c in workspace.cohorts.cohorts() {
-                names.entry(c.code.clone()).or_insert_with(|| c.name.clone());
-            }
-            let running =
-                emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
-            let target = Target::new(
-                running.base_url(),
-                Some(ApiKey::new(emulator::EMBEDDED_KEY)),
-            );
-            let label = format!("embedded emulator, {what} ({})", running.base_url());
-            embedded = Some(running);
-            (target, label, true)
-        }
+    let connection = connect(&options.target).await?;
+    let (label, emulator_endpoints) = if connection.is_embedded() {
+        let what = match &options.target.workspace {
+            Some(dir) => format!("workspace {}", dir.display()),
+            None => "demo workspace".to_string(),
+        };
+        let url = connection.client.target().base_url.clone();
+        (format!("embedded emulator, {what} ({url})"), true)
+    } else {
+        // A `--base-url` may be a `segscope serve`: ask it for its workspace (harmless if not).
+        let describe = connection.client.target().describe();
+        (describe, options.target.base_url.is_some())
     };
     let no_color = Theme::no_color_from_env();
     let app = App::new(
-        Client::new(target),
+        connection.client.clone(),
         AppOptions {
             target_label: Some(label),
             cohort_names: names,
@@ -204,7 +177,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         run_app(app, &mut terminal, input).await
         // The guard restores the terminal here, before any error is printed.
     };
-    if let Some(running) = embedded {
+    if let Some(running) = connection.emulator {
         running.stop().await;
     }
     result.map(|_| ())

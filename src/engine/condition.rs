@@ -1,0 +1,475 @@
+//! `where` conditions over an event's properties.
+//!
+//! Missing properties: a positive test (`equal_to`, `contains`, `greater_than`, `list_contains`,
+//! the `any`/`all` functions, ...) on a missing property or one of the wrong type is false; the
+//! negated tests (`not_equal_to`, `not_contains`) are exactly their negation, so they are true;
+//! `is_empty` is true for a missing property, `null`, `""`, `[]` and `{}`.
+
+use serde_json::Value;
+
+use super::compare::parse_range;
+use super::syntax::{
+    Parsed, QueryError, child, finite_number, index, kind, list, object, only_keys, required,
+    single_entry, string,
+};
+
+/// Where a condition's property paths start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Scope {
+    /// Paths are `properties.a.b`, read from the event's properties.
+    Event,
+    /// Paths are relative to one element of a list (inside a `function` condition).
+    Element,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Property { path: Vec<String>, test: Test },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Test {
+    /// Any of the operands (lists mean "any of").
+    EqualTo(Vec<Scalar>),
+    /// None of the operands.
+    NotEqualTo(Vec<Scalar>),
+    Contains(Vec<String>),
+    NotContains(Vec<String>),
+    StartsWith(Vec<String>),
+    EndsWith(Vec<String>),
+    /// The property is a list holding any of the operands.
+    ListContains(Vec<Scalar>),
+    /// The property is a number that compares true with any of the operands.
+    Numeric(NumericOp, Vec<f64>),
+    Between(f64, f64),
+    /// `true`: missing, null, "", [] or {}; `false`: anything else.
+    IsEmpty(bool),
+    /// `{"function": "any"|"all", "property", "condition", "where"?}` over a list of objects.
+    Function {
+        every: bool,
+        path: Vec<String>,
+        test: Box<Test>,
+        filter: Option<Box<Condition>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum NumericOp {
+    GreaterThan,
+    GreaterThanOrEqualTo,
+    LessThan,
+    LessThanOrEqualTo,
+}
+
+/// An operand of an equality test. Strings compare case-sensitively, numbers numerically,
+/// and values of different types are never equal (`"5"` is not `5`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scalar {
+    String(String),
+    Number(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn equals(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Scalar::String(a), Value::String(b)) => a == b,
+            (Scalar::Number(a), Value::Number(b)) => b.as_f64() == Some(*a),
+            (Scalar::Bool(a), Value::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Condition {
+    pub fn parse(value: &Value, path: &str, scope: Scope) -> Parsed<Condition> {
+        let map = object(value, path)?;
+        if map.contains_key("property") {
+            only_keys(map, &["property", "condition"], path)?;
+            let property_path = child(path, "property");
+            let property = string(required(map, "property", path)?, &property_path)?;
+            let condition_path = child(path, "condition");
+            let test = Test::parse(required(map, "condition", path)?, &condition_path)?;
+            return Ok(Condition::Property {
+                path: property_segments(property, scope, &property_path)?,
+                test,
+            });
+        }
+        let (key, body) = single_entry(map, path)?;
+        let body_path = child(path, key);
+        Ok(match key {
+            "and" | "or" => {
+                let items = list(body, &body_path)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| Condition::parse(item, &index(&body_path, i), scope))
+                    .collect::<Parsed<Vec<_>>>()?;
+                if key == "and" {
+                    Condition::All(items)
+                } else {
+                    Condition::Any(items)
+                }
+            }
+            "not" => Condition::Not(Box::new(Condition::parse(body, &body_path, scope)?)),
+            other => {
+                return Err(QueryError::new(
+                    path,
+                    format!(
+                        "unknown condition \"{other}\" (expected and, or, not or property/condition)"
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// Whether the condition holds for `root` (an event's properties, or a list element).
+    pub fn holds(&self, root: &Value) -> bool {
+        match self {
+            Condition::All(items) => items.iter().all(|c| c.holds(root)),
+            Condition::Any(items) => items.iter().any(|c| c.holds(root)),
+            Condition::Not(inner) => !inner.holds(root),
+            Condition::Property { path, test } => test.holds(lookup(root, path)),
+        }
+    }
+}
+
+impl Test {
+    fn parse(value: &Value, path: &str) -> Parsed<Test> {
+        let map = object(value, path)?;
+        if map.contains_key("function") {
+            only_keys(map, &["function", "property", "condition", "where"], path)?;
+            let function_path = child(path, "function");
+            let every = match string(required(map, "function", path)?, &function_path)? {
+                "any" => false,
+                "all" => true,
+                other => {
+                    return Err(QueryError::new(
+                        &function_path,
+                        format!("unknown function \"{other}\" (expected any or all)"),
+                    ));
+                }
+            };
+            let property_path = child(path, "property");
+            let property = string(required(map, "property", path)?, &property_path)?;
+            let test = Test::parse(required(map, "condition", path)?, &child(path, "condition"))?;
+            let filter = map
+                .get("where")
+                .map(|w| Condition::parse(w, &child(path, "where"), Scope::Element))
+                .transpose()?;
+            return Ok(Test::Function {
+                every,
+                path: property_segments(property, Scope::Element, &property_path)?,
+                test: Box::new(test),
+                filter: filter.map(Box::new),
+            });
+        }
+        let (op, operand) = single_entry(map, path)?;
+        let operand_path = child(path, op);
+        let at = operand_path.as_str();
+        Ok(match op {
+            "equal_to" => Test::EqualTo(scalars(operand, at)?),
+            "not_equal_to" => Test::NotEqualTo(scalars(operand, at)?),
+            "contains" => Test::Contains(strings(operand, at)?),
+            "not_contains" => Test::NotContains(strings(operand, at)?),
+            "starts_with" => Test::StartsWith(strings(operand, at)?),
+            "ends_with" => Test::EndsWith(strings(operand, at)?),
+            "list_contains" => Test::ListContains(scalars(operand, at)?),
+            "greater_than" => Test::Numeric(NumericOp::GreaterThan, numbers(operand, at)?),
+            "greater_than_or_equal_to" => {
+                Test::Numeric(NumericOp::GreaterThanOrEqualTo, numbers(operand, at)?)
+            }
+            "less_than" => Test::Numeric(NumericOp::LessThan, numbers(operand, at)?),
+            "less_than_or_equal_to" => {
+                Test::Numeric(NumericOp::LessThanOrEqualTo, numbers(operand, at)?)
+            }
+            "between" => {
+                let (low, high) = parse_range(operand, at)?;
+                Test::Between(low, high)
+            }
+            "is_empty" => Test::IsEmpty(boolean(operand, at)?),
+            "is_not_empty" => Test::IsEmpty(!boolean(operand, at)?),
+            other => {
+                return Err(QueryError::new(
+                    path,
+                    format!("unknown operator \"{other}\""),
+                ));
+            }
+        })
+    }
+
+    fn holds(&self, value: Option<&Value>) -> bool {
+        let text = || value.and_then(Value::as_str);
+        let number = || value.and_then(Value::as_f64);
+        match self {
+            Test::EqualTo(operands) => value.is_some_and(|v| operands.iter().any(|o| o.equals(v))),
+            Test::NotEqualTo(operands) => {
+                !value.is_some_and(|v| operands.iter().any(|o| o.equals(v)))
+            }
+            Test::Contains(operands) => {
+                text().is_some_and(|s| operands.iter().any(|o| s.contains(o.as_str())))
+            }
+            Test::NotContains(operands) => {
+                !text().is_some_and(|s| operands.iter().any(|o| s.contains(o.as_str())))
+            }
+            Test::StartsWith(operands) => {
+                text().is_some_and(|s| operands.iter().any(|o| s.starts_with(o.as_str())))
+            }
+            Test::EndsWith(operands) => {
+                text().is_some_and(|s| operands.iter().any(|o| s.ends_with(o.as_str())))
+            }
+            Test::ListContains(operands) => value.and_then(Value::as_array).is_some_and(|items| {
+                operands
+                    .iter()
+                    .any(|o| items.iter().any(|item| o.equals(item)))
+            }),
+            Test::Numeric(op, operands) => number().is_some_and(|x| {
+                operands.iter().any(|&n| match op {
+                    NumericOp::GreaterThan => x > n,
+                    NumericOp::GreaterThanOrEqualTo => x >= n,
+                    NumericOp::LessThan => x < n,
+                    NumericOp::LessThanOrEqualTo => x <= n,
+                })
+            }),
+            Test::Between(low, high) => number().is_some_and(|x| *low <= x && x <= *high),
+            Test::IsEmpty(want_empty) => is_empty(value) == *want_empty,
+            Test::Function {
+                every,
+                path,
+                test,
+                filter,
+            } => {
+                let Some(items) = value.and_then(Value::as_array) else {
+                    return false;
+                };
+                let mut selected = items
+                    .iter()
+                    .filter(|item| filter.as_ref().is_none_or(|f| f.holds(item)))
+                    .peekable();
+                if *every {
+                    // "all" needs at least one element: an empty list is no evidence.
+                    selected.peek().is_some() && selected.all(|item| test.holds(lookup(item, path)))
+                } else {
+                    selected.any(|item| test.holds(lookup(item, path)))
+                }
+            }
+        }
+    }
+}
+
+fn is_empty(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(items)) => items.is_empty(),
+        Some(Value::Object(map)) => map.is_empty(),
+        Some(Value::Bool(_) | Value::Number(_)) => false,
+    }
+}
+
+/// Follows a dotted path through objects (and lists, by numeric index).
+fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(root, |current, segment| match current {
+            Value::Object(map) => map.get(segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        })
+}
+
+/// `properties.a.b` → `["a", "b"]` (event scope); `key.sub` → `["key", "sub"]` (element scope).
+fn property_segments(property: &str, scope: Scope, path: &str) -> Parsed<Vec<String>> {
+    let relative = match scope {
+        Scope::Event if property == "properties" => return Ok(Vec::new()),
+        Scope::Event => property.strip_prefix("properties.").ok_or_else(|| {
+            QueryError::new(
+                path,
+                format!("property \"{property}\" must start with \"properties.\""),
+            )
+        })?,
+        Scope::Element => property,
+    };
+    let segments: Vec<String> = relative.split('.').map(str::to_string).collect();
+    if segments.iter().any(String::is_empty) {
+        return Err(QueryError::new(
+            path,
+            format!("property \"{property}\" has an empty segment"),
+        ));
+    }
+    Ok(segments)
+}
+
+fn one_or_many<T>(
+    value: &Value,
+    path: &str,
+    item: impl Fn(&Value, &str) -> Parsed<T>,
+) -> Parsed<Vec<T>> {
+    match value {
+        Value::Array(_) => list(value, path)?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| item(v, &index(path, i)))
+            .collect(),
+        single => Ok(vec![item(single, path)?]),
+    }
+}
+
+fn scalars(value: &Value, path: &str) -> Parsed<Vec<Scalar>> {
+    one_or_many(value, path, |v, at| match v {
+        Value::String(s) => Ok(Scalar::String(s.clone())),
+        Value::Number(_) => finite_number(v, at).map(Scalar::Number),
+        Value::Bool(b) => Ok(Scalar::Bool(*b)),
+        other => Err(QueryError::new(
+            at,
+            format!(
+                "expected a string, number or boolean, found {}",
+                kind(other)
+            ),
+        )),
+    })
+}
+
+fn strings(value: &Value, path: &str) -> Parsed<Vec<String>> {
+    one_or_many(value, path, |v, at| string(v, at).map(str::to_string))
+}
+
+fn numbers(value: &Value, path: &str) -> Parsed<Vec<f64>> {
+    one_or_many(value, path, finite_number)
+}
+
+fn boolean(value: &Value, path: &str) -> Parsed<bool> {
+    value.as_bool().ok_or_else(|| {
+        QueryError::new(
+            path,
+            format!("expected true or false, found {}", kind(value)),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn holds(condition: Value, properties: Value) -> bool {
+        Condition::parse(&condition, "where", Scope::Event)
+            .expect("valid condition")
+            .holds(&properties)
+    }
+
+    fn on(op: &str, operand: Value, value: Value) -> bool {
+        holds(
+            json!({"property": "properties.x", "condition": {op: operand}}),
+            json!({"x": value}),
+        )
+    }
+
+    #[test]
+    fn every_operator() {
+        assert!(on("equal_to", json!("a"), json!("a")));
+        assert!(!on("equal_to", json!("a"), json!("A")), "case-sensitive");
+        assert!(on("equal_to", json!(["b", "a"]), json!("a")), "any of");
+        assert!(!on("equal_to", json!(5), json!("5")), "types never coerce");
+        assert!(on("equal_to", json!(true), json!(true)));
+        assert!(on("not_equal_to", json!(["b", "c"]), json!("a")), "none of");
+        assert!(!on("not_equal_to", json!(["a", "c"]), json!("a")));
+        assert!(on("contains", json!("oot"), json!("football")));
+        assert!(!on("not_contains", json!(["x", "oot"]), json!("football")));
+        assert!(on("starts_with", json!("foo"), json!("football")));
+        assert!(on("ends_with", json!("ball"), json!("football")));
+        assert!(on("list_contains", json!(["z", "b"]), json!(["a", "b"])));
+        assert!(!on("list_contains", json!("a"), json!("a")), "needs a list");
+        assert!(on("greater_than", json!(1), json!(2)));
+        assert!(!on("greater_than", json!(2), json!(2)));
+        assert!(on("greater_than_or_equal_to", json!(2), json!(2)));
+        assert!(on("less_than", json!(3), json!(2.5)));
+        assert!(on("less_than_or_equal_to", json!(2), json!(2)));
+        assert!(on("between", json!([1, 2]), json!(2)));
+        assert!(!on("between", json!([1, 2]), json!(2.01)));
+        assert!(on("is_empty", json!(true), json!("")));
+        assert!(on("is_not_empty", json!(true), json!([1])));
+        assert!(!on("is_not_empty", json!(true), json!({})));
+    }
+
+    #[test]
+    fn missing_properties() {
+        let none = json!({});
+        for (op, operand) in [
+            ("equal_to", json!("a")),
+            ("contains", json!("a")),
+            ("greater_than", json!(0)),
+        ] {
+            assert!(!holds(
+                json!({"property": "properties.x", "condition": {op: operand}}),
+                none.clone()
+            ));
+        }
+        assert!(holds(
+            json!({"property": "properties.x", "condition": {"not_equal_to": "a"}}),
+            none.clone()
+        ));
+        assert!(holds(
+            json!({"property": "properties.x", "condition": {"not_contains": "a"}}),
+            none.clone()
+        ));
+        assert!(holds(
+            json!({"property": "properties.x.y", "condition": {"is_empty": true}}),
+            none
+        ));
+    }
+
+    #[test]
+    fn function_over_lists_of_objects() {
+        let condition = json!({"property": "properties.slot.targeting_keys", "condition": {
+            "function": "any", "property": "key", "condition": {"equal_to": "permutive"},
+            "where": {"property": "enabled", "condition": {"equal_to": true}}}});
+        let keys = |items: Value| json!({"slot": {"targeting_keys": items}});
+        assert!(holds(
+            condition.clone(),
+            keys(json!([{"key": "x"}, {"key": "permutive", "enabled": true}]))
+        ));
+        assert!(!holds(
+            condition.clone(),
+            keys(json!([{"key": "permutive", "enabled": false}]))
+        ));
+        assert!(!holds(condition, keys(json!("permutive"))));
+        let all = json!({"property": "properties.l", "condition": {
+            "function": "all", "property": "n", "condition": {"greater_than": 1}}});
+        assert!(holds(all.clone(), json!({"l": [{"n": 2}, {"n": 3}]})));
+        assert!(!holds(all.clone(), json!({"l": [{"n": 2}, {"n": 1}]})));
+        assert!(!holds(all, json!({"l": []})), "all over nothing is false");
+    }
+
+    #[test]
+    fn combinators() {
+        let a = json!({"property": "properties.a", "condition": {"equal_to": 1}});
+        let b = json!({"property": "properties.b", "condition": {"equal_to": 1}});
+        assert!(holds(
+            json!({"or": [a.clone(), b.clone()]}),
+            json!({"b": 1})
+        ));
+        assert!(!holds(
+            json!({"and": [a.clone(), b.clone()]}),
+            json!({"b": 1})
+        ));
+        assert!(holds(json!({"not": a}), json!({"b": 1})));
+    }
+
+    #[test]
+    fn errors_name_the_offending_node() {
+        let parse =
+            |v: Value| Condition::parse(&v, "query.where", Scope::Event).expect_err("invalid");
+        let err = parse(json!({"and": [{"property": "properties.a", "condition": {"equals": 1}}]}));
+        assert_eq!(err.path, "query.where.and[0].condition");
+        let err = parse(json!({"property": "properties.a", "condition": {"contains": 3}}));
+        assert_eq!(err.path, "query.where.condition.contains");
+        let err = parse(json!({"property": "a.b", "condition": {"equal_to": 1}}));
+        assert_eq!(err.path, "query.where.property");
+        let err = parse(json!({"xor": []}));
+        assert_eq!(err.path, "query.where");
+        let err = parse(json!({"property": "properties.a", "condition": {"greater_than": "1"}}));
+        assert_eq!(err.path, "query.where.condition.greater_than");
+    }
+}

@@ -1,0 +1,366 @@
+//! One request: read the state, fold the events in, evaluate every cohort in dependency order
+//! and write the state back.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::accumulator::{Accumulator, CohortState, Mode};
+use super::load::CompiledCohort;
+use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
+use super::window::Window;
+use super::{CohortInfo, Event, SegmentInput, Segmented};
+
+/// What happened to a cohort's incoming internal state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum StateOrigin {
+    /// No usable entry came in (absent, or an earlier query definition's).
+    New,
+    Restored,
+    /// An entry for the current checksum came in but was malformed.
+    Discarded,
+}
+
+/// Per-cohort results kept for explanations.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    /// Each leaf's value at `now` (internal and external contributions together).
+    pub values: Vec<Option<f64>>,
+    pub member: bool,
+    pub was_member: bool,
+    pub origin: StateOrigin,
+}
+
+pub(crate) struct Evaluation {
+    /// The user's clock: the latest event time seen, in ms since the epoch.
+    pub now: Option<i64>,
+    /// By workspace index.
+    pub outcomes: Vec<Outcome>,
+    pub segmented: Segmented,
+}
+
+/// Read-only inputs of evaluating one cohort's clause tree.
+struct Context<'a> {
+    values: &'a [Option<f64>],
+    members: &'a [bool],
+    external: &'a BTreeMap<String, Value>,
+}
+
+pub(crate) fn evaluate(
+    cohorts: &[CohortInfo],
+    compiled: &[CompiledCohort],
+    catalog: &Catalog,
+    order: &[usize],
+    input: &SegmentInput<'_>,
+) -> Evaluation {
+    let mut warnings = Vec::new();
+    let mut origins = Vec::with_capacity(cohorts.len());
+    let mut internal: Vec<Option<CohortState>> = cohorts
+        .iter()
+        .zip(compiled)
+        .map(|(info, cohort)| {
+            let (state, origin) =
+                read_internal(info, cohort, input.internal.get(&info.code), &mut warnings);
+            origins.push(origin);
+            state
+        })
+        .collect();
+    let external: Vec<Option<CohortState>> = cohorts
+        .iter()
+        .zip(compiled)
+        .map(|(info, cohort)| {
+            read_external(info, cohort, input.external.get(&info.code), &mut warnings)
+        })
+        .collect();
+
+    let events: Vec<(i64, &Event)> = input
+        .events
+        .iter()
+        .map(|e| (e.time.as_millisecond(), e))
+        .collect();
+    // The clock is event time: the latest event the user has, in this request or remembered.
+    let now = events
+        .iter()
+        .map(|&(t, _)| t)
+        .chain(
+            internal
+                .iter()
+                .chain(&external)
+                .flatten()
+                .filter_map(|s| s.clock),
+        )
+        .max();
+
+    let mut matcher = EventMatcher::new(catalog, &events);
+
+    // A sorted list: cheaper than hashing for the few dozen codes a user is in.
+    let mut incoming: Vec<&str> = input.cohorts.iter().map(String::as_str).collect();
+    incoming.sort_unstable();
+    let was_member: Vec<bool> = cohorts
+        .iter()
+        .map(|c| incoming.binary_search(&c.code.as_str()).is_ok())
+        .collect();
+    let mut members = vec![false; cohorts.len()];
+    let mut values_by_cohort: Vec<Vec<Option<f64>>> = vec![Vec::new(); cohorts.len()];
+    let mut segmented = Segmented::default();
+
+    for &i in order {
+        let query = &compiled[i].query;
+        let mut state = internal[i]
+            .take()
+            .unwrap_or_else(|| CohortState::empty(&query.modes));
+        for (leaf, accumulator) in query.leaves.iter().zip(&mut state.accumulators) {
+            match &leaf.source {
+                Source::Events { .. } => fold_events(leaf, accumulator, &mut matcher, now),
+                Source::Transition {
+                    entered, cohort, ..
+                } => {
+                    let (before, after) = (was_member[*cohort], members[*cohort]);
+                    let happened = if *entered {
+                        !before && after
+                    } else {
+                        before && !after
+                    };
+                    if happened {
+                        fold_transition(leaf, accumulator, now);
+                    }
+                }
+            }
+            accumulator.prune(leaf.mode, now);
+        }
+        state.clock = now;
+
+        let external_state = external[i].as_ref();
+        let values: Vec<Option<f64>> = query
+            .leaves
+            .iter()
+            .enumerate()
+            .map(|(l, leaf)| {
+                let own = state.accumulators[l].value(leaf.mode, now);
+                let theirs = external_state.and_then(|s| s.accumulators[l].value(leaf.mode, now));
+                combine(leaf.mode, own, theirs)
+            })
+            .collect();
+        members[i] = holds(
+            &query.root,
+            &Context {
+                values: &values,
+                members: &members,
+                external: input.external,
+            },
+        );
+        values_by_cohort[i] = values;
+
+        let worth_keeping =
+            state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
+        if worth_keeping {
+            let mut entry = Map::with_capacity(1);
+            entry.insert(compiled[i].checksum.clone(), state.encode(&query.modes));
+            segmented
+                .internal
+                .insert(cohorts[i].code.clone(), Value::Object(entry));
+        }
+    }
+
+    for (i, info) in cohorts.iter().enumerate() {
+        if members[i] {
+            segmented.members.insert(info.code.clone());
+        }
+        match (was_member[i], members[i]) {
+            (false, true) => segmented.entered.push(info.code.clone()),
+            (true, false) => segmented.exited.push(info.code.clone()),
+            _ => {}
+        }
+    }
+    segmented.warnings = warnings;
+
+    let outcomes = values_by_cohort
+        .into_iter()
+        .zip(origins)
+        .enumerate()
+        .map(|(i, (values, origin))| Outcome {
+            values,
+            member: members[i],
+            was_member: was_member[i],
+            origin,
+        })
+        .collect();
+    Evaluation {
+        now,
+        outcomes,
+        segmented,
+    }
+}
+
+/// The request's events, with each event's name resolved and each workspace filter tested at
+/// most once per event (many cohorts share names and conditions).
+struct EventMatcher<'a> {
+    catalog: &'a Catalog,
+    events: &'a [(i64, &'a Event)],
+    event_ids: Vec<Option<usize>>,
+    /// `events.len() × catalog.filters.len()`: 0 not tested yet, 1 false, 2 true.
+    filter_results: Vec<u8>,
+}
+
+impl<'a> EventMatcher<'a> {
+    fn new(catalog: &'a Catalog, events: &'a [(i64, &'a Event)]) -> EventMatcher<'a> {
+        EventMatcher {
+            catalog,
+            events,
+            event_ids: events
+                .iter()
+                .map(|(_, e)| catalog.events.iter().position(|name| *name == e.name))
+                .collect(),
+            filter_results: vec![0; events.len() * catalog.filters.len()],
+        }
+    }
+
+    fn passes(&mut self, event: usize, filter: usize) -> bool {
+        let slot = event * self.catalog.filters.len() + filter;
+        if self.filter_results[slot] == 0 {
+            let holds = self.catalog.filters[filter].holds(&self.events[event].1.properties);
+            self.filter_results[slot] = 1 + u8::from(holds);
+        }
+        self.filter_results[slot] == 2
+    }
+}
+
+fn fold_events(
+    leaf: &Leaf,
+    accumulator: &mut Accumulator,
+    matcher: &mut EventMatcher<'_>,
+    now: Option<i64>,
+) {
+    let Source::Events {
+        event_id,
+        filter_id,
+        measure,
+        ..
+    } = &leaf.source
+    else {
+        return;
+    };
+    for i in 0..matcher.events.len() {
+        let (time, event) = matcher.events[i];
+        // An event outside the window (e.g. one arriving late, older than the window) never
+        // counts: it is not even remembered.
+        if matcher.event_ids[i] != Some(*event_id) || !leaf.window.admits(time, now) {
+            continue;
+        }
+        if filter_id.is_some_and(|f| !matcher.passes(i, f)) {
+            continue;
+        }
+        if let Some(x) = measure.contribution(&event.properties) {
+            accumulator.add(leaf.mode, time, x);
+        }
+    }
+}
+
+/// Records that the referenced cohort was entered (or exited) in this request, at the clock.
+fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) {
+    match now {
+        Some(time) if leaf.window.admits(time, now) => accumulator.add(leaf.mode, time, 1.0),
+        Some(_) => {}
+        // Without a clock (a user with no events yet) the transition has no time: only an
+        // all-time clause can count it.
+        None if leaf.window == Window::AllTime => accumulator.add(leaf.mode, 0, 1.0),
+        None => {}
+    }
+}
+
+/// Internal and external contributions to one clause.
+fn combine(mode: Mode, own: Option<f64>, theirs: Option<f64>) -> Option<f64> {
+    match (own, theirs) {
+        (Some(a), Some(b)) => Some(match mode {
+            Mode::Max | Mode::WindowedMax { .. } => a.max(b),
+            Mode::Total | Mode::WindowedTotal { .. } => a + b,
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
+fn holds(clause: &Clause, context: &Context<'_>) -> bool {
+    match &clause.kind {
+        ClauseKind::And(items) => items.iter().all(|c| holds(c, context)),
+        ClauseKind::Or(items) => items.iter().any(|c| holds(c, context)),
+        ClauseKind::Not(inner) => !holds(inner, context),
+        ClauseKind::Measure { leaf, comparison } => {
+            context.values[*leaf].is_some_and(|x| comparison.holds(x))
+        }
+        ClauseKind::Transition { leaf } => context.values[*leaf].is_some_and(|n| n >= 1.0),
+        ClauseKind::InSegment { cohort, .. } => context.members[*cohort],
+        ClauseKind::External { key, .. } => context.external.contains_key(key),
+    }
+}
+
+/// The clause results of a finished evaluation, for explanations.
+pub(crate) fn clause_holds(
+    clause: &Clause,
+    values: &[Option<f64>],
+    members: &[bool],
+    external: &BTreeMap<String, Value>,
+) -> bool {
+    holds(
+        clause,
+        &Context {
+            values,
+            members,
+            external,
+        },
+    )
+}
+
+fn read_internal(
+    info: &CohortInfo,
+    cohort: &CompiledCohort,
+    entry: Option<&Value>,
+    warnings: &mut Vec<String>,
+) -> (Option<CohortState>, StateOrigin) {
+    let Some(entry) = entry else {
+        return (None, StateOrigin::New);
+    };
+    let code = &info.code;
+    let Some(by_checksum) = entry.as_object() else {
+        warnings.push(format!(
+            "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
+        ));
+        return (None, StateOrigin::Discarded);
+    };
+    let mut found = (None, StateOrigin::New);
+    for (checksum, state) in by_checksum {
+        if *checksum != cohort.checksum {
+            warnings.push(format!(
+                "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
+            ));
+            continue;
+        }
+        found = match CohortState::decode(state, &cohort.query.modes) {
+            Ok(state) => (Some(state), StateOrigin::Restored),
+            Err(reason) => {
+                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
+                (None, StateOrigin::Discarded)
+            }
+        };
+    }
+    found
+}
+
+/// External contributions count only when written for the current query, in this engine's format.
+fn read_external(
+    info: &CohortInfo,
+    cohort: &CompiledCohort,
+    entry: Option<&Value>,
+    warnings: &mut Vec<String>,
+) -> Option<CohortState> {
+    let state = entry?.as_object()?.get(&cohort.checksum)?;
+    match CohortState::decode(state, &cohort.query.modes) {
+        Ok(state) => Some(state),
+        Err(reason) => {
+            warnings.push(format!(
+                "cohort {}: external_state entry ignored: {reason}",
+                info.code
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Explanations: the decision tree of every cohort for one request, for `/_segscope/explain`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::CohortInfo;
+use super::compare::number_value;
+use super::evaluate::{Evaluation, StateOrigin, clause_holds};
+use super::load::CompiledCohort;
+use super::query::{Clause, ClauseKind, Leaf, Source};
+use super::window::Window;
+
+/// Why one cohort did or did not match.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CohortExplanation {
+    pub code: String,
+    pub name: String,
+    /// The key of this cohort's state (`internal_state[code][checksum]`).
+    pub checksum: String,
+    /// The user's clock for this request (RFC 3339): their latest event time, if any.
+    pub now: Option<String>,
+    /// Membership after this request.
+    pub member: bool,
+    /// Membership before (from the incoming `state.cohorts`).
+    pub was_member: bool,
+    pub changed: bool,
+    /// `new`, `restored` or `discarded` (malformed incoming state).
+    pub state: String,
+    pub tree: ExplanationNode,
+}
+
+/// One clause of a cohort's query.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExplanationNode {
+    /// The clause: `and`, `or`, `not`, `event`, `engaged_time`, `engaged_completion`,
+    /// `engaged_views`, `has_entered`, `has_exited`, `in_segment`, `in_second_party_segment`,
+    /// `in_third_party_segment`.
+    pub kind: String,
+    /// JSON path of the clause in the cohort (`query.and[1]`).
+    pub path: String,
+    pub result: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ExplanationNode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// What `value` is: `count`, `sum of properties.engaged_time`, `max of properties.completion`,
+    /// `transitions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
+    /// The computed count / sum / max (`null`: a maximum over nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// A number, or `[low, high]` for `between`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowExplanation>,
+    /// The clause's `where`, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "where")]
+    pub filter: Option<Value>,
+    /// The cohort code (`in_segment`, `has_entered`, `has_exited`) or provider segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The time range a clause counted over.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WindowExplanation {
+    /// `all_time`, `the_last`, `after`, `before` or `between`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// RFC 3339; `the_last` and `after` exclude their start, everything else is inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    pub start_inclusive: bool,
+    pub end_inclusive: bool,
+}
+
+pub(crate) fn explain(
+    cohorts: &[CohortInfo],
+    compiled: &[CompiledCohort],
+    evaluation: &Evaluation,
+    external: &BTreeMap<String, Value>,
+) -> Vec<CohortExplanation> {
+    let members: Vec<bool> = evaluation.outcomes.iter().map(|o| o.member).collect();
+    cohorts
+        .iter()
+        .zip(compiled)
+        .zip(&evaluation.outcomes)
+        .map(|((info, cohort), outcome)| {
+            let explainer = Explainer {
+                leaves: &cohort.query.leaves,
+                values: &outcome.values,
+                members: &members,
+                external,
+                now: evaluation.now,
+            };
+            CohortExplanation {
+                code: info.code.clone(),
+                name: info.name.clone(),
+                checksum: cohort.checksum.clone(),
+                now: evaluation.now.and_then(rfc3339),
+                member: outcome.member,
+                was_member: outcome.was_member,
+                changed: outcome.member != outcome.was_member,
+                state: match outcome.origin {
+                    StateOrigin::New => "new",
+                    StateOrigin::Restored => "restored",
+                    StateOrigin::Discarded => "discarded",
+                }
+                .to_string(),
+                tree: explainer.node(&cohort.query.root),
+            }
+        })
+        .collect()
+}
+
+struct Explainer<'a> {
+    leaves: &'a [Leaf],
+    values: &'a [Option<f64>],
+    members: &'a [bool],
+    external: &'a BTreeMap<String, Value>,
+    now: Option<i64>,
+}
+
+impl Explainer<'_> {
+    fn node(&self, clause: &Clause) -> ExplanationNode {
+        let mut node = ExplanationNode {
+            kind: String::new(),
+            path: clause.path.clone(),
+            result: clause_holds(clause, self.values, self.members, self.external),
+            children: Vec::new(),
+            event: None,
+            measure: None,
+            value: None,
+            operator: None,
+            threshold: None,
+            window: None,
+            filter: None,
+            segment: None,
+            provider: None,
+            note: None,
+        };
+        match &clause.kind {
+            ClauseKind::And(items) | ClauseKind::Or(items) => {
+                node.kind = if matches!(clause.kind, ClauseKind::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                }
+                .into();
+                node.children = items.iter().map(|c| self.node(c)).collect();
+            }
+            ClauseKind::Not(inner) => {
+                node.kind = "not".into();
+                node.children = vec![self.node(inner)];
+            }
+            ClauseKind::Measure { leaf, comparison } => {
+                self.leaf_fields(&mut node, *leaf);
+                node.operator = Some(comparison.operator().into());
+                node.threshold = Some(comparison.threshold());
+                if self.values[*leaf].is_none() {
+                    node.note = Some("no value inside the window: the comparison is false".into());
+                }
+            }
+            ClauseKind::Transition { leaf } => {
+                self.leaf_fields(&mut node, *leaf);
+                node.operator = Some("greater_than_or_equal_to".into());
+                node.threshold = Some(Value::from(1));
+            }
+            ClauseKind::InSegment { code, .. } => {
+                node.kind = "in_segment".into();
+                node.segment = Some(code.clone());
+            }
+            ClauseKind::External {
+                party,
+                provider,
+                segment,
+                key,
+            } => {
+                node.kind = party.clause_name().into();
+                node.provider = Some(provider.clone());
+                node.segment = Some(segment.clone());
+                let presence = if node.result { "present" } else { "absent" };
+                node.note = Some(format!("external_state key \"{key}\" is {presence}"));
+            }
+        }
+        node
+    }
+
+    fn leaf_fields(&self, node: &mut ExplanationNode, leaf_index: usize) {
+        let leaf = &self.leaves[leaf_index];
+        node.value = Some(self.values[leaf_index].map_or(Value::Null, number_value));
+        node.window = Some(self.window(leaf.window));
+        match &leaf.source {
+            Source::Events {
+                clause,
+                event,
+                filter_json,
+                measure,
+                ..
+            } => {
+                node.kind = (*clause).into();
+                node.event = Some(event.clone());
+                node.measure = Some(measure.describe().into());
+                node.filter = filter_json.clone();
+            }
+            Source::Transition { entered, code, .. } => {
+                node.kind = if *entered {
+                    "has_entered"
+                } else {
+                    "has_exited"
+                }
+                .into();
+                node.measure = Some("transitions".into());
+                node.segment = Some(code.clone());
+            }
+        }
+    }
+
+    fn window(&self, window: Window) -> WindowExplanation {
+        let mut explanation = WindowExplanation {
+            kind: String::new(),
+            value: None,
+            unit: None,
+            start: None,
+            end: None,
+            start_inclusive: true,
+            end_inclusive: true,
+        };
+        match window {
+            Window::AllTime => explanation.kind = "all_time".into(),
+            Window::Last {
+                span_ms,
+                value,
+                unit,
+            } => {
+                explanation.kind = "the_last".into();
+                explanation.value = Some(number_value(value));
+                explanation.unit = Some(unit.name().into());
+                explanation.start = self
+                    .now
+                    .and_then(|now| rfc3339(now.saturating_sub(span_ms)));
+                explanation.end = self.now.and_then(rfc3339);
+                explanation.start_inclusive = false;
+            }
+            Window::After(start) => {
+                explanation.kind = "after".into();
+                explanation.start = rfc3339(start);
+                explanation.start_inclusive = false;
+            }
+            Window::Before(end) => {
+                explanation.kind = "before".into();
+                explanation.end = rfc3339(end);
+                explanation.end_inclusive = false;
+            }
+            Window::Between(start, end) => {
+                explanation.kind = "between".into();
+                explanation.start = rfc3339(start);
+                explanation.end = rfc3339(end);
+            }
+        }
+        explanation
+    }
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .map(|t| t.to_string())
+}

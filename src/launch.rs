@@ -1,0 +1,69 @@
+//! Choosing the target a command talks to: the embedded emulator (the default), the real API
+//! (`--api-key`), or any other endpoint (`--base-url`). Every command gets an `api::Client`.
+
+use std::path::PathBuf;
+
+use crate::api::{ApiKey, Client, DEFAULT_BASE_URL, Target};
+use crate::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct TargetChoice {
+    pub api_key: Option<ApiKey>,
+    pub base_url: Option<String>,
+    pub workspace: Option<PathBuf>,
+}
+
+/// A client, and the embedded emulator behind it when there is one (dropping it stops it).
+pub struct Connection {
+    pub client: Client,
+    pub emulator: Option<RunningEmulator>,
+}
+
+impl Connection {
+    pub fn is_embedded(&self) -> bool {
+        self.emulator.is_some()
+    }
+}
+
+/// Loads a workspace directory, or the bundled demo.
+pub fn load_workspace(dir: Option<&PathBuf>) -> anyhow::Result<Workspace> {
+    Ok(match dir {
+        Some(dir) => Workspace::load(dir)?,
+        None => Workspace::demo()?,
+    })
+}
+
+/// Opens the chosen target; for the embedded emulator, starts it on `127.0.0.1:0`.
+pub async fn connect(choice: &TargetChoice) -> anyhow::Result<Connection> {
+    if choice.workspace.is_some() && (choice.api_key.is_some() || choice.base_url.is_some()) {
+        anyhow::bail!(
+            "--workspace configures the embedded emulator; it cannot be combined with --api-key or --base-url"
+        );
+    }
+    if choice.api_key.is_some() || choice.base_url.is_some() {
+        let base = choice
+            .base_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let target = Target::new(base, choice.api_key.clone());
+        return Ok(Connection {
+            client: Client::new(target),
+            emulator: None,
+        });
+    }
+    let workspace = load_workspace(choice.workspace.as_ref())?;
+    let running = emulator::spawn(
+        EmulatorConfig::new(workspace),
+        "127.0.0.1:0".parse().expect("a literal address"),
+    )
+    .await?;
+    let target = Target::new(
+        running.base_url(),
+        Some(ApiKey::new(emulator::EMBEDDED_KEY)),
+    );
+    Ok(Connection {
+        client: Client::new(target),
+        emulator: Some(running),
+    })
+}
