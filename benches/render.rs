@@ -1,1 +1,115 @@
-fn main() {}
+//! Drawing must stay cheap whatever the state's size: a full 200×50 frame with a 1 MB state diff
+//! in view (target < 2 ms), and computing that diff once per call (target < 50 ms).
+//!
+//! `cargo bench --bench render -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use segscope::api::{
+    CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, SegmentationResponse, Target,
+};
+use segscope::tui::{self, App, AppOptions, Call, Message, PendingCall, RenderOptions};
+use serde_json::value::RawValue;
+
+/// A state of about `bytes` bytes: many cohorts, each with a checksum and an accumulator.
+fn big_state(bytes: usize, bump: u64) -> String {
+    let mut internal = Vec::new();
+    let mut size = 0;
+    let mut code = 100_000u64;
+    while size < bytes {
+        let count = if code % 997 == 0 { 1 + bump } else { 1 };
+        let entry = format!(
+            "\"{code}\":{{\"{:010x}\":[1795667465000,[\"wp\",1795667345000,{count},1795667405000,1,1795667465000,1]]}}",
+            code * 2654435761 % 0xffff_ffff
+        );
+        size += entry.len() + 1;
+        internal.push(entry);
+        code += 1;
+    }
+    let cohorts: Vec<String> = (0..40 + bump).map(|i| format!("\"{}\"", 100_000 + i * 7)).collect();
+    format!(
+        "{{\"internal_state\":{{{}}},\"external_state\":{{}},\"cohorts\":[{}]}}",
+        internal.join(","),
+        cohorts.join(",")
+    )
+}
+
+fn call_with_states(before: &str, after: &str) -> Call {
+    let state_before = OpaqueState::from_json(before).unwrap();
+    let body = format!("{{\"user_id\":\"00000000-0000-4000-8000-000000000001\",\"state\":{after}}}");
+    let pending = PendingCall {
+        id: 1,
+        events_text: "[]".into(),
+        event_count: 0,
+        identity: Identity::UserId("00000000-0000-4000-8000-000000000001".into()),
+        sync_validation: true,
+        state_before: Some(state_before.clone()),
+        sent_at: jiff::Timestamp::now(),
+        request: SegmentationRequest {
+            identity: Identity::UserId("00000000-0000-4000-8000-000000000001".into()),
+            events: RawValue::from_string("[]".into()).unwrap(),
+            state: Some(state_before),
+        },
+    };
+    let outcome = CallOutcome::Success {
+        status: 200,
+        latency: Duration::from_millis(12),
+        response: SegmentationResponse::parse(&body).unwrap(),
+        raw_body: body,
+    };
+    Call::finish(pending, outcome, RenderOptions::default())
+}
+
+fn benches(c: &mut Criterion) {
+    let before = big_state(1 << 20, 0);
+    let after = big_state(1 << 20, 3);
+    eprintln!(
+        "state sizes: {} / {} bytes",
+        before.len(),
+        after.len()
+    );
+
+    c.bench_function("state_diff_1mb", |b| {
+        b.iter(|| tui::state_diff(Some(black_box(&before)), Some(black_box(&after))))
+    });
+
+    let client = Client::new(Target::new("http://127.0.0.1:9", None));
+    let mut app = App::new(client, AppOptions::default());
+    app.record_call(call_with_states(&before, &after));
+    let diff = &app.history()[0].detail.diff;
+    eprintln!(
+        "diff: {} change lines, {} full lines, +{} -{}",
+        diff.len(false),
+        diff.len(true),
+        diff.added,
+        diff.removed
+    );
+    // Focus the diff pane and scroll into the middle of it.
+    let key = |code| Message::Input(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    for _ in 0..3 {
+        tui::update(&mut app, key(KeyCode::Tab));
+    }
+    for _ in 0..20 {
+        tui::update(&mut app, key(KeyCode::PageDown));
+    }
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    c.bench_function("draw_200x50_with_1mb_diff", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| tui::draw(black_box(&app), frame)).unwrap();
+        })
+    });
+    tui::update(&mut app, key(KeyCode::Char('f')));
+    c.bench_function("draw_200x50_full_1mb_state", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| tui::draw(black_box(&app), frame)).unwrap();
+        })
+    });
+}
+
+criterion_group!(render, benches);
+criterion_main!(render);

@@ -438,7 +438,7 @@ async fn a_non_json_500_and_a_refused_connection_are_explained() {
     );
     let app = drive(app, &mut term, vec![key(F5)]).await;
     assert!(
-        app.status().text.starts_with("Connection refused or unreachable"),
+        app.status().text.starts_with("Could not connect to http://127.0.0.1:"),
         "{}",
         app.status().text
     );

@@ -469,9 +469,10 @@ impl App {
         self.quit
     }
 
-    /// Adds a finished call as if it had just come back (sessions, benchmarks).
+    /// Adds a finished call as if it had just come back (sessions, benchmarks). Its state
+    /// becomes the next call's, unless the identity changed while it was on its way.
     pub fn record_call(&mut self, call: Call) {
-        if call.succeeded() {
+        if call.succeeded() && call.identity == self.identity {
             self.state = call.state_after.clone();
         }
         self.history.push(call);

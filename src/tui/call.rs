@@ -131,7 +131,6 @@ impl Call {
             Some(after) => state_diff(
                 pending.state_before.as_ref().map(OpaqueState::as_str),
                 Some(after.as_str()),
-                options.theme,
             ),
             None => StateDiff::default(),
         };

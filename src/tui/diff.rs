@@ -24,8 +24,9 @@ pub struct PrettyJson {
     pub lines: Vec<String>,
     /// For each line, its node in `nodes` (0 = the top level).
     line_node: Vec<u32>,
-    /// A tree of keys: (parent, key).
-    nodes: Vec<(u32, String)>,
+    /// A tree of keys: (parent node, the line whose key it is). Keys are read back from the
+    /// line only when a path is asked for (hunk headers), which keeps printing cheap.
+    nodes: Vec<(u32, u32)>,
 }
 
 impl PrettyJson {
@@ -33,20 +34,20 @@ impl PrettyJson {
         let mut out = PrettyJson {
             lines: Vec::new(),
             line_node: Vec::new(),
-            nodes: vec![(0, String::new())],
+            nodes: vec![(0, 0)],
         };
         out.write(None, value, 0, 0, false);
         out
     }
 
     /// The path of a line: keys from the top, e.g. `["internal_state", "1001"]`.
-    pub fn path(&self, line: usize) -> Vec<&str> {
+    pub fn path(&self, line: usize) -> Vec<String> {
         let mut keys = Vec::new();
         let mut node = self.line_node.get(line).copied().unwrap_or(0);
         while node != 0 {
-            let (parent, key) = &self.nodes[node as usize];
-            keys.push(key.as_str());
-            node = *parent;
+            let (parent, key_line) = self.nodes[node as usize];
+            keys.push(key_of(&self.lines[key_line as usize]));
+            node = parent;
         }
         keys.reverse();
         keys
@@ -59,8 +60,8 @@ impl PrettyJson {
 
     fn write(&mut self, key: Option<&str>, value: &Value, indent: usize, parent: u32, comma: bool) {
         let node = match key {
-            Some(k) => {
-                self.nodes.push((parent, k.to_string()));
+            Some(_) => {
+                self.nodes.push((parent, self.lines.len() as u32));
                 (self.nodes.len() - 1) as u32
             }
             None => parent,
@@ -94,6 +95,15 @@ impl PrettyJson {
             scalar => self.push(format!("{pad}{label}{}{tail}", scalar_text(scalar)), node),
         }
     }
+}
+
+/// The key a `"key": …` line starts with.
+fn key_of(line: &str) -> String {
+    serde_json::Deserializer::from_str(line.trim_start())
+        .into_iter::<String>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default()
 }
 
 fn quote(s: &str) -> String {
@@ -131,19 +141,34 @@ pub fn pretty_state(text: Option<&str>) -> PrettyJson {
             PrettyJson {
                 line_node: vec![0; lines.len()],
                 lines,
-                nodes: vec![(0, String::new())],
+                nodes: vec![(0, 0)],
             }
         }
     }
 }
 
-/// A call's state diff, ready to draw.
+/// One row of a diff view: an index into the old or new lines, or a hunk header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Header(u32),
+    Context(u32),
+    Removed(u32),
+    Added(u32),
+    /// An unchanged line of the full after-state.
+    Same(u32),
+}
+
+/// A call's state diff. Lines are kept as text plus rows of indices, and styled only when drawn
+/// (only the visible rows), so neither computing nor drawing allocates per line more than once.
 #[derive(Debug, Default, Clone)]
 pub struct StateDiff {
+    old: Vec<String>,
+    new: Vec<String>,
+    headers: Vec<String>,
     /// Hunks with a header naming the JSON path, changed lines and some context.
-    pub changes: Vec<Line<'static>>,
+    changes: Vec<Row>,
     /// The whole after-state, changed lines marked.
-    pub full: Vec<Line<'static>>,
+    full: Vec<Row>,
     pub added: usize,
     pub removed: usize,
 }
@@ -152,10 +177,48 @@ impl StateDiff {
     pub fn is_empty(&self) -> bool {
         self.added == 0 && self.removed == 0
     }
+
+    /// Rows in the changes-only view (`full = false`) or the full after-state.
+    pub fn len(&self, full: bool) -> usize {
+        if full {
+            self.full.len()
+        } else {
+            self.changes.len()
+        }
+    }
+
+    /// One row, styled, borrowing its text.
+    pub fn line(&self, full: bool, row: usize, theme: Theme) -> Line<'_> {
+        let rows = if full { &self.full } else { &self.changes };
+        let Some(row) = rows.get(row) else {
+            return Line::default();
+        };
+        match *row {
+            Row::Header(i) => Line::from(Span::styled(
+                self.headers[i as usize].as_str(),
+                theme.hunk(),
+            )),
+            Row::Context(i) => styled("  ", &self.new[i as usize], theme.muted()),
+            Row::Same(i) => styled("  ", &self.new[i as usize], theme.plain()),
+            Row::Removed(i) => styled("- ", &self.old[i as usize], theme.removed()),
+            Row::Added(i) => styled("+ ", &self.new[i as usize], theme.added()),
+        }
+    }
+
+    /// The rows as plain text (tests, screenshots).
+    pub fn text(&self, full: bool) -> Vec<String> {
+        (0..self.len(full))
+            .map(|i| self.line(full, i, Theme::default()).to_string())
+            .collect()
+    }
+}
+
+fn styled<'a>(marker: &'static str, text: &'a str, style: ratatui::style::Style) -> Line<'a> {
+    Line::from(vec![Span::styled(marker, style), Span::styled(text, style)])
 }
 
 /// Diffs two states (JSON text; `None` = no state yet).
-pub fn state_diff(before: Option<&str>, after: Option<&str>, theme: Theme) -> StateDiff {
+pub fn state_diff(before: Option<&str>, after: Option<&str>) -> StateDiff {
     let old = pretty_state(before);
     let new = pretty_state(after);
     let deadline = Instant::now() + DIFF_TIME_LIMIT;
@@ -163,62 +226,29 @@ pub fn state_diff(before: Option<&str>, after: Option<&str>, theme: Theme) -> St
         Algorithm::Myers,
         &old.lines,
         &new.lines,
-        Some(deadline.into()),
+        Some(deadline),
     );
     let (mut added, mut removed) = (0, 0);
+    let mut full = Vec::with_capacity(new.lines.len());
     for op in &ops {
         let (tag, o, n) = op.as_tag_tuple();
+        let n32 = n.start as u32..n.end as u32;
         match tag {
-            DiffTag::Equal => {}
+            DiffTag::Equal => full.extend(n32.map(Row::Same)),
             DiffTag::Delete => removed += o.len(),
-            DiffTag::Insert => added += n.len(),
+            DiffTag::Insert => {
+                added += n.len();
+                full.extend(n32.map(Row::Added));
+            }
             DiffTag::Replace => {
                 removed += o.len();
                 added += n.len();
+                full.extend(n32.map(Row::Added));
             }
         }
     }
-    let full = full_lines(&ops, &new, theme);
-    let changes = change_lines(ops, &old, &new, theme);
-    StateDiff {
-        changes,
-        full,
-        added,
-        removed,
-    }
-}
-
-fn line(marker: &'static str, text: &str, style: ratatui::style::Style) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(marker, style),
-        Span::styled(text.to_string(), style),
-    ])
-}
-
-fn full_lines(ops: &[DiffOp], new: &PrettyJson, theme: Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::with_capacity(new.lines.len());
-    for op in ops {
-        let (tag, _, n) = op.as_tag_tuple();
-        match tag {
-            DiffTag::Equal => {
-                out.extend(new.lines[n].iter().map(|l| line("  ", l, theme.plain())));
-            }
-            DiffTag::Insert | DiffTag::Replace => {
-                out.extend(new.lines[n].iter().map(|l| line("+ ", l, theme.added())));
-            }
-            DiffTag::Delete => {}
-        }
-    }
-    out
-}
-
-fn change_lines(
-    ops: Vec<DiffOp>,
-    old: &PrettyJson,
-    new: &PrettyJson,
-    theme: Theme,
-) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
+    let mut headers = Vec::new();
+    let mut changes = Vec::new();
     for group in group_diff_ops(ops, CONTEXT) {
         let first_change = group.iter().find(|op| op.tag() != DiffTag::Equal);
         let path = match first_change.map(DiffOp::as_tag_tuple) {
@@ -231,36 +261,36 @@ fn change_lines(
         } else {
             path.join(" › ")
         };
-        out.push(Line::from(Span::styled(format!("@@ {label} @@"), theme.hunk())));
+        changes.push(Row::Header(headers.len() as u32));
+        headers.push(format!("@@ {label} @@"));
         for op in &group {
             let (tag, o, n) = op.as_tag_tuple();
+            let (o, n) = (o.start as u32..o.end as u32, n.start as u32..n.end as u32);
             match tag {
-                DiffTag::Equal => {
-                    out.extend(new.lines[n].iter().map(|l| line("  ", l, theme.muted())));
-                }
-                DiffTag::Delete => {
-                    out.extend(old.lines[o].iter().map(|l| line("- ", l, theme.removed())));
-                }
-                DiffTag::Insert => {
-                    out.extend(new.lines[n].iter().map(|l| line("+ ", l, theme.added())));
-                }
+                DiffTag::Equal => changes.extend(n.map(Row::Context)),
+                DiffTag::Delete => changes.extend(o.map(Row::Removed)),
+                DiffTag::Insert => changes.extend(n.map(Row::Added)),
                 DiffTag::Replace => {
-                    out.extend(old.lines[o].iter().map(|l| line("- ", l, theme.removed())));
-                    out.extend(new.lines[n].iter().map(|l| line("+ ", l, theme.added())));
+                    changes.extend(o.map(Row::Removed));
+                    changes.extend(n.map(Row::Added));
                 }
             }
         }
     }
-    out
+    StateDiff {
+        old: old.lines,
+        new: new.lines,
+        headers,
+        changes,
+        full,
+        added,
+        removed,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(lines: &[Line<'_>]) -> Vec<String> {
-        lines.iter().map(|l| l.to_string()).collect()
-    }
 
     #[test]
     fn sorted_keys_and_paths() {
@@ -295,19 +325,19 @@ mod tests {
     fn hunks_name_the_path() {
         let before = r#"{"internal_state":{"1001":{"c":["p",2]}},"external_state":{},"cohorts":[]}"#;
         let after = r#"{"internal_state":{"1001":{"c":["p",3]}},"external_state":{},"cohorts":["1001"]}"#;
-        let diff = state_diff(Some(before), Some(after), Theme::default());
-        let lines = text(&diff.changes);
+        let diff = state_diff(Some(before), Some(after));
+        let lines = diff.text(false);
         assert!(lines.contains(&"@@ cohorts @@".to_string()), "{lines:#?}");
         assert!(lines.contains(&"-   \"cohorts\": [],".to_string()), "{lines:#?}");
         assert!(lines.contains(&"+   \"cohorts\": [\"1001\"],".to_string()), "{lines:#?}");
         assert_eq!((diff.added, diff.removed), (2, 2));
-        assert_eq!(diff.full.len(), 9);
+        assert_eq!(diff.len(true), 9);
     }
 
     #[test]
     fn no_state_before_means_all_added() {
-        let diff = state_diff(None, Some(r#"{"cohorts":[]}"#), Theme::default());
+        let diff = state_diff(None, Some(r#"{"cohorts":[]}"#));
         assert_eq!(diff.added, 3);
-        assert_eq!(text(&diff.changes)[0], "@@ state @@");
+        assert_eq!(diff.text(false)[0], "@@ state @@");
     }
 }

@@ -452,7 +452,7 @@ impl Editor {
     pub fn set_text(&mut self, text: &str) {
         let focused = self.area.cursor_style() != Style::new();
         self.area = Editor::styled(text, self.theme);
-        self.set_focused(focused || self.area.lines().len() == 1);
+        self.set_focused(focused);
         self.recheck();
     }
 

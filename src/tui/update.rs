@@ -13,7 +13,7 @@ use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
 use super::message::{Effect, Message};
 use super::view::layout::Panes;
-use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest, TransportKind};
+use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
 
 /// Applies a message to the state and returns the work to start.
 pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
@@ -260,10 +260,7 @@ pub(crate) fn detail_len(app: &App) -> usize {
         return 0;
     };
     match app.detail_view {
-        DetailView::Diff => match app.diff_mode {
-            DiffMode::Changes => call.detail.diff.changes.len(),
-            DiffMode::Full => call.detail.diff.full.len(),
-        },
+        DetailView::Diff => call.detail.diff.len(app.diff_mode == DiffMode::Full),
         DetailView::Request => call.detail.request.len(),
         DetailView::Response => call.detail.response.len(),
     }
@@ -530,14 +527,13 @@ fn summary(app: &App, call: &Call) -> (StatusKind, String) {
                 format!("{status} with {what} (see the response view). {UNCHANGED}"),
             )
         }
-        CallOutcome::Transport { kind, message, .. } => {
-            let what = match kind {
-                TransportKind::Timeout => "Timed out",
-                TransportKind::Connect => "Connection refused or unreachable",
-                TransportKind::Body => "The connection broke",
-                TransportKind::Other => "The request failed",
+        CallOutcome::Transport { message, .. } => {
+            let mut chars = message.chars();
+            let message = match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => "The request failed".to_string(),
             };
-            (StatusKind::Error, format!("{what}: {message}. {UNCHANGED}"))
+            (StatusKind::Error, format!("{message}. {UNCHANGED}"))
         }
     }
 }
@@ -550,8 +546,16 @@ fn on_call_finished(app: &mut App, task: u64, call: Call) {
     app.in_flight = None;
     let (kind, text) = summary(app, &call);
     let succeeded = call.succeeded();
+    let moved_on = call.identity != app.identity;
     app.record_call(call);
-    app.set_status(kind, text);
+    if moved_on && succeeded {
+        app.set_status(
+            StatusKind::Warning,
+            format!("{text} (The identity changed while it was on its way: its state is not used.)"),
+        );
+    } else {
+        app.set_status(kind, text);
+    }
     if !succeeded {
         app.detail_view = DetailView::Response;
     }

@@ -35,17 +35,30 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
 }
 
-/// Renders `lines[scroll..]` into `area`, wrapping lines wider than the area, without copying
-/// more than the visible lines: the cost does not grow with the number of lines.
+/// Renders `lines[scroll..]` into `area` (see [`render_rows`]).
 pub(crate) fn render_lines(lines: &[Line<'_>], scroll: usize, area: Rect, buf: &mut Buffer) {
+    render_rows(lines.len(), |i| lines[i].clone(), scroll, area, buf);
+}
+
+/// Renders rows `scroll..` of a source of `len` lines into `area`, wrapping lines wider than the
+/// area. Only the visible rows are produced: the cost does not grow with `len`.
+pub(crate) fn render_rows<'a>(
+    len: usize,
+    line_at: impl Fn(usize) -> Line<'a>,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let height = usize::from(area.height);
     let width = usize::from(area.width);
-    let start = scroll.min(lines.len().saturating_sub(height));
+    let start = scroll.min(len.saturating_sub(height));
     let mut y = 0;
-    for line in lines.iter().skip(start) {
+    for index in start..len {
         if y >= height {
             break;
         }
+        let line = line_at(index);
+        let line = &line;
         if line.width() <= width {
             line.render(Rect::new(area.x, area.y + y as u16, area.width, 1), buf);
             y += 1;

@@ -10,7 +10,7 @@ use ratatui::widgets::{
     ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
 };
 
-use super::render_lines;
+use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
 use crate::tui::app::{App, DetailView, DiffMode, Focus};
@@ -302,17 +302,28 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
                 );
                 return;
             }
-            DiffMode::Changes => &call.detail.diff.changes,
-            DiffMode::Full => &call.detail.diff.full,
+            DiffMode::Changes => None,
+            DiffMode::Full => None,
         },
-        DetailView::Request => &call.detail.request,
-        DetailView::Response => &call.detail.response,
+        DetailView::Request => Some(&call.detail.request),
+        DetailView::Response => Some(&call.detail.response),
     };
     let height = usize::from(inner.height);
-    let scroll = app.detail_scroll.min(lines.len().saturating_sub(height));
-    render_lines(lines, scroll, inner, frame.buffer_mut());
-    if lines.len() > height {
-        let mut state = ScrollbarState::new(lines.len().saturating_sub(height)).position(scroll);
+    let len = match lines {
+        Some(lines) => lines.len(),
+        None => call.detail.diff.len(app.diff_mode == DiffMode::Full),
+    };
+    let scroll = app.detail_scroll.min(len.saturating_sub(height));
+    match lines {
+        Some(lines) => render_lines(lines, scroll, inner, frame.buffer_mut()),
+        None => {
+            let full = app.diff_mode == DiffMode::Full;
+            let diff = &call.detail.diff;
+            render_rows(len, |i| diff.line(full, i, theme), scroll, inner, frame.buffer_mut());
+        }
+    }
+    if len > height {
+        let mut state = ScrollbarState::new(len.saturating_sub(height)).position(scroll);
         frame.render_stateful_widget(
             Scrollbar::new(ScrollbarOrientation::VerticalRight)
                 .begin_symbol(None)
