@@ -22,7 +22,11 @@ fn big_state(bytes: usize, bump: u64) -> String {
     let mut size = 0;
     let mut code = 100_000u64;
     while size < bytes {
-        let count = if code % 997 == 0 { 1 + bump } else { 1 };
+        let count = if code.is_multiple_of(997) {
+            1 + bump
+        } else {
+            1
+        };
         let entry = format!(
             "\"{code}\":{{\"{:010x}\":[1795667465000,[\"wp\",1795667345000,{count},1795667405000,1,1795667465000,1]]}}",
             code * 2654435761 % 0xffff_ffff
@@ -31,7 +35,9 @@ fn big_state(bytes: usize, bump: u64) -> String {
         internal.push(entry);
         code += 1;
     }
-    let cohorts: Vec<String> = (0..40 + bump).map(|i| format!("\"{}\"", 100_000 + i * 7)).collect();
+    let cohorts: Vec<String> = (0..40 + bump)
+        .map(|i| format!("\"{}\"", 100_000 + i * 7))
+        .collect();
     format!(
         "{{\"internal_state\":{{{}}},\"external_state\":{{}},\"cohorts\":[{}]}}",
         internal.join(","),
@@ -41,7 +47,8 @@ fn big_state(bytes: usize, bump: u64) -> String {
 
 fn call_with_states(before: &str, after: &str) -> Call {
     let state_before = OpaqueState::from_json(before).unwrap();
-    let body = format!("{{\"user_id\":\"00000000-0000-4000-8000-000000000001\",\"state\":{after}}}");
+    let body =
+        format!("{{\"user_id\":\"00000000-0000-4000-8000-000000000001\",\"state\":{after}}}");
     let pending = PendingCall {
         id: 1,
         events_text: "[]".into(),
@@ -68,11 +75,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
 fn benches(c: &mut Criterion) {
     let before = big_state(1 << 20, 0);
     let after = big_state(1 << 20, 3);
-    eprintln!(
-        "state sizes: {} / {} bytes",
-        before.len(),
-        after.len()
-    );
+    eprintln!("state sizes: {} / {} bytes", before.len(), after.len());
 
     c.bench_function("state_diff_1mb", |b| {
         b.iter(|| tui::state_diff(Some(black_box(&before)), Some(black_box(&after))))
@@ -100,13 +103,17 @@ fn benches(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     c.bench_function("draw_200x50_with_1mb_diff", |b| {
         b.iter(|| {
-            terminal.draw(|frame| tui::draw(black_box(&app), frame)).unwrap();
+            terminal
+                .draw(|frame| tui::draw(black_box(&app), frame))
+                .unwrap();
         })
     });
     tui::update(&mut app, key(KeyCode::Char('f')));
     c.bench_function("draw_200x50_full_1mb_state", |b| {
         b.iter(|| {
-            terminal.draw(|frame| tui::draw(black_box(&app), frame)).unwrap();
+            terminal
+                .draw(|frame| tui::draw(black_box(&app), frame))
+                .unwrap();
         })
     });
 }

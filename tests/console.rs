@@ -276,7 +276,10 @@ async fn the_state_is_threaded_byte_for_byte() {
     }
     assert_eq!(
         app.state().map(|s| s.as_str().to_string()),
-        calls[2].state_after.as_ref().map(|s| s.as_str().to_string())
+        calls[2]
+            .state_after
+            .as_ref()
+            .map(|s| s.as_str().to_string())
     );
     // Needs the cohort engine: the third football Pageview in 7 days.
     assert!(
@@ -305,8 +308,14 @@ async fn invalid_json_shows_where_and_sends_nothing() {
     assert!(!app.is_sending());
     assert_eq!(app.pending_tasks(), 0);
     assert_ne!(app.editor_text(), before);
-    assert!(text.contains("✗ line 3, column 11: expected ',' or ']'"), "{text}");
-    assert!(text.contains("Not sent: the events are not valid: line 3, column 11"), "{text}");
+    assert!(
+        text.contains("✗ line 3, column 11: expected ',' or ']'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not sent: the events are not valid: line 3, column 11"),
+        "{text}"
+    );
     // The editor's border turns red.
     let buf = term.backend().buffer();
     assert_eq!(buf[(0, 3)].fg, Color::Red, "{:?}", buf[(0, 3)]);
@@ -321,16 +330,25 @@ async fn field_problems_are_flagged_before_sending() {
     let app = drive(app, &mut term, vec![key(F5)]).await;
     assert!(app.history().is_empty());
     let text = screen(&term);
-    assert!(text.contains("\"time\" is not an RFC 3339 date-time"), "{text}");
+    assert!(
+        text.contains("\"time\" is not an RFC 3339 date-time"),
+        "{text}"
+    );
 
     let mut app = app;
     let eleven: Vec<String> = (0..11)
-        .map(|_| r#"{"name": "Pageview", "time": "2026-01-01T00:00:00Z", "properties": {}}"#.to_string())
+        .map(|_| {
+            r#"{"name": "Pageview", "time": "2026-01-01T00:00:00Z", "properties": {}}"#.to_string()
+        })
         .collect();
     app.set_editor_text(&format!("[{}]", eleven.join(",\n")));
     let app = drive(app, &mut term, vec![key(F5)]).await;
     assert!(app.history().is_empty());
-    assert!(screen(&term).contains("11 events: at most 10"), "{}", screen(&term));
+    assert!(
+        screen(&term).contains("11 events: at most 10"),
+        "{}",
+        screen(&term)
+    );
 }
 
 #[tokio::test]
@@ -340,7 +358,11 @@ async fn a_validation_error_keeps_the_editor_and_the_state() {
     let mut app = app_for(&emu.base_url());
     app.set_editor_text(&football_pageviews(1));
     let mut app = drive(app, &mut term, vec![key(F5)]).await;
-    let state = app.state().expect("first call succeeded").as_str().to_string();
+    let state = app
+        .state()
+        .expect("first call succeeded")
+        .as_str()
+        .to_string();
 
     let bad = invalid_key_event();
     app.set_editor_text(&bad);
@@ -351,11 +373,22 @@ async fn a_validation_error_keeps_the_editor_and_the_state() {
     assert!(!app.history()[1].succeeded());
     assert_eq!(app.editor_text(), bad);
     assert_eq!(app.state().map(|s| s.as_str()), Some(state.as_str()));
-    assert!(app.status().text.starts_with("400 Bad Request (code 1002)"), "{}", app.status().text);
+    assert!(
+        app.status().text.starts_with("400 Bad Request (code 1002)"),
+        "{}",
+        app.status().text
+    );
     assert!(app.status().text.contains("Editor and state unchanged"));
     // The response view opens on the envelope's fields and one line per violation.
     assert!(text.contains("[Response]"), "{text}");
-    for field in ["status", "code", "message", "cause", "request_id", "Violations (1):"] {
+    for field in [
+        "status",
+        "code",
+        "message",
+        "cause",
+        "request_id",
+        "Violations (1):",
+    ] {
         assert!(text.contains(field), "{field}: {text}");
     }
     assert!(text.contains("✗ events[0]: /properties"), "{text}");
@@ -370,7 +403,10 @@ async fn esc_cancels_a_slow_request() {
     let mut term = terminal(140, 40);
     let mut options = options();
     options.emulator_endpoints = false;
-    let app = App::new(Client::new(Target::new(&url, Some(ApiKey::new(EMBEDDED_KEY)))), options);
+    let app = App::new(
+        Client::new(Target::new(&url, Some(ApiKey::new(EMBEDDED_KEY)))),
+        options,
+    );
     let before = app.editor_text();
     let input = stream::iter(vec![key(F5)]).chain(stream::once(async move {
         // Esc once the server holds the request: the call is truly in flight.
@@ -383,7 +419,11 @@ async fn esc_cancels_a_slow_request() {
     assert!(app.history().is_empty());
     assert!(app.state().is_none());
     assert_eq!(app.editor_text(), before);
-    assert!(app.status().text.starts_with("Cancelled"), "{}", app.status().text);
+    assert!(
+        app.status().text.starts_with("Cancelled"),
+        "{}",
+        app.status().text
+    );
     assert!(screen(&term).contains("Cancelled"));
 }
 
@@ -399,7 +439,11 @@ async fn a_timeout_says_so() {
     let app = drive(app, &mut term, vec![key(F5)]).await;
     let text = screen(&term);
     assert_eq!(app.history().len(), 1);
-    assert!(app.status().text.starts_with("Timed out"), "{}", app.status().text);
+    assert!(
+        app.status().text.starts_with("Timed out"),
+        "{}",
+        app.status().text
+    );
     assert!(text.contains("timeout"), "history row: {text}");
     assert!(app.state().is_none());
 }
@@ -420,7 +464,9 @@ async fn a_non_json_500_and_a_refused_connection_are_explained() {
     let app = drive(app, &mut term, vec![key(F5)]).await;
     let text = screen(&term);
     assert!(
-        app.status().text.starts_with("500 with a body that is not JSON"),
+        app.status()
+            .text
+            .starts_with("500 with a body that is not JSON"),
         "{}",
         app.status().text
     );
@@ -438,7 +484,9 @@ async fn a_non_json_500_and_a_refused_connection_are_explained() {
     );
     let app = drive(app, &mut term, vec![key(F5)]).await;
     assert!(
-        app.status().text.starts_with("Could not connect to http://127.0.0.1:"),
+        app.status()
+            .text
+            .starts_with("Could not connect to http://127.0.0.1:"),
         "{}",
         app.status().text
     );
@@ -461,7 +509,12 @@ async fn the_key_is_masked_on_screen_and_absent_everywhere() {
     seen.push_str(&screen(&term));
     assert!(app.history()[0].succeeded(), "{}", app.status().text);
     // Every view of the call.
-    let app = drive(app, &mut term, vec![key(KeyCode::Tab), key(KeyCode::Char('v'))]).await;
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::Tab), key(KeyCode::Char('v'))],
+    )
+    .await;
     seen.push_str(&screen(&term));
     let app = drive(app, &mut term, vec![key(KeyCode::Char('v'))]).await;
     seen.push_str(&screen(&term));
@@ -473,11 +526,20 @@ async fn the_key_is_masked_on_screen_and_absent_everywhere() {
 
     // A wrong key: 401 in words, pointing at the key.
     let app = App::new(
-        Client::new(Target::new(emu.base_url(), Some(ApiKey::new("wrong-key-0000000000")))),
+        Client::new(Target::new(
+            emu.base_url(),
+            Some(ApiKey::new("wrong-key-0000000000")),
+        )),
         options,
     );
     let app = drive(app, &mut term, vec![key(F5)]).await;
-    assert!(app.status().text.starts_with("401 Unauthorized (code 2000)"), "{}", app.status().text);
+    assert!(
+        app.status()
+            .text
+            .starts_with("401 Unauthorized (code 2000)"),
+        "{}",
+        app.status().text
+    );
     assert!(app.status().text.contains("API key"));
     assert!(!screen(&term).contains("wrong-key-0000000000"));
 }
@@ -496,7 +558,10 @@ async fn f2_f3_f4_change_validation_and_identity() {
 
     let app = drive(app, &mut term, vec![key(KeyCode::F(3))]).await;
     assert_ne!(app.identity(), &first_user);
-    assert!(app.state().is_none(), "a new user starts from an empty state");
+    assert!(
+        app.state().is_none(),
+        "a new user starts from an empty state"
+    );
 
     let mut keys = vec![key(KeyCode::F(4))];
     keys.extend(typed("email_sha256"));
@@ -512,10 +577,17 @@ async fn f2_f3_f4_change_validation_and_identity() {
             id: "abc123".into()
         })
     );
-    assert!(screen(&term).contains("Alias email_sha256:abc123"), "{}", screen(&term));
+    assert!(
+        screen(&term).contains("Alias email_sha256:abc123"),
+        "{}",
+        screen(&term)
+    );
     let last = app.history().last().unwrap();
     assert!(last.succeeded(), "{}", app.status().text);
-    assert!(last.request_body.contains(r#""alias":{"tag":"email_sha256","id":"abc123"}"#));
+    assert!(
+        last.request_body
+            .contains(r#""alias":{"tag":"email_sha256","id":"abc123"}"#)
+    );
 }
 
 #[tokio::test]
@@ -534,7 +606,10 @@ async fn ctrl_n_inserts_a_schema_valid_event() {
         vec![key(KeyCode::Down), key(KeyCode::Enter), key(F5)],
     )
     .await;
-    assert!(app.editor_text().contains("\"name\": \"PageviewEngagement\""));
+    assert!(
+        app.editor_text()
+            .contains("\"name\": \"PageviewEngagement\"")
+    );
     assert!(app.editor_text().contains("\"engaged_time\""));
     let last = app.history().last().expect("sent");
     assert_eq!(last.event_count, 2);
@@ -548,7 +623,10 @@ async fn ctrl_f_pretty_prints() {
     let mut app = app_for(&emu.base_url());
     app.set_editor_text(r#"[{"name":"Pageview","time":"2026-01-01T00:00:00Z","properties":{}}]"#);
     let app = drive(app, &mut term, vec![ctrl('f')]).await;
-    assert!(app.editor_text().starts_with("[\n  {\n    \"name\": \"Pageview\","));
+    assert!(
+        app.editor_text()
+            .starts_with("[\n  {\n    \"name\": \"Pageview\",")
+    );
 }
 
 #[tokio::test]
@@ -593,13 +671,36 @@ async fn history_selection_and_views() {
 async fn help_lists_the_keys() {
     let emu = emulator().await;
     let mut term = terminal(140, 40);
-    let app = drive(app_for(&emu.base_url()), &mut term, vec![key(KeyCode::F(1))]).await;
+    let app = drive(
+        app_for(&emu.base_url()),
+        &mut term,
+        vec![key(KeyCode::F(1))],
+    )
+    .await;
     let text = screen(&term);
-    for keys in ["F5 / Ctrl+S", "Esc", "F2", "Tab", "Shift+Tab", "Ctrl+Q", "Ctrl+N", "Ctrl+F"] {
+    for keys in [
+        "F5 / Ctrl+S",
+        "Esc",
+        "F2",
+        "Tab",
+        "Shift+Tab",
+        "Ctrl+Q",
+        "Ctrl+N",
+        "Ctrl+F",
+    ] {
         assert!(text.contains(keys), "{keys}: {text}");
     }
     insta::assert_snapshot!("help", redact(&text));
-    let app = drive(app, &mut term, vec![key(KeyCode::Esc), key(KeyCode::Tab), key(KeyCode::Char('?'))]).await;
+    let app = drive(
+        app,
+        &mut term,
+        vec![
+            key(KeyCode::Esc),
+            key(KeyCode::Tab),
+            key(KeyCode::Char('?')),
+        ],
+    )
+    .await;
     assert!(screen(&term).contains("Keys"));
     let app = drive(app, &mut term, vec![ctrl('q')]).await;
     assert!(app.should_quit());
@@ -678,10 +779,16 @@ async fn no_color_keeps_the_selection_visible() {
     let mut rest = bytes.as_str();
     while let Some(c) = rest.chars().next() {
         if let Some(seq) = rest.strip_prefix("\u{1b}[") {
-            let end = seq.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(seq.len() - 1);
+            let end = seq
+                .find(|c: char| c.is_ascii_alphabetic())
+                .unwrap_or(seq.len() - 1);
             if seq.as_bytes()[end] == b'm' {
                 let params = &seq[..end];
-                let first: u16 = params.split(';').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let first: u16 = params
+                    .split(';')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
                 if matches!(first, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
                     colours.push(params.to_string());
                 }
@@ -702,6 +809,12 @@ async fn no_color_keeps_the_selection_visible() {
         }
         rest = &rest[c.len_utf8()..];
     }
-    assert!(colours.is_empty(), "colour codes under NO_COLOR: {colours:?}");
-    assert!(marker_reversed, "the selected row keeps reverse video and its marker");
+    assert!(
+        colours.is_empty(),
+        "colour codes under NO_COLOR: {colours:?}"
+    );
+    assert!(
+        marker_reversed,
+        "the selected row keeps reverse video and its marker"
+    );
 }

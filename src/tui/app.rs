@@ -120,7 +120,7 @@ impl AliasForm {
 pub enum Popup {
     Help { scroll: u16 },
     EventPicker { names: Vec<String>, selected: usize },
-    AliasForm(AliasForm),
+    AliasForm(Box<AliasForm>),
 }
 
 /// How the last thing that happened went.

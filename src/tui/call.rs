@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::diff::{StateDiff, state_diff};
 use super::theme::Theme;
 use crate::api::wire::STATELESS_PATH;
-use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind, cohort_order};
+use crate::api::{
+    CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind, cohort_order,
+};
 
 /// A call about to be sent: everything but its outcome.
 #[derive(Debug, Clone)]
@@ -236,7 +238,11 @@ fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'st
             out.push(field("status", env.error.status_code.to_string(), options));
             out.push(field("code", env.error.code.to_string(), options));
             let mut message = env.error.message.lines();
-            out.push(field("message", message.next().unwrap_or_default(), options));
+            out.push(field(
+                "message",
+                message.next().unwrap_or_default(),
+                options,
+            ));
             for more in message {
                 if !more.trim_start().starts_with("events[") {
                     out.push(field("", more, options));
@@ -311,7 +317,10 @@ mod tests {
 
     #[test]
     fn delta_between_states() {
-        let d = CohortDelta::between(Some(&state(&["1002", "1001"])), Some(&state(&["1001", "1010", "1003"])));
+        let d = CohortDelta::between(
+            Some(&state(&["1002", "1001"])),
+            Some(&state(&["1001", "1010", "1003"])),
+        );
         assert_eq!(d.members, vec!["1001", "1003", "1010"]);
         assert_eq!(d.entered, vec!["1003", "1010"]);
         assert_eq!(d.left, vec!["1002"]);

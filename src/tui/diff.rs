@@ -120,10 +120,10 @@ fn scalar_text(value: &Value) -> String {
 }
 
 fn inline_array(items: &[Value]) -> Option<String> {
-    if items
-        .iter()
-        .any(|v| matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty()))
-    {
+    if items.iter().any(|v| {
+        matches!(v, Value::Object(m) if !m.is_empty())
+            || matches!(v, Value::Array(a) if !a.is_empty())
+    }) {
         return None;
     }
     let parts: Vec<String> = items.iter().map(scalar_text).collect();
@@ -137,7 +137,11 @@ pub fn pretty_state(text: Option<&str>) -> PrettyJson {
         None => PrettyJson::default(),
         Some(Ok(value)) => PrettyJson::new(&value),
         Some(Err(_)) => {
-            let lines: Vec<String> = text.unwrap_or_default().lines().map(str::to_string).collect();
+            let lines: Vec<String> = text
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect();
             PrettyJson {
                 line_node: vec![0; lines.len()],
                 lines,
@@ -222,12 +226,8 @@ pub fn state_diff(before: Option<&str>, after: Option<&str>) -> StateDiff {
     let old = pretty_state(before);
     let new = pretty_state(after);
     let deadline = Instant::now() + DIFF_TIME_LIMIT;
-    let ops = capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &old.lines,
-        &new.lines,
-        Some(deadline),
-    );
+    let ops =
+        capture_diff_slices_deadline(Algorithm::Myers, &old.lines, &new.lines, Some(deadline));
     let (mut added, mut removed) = (0, 0);
     let mut full = Vec::with_capacity(new.lines.len());
     for op in &ops {
@@ -323,13 +323,21 @@ mod tests {
 
     #[test]
     fn hunks_name_the_path() {
-        let before = r#"{"internal_state":{"1001":{"c":["p",2]}},"external_state":{},"cohorts":[]}"#;
-        let after = r#"{"internal_state":{"1001":{"c":["p",3]}},"external_state":{},"cohorts":["1001"]}"#;
+        let before =
+            r#"{"internal_state":{"1001":{"c":["p",2]}},"external_state":{},"cohorts":[]}"#;
+        let after =
+            r#"{"internal_state":{"1001":{"c":["p",3]}},"external_state":{},"cohorts":["1001"]}"#;
         let diff = state_diff(Some(before), Some(after));
         let lines = diff.text(false);
         assert!(lines.contains(&"@@ cohorts @@".to_string()), "{lines:#?}");
-        assert!(lines.contains(&"-   \"cohorts\": [],".to_string()), "{lines:#?}");
-        assert!(lines.contains(&"+   \"cohorts\": [\"1001\"],".to_string()), "{lines:#?}");
+        assert!(
+            lines.contains(&"-   \"cohorts\": [],".to_string()),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(&"+   \"cohorts\": [\"1001\"],".to_string()),
+            "{lines:#?}"
+        );
         assert_eq!((diff.added, diff.removed), (2, 2));
         assert_eq!(diff.len(true), 9);
     }

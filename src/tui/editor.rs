@@ -269,7 +269,11 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
             event_start: 1 + inner.len(),
         };
     }
-    let after = items.iter().rev().map(|r| span(r)).find(|(s, _)| *s <= cursor);
+    let after = items
+        .iter()
+        .rev()
+        .map(|r| span(r))
+        .find(|(s, _)| *s <= cursor);
     match after {
         Some((start, end)) => {
             let indent = indent_of_line(text, start);
@@ -571,7 +575,7 @@ mod tests {
         assert!(p.message.contains("RFC 3339"), "{p}");
         let p = problem(r#"[{"name": "a", "time": "2026-01-01T00:00:00Z"}]"#);
         assert!(p.message.contains("\"properties\" is missing"), "{p}");
-        let many = vec![EVENT; 11].join(",\n");
+        let many = [EVENT; 11].join(",\n");
         let p = problem(&format!("[{many}]"));
         assert!(p.message.contains("11 events"), "{p}");
         assert_eq!(p.line, 11);
@@ -585,7 +589,7 @@ mod tests {
         let plan = plan_insertion(&text, 5, "{\n  \"x\": 1\n}");
         let mut new = text.clone();
         new.insert_str(plan.at, &plan.text);
-        assert_eq!(check_events(&new).is_valid(), false);
+        assert!(!check_events(&new).is_valid());
         assert!(new.contains("},\n  {\n    \"x\": 1\n  }\n]"), "{new}");
         assert_eq!(&new[plan.at + plan.event_start..][..1], "{");
     }

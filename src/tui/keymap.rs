@@ -299,8 +299,16 @@ pub const NOTES: &[(&str, &str, &str)] = &[
         "editor",
         "Edit the events (Emacs-style keys of ratatui-textarea: Ctrl+K, Ctrl+Y, …)",
     ),
-    ("mouse click", "everywhere", "Focus the pane under the pointer"),
-    ("mouse wheel", "everywhere", "Scroll the pane under the pointer"),
+    (
+        "mouse click",
+        "everywhere",
+        "Focus the pane under the pointer",
+    ),
+    (
+        "mouse wheel",
+        "everywhere",
+        "Scroll the pane under the pointer",
+    ),
 ];
 
 /// The action a key asks for, given whether the editor has the focus.
@@ -354,10 +362,7 @@ mod tests {
         let none = KeyModifiers::NONE;
         let c = KeyModifiers::CONTROL;
         assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
-        assert_eq!(
-            lookup(&ev(KeyCode::Char('s'), c), true),
-            Some(Action::Send)
-        );
+        assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
         assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
         assert_eq!(
             lookup(&ev(KeyCode::F(2), none), true),

@@ -22,7 +22,11 @@ const SPINNER_PERIOD: Duration = Duration::from_millis(100);
 /// When the input ends and [`super::AppOptions::wait_for_requests`] is set, the loop keeps
 /// going until every background task (requests, workspace load) has answered — so a test can
 /// send keys, let the calls finish, and then look at the screen, without any timing.
-pub async fn run_app<B, S>(mut app: App, terminal: &mut Terminal<B>, input: S) -> anyhow::Result<App>
+pub async fn run_app<B, S>(
+    mut app: App,
+    terminal: &mut Terminal<B>,
+    input: S,
+) -> anyhow::Result<App>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,

@@ -38,10 +38,16 @@ pub fn read_cohort_names(path: &std::path::Path) -> anyhow::Result<BTreeMap<Stri
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the cohort names file {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!("{}: not JSON (expected {{\"code\": \"name\"}})", path.display())
+        format!(
+            "{}: not JSON (expected {{\"code\": \"name\"}})",
+            path.display()
+        )
     })?;
     let map = value.as_object().with_context(|| {
-        format!("{}: expected a JSON object {{\"code\": \"name\"}}", path.display())
+        format!(
+            "{}: expected a JSON object {{\"code\": \"name\"}}",
+            path.display()
+        )
     })?;
     Ok(map
         .iter()

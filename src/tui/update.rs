@@ -7,7 +7,9 @@ use ratatui::layout::Rect;
 use ratatui_textarea::Scrolling;
 use serde_json::value::RawValue;
 
-use super::app::{AliasForm, App, DetailView, DiffMode, Focus, InFlight, Popup, Status, StatusKind, WorkspaceInfo};
+use super::app::{
+    AliasForm, App, DetailView, DiffMode, Focus, InFlight, Popup, Status, StatusKind, WorkspaceInfo,
+};
 use super::call::{Call, PendingCall, latency_text};
 use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
@@ -167,7 +169,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 format!("New user {id}: the next call starts from an empty state."),
             );
         }
-        Action::SetAlias => app.popup = Some(Popup::AliasForm(AliasForm::new(app.theme))),
+        Action::SetAlias => {
+            app.popup = Some(Popup::AliasForm(Box::new(AliasForm::new(app.theme))));
+        }
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
@@ -371,7 +375,11 @@ fn new_event_action(app: &mut App) {
 }
 
 fn insert_event(app: &mut App, name: &str) {
-    let schema = app.workspace.as_ref().and_then(|w| w.events.get(name)).cloned();
+    let schema = app
+        .workspace
+        .as_ref()
+        .and_then(|w| w.events.get(name))
+        .cloned();
     let view_id = app.ids.uuid();
     let event = new_event(
         name,
@@ -391,7 +399,10 @@ fn insert_event(app: &mut App, name: &str) {
     match app.editor.check() {
         Check::Valid { events } => app.set_status(
             StatusKind::Info,
-            format!("Inserted a {name} event{note} ({} in the editor).", events_word(*events)),
+            format!(
+                "Inserted a {name} event{note} ({} in the editor).",
+                events_word(*events)
+            ),
         ),
         Check::Invalid(problem) => app.set_status(
             StatusKind::Warning,
@@ -551,7 +562,9 @@ fn on_call_finished(app: &mut App, task: u64, call: Call) {
     if moved_on && succeeded {
         app.set_status(
             StatusKind::Warning,
-            format!("{text} (The identity changed while it was on its way: its state is not used.)"),
+            format!(
+                "{text} (The identity changed while it was on its way: its state is not used.)"
+            ),
         );
     } else {
         app.set_status(kind, text);

@@ -22,7 +22,10 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(app.target_label(), theme.title()),
     ];
     if !app.options.emulator_endpoints && app.client.target().api_key.is_some() {
-        left.push(Span::styled("  live API: events are real traffic", theme.warning()));
+        left.push(Span::styled(
+            "  live API: events are real traffic",
+            theme.warning(),
+        ));
     }
     let right = match (&app.workspace, &app.workspace_error) {
         (Some(w), _) => format!(
@@ -36,8 +39,19 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
         }
         (None, None) => String::new(),
     };
-    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(right.chars().count() as u16)])
-        .areas(area);
+    let left_width: usize = left.iter().map(Span::width).sum();
+    let right_width = right.chars().count();
+    // The right-hand note gives way when the target needs the room.
+    let right = if left_width + right_width + 2 > usize::from(area.width) {
+        String::new()
+    } else {
+        right
+    };
+    let [l, r] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(right.chars().count() as u16),
+    ])
+    .areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), l);
     frame.render_widget(
         Paragraph::new(Span::styled(right, theme.muted())).alignment(Alignment::Right),
@@ -63,9 +77,15 @@ pub fn identity(app: &App, frame: &mut Frame, area: Rect) {
         other @ Identity::Aliases(_) => ("Aliases ", other.describe()),
     };
     let (sync_word, sync_style) = if app.sync_validation {
-        ("ON", theme.ok().add_modifier(ratatui::style::Modifier::BOLD))
+        (
+            "ON",
+            theme.ok().add_modifier(ratatui::style::Modifier::BOLD),
+        )
     } else {
-        ("OFF", theme.warning().add_modifier(ratatui::style::Modifier::BOLD))
+        (
+            "OFF",
+            theme.warning().add_modifier(ratatui::style::Modifier::BOLD),
+        )
     };
     let state = match &app.state {
         None => "empty".to_string(),
@@ -140,7 +160,10 @@ pub fn too_small(app: &App, frame: &mut Frame, area: Rect) {
             format!("terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT})"),
             app.theme.error(),
         )),
-        Line::from(format!("now {}×{}: enlarge the window, or Ctrl+Q to quit", area.width, area.height)),
+        Line::from(format!(
+            "now {}×{}: enlarge the window, or Ctrl+Q to quit",
+            area.width, area.height
+        )),
     ];
     let top = area.height.saturating_sub(2) / 2;
     let rect = Rect::new(area.x, area.y + top, area.width, area.height - top);

@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Borders, Cell, Padding, List, ListItem, ListState, Paragraph, Row, Scrollbar,
-    ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
+    Block, BorderType, Borders, Cell, List, ListItem, ListState, Padding, Paragraph, Row,
+    Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
 };
 
 use super::{render_lines, render_rows};
@@ -65,7 +65,10 @@ pub fn editor(app: &App, frame: &mut Frame, area: Rect) {
     let mut block = block(
         app,
         Focus::Editor,
-        Line::from(Span::styled("Events (request \"events\" array)", theme.title())),
+        Line::from(Span::styled(
+            "Events (request \"events\" array)",
+            theme.title(),
+        )),
     )
     .title_bottom(check_line);
     if invalid {
@@ -108,6 +111,8 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(text, area);
         return;
     }
+    // Below this width the clock column goes, so the rest stays readable.
+    let narrow = area.width < 56;
     let rows = app.history.iter().enumerate().map(|(i, call)| {
         let (status, status_style) = match &call.outcome {
             CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
@@ -131,32 +136,37 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Line::from(Span::styled("unchanged", theme.muted()))
         };
-        Row::new(vec![
-            Cell::from(format!("{}", i + 1)),
-            Cell::from(clock(app, call.sent_at)),
+        let mut cells = vec![Cell::from(format!("{}", i + 1))];
+        if !narrow {
+            cells.push(Cell::from(clock(app, call.sent_at)));
+        }
+        cells.extend([
             Cell::from(Span::styled(status, status_style)),
             Cell::from(latency_text(call.outcome.latency(), app.options.stable)),
             Cell::from(format!("{} ev", call.event_count)),
             Cell::from(delta),
-        ])
+        ]);
+        Row::new(cells)
     });
-    let header = Row::new(["#", "sent", "status", "latency", "events", "cohorts"])
-        .style(theme.muted());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(3),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Min(9),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("> ")
-    .block(block);
+    let mut header = vec!["#", "sent", "status", "latency", "events", "cohorts"];
+    let mut widths = vec![
+        Constraint::Length(3),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Min(9),
+    ];
+    if narrow {
+        header.remove(1);
+        widths.remove(1);
+    }
+    let header = Row::new(header).style(theme.muted());
+    let table = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("> ")
+        .block(block);
     let mut state = TableState::default().with_selected(app.selected);
     frame.render_stateful_widget(table, area, &mut state);
 }
@@ -188,13 +198,20 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!("+{}", delta.entered.len()), theme.added()),
             Span::raw(" "),
             Span::styled(format!("−{}", delta.left.len()), theme.removed()),
-            Span::styled(format!(") after call {}", app.selected.unwrap_or(0) + 1), theme.muted()),
+            Span::styled(
+                format!(") after call {}", app.selected.unwrap_or(0) + 1),
+                theme.muted(),
+            ),
         ])
     } else {
         Line::from(vec![
             Span::styled("Cohorts", theme.title()),
             Span::styled(
-                format!(" ({}) call {} failed: unchanged", delta.members.len(), app.selected.unwrap_or(0) + 1),
+                format!(
+                    " ({}) call {} failed: unchanged",
+                    delta.members.len(),
+                    app.selected.unwrap_or(0) + 1
+                ),
                 theme.muted(),
             ),
         ])
@@ -219,7 +236,12 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    items.extend(delta.left.iter().map(|code| item("- ", code, theme.removed())));
+    items.extend(
+        delta
+            .left
+            .iter()
+            .map(|code| item("- ", code, theme.removed())),
+    );
     if items.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("The user is in no cohort.", theme.muted())).block(block),
@@ -231,7 +253,11 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
     let list = List::new(items)
         .block(block)
         .highlight_symbol(if focused { "> " } else { "  " })
-        .highlight_style(if focused { theme.selected() } else { Style::new() });
+        .highlight_style(if focused {
+            theme.selected()
+        } else {
+            Style::new()
+        });
     let mut state = ListState::default().with_selected(Some(app.cohort_cursor));
     frame.render_stateful_widget(list, area, &mut state);
 }
@@ -245,8 +271,9 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!(" {label} "), theme.muted())
         }
     };
+    let narrow = area.width < 64;
     let mut title = vec![
-        tab("State diff", DetailView::Diff),
+        tab(if narrow { "Diff" } else { "State diff" }, DetailView::Diff),
         Span::raw(" "),
         tab("Request", DetailView::Request),
         Span::raw(" "),
@@ -260,10 +287,20 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
             DiffMode::Changes => "changes",
             DiffMode::Full => "full after-state",
         };
-        title.push(Span::styled(format!("  {mode} "), theme.muted()));
-        title.push(Span::styled(format!("+{}", call.detail.diff.added), theme.added()));
+        if !narrow {
+            title.push(Span::styled(format!("  {mode} "), theme.muted()));
+        } else {
+            title.push(Span::raw(" "));
+        }
+        title.push(Span::styled(
+            format!("+{}", call.detail.diff.added),
+            theme.added(),
+        ));
         title.push(Span::raw(" "));
-        title.push(Span::styled(format!("−{}", call.detail.diff.removed), theme.removed()));
+        title.push(Span::styled(
+            format!("−{}", call.detail.diff.removed),
+            theme.removed(),
+        ));
     }
     let block = block(app, Focus::Detail, Line::from(title));
     let inner = block.inner(area);
@@ -319,7 +356,13 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
         None => {
             let full = app.diff_mode == DiffMode::Full;
             let diff = &call.detail.diff;
-            render_rows(len, |i| diff.line(full, i, theme), scroll, inner, frame.buffer_mut());
+            render_rows(
+                len,
+                |i| diff.line(full, i, theme),
+                scroll,
+                inner,
+                frame.buffer_mut(),
+            );
         }
     }
     if len > height {

@@ -124,7 +124,11 @@ fn picker(app: &App, names: &[String], selected: usize, frame: &mut Frame, area:
 fn alias(app: &App, form: &AliasForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 64, 9);
-    let block = frame_block(app, "Alias identity", "Enter applies · Tab switches field · Esc cancels");
+    let block = frame_block(
+        app,
+        "Alias identity",
+        "Enter applies · Tab switches field · Esc cancels",
+    );
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -143,9 +147,9 @@ fn alias(app: &App, form: &AliasForm, frame: &mut Frame, area: Rect) {
         )),
         intro,
     );
-    for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)] {
-        let [l, f] =
-            Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);
+    for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)]
+    {
+        let [l, f] = Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);
         let active = form.field == index;
         frame.render_widget(
             Paragraph::new(Span::styled(
