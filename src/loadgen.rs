@@ -28,6 +28,8 @@ pub struct LoadReport {
     pub max: Duration,
     /// The first error seen, in words.
     pub first_error: Option<String>,
+    /// Bytes of the state every request carried.
+    pub state_bytes: usize,
 }
 
 impl LoadReport {
@@ -37,13 +39,14 @@ impl LoadReport {
 
     pub fn line(&self) -> String {
         format!(
-            "{:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  {} requests, {} errors",
+            "{:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  {} requests, {} errors, state {} KiB",
             self.requests_per_second(),
             ms(self.p50),
             ms(self.p99),
             ms(self.max),
             self.requests,
-            self.errors
+            self.errors,
+            self.state_bytes / 1024
         )
     }
 }
@@ -118,24 +121,39 @@ fn raw(value: &Value) -> Box<serde_json::value::RawValue> {
         .expect("serialised JSON is valid JSON")
 }
 
-/// Runs the plan against `base_url`: every request carries the same accumulated state and ten
-/// fresh events, as a publisher's server would send for a returning reader.
-pub async fn run(
-    base_url: &str,
-    key: Option<ApiKey>,
-    plan: &LoadPlan,
-) -> Result<LoadReport, String> {
+fn client_for(base_url: &str, key: Option<ApiKey>) -> Client {
     let mut target = Target::new(base_url, key);
     target.timeout = Duration::from_secs(30);
-    let client = Client::new(target);
+    Client::new(target)
+}
+
+/// The request every load request sends: a returning reader with four weeks of state
+/// (accumulated through the target at `base_url`) and ten fresh events.
+pub async fn realistic_request(
+    base_url: &str,
+    key: Option<ApiKey>,
+) -> Result<SegmentationRequest, String> {
+    let client = client_for(base_url, key);
     let identity = Identity::UserId("0b5e5c3e-1d7a-4f3b-8e7e-5a1e0c0ffee0".into());
     let end: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().expect("a literal time");
     let state = accumulate_state(&client, &identity, end, 4).await?;
-    let request = SegmentationRequest {
+    Ok(SegmentationRequest {
         identity,
         events: raw(&ten_events(end + jiff::SignedDuration::from_mins(30), 1000)),
         state,
-    };
+    })
+}
+
+/// Runs the plan against `base_url`, every request carrying `request` (as a publisher's server
+/// would send for a returning reader).
+pub async fn run(
+    base_url: &str,
+    key: Option<ApiKey>,
+    request: &SegmentationRequest,
+    plan: &LoadPlan,
+) -> Result<LoadReport, String> {
+    let client = client_for(base_url, key);
+    let state_bytes = request.state.as_ref().map_or(0, |s| s.as_str().len());
     let started = Instant::now();
     let deadline = started + plan.duration;
     let budget = plan.max_requests.unwrap_or(u64::MAX);
@@ -163,7 +181,10 @@ pub async fn run(
         }));
     }
     let mut latencies = Vec::new();
-    let mut report = LoadReport::default();
+    let mut report = LoadReport {
+        state_bytes,
+        ..LoadReport::default()
+    };
     for worker in workers {
         let (l, e, f) = worker.await.map_err(|e| e.to_string())?;
         latencies.extend(l);

@@ -372,7 +372,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "loading {url} with {} connections for {} s",
             plan.connections, args.seconds
         );
-        let report = loadgen::run(url, key, &plan)
+        let request = loadgen::realistic_request(url, key.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let report = loadgen::run(url, key, &request, &plan)
             .await
             .map_err(anyhow::Error::msg)?;
         println!("target    {}", report.line());
@@ -391,11 +394,15 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "{} connections, {} s each, 10 events + 4 weeks of state per request, {} cohorts",
             plan.connections, args.seconds, args.cohorts
         );
-        let baseline = loadgen::run(&echo.base_url(), key.clone(), &plan)
+        // Both servers get the same bodies: a state accumulated by the emulator itself.
+        let request = loadgen::realistic_request(&emulator.base_url(), key.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let baseline = loadgen::run(&echo.base_url(), key.clone(), &request, &plan)
             .await
             .map_err(anyhow::Error::msg)?;
         println!("echo      {}", baseline.line());
-        let report = loadgen::run(&emulator.base_url(), key, &plan)
+        let report = loadgen::run(&emulator.base_url(), key, &request, &plan)
             .await
             .map_err(anyhow::Error::msg)?;
         println!("emulator  {}", report.line());

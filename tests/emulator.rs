@@ -618,3 +618,28 @@ async fn a_slow_target_times_out_with_a_clear_message() {
         other => panic!("expected a timeout, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn after_a_dropped_connection_the_next_call_works() {
+    // Half the answers are cut off mid-body. The same client must recover: a dropped connection
+    // is not reused, and a later call succeeds.
+    let emu = start_faulty("drop_rate=0.5").await;
+    let client = Client::new(Target::new(
+        emu.base_url(),
+        Some(ApiKey::new("test-key-1234")),
+    ));
+    let mut dropped = 0;
+    let mut recovered = false;
+    for _ in 0..64 {
+        match client.segment(&request_with_state(None), true).await {
+            CallOutcome::Transport { .. } => dropped += 1,
+            CallOutcome::Success { .. } if dropped > 0 => {
+                recovered = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(dropped > 0, "the fault never fired");
+    assert!(recovered, "no call succeeded after a dropped connection");
+}

@@ -81,8 +81,16 @@ async fn the_bad_input_table_gets_defined_answers_never_a_500() {
             &[400],
         ),
         (
-            "duplicate keys (the last one wins)",
+            "a duplicate top-level key (refused, naming it)",
             format!(r#"{{"user_id":"not-a-uuid","user_id":"{USER}","events":[]}}"#).into_bytes(),
+            &[400],
+        ),
+        (
+            "a duplicate key inside properties (the last one wins)",
+            format!(
+                r#"{{"user_id":"{USER}","events":[{{"name":"Pageview","time":"2026-01-01T00:00:00Z","properties":{{"a":1,"a":2}}}}]}}"#
+            )
+            .into_bytes(),
             &[200],
         ),
         (

@@ -343,3 +343,67 @@ fn send_prints_the_response_and_the_delta() {
     assert_eq!(body["error"]["code"], 1002);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Starts `segscope serve --fault SPEC` in-process on 127.0.0.1:0.
+async fn faulty_emulator(spec: &str) -> segscope::emulator::RunningEmulator {
+    let mut config =
+        segscope::emulator::EmulatorConfig::new(segscope::emulator::Workspace::demo().unwrap());
+    config.fault = segscope::emulator::Fault::parse(spec).unwrap();
+    segscope::emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_faulty_target_is_a_target_error_not_a_mismatch() {
+    let path = &bundled_sessions()[0];
+    for spec in ["error_rate=1,status=503", "drop_rate=1", "panic_rate=1"] {
+        let emu = faulty_emulator(spec).await;
+        let client = Client::new(Target::new(
+            emu.base_url(),
+            Some(ApiKey::new("fault-key-1234")),
+        ));
+        let report = session::run_file(&client, path, options()).await;
+        assert_eq!(
+            report.steps.len(),
+            1,
+            "{spec}: stops at the first target error"
+        );
+        assert!(
+            matches!(report.steps[0].verdict, Verdict::TargetError(_)),
+            "{spec}: {}",
+            session::report::text(&report)
+        );
+        let tally = Tally::of(std::slice::from_ref(&report));
+        assert_eq!(tally.exit_code(), 2, "{spec}");
+        let text = session::report::text(&report);
+        assert!(
+            text.contains("! step 1") && text.contains("not run"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn replay_against_a_faulty_server_exits_2_naming_the_step() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emu = runtime.block_on(faulty_emulator("error_rate=1,status=503"));
+    let out = bin()
+        .args([
+            "replay",
+            "--base-url",
+            &emu.base_url(),
+            "--api-key",
+            "fault-key-1234",
+        ])
+        .arg(&bundled_sessions()[1])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("! step 1") && stdout.contains("503"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("fault-key-1234"), "{stdout}");
+}

@@ -5,31 +5,18 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::body::{BodyShape, StateShape};
 use super::failure::Failure;
 use super::workspace::Workspace;
 use crate::api::MAX_EVENTS;
 use crate::engine;
 
-/// A request that passed the contract's checks.
+/// A request that passed the contract's checks, borrowing the state from the body.
 #[derive(Debug)]
-pub struct CheckedRequest {
+pub struct CheckedRequest<'a> {
     pub user_id: String,
     pub events: Vec<engine::Event>,
-    pub state: IncomingState,
-}
-
-/// The incoming state, split so that what the engine does not own passes through as raw bytes.
-#[derive(Debug, Default)]
-pub struct IncomingState {
-    /// `internal_state` entries in the order they came, each kept raw.
-    pub internal: IndexMap<String, Box<RawValue>>,
-    /// The whole `external_state` object, raw (never rewritten).
-    pub external_raw: Option<Box<RawValue>>,
-    /// `external_state` parsed, for the engine to read.
-    pub external: IndexMap<String, Box<RawValue>>,
-    pub cohorts: Vec<String>,
-    /// Fields of `state` this emulator does not know, kept raw and returned as they came.
-    pub other_fields: IndexMap<String, Box<RawValue>>,
+    pub state: StateShape<'a>,
 }
 
 /// Namespace for UUID v5 user ids derived from aliases (so the same alias is the same user).
@@ -42,32 +29,36 @@ pub fn alias_user_id(tag: &str, id: &str) -> String {
 }
 
 /// Checks a body against the contract (shape, identity, events, state).
-pub fn check_request(body: &[u8]) -> Result<CheckedRequest, Failure> {
+pub fn check_request(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::new(400, 1003, "The request body is missing."));
     }
-    let fields: IndexMap<String, Box<RawValue>> =
-        serde_json::from_slice(body).map_err(|e| json_failure("the request body", &e))?;
-    let field = |name: &str| {
-        fields
-            .get(name)
-            .map(|raw| raw.as_ref())
-            .filter(|raw| raw.get() != "null")
-    };
-
-    let user_id = resolve_identity(field("user_id"), field("alias"), field("aliases"))?;
-    let events = match field("events") {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Failure::bad_body(format!(
+            "the request body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    if !text.trim_start().starts_with('{') {
+        // serde would read an array as the struct's fields in order: refuse anything but an object.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(e) => json_failure("the request body", &e),
+            Ok(_) => Failure::bad_body(
+                "the request body is not structured as expected: it must be a JSON object",
+            ),
+        });
+    }
+    let shape: BodyShape<'_> =
+        serde_json::from_str(text).map_err(|e| json_failure("the request body", &e))?;
+    let user_id = resolve_identity(shape.user_id, shape.alias, shape.aliases)?;
+    let events = match shape.events {
         None => Vec::new(),
         Some(raw) => check_events(raw)?,
-    };
-    let state = match field("state") {
-        None => IncomingState::default(),
-        Some(raw) => check_state(raw)?,
     };
     Ok(CheckedRequest {
         user_id,
         events,
-        state,
+        state: shape.state.unwrap_or_default(),
     })
 }
 
@@ -207,43 +198,4 @@ fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
 
 fn field_error(index: usize, field: &str, what: &str) -> Failure {
     Failure::bad_body(format!("events[{index}].{field} {what}"))
-}
-
-fn check_state(raw: &RawValue) -> Result<IncomingState, Failure> {
-    let mut fields: IndexMap<String, Box<RawValue>> = parse(raw, "\"state\"")?;
-    let internal_raw = fields
-        .shift_remove("internal_state")
-        .ok_or_else(|| Failure::bad_body("state.internal_state is missing"))?;
-    let external_raw = fields
-        .shift_remove("external_state")
-        .ok_or_else(|| Failure::bad_body("state.external_state is missing"))?;
-    let internal: IndexMap<String, Box<RawValue>> = parse(&internal_raw, "state.internal_state")?;
-    let external: IndexMap<String, Box<RawValue>> = parse(&external_raw, "state.external_state")?;
-    let cohorts = match fields.shift_remove("cohorts") {
-        None => Vec::new(),
-        Some(raw) if raw.get() == "null" => Vec::new(),
-        Some(raw) => {
-            let list: Vec<Value> = parse(&raw, "state.cohorts")?;
-            let mut codes = Vec::with_capacity(list.len());
-            for (i, v) in list.into_iter().enumerate() {
-                match v {
-                    Value::String(s) => codes.push(s),
-                    Value::Number(n) => codes.push(n.to_string()),
-                    _ => {
-                        return Err(Failure::bad_body(format!(
-                            "state.cohorts[{i}] must be a cohort id string"
-                        )));
-                    }
-                }
-            }
-            codes
-        }
-    };
-    Ok(IncomingState {
-        internal,
-        external_raw: Some(external_raw),
-        external,
-        cohorts,
-        other_fields: fields,
-    })
 }

@@ -1,6 +1,7 @@
 //! The local stand-in for the stateless segmentation endpoint: a real HTTP server whose cohort
 //! logic comes from a workspace directory. It knows nothing of the terminal.
 
+pub mod body;
 pub mod contract;
 pub mod failure;
 pub mod fault;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use std::borrow::Cow;
+
+use super::body::RawEntries;
 use super::contract::{CheckedRequest, check_request, schema_violations};
 use super::failure::Failure;
 use super::workspace::Workspace;
@@ -104,23 +107,31 @@ pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
 
 type StateMap = BTreeMap<String, Value>;
 
-/// What the engine reads: the internal entries of workspace cohorts and all external entries,
-/// parsed. An entry that is not JSON cannot happen (it was parsed as raw JSON already).
-fn engine_views(workspace: &Workspace, request: &CheckedRequest) -> (StateMap, StateMap) {
+/// What the engine reads: the internal entries of workspace cohorts and the external entries,
+/// parsed. Other internal entries are never parsed: they go back as the bytes they came as.
+fn engine_views(workspace: &Workspace, request: &CheckedRequest<'_>) -> (StateMap, StateMap) {
     let parse = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
     let internal = request
         .state
         .internal
+        .0
         .iter()
         .filter(|(code, _)| workspace.cohorts.defines(code))
-        .map(|(code, raw)| (code.clone(), parse(raw)))
+        .map(|(code, raw)| (code.to_string(), parse(raw)))
         .collect();
+    // Already checked to be an object when the body was read.
     let external = request
         .state
         .external
-        .iter()
-        .map(|(code, raw)| (code.clone(), parse(raw)))
-        .collect();
+        .and_then(|raw| RawEntries::parse(raw, "state.external_state").ok())
+        .map(|entries| {
+            entries
+                .0
+                .iter()
+                .map(|(code, raw)| (code.to_string(), parse(raw)))
+                .collect()
+        })
+        .unwrap_or_default();
     (internal, external)
 }
 
@@ -128,20 +139,21 @@ fn engine_views(workspace: &Workspace, request: &CheckedRequest) -> (StateMap, S
 /// external state as it came, cohorts sorted and unique.
 fn write_state(
     workspace: &Workspace,
-    request: &CheckedRequest,
+    request: &CheckedRequest<'_>,
     outcome: &engine::Segmented,
 ) -> String {
-    let mut internal: Vec<(&str, String)> = request
+    let mut internal: Vec<(&str, Cow<'_, str>)> = request
         .state
         .internal
+        .0
         .iter()
         .filter(|(code, _)| !workspace.cohorts.defines(code))
-        .map(|(code, raw)| (code.as_str(), raw.get().to_string()))
+        .map(|(code, raw)| (code.as_ref(), Cow::Borrowed(raw.get())))
         .chain(
             outcome
                 .internal
                 .iter()
-                .map(|(code, value)| (code.as_str(), value.to_string())),
+                .map(|(code, value)| (code.as_str(), Cow::Owned(value.to_string()))),
         )
         .collect();
     internal.sort_by(|a, b| cohort_order(a.0, b.0));
@@ -165,10 +177,10 @@ fn write_state(
         }
         out.push_str(&Value::String((*code).to_string()).to_string());
         out.push(':');
-        out.push_str(entry);
+        out.push_str(entry.as_ref());
     }
     out.push_str("},\"external_state\":");
-    match &request.state.external_raw {
+    match &request.state.external {
         Some(raw) => out.push_str(raw.get()),
         None => out.push_str("{}"),
     }
@@ -176,7 +188,7 @@ fn write_state(
     out.push_str(&serde_json::to_string(&cohorts).unwrap_or_else(|_| "[]".into()));
     for (name, raw) in &request.state.other_fields {
         out.push(',');
-        out.push_str(&Value::String(name.clone()).to_string());
+        out.push_str(&Value::String(name.to_string()).to_string());
         out.push(':');
         out.push_str(raw.get());
     }

@@ -102,6 +102,8 @@ pub struct Workspace {
     catalog: query::Catalog,
     /// Cohort indices in evaluation order (every cohort after those it reads).
     order: Vec<usize>,
+    /// Cohort index by code: the emulator asks for every state entry of every request.
+    by_code: std::collections::HashMap<String, usize>,
 }
 
 impl Workspace {
@@ -109,7 +111,14 @@ impl Workspace {
     /// every query once.
     pub fn from_cohorts_json(text: &str) -> Result<Workspace, LoadError> {
         let loaded = load::load(text)?;
+        let by_code = loaded
+            .cohorts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
         Ok(Workspace {
+            by_code,
             cohorts: loaded.cohorts,
             compiled: loaded.compiled,
             catalog: loaded.catalog,
@@ -168,6 +177,6 @@ impl Workspace {
     }
 
     fn index(&self, code: &str) -> Option<usize> {
-        self.cohorts.iter().position(|c| c.code == code)
+        self.by_code.get(code).copied()
     }
 }

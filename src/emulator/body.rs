@@ -1,0 +1,191 @@
+//! The request body read in one pass, borrowing from the bytes: the state's entries stay slices
+//! of the body (never copied, never re-parsed) unless the engine owns the cohort. A body carries
+//! a state of tens of kilobytes, so this is where the emulator's time would otherwise go.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// A JSON object key, borrowed when it has no escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key<'a>(pub Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// An object's entries in order, each value raw. `what` names the object in errors.
+#[derive(Debug, Default)]
+pub struct RawEntries<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+
+struct EntriesVisitor(&'static str);
+
+impl<'de> Visitor<'de> for EntriesVisitor {
+    type Value = RawEntries<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} to be an object", self.0)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntries<'de>, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            entries.push((key, map.next_value::<&'de RawValue>()?));
+        }
+        Ok(RawEntries(entries))
+    }
+}
+
+impl<'de> RawEntries<'de> {
+    fn read<D: de::Deserializer<'de>>(d: D, what: &'static str) -> Result<Self, D::Error> {
+        d.deserialize_map(EntriesVisitor(what))
+    }
+
+    /// Parses a raw object (e.g. `external_state`) into its entries.
+    pub fn parse(raw: &'de RawValue, what: &'static str) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        RawEntries::read(&mut de, what)
+    }
+}
+
+/// The `state` of a request.
+#[derive(Debug, Default)]
+pub struct StateShape<'a> {
+    pub internal: RawEntries<'a>,
+    /// The whole `external_state`, raw: it goes back byte for byte.
+    pub external: Option<&'a RawValue>,
+    pub cohorts: Vec<String>,
+    /// Fields of `state` this emulator does not know, returned as they came.
+    pub other_fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// A cohort id in `state.cohorts`: a string (or, leniently, a number).
+struct CohortId(String);
+
+impl<'de> Deserialize<'de> for CohortId {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = CohortId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("state.cohorts to hold cohort id strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CohortId, E> {
+                Ok(CohortId(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CohortId, E> {
+                Ok(CohortId(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CohortId, E> {
+                Ok(CohortId(v.to_string()))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+struct InternalState<'a>(RawEntries<'a>);
+
+impl<'de> Deserialize<'de> for InternalState<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawEntries::read(d, "state.internal_state").map(InternalState)
+    }
+}
+
+struct ExternalState<'a>(&'a RawValue);
+
+impl<'de> Deserialize<'de> for ExternalState<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        if raw.get().starts_with('{') {
+            Ok(ExternalState(raw))
+        } else {
+            Err(de::Error::custom(
+                "invalid type: expected state.external_state to be an object",
+            ))
+        }
+    }
+}
+
+// Generic over 'a (not just 'de) so that `#[serde(borrow)]` can hold it in `BodyShape<'a>`.
+impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct StateVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for StateVisitor<'a> {
+            type Value = StateShape<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("state to be an object with internal_state and external_state")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StateShape<'a>, A::Error> {
+                let mut internal = None;
+                let mut external = None;
+                let mut cohorts = None;
+                let mut other_fields = Vec::new();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    match key.as_ref() {
+                        "internal_state" if internal.is_none() => {
+                            internal = Some(map.next_value::<InternalState<'de>>()?.0)
+                        }
+                        "external_state" if external.is_none() => {
+                            external = Some(map.next_value::<ExternalState<'de>>()?.0)
+                        }
+                        "cohorts" if cohorts.is_none() => {
+                            let list = map.next_value::<Option<Vec<CohortId>>>()?;
+                            cohorts = Some(list.unwrap_or_default());
+                        }
+                        "internal_state" | "external_state" | "cohorts" => {
+                            return Err(de::Error::custom(format!("duplicate field state.{key}")));
+                        }
+                        _ => other_fields.push((key, map.next_value::<&'de RawValue>()?)),
+                    }
+                }
+                let internal =
+                    internal.ok_or_else(|| de::Error::custom("state.internal_state is missing"))?;
+                let external =
+                    external.ok_or_else(|| de::Error::custom("state.external_state is missing"))?;
+                Ok(StateShape {
+                    internal,
+                    external: Some(external),
+                    cohorts: cohorts
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|c| c.0)
+                        .collect(),
+                    other_fields,
+                })
+            }
+        }
+        d.deserialize_map(StateVisitor(std::marker::PhantomData))
+    }
+}
+
+/// The top level of a request body. `null` fields read as absent.
+#[derive(Debug, Deserialize)]
+pub struct BodyShape<'a> {
+    #[serde(default, borrow)]
+    pub user_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub alias: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub aliases: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub events: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub state: Option<StateShape<'a>>,
+}
