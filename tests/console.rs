@@ -408,7 +408,8 @@ async fn esc_cancels_a_slow_request() {
         options,
     );
     let before = app.editor_text();
-    let input = stream::iter(vec![key(F5)]).chain(stream::once(async move {
+    // Keys keep working while the request is in flight (Tab moves the focus).
+    let input = stream::iter(vec![key(F5), key(KeyCode::Tab)]).chain(stream::once(async move {
         // Esc once the server holds the request: the call is truly in flight.
         accepted.notified().await;
         key(KeyCode::Esc)
@@ -663,6 +664,14 @@ async fn history_selection_and_views() {
     };
     let app = drive(app, &mut term, vec![click(100, 30)]).await;
     assert_eq!(app.focus(), Focus::Detail);
+    let wheel = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 100,
+        row: 30,
+        modifiers: KeyModifiers::NONE,
+    });
+    let app = drive(app, &mut term, vec![wheel]).await;
+    assert_eq!(app.detail_scroll(), 3);
     let app = drive(app, &mut term, vec![click(5, 5)]).await;
     assert_eq!(app.focus(), Focus::Editor);
 }
@@ -714,6 +723,20 @@ async fn a_small_terminal_says_so() {
     let text = screen(&term);
     assert!(text.contains("terminal too small (need 80×24)"), "{text}");
     insta::assert_snapshot!("too_small", text);
+}
+
+#[tokio::test]
+async fn resizing_keeps_working() {
+    let emu = emulator().await;
+    let mut term = terminal(140, 40);
+    let app = drive(app_for(&emu.base_url()), &mut term, vec![]).await;
+    term.backend_mut().resize(70, 20);
+    let app = drive(app, &mut term, vec![Event::Resize(70, 20)]).await;
+    assert!(screen(&term).contains("terminal too small (need 80×24)"));
+    term.backend_mut().resize(100, 30);
+    let _app = drive(app, &mut term, vec![Event::Resize(100, 30), key(F5)]).await;
+    let text = screen(&term);
+    assert!(text.contains("History (1 call)"), "{text}");
 }
 
 #[tokio::test]

@@ -461,6 +461,11 @@ impl App {
         self.focus
     }
 
+    /// The first line shown in the right-hand pane.
+    pub fn detail_scroll(&self) -> usize {
+        self.detail_scroll
+    }
+
     pub fn is_sending(&self) -> bool {
         self.in_flight.is_some()
     }

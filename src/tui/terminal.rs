@@ -188,3 +188,25 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     }
     result.map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cohort_names_file() {
+        let path = std::env::temp_dir().join(format!("segscope-names-{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"1001": "Football fans", "42": 7}"#).unwrap();
+        let names = read_cohort_names(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(names.get("1001").map(String::as_str), Some("Football fans"));
+        assert_eq!(names.get("42").map(String::as_str), Some("7"));
+        let missing = read_cohort_names(std::path::Path::new("/nonexistent/names.json"));
+        assert!(
+            missing
+                .unwrap_err()
+                .to_string()
+                .contains("/nonexistent/names.json")
+        );
+    }
+}
