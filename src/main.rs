@@ -42,6 +42,9 @@ struct ConsoleArgs {
     /// a JSON file `{"code": "name", ...}`.
     #[arg(long, value_name = "FILE")]
     cohort_names: Option<PathBuf>,
+    /// Start clean instead of restoring the autosave (the old file is kept as a `.bak`).
+    #[arg(long)]
+    fresh: bool,
 }
 
 impl TargetArgs {
@@ -176,6 +179,7 @@ fn main() -> ExitCode {
             let options = segscope::tui::LaunchOptions {
                 target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
+                fresh: cli.console.fresh,
             };
             runtime
                 .block_on(segscope::tui::launch(options))

@@ -121,6 +121,8 @@ pub enum Popup {
     Help { scroll: u16 },
     EventPicker { names: Vec<String>, selected: usize },
     AliasForm(Box<AliasForm>),
+    /// Why (not) in a cohort, for the selected call (see `explain.rs`).
+    Explain(Box<super::explain::ExplainPopup>),
 }
 
 /// How the last thing that happened went.
@@ -202,6 +204,10 @@ pub struct AppOptions {
     pub no_color: bool,
     /// When the input ends, [`super::run_app`] waits for requests in flight before returning.
     pub wait_for_requests: bool,
+    /// Where the autosave lives (see `autosave.rs`); `None`: no autosave.
+    pub autosave: Option<std::path::PathBuf>,
+    /// Start clean: move an existing autosave aside instead of restoring it (`--fresh`).
+    pub fresh: bool,
 }
 
 /// New ids: random UUIDs v4, or counters in stable mode.
@@ -269,6 +275,10 @@ pub struct App {
     pub(crate) quit: bool,
     pub(crate) ids: Ids,
     pub(crate) runtime: Runtime,
+    /// Which call led to which, and the abandoned branches (see `rewind.rs`).
+    pub(crate) lineage: super::rewind::Lineage,
+    pub(crate) clipboard: super::clipboard::Clipboard,
+    pub(crate) autosave: super::autosave::Autosave,
 }
 
 impl App {
@@ -320,12 +330,16 @@ impl App {
                 tasks: HashMap::new(),
                 next_task: 0,
             },
+            lineage: Default::default(),
+            clipboard: Default::default(),
+            autosave: Default::default(),
             options,
         }
     }
 
     /// The effects to run when the loop starts (loading the workspace description).
     pub(crate) fn start(&mut self) -> Vec<Effect> {
+        super::autosave::on_start(self);
         if self.options.emulator_endpoints && self.workspace.is_none() {
             vec![Effect::LoadWorkspace {
                 task: self.next_task(),
@@ -387,6 +401,10 @@ impl App {
                     handle.abort();
                 }
             }
+            Effect::Explain { task, request } => super::explain::spawn(self, task, request),
+            Effect::Autosave(write) => super::autosave::spawn_write(self, write),
+            Effect::AutosaveTimer { after } => super::autosave::spawn_timer(self, after),
+            Effect::Copy { text } => super::clipboard::perform(self, &text),
         }
     }
 
@@ -477,9 +495,11 @@ impl App {
     /// Adds a finished call as if it had just come back (sessions, benchmarks). Its state
     /// becomes the next call's, unless the identity changed while it was on its way.
     pub fn record_call(&mut self, call: Call) {
-        if call.succeeded() && call.identity == self.identity {
+        let state_used = call.succeeded() && call.identity == self.identity;
+        if state_used {
             self.state = call.state_after.clone();
         }
+        self.lineage.record(self.history.len(), state_used);
         self.history.push(call);
         self.selected = Some(self.history.len() - 1);
         self.detail_scroll = 0;

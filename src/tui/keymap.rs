@@ -26,6 +26,11 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    Rewind,
+    Explain,
+    CopyResponse,
+    CopyCurl,
+    CopySend,
 }
 
 /// Where a binding applies.
@@ -288,6 +293,41 @@ pub const KEYMAP: &[Binding] = &[
         &[key(KeyCode::End), key(KeyCode::Char('G'))],
         Scope::OutsideEditor,
         "Last call / bottom",
+        None,
+    ),
+    bind(
+        Action::Rewind,
+        &[key(KeyCode::Char('r'))],
+        Scope::OutsideEditor,
+        "Rewind to just before the selected call (its events back in the editor; later calls kept as a dimmed branch)",
+        None,
+    ),
+    bind(
+        Action::Explain,
+        &[key(KeyCode::Enter), key(KeyCode::Char('e'))],
+        Scope::OutsideEditor,
+        "Explain a cohort for the selected call (the one under the cursor in Cohorts, else pick any)",
+        None,
+    ),
+    bind(
+        Action::CopyResponse,
+        &[key(KeyCode::Char('y'))],
+        Scope::OutsideEditor,
+        "Copy the selected call's response JSON (OSC 52 clipboard)",
+        None,
+    ),
+    bind(
+        Action::CopyCurl,
+        &[key(KeyCode::Char('c'))],
+        Scope::OutsideEditor,
+        "Copy a curl command that reproduces the selected call (key as $PERMUTIVE_API_KEY)",
+        None,
+    ),
+    bind(
+        Action::CopySend,
+        &[key(KeyCode::Char('C'))],
+        Scope::OutsideEditor,
+        "Copy the same call as a `segscope send` command",
         None,
     ),
 ];

@@ -4,6 +4,7 @@ use crossterm::event::Event;
 use serde_json::Value;
 
 use super::call::{Call, PendingCall};
+use crate::api::SegmentationRequest;
 
 /// Everything the app reacts to: terminal input, answers of background tasks, timer ticks.
 #[derive(Debug)]
@@ -21,15 +22,28 @@ pub enum Message {
     Tick,
     /// Leave now (a signal, or the embedding program asks).
     Quit { reason: String },
+    /// The emulator's explanation of a call came back (or could not be had).
+    Explained {
+        task: u64,
+        result: Result<Value, String>,
+    },
+    /// An autosave write finished.
+    Autosaved {
+        task: u64,
+        result: Result<(), String>,
+    },
+    /// The idle timer of the autosave went off.
+    AutosaveDue,
 }
 
 impl Message {
     /// The background task this message ends, if any.
     pub fn task(&self) -> Option<u64> {
         match self {
-            Message::WorkspaceLoaded { task, .. } | Message::CallFinished { task, .. } => {
-                Some(*task)
-            }
+            Message::WorkspaceLoaded { task, .. }
+            | Message::CallFinished { task, .. }
+            | Message::Explained { task, .. }
+            | Message::Autosaved { task, .. } => Some(*task),
             _ => None,
         }
     }
@@ -42,4 +56,15 @@ pub enum Effect {
     LoadWorkspace { task: u64 },
     Send(Box<PendingCall>),
     Cancel { task: u64 },
+    /// Ask the emulator why (not) for a call's request (`/_segscope/explain`).
+    Explain {
+        task: u64,
+        request: Box<SegmentationRequest>,
+    },
+    /// Write the autosave file (already serialised) in the background.
+    Autosave(Box<super::autosave::Write>),
+    /// Wake the update step up in a while to autosave after typing stops.
+    AutosaveTimer { after: std::time::Duration },
+    /// Put text on the clipboard (OSC 52 on the terminal).
+    Copy { text: String },
 }

@@ -7,11 +7,15 @@
 //! [`launch`].
 
 pub mod app;
+pub mod autosave;
 pub mod call;
+pub mod clipboard;
 pub mod diff;
 pub mod editor;
+pub mod explain;
 pub mod keymap;
 pub mod message;
+pub mod rewind;
 pub mod runtime;
 pub mod terminal;
 pub mod theme;

@@ -78,5 +78,9 @@ where
     if app.quit {
         app.abort_all();
     }
+    // On exit (and whenever the input ends): the autosave, written now.
+    if let Err(e) = super::autosave::save_now(&mut app) {
+        app.set_status(super::app::StatusKind::Warning, format!("Autosave failed: {e}"));
+    }
     Ok(app)
 }

@@ -31,6 +31,8 @@ pub struct LaunchOptions {
     /// A JSON file `{code: name}` of cohort names (for targets that do not describe their
     /// workspace, like the real API).
     pub cohort_names: Option<PathBuf>,
+    /// Start clean: keep the previous autosave aside (`.bak`) instead of restoring it.
+    pub fresh: bool,
 }
 
 /// Reads a `{code: name}` file.
@@ -164,13 +166,15 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         (describe, options.target.base_url.is_some())
     };
     let no_color = Theme::no_color_from_env();
-    let app = App::new(
+    let mut app = App::new(
         connection.client.clone(),
         AppOptions {
             target_label: Some(label),
             cohort_names: names,
             emulator_endpoints,
             no_color,
+            autosave: super::autosave::default_path(),
+            fresh: options.fresh,
             ..AppOptions::default()
         },
     );
@@ -178,6 +182,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;
         let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        // Copies (y, c, C) reach the clipboard as OSC 52 sequences on the terminal.
+        app.set_clipboard_sink(Box::new(stdout()));
         terminal.clear()?;
         let input = EventStream::new().filter_map(|event| std::future::ready(event.ok()));
         run_app(app, &mut terminal, input).await

@@ -11,6 +11,7 @@ use super::app::{
     AliasForm, App, DetailView, DiffMode, Focus, InFlight, Popup, Status, StatusKind, WorkspaceInfo,
 };
 use super::call::{Call, PendingCall, latency_text};
+use super::clipboard::CopyWhat;
 use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
 use super::message::{Effect, Message};
@@ -20,7 +21,14 @@ use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
 /// Applies a message to the state and returns the work to start.
 pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
     match message {
-        Message::Input(event) => on_input(app, event),
+        Message::Input(event) => {
+            let typed = matches!(event, Event::Key(_) | Event::Paste(_));
+            let mut effects = on_input(app, event);
+            if typed {
+                effects.extend(super::autosave::after_input(app));
+            }
+            effects
+        }
         Message::Tick => {
             app.spinner = app.spinner.wrapping_add(1);
             Vec::new()
@@ -34,8 +42,17 @@ pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
         }
         Message::CallFinished { task, call } => {
             on_call_finished(app, task, *call);
+            super::autosave::save(app)
+        }
+        Message::Explained { task, result } => {
+            super::explain::on_explained(app, task, result);
             Vec::new()
         }
+        Message::Autosaved { result, .. } => {
+            super::autosave::on_written(app, result);
+            Vec::new()
+        }
+        Message::AutosaveDue => super::autosave::on_due(app),
         Message::Quit { reason } => {
             app.quit = true;
             app.set_status(StatusKind::Info, reason);
@@ -73,6 +90,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if action == Some(Action::Quit) {
         app.quit = true;
         return cancel_in_flight(app);
+    }
+    if let Some(Popup::Explain(_)) = app.popup {
+        return super::explain::on_key(app, key);
     }
     if app.popup.is_some() {
         return on_popup_key(app, key);
@@ -135,6 +155,11 @@ fn page(app: &App, focus: Focus) -> usize {
 fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => return send(app),
+        Action::Rewind => return super::rewind::rewind(app),
+        Action::Explain => return super::explain::open(app),
+        Action::CopyResponse => return super::clipboard::copy(app, CopyWhat::Response),
+        Action::CopyCurl => return super::clipboard::copy(app, CopyWhat::Curl),
+        Action::CopySend => return super::clipboard::copy(app, CopyWhat::Send),
         Action::Cancel => {
             if app.in_flight.is_some() {
                 let effects = cancel_in_flight(app);
@@ -164,6 +189,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             let id = app.ids.uuid();
             app.identity = Identity::UserId(id.clone());
             app.state = None;
+            app.lineage.reset();
             app.set_status(
                 StatusKind::Info,
                 format!("New user {id}: the next call starts from an empty state."),
@@ -318,6 +344,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc => app.popup = None,
             _ => {}
         },
+        Popup::Explain(_) => {}
         Popup::AliasForm(form) => match key.code {
             KeyCode::Esc => app.popup = None,
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
@@ -335,6 +362,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         id: id.clone(),
                     });
                     app.state = None;
+                    app.lineage.reset();
                     app.set_status(
                         StatusKind::Info,
                         format!("Identity: alias {tag}:{id} (the API maps it to a user_id). The next call starts from an empty state."),

@@ -2,6 +2,7 @@
 //! anything big; it slices lines prepared when a call came back.
 
 pub mod chrome;
+pub mod explain;
 pub mod layout;
 pub mod panes;
 pub mod popup;

@@ -93,9 +93,10 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
     let title = Line::from(vec![
         Span::styled("History", theme.title()),
         Span::styled(
-            match app.history.len() {
-                1 => " (1 call)".to_string(),
-                n => format!(" ({n} calls)"),
+            match (app.history.len(), app.lineage.abandoned_count()) {
+                (1, 0) => " (1 call)".to_string(),
+                (n, 0) => format!(" ({n} calls)"),
+                (n, a) => format!(" ({n} calls, {a} on abandoned branches)"),
             },
             theme.muted(),
         ),
@@ -146,7 +147,12 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
             Cell::from(format!("{} ev", call.event_count)),
             Cell::from(delta),
         ]);
-        Row::new(cells)
+        // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
+        if app.lineage.is_abandoned(i) {
+            Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
+        } else {
+            Row::new(cells)
+        }
     });
     let mut header = vec!["#", "sent", "status", "latency", "events", "cohorts"];
     let mut widths = vec![

@@ -1,0 +1,230 @@
+//! Copying a call out of the console: its response JSON, a `curl` command, or a `segscope send`
+//! command that reproduces it. The text goes to the terminal's clipboard with OSC 52
+//! (`ESC ] 52 ; c ; <base64> BEL`), which works over SSH and through tmux (`set-clipboard on`).
+//! The API key is never part of it: commands read it from `$PERMUTIVE_API_KEY`.
+
+use std::io::Write;
+
+use super::app::{App, StatusKind};
+use super::call::Call;
+use super::message::Effect;
+use crate::api::client::DEFAULT_BASE_URL;
+use crate::api::wire::STATELESS_PATH;
+use crate::api::{CallOutcome, Identity, Target};
+
+/// Where copied text goes: the terminal (an OSC 52 sequence), and the last text, for tests.
+#[derive(Default)]
+pub struct Clipboard {
+    sink: Option<Box<dyn Write + Send>>,
+    last: Option<String>,
+}
+
+impl std::fmt::Debug for Clipboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clipboard")
+            .field("sink", &self.sink.is_some())
+            .field("last_bytes", &self.last.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+/// What `y`, `c` and `C` copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    Response,
+    Curl,
+    Send,
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(BASE64[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+/// `text` as one shell word in single quotes.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// A `curl` command that sends the call's request body exactly as it was sent.
+pub fn curl_command(call: &Call, target: &Target) -> String {
+    let url = format!(
+        "{}{STATELESS_PATH}?synchronous-validation={}",
+        target.base_url, call.sync_validation
+    );
+    let command = format!(
+        "curl -sS -X POST {} \\\n  -H 'Content-Type: application/json' \\\n  -H \"X-Api-Key: $PERMUTIVE_API_KEY\" \\\n  --data-raw {}\n",
+        shell_quote(&url),
+        shell_quote(&call.request_body)
+    );
+    target.scrub(&command)
+}
+
+/// The same call as `segscope send` (bash/zsh: the state is passed with `<(…)`).
+pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
+    let who = match &call.identity {
+        Identity::UserId(id) => format!("--user-id {}", shell_quote(id)),
+        Identity::Alias(a) => format!("--alias {}", shell_quote(&format!("{}:{}", a.tag, a.id))),
+        Identity::Aliases(_) => {
+            return Err(
+                "`segscope send` takes one alias; this call used several (c copies a curl command)"
+                    .into(),
+            );
+        }
+    };
+    let mut args = vec![who];
+    if let Some(state) = &call.state_before {
+        args.push(format!(
+            "--state <(printf '%s' {})",
+            shell_quote(state.as_str())
+        ));
+    }
+    if !call.sync_validation {
+        args.push("--no-sync-validation".into());
+    }
+    if target.base_url != DEFAULT_BASE_URL {
+        args.push(format!("--base-url {}", shell_quote(&target.base_url)));
+    }
+    let command = format!(
+        "printf '%s' {} | \\\n  segscope send - {}\n",
+        shell_quote(call.events_text.trim()),
+        args.join(" \\\n  ")
+    );
+    Ok(target.scrub(&command))
+}
+
+fn size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    }
+}
+
+/// `y`, `c`, `C`: copies something about the selected call.
+pub(crate) fn copy(app: &mut App, what: CopyWhat) -> Vec<Effect> {
+    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
+        app.set_status(StatusKind::Info, "Nothing to copy yet: send a call first.");
+        return Vec::new();
+    };
+    let call = &app.history[index];
+    let target = app.client.target();
+    let number = index + 1;
+    let (text, label) = match what {
+        CopyWhat::Response => match &call.outcome {
+            CallOutcome::Success { raw_body, .. } | CallOutcome::ApiError { raw_body, .. } => (
+                target.scrub(raw_body),
+                format!("the response body of call {number}"),
+            ),
+            CallOutcome::Transport { .. } => {
+                app.set_status(
+                    StatusKind::Warning,
+                    format!("Call {number} got no HTTP answer: there is no response to copy."),
+                );
+                return Vec::new();
+            }
+        },
+        CopyWhat::Curl => (
+            curl_command(call, target),
+            format!("a curl command for call {number} (key as $PERMUTIVE_API_KEY)"),
+        ),
+        CopyWhat::Send => match send_command(call, target) {
+            Ok(text) => (text, format!("a `segscope send` command for call {number}")),
+            Err(why) => {
+                app.set_status(StatusKind::Warning, format!("Not copied: {why}."));
+                return Vec::new();
+            }
+        },
+    };
+    let note = if text.len() > 74_000 {
+        " — large: some terminals cap OSC 52 at ~100 kB"
+    } else {
+        ""
+    };
+    app.set_status(
+        StatusKind::Success,
+        format!(
+            "Copied {label}, {}, to the clipboard (OSC 52){note}.",
+            size(text.len())
+        ),
+    );
+    app.clipboard.last = Some(text.clone());
+    vec![Effect::Copy { text }]
+}
+
+/// Performs [`Effect::Copy`]: the OSC 52 sequence, on the terminal.
+pub(crate) fn perform(app: &mut App, text: &str) {
+    let Some(sink) = app.clipboard.sink.as_mut() else {
+        return;
+    };
+    let written = sink
+        .write_all(osc52(text).as_bytes())
+        .and_then(|()| sink.flush());
+    if let Err(e) = written {
+        app.set_status(
+            StatusKind::Error,
+            format!("Could not write to the terminal's clipboard: {e}"),
+        );
+    }
+}
+
+impl App {
+    /// Where OSC 52 sequences are written (the terminal; a buffer in tests).
+    pub fn set_clipboard_sink(&mut self, sink: Box<dyn Write + Send>) {
+        self.clipboard.sink = Some(sink);
+    }
+
+    /// The text last put on the clipboard.
+    pub fn last_copied(&self) -> Option<&str> {
+        self.clipboard.last.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+
+    #[test]
+    fn quoting_survives_single_quotes() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,169 @@
+//! Rewind and branch: go back to just before a call to try another next step. Nothing is
+//! deleted: the calls after it stay in the history as a dimmed, abandoned branch, and the next
+//! send starts a new branch from the state the rewound call had sent, byte for byte.
+
+use serde::{Deserialize, Serialize};
+
+use super::app::{App, StatusKind};
+use super::message::Effect;
+
+/// Which call led to which, and which calls are abandoned. Kept beside `App::history`, one entry
+/// per call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// For each call: the call whose returned state it sent (`None`: an empty state).
+    parents: Vec<Option<usize>>,
+    /// For each call: left behind by a rewind (drawn dimmed).
+    abandoned: Vec<bool>,
+    /// The call whose state the next call sends (`None`: an empty state).
+    head: Option<usize>,
+}
+
+impl Lineage {
+    /// Keeps one entry per call even if the history was replaced wholesale (e.g. a loaded
+    /// session): unknown calls count as live, with no known parent.
+    fn fit(&mut self, len: usize) {
+        if self.parents.len() != len {
+            self.parents.resize(len, None);
+            self.abandoned.resize(len, false);
+            if self.head.is_some_and(|h| h >= len) {
+                self.head = None;
+            }
+        }
+    }
+
+    /// A call was added to a history of `len_before` calls; `state_used` when its state is
+    /// what the next call sends.
+    pub fn record(&mut self, len_before: usize, state_used: bool) {
+        self.fit(len_before);
+        self.parents.push(self.head);
+        self.abandoned.push(false);
+        if state_used {
+            self.head = Some(len_before);
+        }
+    }
+
+    /// The next call starts from an empty state (new user, alias).
+    pub fn reset(&mut self) {
+        self.head = None;
+    }
+
+    /// Rewinds to just before call `index`: it and every later call are abandoned, and the line
+    /// that led to it is live again. Returns how many calls are newly abandoned.
+    pub fn rewind(&mut self, index: usize, len: usize) -> usize {
+        self.fit(len);
+        if index >= len {
+            return 0;
+        }
+        let mut newly = 0;
+        for flag in &mut self.abandoned[index..] {
+            if !*flag {
+                newly += 1;
+            }
+            *flag = true;
+        }
+        let mut parent = self.parents[index];
+        let mut steps = 0;
+        while let Some(p) = parent {
+            if p >= len || steps > len {
+                break;
+            }
+            self.abandoned[p] = false;
+            parent = self.parents[p];
+            steps += 1;
+        }
+        self.head = self.parents[index];
+        newly
+    }
+
+    pub fn is_abandoned(&self, index: usize) -> bool {
+        self.abandoned.get(index).copied().unwrap_or(false)
+    }
+
+    pub fn abandoned_count(&self) -> usize {
+        self.abandoned.iter().filter(|a| **a).count()
+    }
+}
+
+/// `r`: rewinds to just before the selected call.
+pub(crate) fn rewind(app: &mut App) -> Vec<Effect> {
+    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
+        app.set_status(
+            StatusKind::Info,
+            "Nothing to rewind: no call yet. Select a call in the History pane, then r.",
+        );
+        return Vec::new();
+    };
+    if app.in_flight.is_some() {
+        app.set_status(
+            StatusKind::Warning,
+            "A request is in flight: wait for it (or Esc to cancel it) before rewinding.",
+        );
+        return Vec::new();
+    }
+    let call = &app.history[index];
+    let events = call.events_text.clone();
+    let identity = call.identity.clone();
+    let sync = call.sync_validation;
+    let state = call.state_before.clone();
+    let len = app.history.len();
+    app.lineage.rewind(index, len);
+    app.editor.set_text(&events);
+    app.identity = identity;
+    app.sync_validation = sync;
+    let size = state.as_ref().map_or(0, |s| s.as_str().len());
+    app.state = state;
+    let number = index + 1;
+    let branch = if number == len {
+        format!("call {number} stays in the history, dimmed")
+    } else {
+        format!("calls {number}–{len} stay in the history, dimmed")
+    };
+    let sends = if size == 0 {
+        "an empty state".to_string()
+    } else {
+        format!("the state call {number} sent ({size} bytes)")
+    };
+    app.set_status(
+        StatusKind::Info,
+        format!(
+            "Rewound to just before call {number}: its events are back in the editor and the next call sends {sends}; {branch}."
+        ),
+    );
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewinding_abandons_the_later_calls_and_revives_the_line() {
+        let mut l = Lineage::default();
+        for n in 0..3 {
+            l.record(n, true);
+        }
+        assert_eq!(l.rewind(1, 3), 2);
+        assert!(!l.is_abandoned(0) && l.is_abandoned(1) && l.is_abandoned(2));
+        // A new branch from call 1's state (that of call 0).
+        l.record(3, true);
+        assert_eq!(l.parents[3], Some(0));
+        // Back onto the old branch: call 2 (parent 1) revives 1 and abandons 2 and 3.
+        l.rewind(2, 4);
+        assert!(!l.is_abandoned(0) && !l.is_abandoned(1));
+        assert!(l.is_abandoned(2) && l.is_abandoned(3));
+        assert_eq!(l.head, Some(1));
+        assert_eq!(l.abandoned_count(), 2);
+    }
+
+    #[test]
+    fn a_replaced_history_is_fitted() {
+        let mut l = Lineage::default();
+        l.record(5, true);
+        assert_eq!(l.parents.len(), 6);
+        assert!(!l.is_abandoned(99));
+        l.reset();
+        l.record(6, false);
+        assert_eq!(l.parents[6], None);
+    }
+}
