@@ -187,7 +187,7 @@ async fn rewind_restores_the_earlier_state_and_the_next_send_branches_from_it() 
     assert_eq!(app.state().map(|s| s.as_str()), Some(earlier.as_str()));
     assert_eq!(app.editor_text(), call2_events);
     assert!(
-        app.status().text.starts_with("Rewound to just before call 2"),
+        app.status().text.starts_with("Rewound to before call 2"),
         "{}",
         app.status().text
     );

@@ -115,19 +115,19 @@ pub(crate) fn rewind(app: &mut App) -> Vec<Effect> {
     app.state = state;
     let number = index + 1;
     let branch = if number == len {
-        format!("call {number} stays in the history, dimmed")
+        format!("call {number} stays, dimmed")
     } else {
-        format!("calls {number}–{len} stay in the history, dimmed")
+        format!("calls {number}–{len} stay, dimmed")
     };
     let sends = if size == 0 {
         "an empty state".to_string()
     } else {
-        format!("the state call {number} sent ({size} bytes)")
+        format!("the state it sent ({size} bytes)")
     };
     app.set_status(
         StatusKind::Info,
         format!(
-            "Rewound to just before call {number}: its events are back in the editor and the next call sends {sends}; {branch}."
+            "Rewound to before call {number}: its events are back; the next call sends {sends}. {branch}."
         ),
     );
     Vec::new()

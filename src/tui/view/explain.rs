@@ -13,10 +13,12 @@ use crate::tui::explain::{ExplainPopup, Stage};
 
 pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
+    // Below the header, above the status line (which says what the explanation found).
+    let width = area.width.saturating_sub(4).min(140);
     let rect = centered(
-        area,
-        area.width.saturating_sub(4).min(132),
-        area.height.saturating_sub(2),
+        Rect::new(area.x, area.y + 1, area.width, area.height.saturating_sub(3)),
+        width,
+        area.height.saturating_sub(3),
     );
     let title = match &popup.stage {
         Stage::Unavailable(_) => format!("Cohort state · call {} (no explanation)", popup.call + 1),
@@ -30,7 +32,7 @@ pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let list_width = (inner.width / 3).clamp(20, 34);
+    let list_width = (inner.width / 3).clamp(20, 40);
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(inner);
 
