@@ -13,6 +13,8 @@ pub mod editor;
 pub mod keymap;
 pub mod message;
 pub mod runtime;
+pub mod screenshots;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod update;
