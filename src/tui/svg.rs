@@ -210,7 +210,10 @@ mod tests {
         );
         let svg = buffer_to_svg(&buffer);
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains(r#"fill="#87af5f" font-weight="bold""#), "{svg}");
+        assert!(
+            svg.contains(r##"fill="#87af5f" font-weight="bold""##),
+            "{svg}"
+        );
         assert!(svg.contains(">a&lt;b<"), "{svg}");
         // Reverse video: the default foreground becomes the background.
         assert!(svg.contains(&format!(r#"fill="{DEFAULT_FG}"/>"#)), "{svg}");
