@@ -17,6 +17,8 @@ pub mod keymap;
 pub mod message;
 pub mod rewind;
 pub mod runtime;
+pub mod screenshots;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod update;
