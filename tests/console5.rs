@@ -172,7 +172,10 @@ async fn rewind_restores_the_earlier_state_and_the_next_send_branches_from_it() 
     }
     assert_eq!(app.history().len(), 3);
     assert!(app.history().iter().all(|c| c.succeeded()));
-    let earlier = app.history()[1].state_before.clone().expect("call 2 sent a state");
+    let earlier = app.history()[1]
+        .state_before
+        .clone()
+        .expect("call 2 sent a state");
     let abandoned_future = app.history()[2].state_after.clone().unwrap();
     assert_ne!(earlier.as_str(), abandoned_future.as_str());
     let call2_events = app.history()[1].events_text.clone();
@@ -251,7 +254,10 @@ async fn explaining_a_cohort_the_user_is_not_in_shows_the_computed_count() {
         text.contains("properties.article.category equal_to \"football\""),
         "{text}"
     );
-    assert!(text.contains("not before either: call 1 changed nothing"), "{text}");
+    assert!(
+        text.contains("not before either: call 1 changed nothing"),
+        "{text}"
+    );
 
     // Another cohort, then close.
     let app = drive(app, &mut term, vec![key(KeyCode::Down)]).await;
@@ -309,7 +315,10 @@ async fn against_a_target_without_explanations_the_key_says_so_and_shows_the_raw
     );
     assert_eq!(app.pending_tasks(), 0);
     let text = screen(&term);
-    assert!(text.contains("Explanations need the segscope emulator"), "{text}");
+    assert!(
+        text.contains("Explanations need the segscope emulator"),
+        "{text}"
+    );
     assert!(text.contains("internal_state[\"1001\"]"), "{text}");
     assert!(text.contains("external_state[\"1001\"]"), "{text}");
     assert!(text.contains("(absent)"), "{text}");
@@ -372,7 +381,12 @@ async fn a_corrupt_autosave_is_set_aside_and_the_console_starts_clean() {
     let mut options = options();
     options.autosave = Some(path.clone());
     let mut term = terminal();
-    let app = drive(app_with(&emu.base_url(), options.clone()), &mut term, vec![]).await;
+    let app = drive(
+        app_with(&emu.base_url(), options.clone()),
+        &mut term,
+        vec![],
+    )
+    .await;
     assert!(app.history().is_empty());
     assert!(app.state().is_none());
     let status = &app.status().text;
@@ -436,16 +450,26 @@ async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
     assert!(app.history()[1].succeeded(), "{}", app.status().text);
     let state = app.history()[1].state_before.clone().unwrap();
 
-    let curl = app.last_copied().expect("a curl command was copied").to_string();
+    let curl = app
+        .last_copied()
+        .expect("a curl command was copied")
+        .to_string();
     assert!(curl.starts_with("curl "), "{curl}");
     assert!(curl.contains("$PERMUTIVE_API_KEY"), "{curl}");
     assert!(curl.contains("synchronous-validation=true"), "{curl}");
-    assert!(curl.contains(state.as_str()), "the state's exact bytes: {curl}");
+    assert!(
+        curl.contains(state.as_str()),
+        "the state's exact bytes: {curl}"
+    );
     assert!(!curl.contains(SECRET));
     // It went to the terminal as OSC 52.
     let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert!(written.starts_with("\x1b]52;c;") && written.ends_with('\x07'));
-    assert!(app.status().text.starts_with("Copied a curl command for call 2"));
+    assert!(
+        app.status()
+            .text
+            .starts_with("Copied a curl command for call 2")
+    );
 
     let app = drive(app, &mut term, vec![ch('y')]).await;
     let body = app.last_copied().unwrap().to_string();

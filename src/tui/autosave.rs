@@ -34,7 +34,11 @@ pub const IDLE: Duration = Duration::from_millis(1500);
 /// `$SEGSCOPE_STATE_DIR/autosave.json`, else `$XDG_STATE_HOME/segscope/autosave.json`, else
 /// `~/.local/state/segscope/autosave.json`.
 pub fn default_path() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(dir) = var(STATE_DIR_ENV) {
         return Some(dir.join(FILE_NAME));
     }
@@ -350,7 +354,9 @@ fn set_aside(path: &Path, suffix: &str) -> std::io::Result<PathBuf> {
 }
 
 fn stamp() -> String {
-    jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string()
 }
 
 /// At start: restore the autosave (or, with `--fresh`, move it aside).

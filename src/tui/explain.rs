@@ -33,7 +33,9 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
     /// Asked the emulator; this task answers.
-    Loading { task: u64 },
+    Loading {
+        task: u64,
+    },
     Ready,
     /// No explanation: why (the lines show the raw state entries instead).
     Unavailable(String),
@@ -416,7 +418,10 @@ pub fn clause_text(node: &Value) -> String {
         out.push_str(&format!(": {measure} = {value}"));
     }
     if let Some(op) = s("operator") {
-        out.push_str(&format!(", needs {}", comparison(op, node.get("threshold"))));
+        out.push_str(&format!(
+            ", needs {}",
+            comparison(op, node.get("threshold"))
+        ));
     }
     out
 }
@@ -547,7 +552,12 @@ mod tests {
     fn plain(lines: &[Line]) -> String {
         lines
             .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }

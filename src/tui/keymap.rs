@@ -299,14 +299,14 @@ pub const KEYMAP: &[Binding] = &[
         Action::Rewind,
         &[key(KeyCode::Char('r'))],
         Scope::OutsideEditor,
-        "Rewind to just before the selected call (its events back in the editor; later calls kept as a dimmed branch)",
+        "Rewind to just before the selected call (later calls stay, dimmed, as a branch)",
         None,
     ),
     bind(
         Action::Explain,
         &[key(KeyCode::Enter), key(KeyCode::Char('e'))],
         Scope::OutsideEditor,
-        "Explain a cohort for the selected call (the one under the cursor in Cohorts, else pick any)",
+        "Why (not) in a cohort, for the selected call (emulator: the query's tree)",
         None,
     ),
     bind(
@@ -320,7 +320,7 @@ pub const KEYMAP: &[Binding] = &[
         Action::CopyCurl,
         &[key(KeyCode::Char('c'))],
         Scope::OutsideEditor,
-        "Copy a curl command that reproduces the selected call (key as $PERMUTIVE_API_KEY)",
+        "Copy a curl command reproducing the selected call (key as $PERMUTIVE_API_KEY)",
         None,
     ),
     bind(

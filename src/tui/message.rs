@@ -53,9 +53,13 @@ impl Message {
 /// [`Message`]), so `update` itself never waits.
 #[derive(Debug)]
 pub enum Effect {
-    LoadWorkspace { task: u64 },
+    LoadWorkspace {
+        task: u64,
+    },
     Send(Box<PendingCall>),
-    Cancel { task: u64 },
+    Cancel {
+        task: u64,
+    },
     /// Ask the emulator why (not) for a call's request (`/_segscope/explain`).
     Explain {
         task: u64,
@@ -64,7 +68,11 @@ pub enum Effect {
     /// Write the autosave file (already serialised) in the background.
     Autosave(Box<super::autosave::Write>),
     /// Wake the update step up in a while to autosave after typing stops.
-    AutosaveTimer { after: std::time::Duration },
+    AutosaveTimer {
+        after: std::time::Duration,
+    },
     /// Put text on the clipboard (OSC 52 on the terminal).
-    Copy { text: String },
+    Copy {
+        text: String,
+    },
 }

@@ -80,7 +80,10 @@ where
     }
     // On exit (and whenever the input ends): the autosave, written now.
     if let Err(e) = super::autosave::save_now(&mut app) {
-        app.set_status(super::app::StatusKind::Warning, format!("Autosave failed: {e}"));
+        app.set_status(
+            super::app::StatusKind::Warning,
+            format!("Autosave failed: {e}"),
+        );
     }
     Ok(app)
 }

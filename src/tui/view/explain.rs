@@ -16,7 +16,12 @@ pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
     // Below the header, above the status line (which says what the explanation found).
     let width = area.width.saturating_sub(4).min(140);
     let rect = centered(
-        Rect::new(area.x, area.y + 1, area.width, area.height.saturating_sub(3)),
+        Rect::new(
+            area.x,
+            area.y + 1,
+            area.width,
+            area.height.saturating_sub(3),
+        ),
         width,
         area.height.saturating_sub(3),
     );
@@ -24,11 +29,7 @@ pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
         Stage::Unavailable(_) => format!("Cohort state · call {} (no explanation)", popup.call + 1),
         _ => format!("Why (not) in the cohort? · call {}", popup.call + 1),
     };
-    let block = frame_block(
-        app,
-        &title,
-        "↑↓ cohort · PgUp/PgDn scroll · Esc closes",
-    );
+    let block = frame_block(app, &title, "↑↓ cohort · PgUp/PgDn scroll · Esc closes");
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
