@@ -13,9 +13,15 @@
 //!
 //! Windowed pairs are flat (not `[[t, x], ...]`) to keep the text and the allocations small.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
 
-use super::compare::number_value;
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// How a clause accumulates, fixed by its kind and window at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,57 +119,18 @@ impl Accumulator {
         }
     }
 
+    /// This accumulator in its JSON form (see the module docs), for a serializer.
+    pub fn encoded(&self, mode: Mode) -> EncodedAccumulator<'_> {
+        EncodedAccumulator {
+            accumulator: self,
+            mode,
+        }
+    }
+
+    #[cfg(test)]
     pub fn encode(&self, mode: Mode) -> Value {
-        match self {
-            Accumulator::Total(total) => Value::Array(vec!["p".into(), number_value(*total)]),
-            Accumulator::Max(max) => {
-                Value::Array(vec!["v".into(), max.map_or(Value::Null, number_value)])
-            }
-            Accumulator::Windowed(entries) => {
-                let tag = if matches!(mode, Mode::WindowedMax { .. }) {
-                    "wv"
-                } else {
-                    "wp"
-                };
-                let mut items = Vec::with_capacity(1 + 2 * entries.len());
-                items.push(Value::from(tag));
-                for &(t, v) in entries {
-                    items.push(Value::from(t));
-                    items.push(number_value(v));
-                }
-                Value::Array(items)
-            }
-        }
+        serde_json::to_value(self.encoded(mode)).unwrap_or(Value::Null)
     }
-
-    /// Reads an accumulator written by [`Accumulator::encode`] for the same mode, or `None` if
-    /// `value` is anything else.
-    pub fn decode(value: &Value, mode: Mode) -> Option<Accumulator> {
-        let items = value.as_array()?;
-        let (tag, rest) = items.split_first()?;
-        let tag = tag.as_str()?;
-        match (mode, tag, rest) {
-            (Mode::Total, "p", [x]) => finite(x).map(Accumulator::Total),
-            (Mode::Max, "v", [Value::Null]) => Some(Accumulator::Max(None)),
-            (Mode::Max, "v", [x]) => finite(x).map(|x| Accumulator::Max(Some(x))),
-            (Mode::WindowedTotal { .. }, "wp", pairs) | (Mode::WindowedMax { .. }, "wv", pairs) => {
-                if pairs.len() % 2 != 0 {
-                    return None;
-                }
-                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(pairs.len() / 2));
-                for pair in pairs.chunks_exact(2) {
-                    // `add` re-establishes the invariants (sorted, merged) whatever the input order.
-                    accumulator.add(mode, pair[0].as_i64()?, finite(&pair[1])?);
-                }
-                Some(accumulator)
-            }
-            _ => None,
-        }
-    }
-}
-
-fn finite(value: &Value) -> Option<f64> {
-    value.as_f64().filter(|x| x.is_finite())
 }
 
 fn in_window(
@@ -210,49 +177,516 @@ impl CohortState {
         }
     }
 
+    /// This state in its JSON form `[clock, accumulator, ...]`, for a serializer.
+    pub fn encoded<'a>(&'a self, modes: &'a [Mode]) -> EncodedState<'a> {
+        EncodedState { state: self, modes }
+    }
+
+    /// The JSON text of the entry `{checksum: [clock, accumulator, ...]}`, written without
+    /// building a `Value`.
+    pub fn entry_text(&self, checksum: &str, modes: &[Mode]) -> Box<RawValue> {
+        let entry = EncodedEntry {
+            checksum,
+            state: self.encoded(modes),
+        };
+        // Serializing these types cannot fail: keys are strings, numbers are checked finite.
+        serde_json::value::to_raw_value(&entry)
+            .unwrap_or_else(|_| RawValue::from_string("{}".to_string()).expect("valid JSON"))
+    }
+
+    #[cfg(test)]
     pub fn encode(&self, modes: &[Mode]) -> Value {
-        let mut items = Vec::with_capacity(1 + modes.len());
-        items.push(self.clock.map_or(Value::Null, Value::from));
-        items.extend(
-            self.accumulators
-                .iter()
-                .zip(modes)
-                .map(|(a, &m)| a.encode(m)),
-        );
-        Value::Array(items)
+        serde_json::to_value(self.encoded(modes)).unwrap_or(Value::Null)
     }
 
     /// Why `value` is not a state for these clauses, if it is not.
+    #[cfg(test)]
     pub fn decode(value: &Value, modes: &[Mode]) -> Result<CohortState, String> {
-        let items = value
-            .as_array()
-            .ok_or("expected [clock, accumulator, ...]")?;
-        let (clock, accumulators) = items
-            .split_first()
-            .ok_or("expected [clock, accumulator, ...], found []")?;
-        let clock = match clock {
-            Value::Null => None,
-            other => Some(other.as_i64().ok_or("the clock is not an integer time")?),
-        };
-        if accumulators.len() != modes.len() {
-            return Err(format!(
-                "expected {} accumulators, found {}",
-                modes.len(),
-                accumulators.len()
-            ));
+        StateSeed(modes)
+            .deserialize(value)
+            .unwrap_or_else(|e| Err(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: `Serialize` views, so that serde_json formats the numbers (exactly as a `Value` of
+// `number_value` would be written) straight into the output text.
+// ---------------------------------------------------------------------------------------------
+
+/// A number as `compare::number_value` writes it: an integer when it is one, `null` when not finite.
+struct Number(f64);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 9.0e15 {
+            s.serialize_i64(x as i64)
+        } else if x.is_finite() {
+            s.serialize_f64(x)
+        } else {
+            s.serialize_unit()
         }
-        let accumulators = accumulators
-            .iter()
-            .zip(modes)
-            .enumerate()
-            .map(|(i, (v, &mode))| {
-                Accumulator::decode(v, mode).ok_or_else(|| format!("accumulator {i} is malformed"))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(CohortState {
+    }
+}
+
+pub(crate) struct EncodedAccumulator<'a> {
+    accumulator: &'a Accumulator,
+    mode: Mode,
+}
+
+impl Serialize for EncodedAccumulator<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.accumulator {
+            Accumulator::Total(total) => {
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element("p")?;
+                seq.serialize_element(&Number(*total))?;
+                seq.end()
+            }
+            Accumulator::Max(max) => {
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element("v")?;
+                match max {
+                    Some(x) => seq.serialize_element(&Number(*x))?,
+                    None => seq.serialize_element(&())?,
+                }
+                seq.end()
+            }
+            Accumulator::Windowed(entries) => {
+                let tag = if matches!(self.mode, Mode::WindowedMax { .. }) {
+                    "wv"
+                } else {
+                    "wp"
+                };
+                let mut seq = s.serialize_seq(Some(1 + 2 * entries.len()))?;
+                seq.serialize_element(tag)?;
+                for &(t, v) in entries {
+                    seq.serialize_element(&t)?;
+                    seq.serialize_element(&Number(v))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+pub(crate) struct EncodedState<'a> {
+    state: &'a CohortState,
+    modes: &'a [Mode],
+}
+
+impl Serialize for EncodedState<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(1 + self.modes.len()))?;
+        seq.serialize_element(&self.state.clock)?;
+        for (accumulator, &mode) in self.state.accumulators.iter().zip(self.modes) {
+            seq.serialize_element(&accumulator.encoded(mode))?;
+        }
+        seq.end()
+    }
+}
+
+struct EncodedEntry<'a> {
+    checksum: &'a str,
+    state: EncodedState<'a>,
+}
+
+impl Serialize for EncodedEntry<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.checksum, &self.state)?;
+        map.end()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: typed visitors over any serde deserializer (JSON text or a `Value`), so that a state
+// entry never becomes a `Value` tree. Nothing in the input is an error: whatever is not the
+// expected shape is consumed and reported as a reason (the deserializer itself only fails on
+// input that is not JSON at all).
+// ---------------------------------------------------------------------------------------------
+
+/// What a `{checksum: state}` entry held.
+#[derive(Debug)]
+pub(crate) enum EntryRead {
+    /// Not an object.
+    NotObject,
+    Object {
+        /// Keys in order of first appearance: `None` for the current checksum, `Some` for others.
+        keys: Vec<Option<String>>,
+        /// The state under the current checksum (the last one, if repeated).
+        current: Option<Result<CohortState, String>>,
+    },
+}
+
+impl EntryRead {
+    /// Reads an entry from JSON text.
+    pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        EntrySeed { checksum, modes }
+            .deserialize(&mut de)
+            .unwrap_or(EntryRead::NotObject)
+    }
+
+    /// Reads an entry from a parsed value.
+    pub fn from_value(value: &Value, checksum: &str, modes: &[Mode]) -> EntryRead {
+        EntrySeed { checksum, modes }
+            .deserialize(value)
+            .unwrap_or(EntryRead::NotObject)
+    }
+}
+
+struct EntrySeed<'a> {
+    checksum: &'a str,
+    modes: &'a [Mode],
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = EntryRead;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EntryRead, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = EntryRead;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object {checksum: state}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryRead, A::Error> {
+        let mut keys: Vec<Option<String>> = Vec::with_capacity(1);
+        let mut current = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.0 == self.checksum {
+                current = Some(map.next_value_seed(StateSeed(self.modes))?);
+                if !keys.contains(&None) {
+                    keys.push(None);
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+                if !keys.iter().any(|k| k.as_deref() == Some(&*key.0)) {
+                    keys.push(Some(key.0.into_owned()));
+                }
+            }
+        }
+        Ok(EntryRead::Object { keys, current })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<EntryRead, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(EntryRead::NotObject)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+}
+
+/// An object key, borrowed when the input allows.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+const NOT_A_STATE: &str = "expected [clock, accumulator, ...]";
+
+/// `[clock, accumulator, ...]` for these clauses, or why not.
+struct StateSeed<'a>(&'a [Mode]);
+
+impl<'de> DeserializeSeed<'de> for StateSeed<'_> {
+    type Value = Result<CohortState, String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StateSeed<'_> {
+    type Value = Result<CohortState, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(NOT_A_STATE)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let modes = self.0;
+        let clock = match seq.next_element::<Item>()? {
+            None => return Ok(Err(format!("{NOT_A_STATE}, found []"))),
+            Some(Item::Null) => None,
+            Some(Item::Number { int: Some(t), .. }) => Some(t),
+            Some(_) => {
+                IgnoredAny.visit_seq(seq)?;
+                return Ok(Err("the clock is not an integer time".to_string()));
+            }
+        };
+        let mut accumulators = Vec::with_capacity(modes.len());
+        let mut malformed = None;
+        let mut found = 0;
+        loop {
+            if let Some(&mode) = modes.get(found) {
+                match seq.next_element_seed(AccumulatorSeed(mode))? {
+                    None => break,
+                    Some(Some(accumulator)) => accumulators.push(accumulator),
+                    Some(None) => {
+                        malformed.get_or_insert(found);
+                    }
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            found += 1;
+        }
+        if found != modes.len() {
+            return Ok(Err(format!(
+                "expected {} accumulators, found {found}",
+                modes.len()
+            )));
+        }
+        if let Some(i) = malformed {
+            return Ok(Err(format!("accumulator {i} is malformed")));
+        }
+        Ok(Ok(CohortState {
             clock,
             accumulators,
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+}
+
+/// One accumulator for `mode`, or `None` if the value is anything else.
+struct AccumulatorSeed(Mode);
+
+impl<'de> DeserializeSeed<'de> for AccumulatorSeed {
+    type Value = Option<Accumulator>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AccumulatorSeed {
+    type Value = Option<Accumulator>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an accumulator")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mode = self.0;
+        let tag = match seq.next_element::<Item>()? {
+            None => return Ok(None),
+            Some(Item::Tag(tag)) => tag,
+            Some(_) => {
+                IgnoredAny.visit_seq(seq)?;
+                return Ok(None);
+            }
+        };
+        match (mode, tag) {
+            (Mode::Total, Tag::P) | (Mode::Max, Tag::V) => {
+                let first = seq.next_element::<Item>()?;
+                let rest = seq.next_element::<IgnoredAny>()?;
+                if rest.is_some() {
+                    IgnoredAny.visit_seq(seq)?;
+                    return Ok(None);
+                }
+                Ok(match (mode, first) {
+                    (Mode::Total, Some(Item::Number { x, .. })) if x.is_finite() => {
+                        Some(Accumulator::Total(x))
+                    }
+                    (Mode::Max, Some(Item::Null)) => Some(Accumulator::Max(None)),
+                    (Mode::Max, Some(Item::Number { x, .. })) if x.is_finite() => {
+                        Some(Accumulator::Max(Some(x)))
+                    }
+                    _ => None,
+                })
+            }
+            (Mode::WindowedTotal { .. }, Tag::Wp) | (Mode::WindowedMax { .. }, Tag::Wv) => {
+                let mut accumulator = Accumulator::Windowed(Vec::new());
+                let mut well_formed = true;
+                let mut time = None;
+                while let Some(item) = seq.next_element::<Item>()? {
+                    if !well_formed {
+                        continue;
+                    }
+                    match (time.take(), item) {
+                        (None, Item::Number { int: Some(t), .. }) => time = Some(t),
+                        // `add` re-establishes the invariants (sorted, merged) whatever the
+                        // input order.
+                        (Some(t), Item::Number { x, .. }) if x.is_finite() => {
+                            accumulator.add(mode, t, x)
+                        }
+                        _ => well_formed = false,
+                    }
+                }
+                Ok((well_formed && time.is_none()).then_some(accumulator))
+            }
+            _ => {
+                IgnoredAny.visit_seq(seq)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tag {
+    P,
+    V,
+    Wp,
+    Wv,
+}
+
+/// One element of a state: a scalar the format uses, or anything else (consumed, unread).
+enum Item {
+    Null,
+    /// `int` when the number is an integer that fits an `i64` (as `Value::as_i64` reads it).
+    Number {
+        x: f64,
+        int: Option<i64>,
+    },
+    Tag(Tag),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        d.deserialize_any(ItemVisitor)
+    }
+}
+
+struct ItemVisitor;
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
+        Ok(Item::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Item, E> {
+        Ok(Item::Number {
+            x: v as f64,
+            int: Some(v),
         })
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Item, E> {
+        Ok(Item::Number {
+            x: v as f64,
+            int: i64::try_from(v).ok(),
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Item, E> {
+        Ok(Item::Number { x: v, int: None })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
+        Ok(match v {
+            "p" => Item::Tag(Tag::P),
+            "v" => Item::Tag(Tag::V),
+            "wp" => Item::Tag(Tag::Wp),
+            "wv" => Item::Tag(Tag::Wv),
+            _ => Item::Other,
+        })
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(Item::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Item::Other)
     }
 }
 
@@ -317,5 +751,66 @@ mod tests {
         ] {
             assert!(CohortState::decode(&garbage, &modes).is_err(), "{garbage}");
         }
+    }
+
+    fn read_both(text: &str, checksum: &str, modes: &[Mode]) -> String {
+        let raw = RawValue::from_string(text.to_string()).expect("json");
+        let value: Value = serde_json::from_str(text).expect("json");
+        let from_text = format!("{:?}", EntryRead::from_text(&raw, checksum, modes));
+        let from_value = format!("{:?}", EntryRead::from_value(&value, checksum, modes));
+        assert_eq!(from_text, from_value, "{text}");
+        from_text
+    }
+
+    #[test]
+    fn entries_read_the_same_from_text_and_values() {
+        let modes = [Mode::Total, WINDOW_MAX];
+        let state = r#"[120,["p",2.5],["wv",100,0.5,110,0.25]]"#;
+        for text in [
+            format!(r#"{{"abc":{state}}}"#),
+            format!(r#"{{"old":[1],"abc":{state},"old":{{"x":[]}}}}"#),
+            format!(r#"{{"abc":[1],"abc":{state}}}"#),
+            r#"{"abc":[1.0,["p",1],["wv"]]}"#.to_string(),
+            r#"{"abc":[1,["p",1],["wv",1]]}"#.to_string(),
+            r#"{"abc":[1,["p",1],["wv"],[]]}"#.to_string(),
+            r#"{"abc":[1,{"p":1},["wp"]]}"#.to_string(),
+            r#"{"abc":[18446744073709551615,["p",1],["wv"]]}"#.to_string(),
+            r#"{"abc":[]}"#.to_string(),
+            r#"{"abc":{"a":[1,2]}}"#.to_string(),
+            r#"[{"abc":[1]}]"#.to_string(),
+            r#""abc""#.to_string(),
+            "null".to_string(),
+        ] {
+            read_both(&text, "abc", &modes);
+        }
+        let duplicated = read_both(
+            &format!(r#"{{"old":[1],"abc":[1],"old":2,"abc":{state}}}"#),
+            "abc",
+            &modes,
+        );
+        assert!(
+            duplicated.starts_with(r#"Object { keys: [Some("old"), None], current: Some(Ok("#),
+            "{duplicated}"
+        );
+    }
+
+    #[test]
+    fn entry_text_writes_numbers_as_values_do() {
+        let modes = [Mode::Total, Mode::Max, WINDOW, Mode::Max];
+        let mut state = CohortState::empty(&modes);
+        state.clock = Some(-5);
+        state.accumulators[0].add(Mode::Total, 1, 0.1);
+        state.accumulators[0].add(Mode::Total, 1, 0.2);
+        state.accumulators[1].add(Mode::Max, 1, 1e20);
+        state.accumulators[2].add(WINDOW, 100, -0.0);
+        state.accumulators[2].add(WINDOW, 101, 3.0);
+        state.accumulators[3].add(Mode::Max, 1, f64::INFINITY);
+        let text = state.entry_text("k", &modes);
+        let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
+        assert_eq!(text.get(), expected);
+        assert_eq!(
+            text.get(),
+            r#"{"k":[-5,["p",0.30000000000000004],["v",1e+20],["wp",100,0,101,3],["v",null]]}"#
+        );
     }
 }

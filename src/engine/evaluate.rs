@@ -3,13 +3,46 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::accumulator::{Accumulator, CohortState, Mode};
+use super::accumulator::{Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
-use super::{CohortInfo, Event, SegmentInput, Segmented};
+use super::{CohortInfo, Event, Segmented};
+
+/// One cohort's incoming state entry `{checksum: state}`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry<'a> {
+    Value(&'a Value),
+    Text(&'a RawValue),
+}
+
+impl Entry<'_> {
+    fn read(self, cohort: &CompiledCohort) -> EntryRead {
+        match self {
+            Entry::Value(v) => EntryRead::from_value(v, &cohort.checksum, &cohort.query.modes),
+            Entry::Text(t) => EntryRead::from_text(t, &cohort.checksum, &cohort.query.modes),
+        }
+    }
+}
+
+/// The keys present in `external_state`.
+#[derive(Debug)]
+pub(crate) enum Keys<'a> {
+    Map(&'a BTreeMap<String, Value>),
+    Sorted(Vec<&'a str>),
+}
+
+impl Keys<'_> {
+    fn contains(&self, key: &str) -> bool {
+        match self {
+            Keys::Map(map) => map.contains_key(key),
+            Keys::Sorted(keys) => keys.binary_search(&key).is_ok(),
+        }
+    }
+}
 
 /// What happened to a cohort's incoming internal state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,24 +76,30 @@ pub(crate) struct Evaluation {
 struct Context<'a> {
     values: &'a [Option<f64>],
     members: &'a [bool],
-    external: &'a BTreeMap<String, Value>,
+    external: &'a Keys<'a>,
 }
 
+/// `internal` and `external` are each cohort's incoming entries, by workspace index.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
     catalog: &Catalog,
     order: &[usize],
-    input: &SegmentInput<'_>,
+    input_events: &[Event],
+    input_cohorts: &[String],
+    internal_entries: &[Option<Entry<'_>>],
+    external_entries: &[Option<Entry<'_>>],
+    external_keys: &Keys<'_>,
 ) -> Evaluation {
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
     let mut internal: Vec<Option<CohortState>> = cohorts
         .iter()
         .zip(compiled)
-        .map(|(info, cohort)| {
-            let (state, origin) =
-                read_internal(info, cohort, input.internal.get(&info.code), &mut warnings);
+        .zip(internal_entries)
+        .map(|((info, cohort), entry)| {
+            let (state, origin) = read_internal(info, cohort, *entry, &mut warnings);
             origins.push(origin);
             state
         })
@@ -68,13 +107,11 @@ pub(crate) fn evaluate(
     let external: Vec<Option<CohortState>> = cohorts
         .iter()
         .zip(compiled)
-        .map(|(info, cohort)| {
-            read_external(info, cohort, input.external.get(&info.code), &mut warnings)
-        })
+        .zip(external_entries)
+        .map(|((info, cohort), entry)| read_external(info, cohort, *entry, &mut warnings))
         .collect();
 
-    let events: Vec<(i64, &Event)> = input
-        .events
+    let events: Vec<(i64, &Event)> = input_events
         .iter()
         .map(|e| (e.time.as_millisecond(), e))
         .collect();
@@ -94,7 +131,7 @@ pub(crate) fn evaluate(
     let mut matcher = EventMatcher::new(catalog, &events);
 
     // A sorted list: cheaper than hashing for the few dozen codes a user is in.
-    let mut incoming: Vec<&str> = input.cohorts.iter().map(String::as_str).collect();
+    let mut incoming: Vec<&str> = input_cohorts.iter().map(String::as_str).collect();
     incoming.sort_unstable();
     let was_member: Vec<bool> = cohorts
         .iter()
@@ -146,7 +183,7 @@ pub(crate) fn evaluate(
             &Context {
                 values: &values,
                 members: &members,
-                external: input.external,
+                external: external_keys,
             },
         );
         values_by_cohort[i] = values;
@@ -154,11 +191,10 @@ pub(crate) fn evaluate(
         let worth_keeping =
             state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
         if worth_keeping {
-            let mut entry = Map::with_capacity(1);
-            entry.insert(compiled[i].checksum.clone(), state.encode(&query.modes));
-            segmented
-                .internal
-                .insert(cohorts[i].code.clone(), Value::Object(entry));
+            segmented.internal.insert(
+                cohorts[i].code.clone(),
+                state.entry_text(&compiled[i].checksum, &query.modes),
+            );
         }
     }
 
@@ -289,7 +325,7 @@ fn holds(clause: &Clause, context: &Context<'_>) -> bool {
         }
         ClauseKind::Transition { leaf } => context.values[*leaf].is_some_and(|n| n >= 1.0),
         ClauseKind::InSegment { cohort, .. } => context.members[*cohort],
-        ClauseKind::External { key, .. } => context.external.contains_key(key),
+        ClauseKind::External { key, .. } => context.external.contains(key),
     }
 }
 
@@ -298,7 +334,7 @@ pub(crate) fn clause_holds(
     clause: &Clause,
     values: &[Option<f64>],
     members: &[bool],
-    external: &BTreeMap<String, Value>,
+    external: &Keys<'_>,
 ) -> bool {
     holds(
         clause,
@@ -313,47 +349,52 @@ pub(crate) fn clause_holds(
 fn read_internal(
     info: &CohortInfo,
     cohort: &CompiledCohort,
-    entry: Option<&Value>,
+    entry: Option<Entry<'_>>,
     warnings: &mut Vec<String>,
 ) -> (Option<CohortState>, StateOrigin) {
     let Some(entry) = entry else {
         return (None, StateOrigin::New);
     };
     let code = &info.code;
-    let Some(by_checksum) = entry.as_object() else {
+    let EntryRead::Object { keys, current } = entry.read(cohort) else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
         ));
         return (None, StateOrigin::Discarded);
     };
-    let mut found = (None, StateOrigin::New);
-    for (checksum, state) in by_checksum {
-        if *checksum != cohort.checksum {
-            warnings.push(format!(
+    for key in &keys {
+        match (key, &current) {
+            (Some(checksum), _) => warnings.push(format!(
                 "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
-            ));
-            continue;
-        }
-        found = match CohortState::decode(state, &cohort.query.modes) {
-            Ok(state) => (Some(state), StateOrigin::Restored),
-            Err(reason) => {
-                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
-                (None, StateOrigin::Discarded)
+            )),
+            (None, Some(Err(reason))) => {
+                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"))
             }
-        };
+            (None, _) => {}
+        }
     }
-    found
+    match current {
+        None => (None, StateOrigin::New),
+        Some(Ok(state)) => (Some(state), StateOrigin::Restored),
+        Some(Err(_)) => (None, StateOrigin::Discarded),
+    }
 }
 
 /// External contributions count only when written for the current query, in this engine's format.
 fn read_external(
     info: &CohortInfo,
     cohort: &CompiledCohort,
-    entry: Option<&Value>,
+    entry: Option<Entry<'_>>,
     warnings: &mut Vec<String>,
 ) -> Option<CohortState> {
-    let state = entry?.as_object()?.get(&cohort.checksum)?;
-    match CohortState::decode(state, &cohort.query.modes) {
+    let EntryRead::Object {
+        current: Some(current),
+        ..
+    } = entry?.read(cohort)
+    else {
+        return None;
+    };
+    match current {
         Ok(state) => Some(state),
         Err(reason) => {
             warnings.push(format!(
