@@ -322,6 +322,12 @@ pub(crate) enum EntryRead {
 impl EntryRead {
     /// Reads an entry from JSON text.
     pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
+        if let Some(state) = Scanner::read_entry(raw.get(), checksum, modes) {
+            return EntryRead::Object {
+                keys: vec![None],
+                current: Some(Ok(state)),
+            };
+        }
         let mut de = serde_json::Deserializer::from_str(raw.get());
         EntrySeed { checksum, modes }
             .deserialize(&mut de)
@@ -333,6 +339,158 @@ impl EntryRead {
         EntrySeed { checksum, modes }
             .deserialize(value)
             .unwrap_or(EntryRead::NotObject)
+    }
+}
+
+/// The fast path of reading an entry: compact text of the shape this engine writes, for the
+/// current checksum, read byte by byte. Anything else (whitespace, another key, an escape, a
+/// malformed state, a number that is not plainly an integer or a float) gives `None`, and the
+/// entry is read by the general visitors, which decide the same and say what is wrong.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn read_entry(text: &str, checksum: &str, modes: &[Mode]) -> Option<CohortState> {
+        let mut s = Scanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+        };
+        s.expect(b'{')?;
+        if s.string()? != checksum.as_bytes() {
+            return None;
+        }
+        s.expect(b':')?;
+        let state = s.state(modes)?;
+        s.expect(b'}')?;
+        (s.pos == s.bytes.len()).then_some(state)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn eat(&mut self, word: &[u8]) -> bool {
+        let found = self.bytes[self.pos..].starts_with(word);
+        if found {
+            self.pos += word.len();
+        }
+        found
+    }
+
+    /// A string without escapes, as bytes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let len = self.bytes[start..].iter().position(|&b| b == b'"')?;
+        let content = &self.bytes[start..start + len];
+        if content.iter().any(|&b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some(content)
+    }
+
+    /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
+    fn integer(&mut self) -> Option<i64> {
+        let negative = self.eat(b"-");
+        let start = self.pos;
+        let digits = self.bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        // No leading zeros (not JSON), at most 18 digits (no overflow), and not a float.
+        if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
+            return None;
+        }
+        self.pos += digits;
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        let magnitude = self.bytes[start..self.pos]
+            .iter()
+            .fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
+        match (negative, magnitude) {
+            (true, 0) => None,
+            (true, n) => Some(-n),
+            (false, n) => Some(n),
+        }
+    }
+
+    /// A finite number, read exactly as serde_json reads it.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.pos;
+        if let Some(n) = self.integer() {
+            return Some(n as f64);
+        }
+        self.pos = start;
+        let len = self.bytes[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        self.pos += len;
+        serde_json::from_str::<f64>(&self.text[start..self.pos])
+            .ok()
+            .filter(|x| x.is_finite())
+    }
+
+    fn state(&mut self, modes: &[Mode]) -> Option<CohortState> {
+        self.expect(b'[')?;
+        let clock = if self.eat(b"null") {
+            None
+        } else {
+            Some(self.integer()?)
+        };
+        let mut accumulators = Vec::with_capacity(modes.len());
+        for &mode in modes {
+            self.expect(b',')?;
+            accumulators.push(self.accumulator(mode)?);
+        }
+        self.expect(b']')?;
+        Some(CohortState {
+            clock,
+            accumulators,
+        })
+    }
+
+    fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
+        self.expect(b'[')?;
+        let tag = self.string()?;
+        let accumulator = match (mode, tag) {
+            (Mode::Total, b"p") => {
+                self.expect(b',')?;
+                Accumulator::Total(self.number()?)
+            }
+            (Mode::Max, b"v") => {
+                self.expect(b',')?;
+                Accumulator::Max(if self.eat(b"null") {
+                    None
+                } else {
+                    Some(self.number()?)
+                })
+            }
+            (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
+                let mut accumulator = Accumulator::Windowed(Vec::new());
+                while self.peek()? == b',' {
+                    self.pos += 1;
+                    let time = self.integer()?;
+                    self.expect(b',')?;
+                    let x = self.number()?;
+                    accumulator.add(mode, time, x);
+                }
+                accumulator
+            }
+            _ => return None,
+        };
+        self.expect(b']')?;
+        Some(accumulator)
     }
 }
 
@@ -792,6 +950,89 @@ mod tests {
             duplicated.starts_with(r#"Object { keys: [Some("old"), None], current: Some(Ok("#),
             "{duplicated}"
         );
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_visitors_read() {
+        let modes = [Mode::Total, Mode::Max, WINDOW, WINDOW_MAX];
+        for text in [
+            r#"{"k":[5,["p",2],["v",null],["wp",1,2,3,4.5],["wv",1,0.5,2,0.25]]}"#,
+            r#"{"k":[null,["p",-2.5e3],["v",1E2],["wp"],["wv",3,1,1,2]]}"#,
+            r#"{"k":[5,["p",123456789012345678],["v",0],["wp",-1,0],["wv"]]}"#,
+            r#"{"k":[5,["p",12345678901234567890123],["v",-0],["wp"],["wv"]]}"#,
+        ] {
+            let fast = Scanner::read_entry(text, "k", &modes).expect(text);
+            let value: Value = serde_json::from_str(text).expect("json");
+            match EntryRead::from_value(&value, "k", &modes) {
+                EntryRead::Object {
+                    current: Some(Ok(state)),
+                    ..
+                } => assert_eq!(fast, state, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        for text in [
+            r#"{"k": [5,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"j":[5,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"],["wv"]],"j":1}"#,
+            r#"{"k":[-0,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5.0,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp",1],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp",1.5,1],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wv"],["wp"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"],["wv"],1]}"#,
+            r#"{"k":[5,["p",1e999],["v",null],["wp"],["wv"]]}"#,
+        ] {
+            assert_eq!(Scanner::read_entry(text, "k", &modes), None, "{text}");
+        }
+    }
+
+    fn number_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-100i64..100).prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|x| x.to_string()),
+            any::<f64>().prop_map(|x| format!("{x:e}")),
+            any::<f64>().prop_map(|x| format!("{x:E}")),
+            prop::sample::select(vec![
+                "-0", "0.0", "1e400", "-1e-400", "00", "1.", "null", "\"p\""
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_visitors(
+            clock in number_text(),
+            p in number_text(),
+            v in number_text(),
+            wp in proptest::collection::vec((number_text(), number_text()), 0..4),
+            wv in proptest::collection::vec((number_text(), number_text()), 0..4),
+        ) {
+            let modes = [Mode::Total, Mode::Max, WINDOW, WINDOW_MAX];
+            let pairs = |items: &[(String, String)]| {
+                items.iter().map(|(t, x)| format!(",{t},{x}")).collect::<String>()
+            };
+            let text = format!(
+                r#"{{"k":[{clock},["p",{p}],["v",{v}],["wp"{}],["wv"{}]]}}"#,
+                pairs(&wp),
+                pairs(&wv)
+            );
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                return Ok(());
+            };
+            if let Some(fast) = Scanner::read_entry(&text, "k", &modes) {
+                match EntryRead::from_value(&value, "k", &modes) {
+                    EntryRead::Object { current: Some(Ok(state)), .. } => {
+                        proptest::prop_assert_eq!(fast, state, "{}", text)
+                    }
+                    other => proptest::prop_assert!(false, "{}: {:?}", text, other),
+                }
+            }
+        }
     }
 
     #[test]
