@@ -107,7 +107,14 @@ fn accumulated_state(
             external: (&external).into(),
             cohorts: &cohorts,
         });
-        internal = result.internal;
+        internal = result
+            .internal
+            .into_iter()
+            .map(|(code, text)| {
+                let raw = RawValue::from_string(text.get().to_string()).expect("state is JSON");
+                (code, raw)
+            })
+            .collect();
         cohorts = result.members.into_iter().collect();
     }
     (internal, cohorts, START_MS + days as i64 * 24 * HOUR_MS)

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use segscope::engine::{Event, LoadError, SegmentInput, Segmented, StateEntries, Workspace};
+use segscope::engine::{
+    Event, LoadError, SegmentInput, Segmented, StateEntries, StateText, Workspace,
+};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -34,7 +36,7 @@ fn pv(at_ms: i64, category: &str) -> Event {
 }
 
 /// The engine's state entries (JSON text) as one parsed object.
-fn json_of(internal: &BTreeMap<String, Box<RawValue>>) -> Value {
+fn json_of(internal: &BTreeMap<String, StateText>) -> Value {
     serde_json::to_value(internal).expect("state entries are JSON")
 }
 
@@ -73,6 +75,20 @@ impl<'w> Session<'w> {
             external: (&self.external).into(),
             cohorts: &self.cohorts,
         });
+        // The same state as JSON text (as the emulator passes it, read by the fast path and
+        // with unchanged accumulators copied through) decides and writes exactly the same.
+        let internal_text: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(&self.internal_text).expect("state text parses");
+        let internal_text: Vec<(String, Box<RawValue>)> = internal_text.into_iter().collect();
+        let (external_text, _) = as_text(&self.external);
+        let (internal_raw, external_raw) = (borrowed(&internal_text), borrowed(&external_text));
+        let from_text = self.workspace.segment(SegmentInput {
+            events,
+            internal: StateEntries::Text(&internal_raw),
+            external: StateEntries::Text(&external_raw),
+            cohorts: &self.cohorts,
+        });
+        assert_eq!(from_text, result, "text and parsed state disagree");
         // Transitions are exactly the membership changes against the incoming cohorts.
         let before: BTreeSet<String> = self.cohorts.iter().cloned().collect();
         let entered: BTreeSet<String> = result.members.difference(&before).cloned().collect();

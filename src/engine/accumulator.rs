@@ -15,11 +15,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -76,12 +77,14 @@ impl Accumulator {
     }
 
     /// Drops what no window can need again once the clock is at `now`.
-    pub fn prune(&mut self, mode: Mode, now: Option<i64>) {
+    /// Whether anything was dropped.
+    pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> bool {
         if let (
             Accumulator::Windowed(entries),
             Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
         ) = (self, mode)
         {
+            let before = entries.len();
             match now {
                 Some(now) => {
                     let start = now.saturating_sub(span_ms);
@@ -89,7 +92,9 @@ impl Accumulator {
                 }
                 None => entries.clear(),
             }
+            return entries.len() != before;
         }
+        false
     }
 
     /// The clause's value at `now`: a count or sum (0 when nothing counted), or a maximum
@@ -178,20 +183,36 @@ impl CohortState {
     }
 
     /// This state in its JSON form `[clock, accumulator, ...]`, for a serializer.
+    #[cfg(test)]
     pub fn encoded<'a>(&'a self, modes: &'a [Mode]) -> EncodedState<'a> {
         EncodedState { state: self, modes }
     }
 
-    /// The JSON text of the entry `{checksum: [clock, accumulator, ...]}`, written without
-    /// building a `Value`.
-    pub fn entry_text(&self, checksum: &str, modes: &[Mode]) -> Box<RawValue> {
-        let entry = EncodedEntry {
-            checksum,
-            state: self.encoded(modes),
-        };
-        // Serializing these types cannot fail: keys are strings, numbers are checked finite.
-        serde_json::value::to_raw_value(&entry)
-            .unwrap_or_else(|_| RawValue::from_string("{}".to_string()).expect("valid JSON"))
+    /// Writes the JSON text of the entry `{checksum: [clock, accumulator, ...]}` without
+    /// building a `Value`. `copied` gives, for accumulators that did not change since they were
+    /// read, their text as it came (only ever canonical text, identical to what would be written).
+    pub fn write_entry(
+        &self,
+        out: &mut String,
+        checksum: &str,
+        modes: &[Mode],
+        copied: Option<(&str, &[Option<Range<usize>>])>,
+    ) {
+        out.push('{');
+        write_json(out, checksum);
+        out.push_str(":[");
+        match self.clock {
+            Some(t) => write_json(out, &t),
+            None => out.push_str("null"),
+        }
+        for (l, (accumulator, &mode)) in self.accumulators.iter().zip(modes).enumerate() {
+            out.push(',');
+            match copied.and_then(|(text, spans)| Some(&text[spans.get(l)?.clone()?])) {
+                Some(text) => out.push_str(text),
+                None => write_json(out, &accumulator.encoded(mode)),
+            }
+        }
+        out.push_str("]}");
     }
 
     #[cfg(test)]
@@ -270,11 +291,13 @@ impl Serialize for EncodedAccumulator<'_> {
     }
 }
 
+#[cfg(test)]
 pub(crate) struct EncodedState<'a> {
     state: &'a CohortState,
     modes: &'a [Mode],
 }
 
+#[cfg(test)]
 impl Serialize for EncodedState<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(1 + self.modes.len()))?;
@@ -286,17 +309,21 @@ impl Serialize for EncodedState<'_> {
     }
 }
 
-struct EncodedEntry<'a> {
-    checksum: &'a str,
-    state: EncodedState<'a>,
-}
-
-impl Serialize for EncodedEntry<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(1))?;
-        map.serialize_entry(self.checksum, &self.state)?;
-        map.end()
+/// Appends `value` as serde_json writes it (compact), without an intermediate buffer.
+fn write_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
+    struct Appender<'a>(&'a mut String);
+    impl std::io::Write for Appender<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let text = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
+            self.0.push_str(text);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
+    // serde_json writes UTF-8 in whole strings and these values cannot fail to serialize.
+    let _ = serde_json::to_writer(Appender(out), value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,17 +348,30 @@ pub(crate) enum EntryRead {
 
 impl EntryRead {
     /// Reads an entry from JSON text.
+    #[cfg(test)]
     pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
-        if let Some(state) = Scanner::read_entry(raw.get(), checksum, modes) {
-            return EntryRead::Object {
+        EntryRead::from_text_with_spans(raw, checksum, modes).0
+    }
+
+    /// Reads an entry from JSON text; also, for each accumulator whose text is exactly what
+    /// [`CohortState::write_entry`] would write for it, where that text is.
+    pub fn from_text_with_spans(
+        raw: &RawValue,
+        checksum: &str,
+        modes: &[Mode],
+    ) -> (EntryRead, Vec<Option<Range<usize>>>) {
+        if let Some((state, spans)) = Scanner::read_entry(raw.get(), checksum, modes) {
+            let read = EntryRead::Object {
                 keys: vec![None],
                 current: Some(Ok(state)),
             };
+            return (read, spans);
         }
         let mut de = serde_json::Deserializer::from_str(raw.get());
-        EntrySeed { checksum, modes }
+        let read = EntrySeed { checksum, modes }
             .deserialize(&mut de)
-            .unwrap_or(EntryRead::NotObject)
+            .unwrap_or(EntryRead::NotObject);
+        (read, Vec::new())
     }
 
     /// Reads an entry from a parsed value.
@@ -350,14 +390,21 @@ struct Scanner<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
+    /// Every number of the current accumulator was written as `Number` would write it.
+    canonical: bool,
 }
 
 impl<'a> Scanner<'a> {
-    fn read_entry(text: &str, checksum: &str, modes: &[Mode]) -> Option<CohortState> {
+    fn read_entry(
+        text: &str,
+        checksum: &str,
+        modes: &[Mode],
+    ) -> Option<(CohortState, Vec<Option<Range<usize>>>)> {
         let mut s = Scanner {
             bytes: text.as_bytes(),
             text,
             pos: 0,
+            canonical: true,
         };
         s.expect(b'{')?;
         if s.string()? != checksum.as_bytes() {
@@ -377,10 +424,10 @@ impl<'a> Scanner<'a> {
         (self.peek()? == byte).then(|| self.pos += 1)
     }
 
-    fn eat(&mut self, word: &[u8]) -> bool {
-        let found = self.bytes[self.pos..].starts_with(word);
+    fn eat_null(&mut self) -> bool {
+        let found = self.bytes.get(self.pos..self.pos + 4) == Some(b"null");
         if found {
-            self.pos += word.len();
+            self.pos += 4;
         }
         found
     }
@@ -400,23 +447,27 @@ impl<'a> Scanner<'a> {
 
     /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
     fn integer(&mut self) -> Option<i64> {
-        let negative = self.eat(b"-");
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
         let start = self.pos;
-        let digits = self.bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
+        let mut magnitude = 0i64;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
         // No leading zeros (not JSON), at most 18 digits (no overflow), and not a float.
         if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
             return None;
         }
-        self.pos += digits;
         if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let magnitude = self.bytes[start..self.pos]
-            .iter()
-            .fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
         match (negative, magnitude) {
             (true, 0) => None,
             (true, n) => Some(-n),
@@ -428,9 +479,13 @@ impl<'a> Scanner<'a> {
     fn number(&mut self) -> Option<f64> {
         let start = self.pos;
         if let Some(n) = self.integer() {
+            // `Number` writes integers from 9e15 on as floats.
+            self.canonical &= (n as f64).abs() < 9.0e15;
             return Some(n as f64);
         }
         self.pos = start;
+        // A float could be written differently from how `Number` writes it: never copied.
+        self.canonical = false;
         let len = self.bytes[start..]
             .iter()
             .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
@@ -441,23 +496,28 @@ impl<'a> Scanner<'a> {
             .filter(|x| x.is_finite())
     }
 
-    fn state(&mut self, modes: &[Mode]) -> Option<CohortState> {
+    fn state(&mut self, modes: &[Mode]) -> Option<(CohortState, Vec<Option<Range<usize>>>)> {
         self.expect(b'[')?;
-        let clock = if self.eat(b"null") {
+        let clock = if self.eat_null() {
             None
         } else {
             Some(self.integer()?)
         };
         let mut accumulators = Vec::with_capacity(modes.len());
+        let mut spans = Vec::with_capacity(modes.len());
         for &mode in modes {
             self.expect(b',')?;
+            let start = self.pos;
+            self.canonical = true;
             accumulators.push(self.accumulator(mode)?);
+            spans.push(self.canonical.then_some(start..self.pos));
         }
         self.expect(b']')?;
-        Some(CohortState {
+        let state = CohortState {
             clock,
             accumulators,
-        })
+        };
+        Some((state, spans))
     }
 
     fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
@@ -470,7 +530,7 @@ impl<'a> Scanner<'a> {
             }
             (Mode::Max, b"v") => {
                 self.expect(b',')?;
-                Accumulator::Max(if self.eat(b"null") {
+                Accumulator::Max(if self.eat_null() {
                     None
                 } else {
                     Some(self.number()?)
@@ -478,12 +538,22 @@ impl<'a> Scanner<'a> {
             }
             (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
                 let mut accumulator = Accumulator::Windowed(Vec::new());
+                let mut pairs = 0;
+                let mut last = None;
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
                     self.expect(b',')?;
                     let x = self.number()?;
+                    // Written entries are sorted by time, one per time, none dominated: then
+                    // `add` keeps every pair as it came, and the text is what would be written.
+                    self.canonical &= last.is_none_or(|last| last < time);
+                    last = Some(time);
+                    pairs += 1;
                     accumulator.add(mode, time, x);
+                }
+                if let Accumulator::Windowed(entries) = &accumulator {
+                    self.canonical &= entries.len() == pairs;
                 }
                 accumulator
             }
@@ -961,7 +1031,7 @@ mod tests {
             r#"{"k":[5,["p",123456789012345678],["v",0],["wp",-1,0],["wv"]]}"#,
             r#"{"k":[5,["p",12345678901234567890123],["v",-0],["wp"],["wv"]]}"#,
         ] {
-            let fast = Scanner::read_entry(text, "k", &modes).expect(text);
+            let (fast, _) = Scanner::read_entry(text, "k", &modes).expect(text);
             let value: Value = serde_json::from_str(text).expect("json");
             match EntryRead::from_value(&value, "k", &modes) {
                 EntryRead::Object {
@@ -984,7 +1054,11 @@ mod tests {
             r#"{"k":[5,["p",2],["v",null],["wp"],["wv"],1]}"#,
             r#"{"k":[5,["p",1e999],["v",null],["wp"],["wv"]]}"#,
         ] {
-            assert_eq!(Scanner::read_entry(text, "k", &modes), None, "{text}");
+            assert_eq!(
+                Scanner::read_entry(text, "k", &modes).map(|r| r.0),
+                None,
+                "{text}"
+            );
         }
     }
 
@@ -1024,9 +1098,15 @@ mod tests {
             let Ok(value) = serde_json::from_str::<Value>(&text) else {
                 return Ok(());
             };
-            if let Some(fast) = Scanner::read_entry(&text, "k", &modes) {
+            if let Some((fast, spans)) = Scanner::read_entry(&text, "k", &modes) {
                 match EntryRead::from_value(&value, "k", &modes) {
                     EntryRead::Object { current: Some(Ok(state)), .. } => {
+                        // Copied text is what would have been written.
+                        let mut copied = String::new();
+                        state.write_entry(&mut copied, "k", &modes, Some((&text, &spans)));
+                        let mut written = String::new();
+                        state.write_entry(&mut written, "k", &modes, None);
+                        proptest::prop_assert_eq!(copied, written);
                         proptest::prop_assert_eq!(fast, state, "{}", text)
                     }
                     other => proptest::prop_assert!(false, "{}: {:?}", text, other),
@@ -1046,11 +1126,12 @@ mod tests {
         state.accumulators[2].add(WINDOW, 100, -0.0);
         state.accumulators[2].add(WINDOW, 101, 3.0);
         state.accumulators[3].add(Mode::Max, 1, f64::INFINITY);
-        let text = state.entry_text("k", &modes);
+        let mut text = String::new();
+        state.write_entry(&mut text, "k", &modes, None);
         let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
-        assert_eq!(text.get(), expected);
+        assert_eq!(text, expected);
         assert_eq!(
-            text.get(),
+            text,
             r#"{"k":[-5,["p",0.30000000000000004],["v",1e+20],["wp",100,0,101,3],["v",null]]}"#
         );
     }

@@ -2,6 +2,7 @@
 //! and write the state back.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -10,7 +11,7 @@ use super::accumulator::{Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
-use super::{CohortInfo, Event, Segmented};
+use super::{CohortInfo, Event, Segmented, StateText};
 
 /// One cohort's incoming state entry `{checksum: state}`.
 #[derive(Debug, Clone, Copy)]
@@ -19,11 +20,20 @@ pub(crate) enum Entry<'a> {
     Text(&'a RawValue),
 }
 
-impl Entry<'_> {
-    fn read(self, cohort: &CompiledCohort) -> EntryRead {
+/// Where each accumulator's unchanged text can be copied from: the entry's text and a span per
+/// accumulator (`None`: write it anew).
+type Copyable<'a> = Option<(&'a str, Vec<Option<Range<usize>>>)>;
+
+impl<'a> Entry<'a> {
+    fn read(self, cohort: &CompiledCohort) -> (EntryRead, Copyable<'a>) {
+        let modes = &cohort.query.modes;
         match self {
-            Entry::Value(v) => EntryRead::from_value(v, &cohort.checksum, &cohort.query.modes),
-            Entry::Text(t) => EntryRead::from_text(t, &cohort.checksum, &cohort.query.modes),
+            Entry::Value(v) => (EntryRead::from_value(v, &cohort.checksum, modes), None),
+            Entry::Text(t) => {
+                let (read, spans) = EntryRead::from_text_with_spans(t, &cohort.checksum, modes);
+                let copyable = spans.iter().any(Option::is_some).then(|| (t.get(), spans));
+                (read, copyable)
+            }
         }
     }
 }
@@ -94,13 +104,15 @@ pub(crate) fn evaluate(
 ) -> Evaluation {
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
+    let mut copyable = Vec::with_capacity(cohorts.len());
     let mut internal: Vec<Option<CohortState>> = cohorts
         .iter()
         .zip(compiled)
         .zip(internal_entries)
         .map(|((info, cohort), entry)| {
-            let (state, origin) = read_internal(info, cohort, *entry, &mut warnings);
+            let (state, origin, copy) = read_internal(info, cohort, *entry, &mut warnings);
             origins.push(origin);
+            copyable.push(copy);
             state
         })
         .collect();
@@ -146,9 +158,14 @@ pub(crate) fn evaluate(
         let mut state = internal[i]
             .take()
             .unwrap_or_else(|| CohortState::empty(&query.modes));
-        for (leaf, accumulator) in query.leaves.iter().zip(&mut state.accumulators) {
+        let mut copy = copyable[i].take();
+        for (l, (leaf, accumulator)) in query.leaves.iter().zip(&mut state.accumulators).enumerate()
+        {
+            let mut changed = false;
             match &leaf.source {
-                Source::Events { .. } => fold_events(leaf, accumulator, &mut matcher, now),
+                Source::Events { .. } => {
+                    changed = fold_events(leaf, accumulator, &mut matcher, now)
+                }
                 Source::Transition {
                     entered, cohort, ..
                 } => {
@@ -159,11 +176,16 @@ pub(crate) fn evaluate(
                         before && !after
                     };
                     if happened {
-                        fold_transition(leaf, accumulator, now);
+                        changed = fold_transition(leaf, accumulator, now);
                     }
                 }
             }
-            accumulator.prune(leaf.mode, now);
+            changed |= accumulator.prune(leaf.mode, now);
+            if changed {
+                if let Some(span) = copy.as_mut().and_then(|(_, spans)| spans.get_mut(l)) {
+                    *span = None;
+                }
+            }
         }
         state.clock = now;
 
@@ -191,10 +213,16 @@ pub(crate) fn evaluate(
         let worth_keeping =
             state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
         if worth_keeping {
-            segmented.internal.insert(
-                cohorts[i].code.clone(),
-                state.entry_text(&compiled[i].checksum, &query.modes),
+            let mut text = String::new();
+            state.write_entry(
+                &mut text,
+                &compiled[i].checksum,
+                &query.modes,
+                copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
             );
+            segmented
+                .internal
+                .insert(cohorts[i].code.clone(), StateText(text));
         }
     }
 
@@ -261,12 +289,13 @@ impl<'a> EventMatcher<'a> {
     }
 }
 
+/// Whether anything was added.
 fn fold_events(
     leaf: &Leaf,
     accumulator: &mut Accumulator,
     matcher: &mut EventMatcher<'_>,
     now: Option<i64>,
-) {
+) -> bool {
     let Source::Events {
         event_id,
         filter_id,
@@ -274,8 +303,9 @@ fn fold_events(
         ..
     } = &leaf.source
     else {
-        return;
+        return false;
     };
+    let mut added = false;
     for i in 0..matcher.events.len() {
         let (time, event) = matcher.events[i];
         // An event outside the window (e.g. one arriving late, older than the window) never
@@ -288,20 +318,25 @@ fn fold_events(
         }
         if let Some(x) = measure.contribution(&event.properties) {
             accumulator.add(leaf.mode, time, x);
+            added = true;
         }
     }
+    added
 }
 
 /// Records that the referenced cohort was entered (or exited) in this request, at the clock.
-fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) {
-    match now {
-        Some(time) if leaf.window.admits(time, now) => accumulator.add(leaf.mode, time, 1.0),
-        Some(_) => {}
+/// Whether it was recorded.
+fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) -> bool {
+    let time = match now {
+        Some(time) if leaf.window.admits(time, now) => time,
+        Some(_) => return false,
         // Without a clock (a user with no events yet) the transition has no time: only an
         // all-time clause can count it.
-        None if leaf.window == Window::AllTime => accumulator.add(leaf.mode, 0, 1.0),
-        None => {}
-    }
+        None if leaf.window == Window::AllTime => 0,
+        None => return false,
+    };
+    accumulator.add(leaf.mode, time, 1.0);
+    true
 }
 
 /// Internal and external contributions to one clause.
@@ -346,21 +381,21 @@ pub(crate) fn clause_holds(
     )
 }
 
-fn read_internal(
+fn read_internal<'a>(
     info: &CohortInfo,
     cohort: &CompiledCohort,
-    entry: Option<Entry<'_>>,
+    entry: Option<Entry<'a>>,
     warnings: &mut Vec<String>,
-) -> (Option<CohortState>, StateOrigin) {
+) -> (Option<CohortState>, StateOrigin, Copyable<'a>) {
     let Some(entry) = entry else {
-        return (None, StateOrigin::New);
+        return (None, StateOrigin::New, None);
     };
     let code = &info.code;
-    let EntryRead::Object { keys, current } = entry.read(cohort) else {
+    let (EntryRead::Object { keys, current }, copyable) = entry.read(cohort) else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
         ));
-        return (None, StateOrigin::Discarded);
+        return (None, StateOrigin::Discarded, None);
     };
     for key in &keys {
         match (key, &current) {
@@ -374,9 +409,9 @@ fn read_internal(
         }
     }
     match current {
-        None => (None, StateOrigin::New),
-        Some(Ok(state)) => (Some(state), StateOrigin::Restored),
-        Some(Err(_)) => (None, StateOrigin::Discarded),
+        None => (None, StateOrigin::New, None),
+        Some(Ok(state)) => (Some(state), StateOrigin::Restored, copyable),
+        Some(Err(_)) => (None, StateOrigin::Discarded, None),
     }
 }
 
@@ -390,7 +425,7 @@ fn read_external(
     let EntryRead::Object {
         current: Some(current),
         ..
-    } = entry?.read(cohort)
+    } = entry?.read(cohort).0
     else {
         return None;
     };

@@ -124,7 +124,7 @@ impl<'a> StateEntries<'a> {
 pub struct Segmented {
     /// New `internal_state` entries for workspace cohorts (a cohort with nothing to keep is
     /// absent), each the JSON text of `{checksum: [clock, accumulator, ...]}`.
-    pub internal: BTreeMap<String, Box<RawValue>>,
+    pub internal: BTreeMap<String, StateText>,
     /// Workspace cohorts the user is in after the request.
     pub members: BTreeSet<String>,
     /// Workspace cohorts entered / exited by this request.
@@ -134,6 +134,31 @@ pub struct Segmented {
     pub warnings: Vec<String>,
 }
 
+/// The JSON text of one cohort's state entry, `{checksum: [clock, accumulator, ...]}`, as the
+/// engine wrote it. It serializes as that JSON (not as a string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateText(String);
+
+impl StateText {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for StateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for StateText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(self.0.clone()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
 impl PartialEq for Segmented {
     fn eq(&self, other: &Segmented) -> bool {
         self.internal.len() == other.internal.len()
@@ -141,7 +166,7 @@ impl PartialEq for Segmented {
                 .internal
                 .iter()
                 .zip(&other.internal)
-                .all(|((a, x), (b, y))| a == b && x.get() == y.get())
+                .all(|((a, x), (b, y))| a == b && x == y)
             && self.members == other.members
             && self.entered == other.entered
             && self.exited == other.exited
