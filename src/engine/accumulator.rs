@@ -20,7 +20,9 @@ use std::ops::Range;
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
-use serde::ser::{Serialize, SerializeSeq, Serializer};
+#[cfg(test)]
+use serde::ser::SerializeSeq;
+use serde::ser::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -125,6 +127,7 @@ impl Accumulator {
     }
 
     /// This accumulator in its JSON form (see the module docs), for a serializer.
+    #[cfg(test)]
     pub fn encoded(&self, mode: Mode) -> EncodedAccumulator<'_> {
         EncodedAccumulator {
             accumulator: self,
@@ -135,6 +138,66 @@ impl Accumulator {
     #[cfg(test)]
     pub fn encode(&self, mode: Mode) -> Value {
         serde_json::to_value(self.encoded(mode)).unwrap_or(Value::Null)
+    }
+
+    /// Writes the JSON form, exactly as serializing [`Accumulator::encoded`] would.
+    fn write(&self, out: &mut Vec<u8>, mode: Mode) {
+        match self {
+            Accumulator::Total(total) => {
+                out.extend_from_slice(b"[\"p\",");
+                push_number(out, *total);
+            }
+            Accumulator::Max(max) => {
+                out.extend_from_slice(b"[\"v\",");
+                match max {
+                    Some(x) => push_number(out, *x),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            Accumulator::Windowed(entries) => {
+                if matches!(mode, Mode::WindowedMax { .. }) {
+                    out.extend_from_slice(b"[\"wv\"");
+                } else {
+                    out.extend_from_slice(b"[\"wp\"");
+                }
+                for &(t, v) in entries {
+                    out.push(b',');
+                    push_integer(out, t);
+                    out.push(b',');
+                    push_number(out, v);
+                }
+            }
+        }
+        out.push(b']');
+    }
+}
+
+/// Appends an integer in decimal, as serde_json writes it.
+fn push_integer(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        digits[i] = b'-';
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a number as [`Number`] serializes it.
+fn push_number(out: &mut Vec<u8>, x: f64) {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        push_integer(out, x as i64);
+    } else {
+        let _ = serde_json::to_writer(&mut *out, &Number(x));
     }
 }
 
@@ -193,26 +256,27 @@ impl CohortState {
     /// read, their text as it came (only ever canonical text, identical to what would be written).
     pub fn write_entry(
         &self,
-        out: &mut String,
+        out: &mut Vec<u8>,
         checksum: &str,
         modes: &[Mode],
         copied: Option<(&str, &[Option<Range<usize>>])>,
     ) {
-        out.push('{');
-        write_json(out, checksum);
-        out.push_str(":[");
+        out.push(b'{');
+        // A checksum is plain ASCII; serde_json escapes it like any key if it ever is not.
+        let _ = serde_json::to_writer(&mut *out, checksum);
+        out.extend_from_slice(b":[");
         match self.clock {
-            Some(t) => write_json(out, &t),
-            None => out.push_str("null"),
+            Some(t) => push_integer(out, t),
+            None => out.extend_from_slice(b"null"),
         }
         for (l, (accumulator, &mode)) in self.accumulators.iter().zip(modes).enumerate() {
-            out.push(',');
+            out.push(b',');
             match copied.and_then(|(text, spans)| Some(&text[spans.get(l)?.clone()?])) {
-                Some(text) => out.push_str(text),
-                None => write_json(out, &accumulator.encoded(mode)),
+                Some(text) => out.extend_from_slice(text.as_bytes()),
+                None => accumulator.write(out, mode),
             }
         }
-        out.push_str("]}");
+        out.extend_from_slice(b"]}");
     }
 
     #[cfg(test)]
@@ -250,11 +314,13 @@ impl Serialize for Number {
     }
 }
 
+#[cfg(test)]
 pub(crate) struct EncodedAccumulator<'a> {
     accumulator: &'a Accumulator,
     mode: Mode,
 }
 
+#[cfg(test)]
 impl Serialize for EncodedAccumulator<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.accumulator {
@@ -307,23 +373,6 @@ impl Serialize for EncodedState<'_> {
         }
         seq.end()
     }
-}
-
-/// Appends `value` as serde_json writes it (compact), without an intermediate buffer.
-fn write_json<T: Serialize + ?Sized>(out: &mut String, value: &T) {
-    struct Appender<'a>(&'a mut String);
-    impl std::io::Write for Appender<'_> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let text = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
-            self.0.push_str(text);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    // serde_json writes UTF-8 in whole strings and these values cannot fail to serialize.
-    let _ = serde_json::to_writer(Appender(out), value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1102,11 +1151,13 @@ mod tests {
                 match EntryRead::from_value(&value, "k", &modes) {
                     EntryRead::Object { current: Some(Ok(state)), .. } => {
                         // Copied text is what would have been written.
-                        let mut copied = String::new();
+                        let mut copied = Vec::new();
                         state.write_entry(&mut copied, "k", &modes, Some((&text, &spans)));
-                        let mut written = String::new();
+                        let mut written = Vec::new();
                         state.write_entry(&mut written, "k", &modes, None);
-                        proptest::prop_assert_eq!(copied, written);
+                        proptest::prop_assert_eq!(&copied, &written);
+                        let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
+                        proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
                         proptest::prop_assert_eq!(fast, state, "{}", text)
                     }
                     other => proptest::prop_assert!(false, "{}: {:?}", text, other),
@@ -1126,8 +1177,9 @@ mod tests {
         state.accumulators[2].add(WINDOW, 100, -0.0);
         state.accumulators[2].add(WINDOW, 101, 3.0);
         state.accumulators[3].add(Mode::Max, 1, f64::INFINITY);
-        let mut text = String::new();
+        let mut text = Vec::new();
         state.write_entry(&mut text, "k", &modes, None);
+        let text = String::from_utf8(text).expect("UTF-8");
         let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
         assert_eq!(text, expected);
         assert_eq!(

@@ -213,7 +213,7 @@ pub(crate) fn evaluate(
         let worth_keeping =
             state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
         if worth_keeping {
-            let mut text = String::new();
+            let mut text = Vec::with_capacity(256);
             state.write_entry(
                 &mut text,
                 &compiled[i].checksum,
@@ -222,7 +222,7 @@ pub(crate) fn evaluate(
             );
             segmented
                 .internal
-                .insert(cohorts[i].code.clone(), StateText(text));
+                .insert(cohorts[i].code.clone(), StateText::from_utf8(text));
         }
     }
 

@@ -140,6 +140,14 @@ pub struct Segmented {
 pub struct StateText(String);
 
 impl StateText {
+    /// Text the engine wrote (always UTF-8: ASCII, and copied `&str` slices).
+    fn from_utf8(bytes: Vec<u8>) -> StateText {
+        StateText(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+
     /// The JSON text.
     pub fn get(&self) -> &str {
         &self.0
