@@ -59,28 +59,38 @@ impl Accumulator {
     }
 
     /// Folds one contribution in. The caller has already checked the clause's window.
-    pub fn add(&mut self, mode: Mode, time: i64, x: f64) {
+    /// Whether the entries that were there are all still there, unchanged (windowed entries
+    /// appended after them, or nothing changed).
+    pub fn add(&mut self, mode: Mode, time: i64, x: f64) -> bool {
         match (self, mode) {
-            (Accumulator::Total(total), _) => *total += x,
-            (Accumulator::Max(max), _) => *max = Some(max.map_or(x, |m| m.max(x))),
+            (Accumulator::Total(total), _) => {
+                *total += x;
+                false
+            }
+            (Accumulator::Max(max), _) => {
+                *max = Some(max.map_or(x, |m| m.max(x)));
+                false
+            }
             (Accumulator::Windowed(entries), Mode::WindowedMax { .. }) => {
                 // An entry no later and no larger than another can never be the maximum of a
                 // window that contains the other one, so it is never kept.
                 if entries.iter().any(|&(t, v)| t >= time && v >= x) {
-                    return;
+                    return true;
                 }
+                let before = entries.len();
                 entries.retain(|&(t, v)| !(t <= time && v <= x));
-                insert_sorted(entries, time, x, |_, new| new);
+                let kept = entries.len() == before;
+                insert_sorted(entries, time, x, |_, new| new) && kept
             }
             (Accumulator::Windowed(entries), _) => {
-                insert_sorted(entries, time, x, |old, new| old + new);
+                insert_sorted(entries, time, x, |old, new| old + new)
             }
         }
     }
 
     /// Drops what no window can need again once the clock is at `now`.
-    /// Whether anything was dropped.
-    pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> bool {
+    /// How many entries were dropped (always the earliest ones).
+    pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> usize {
         if let (
             Accumulator::Windowed(entries),
             Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
@@ -94,9 +104,9 @@ impl Accumulator {
                 }
                 None => entries.clear(),
             }
-            return entries.len() != before;
+            return before - entries.len();
         }
-        false
+        0
     }
 
     /// The clause's value at `now`: a count or sum (0 when nothing counted), or a maximum
@@ -138,6 +148,46 @@ impl Accumulator {
     #[cfg(test)]
     pub fn encode(&self, mode: Mode) -> Value {
         serde_json::to_value(self.encoded(mode)).unwrap_or(Value::Null)
+    }
+
+    /// [`Accumulator::write`], copying what `source` says is unchanged: a whole accumulator, or
+    /// the pairs of a windowed one that were neither pruned nor touched (entries were only
+    /// appended after them).
+    fn write_from(&self, out: &mut Vec<u8>, mode: Mode, entry: &str, source: &Source) {
+        let text = &entry.as_bytes()[source.range.clone()];
+        let Accumulator::Windowed(entries) = self else {
+            out.extend_from_slice(text);
+            return;
+        };
+        let kept = source.pairs.saturating_sub(source.dropped);
+        if kept > entries.len() {
+            // Not what the source says: write it anew.
+            return self.write(out, mode);
+        }
+        // `["wp",t0,x0,t1,x1,...]`: pair k starts at comma 2k.
+        let body = text.strip_suffix(b"]").unwrap_or(text);
+        let first_comma = body.iter().position(|&b| b == b',');
+        let pairs_start = match first_comma {
+            Some(i) => i,
+            None => body.len(),
+        };
+        out.extend_from_slice(&body[..pairs_start]);
+        if kept > 0 {
+            let start = body
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b',')
+                .nth(2 * source.dropped)
+                .map_or(body.len(), |(i, _)| i);
+            out.extend_from_slice(&body[start..]);
+        }
+        for &(t, v) in &entries[kept..] {
+            out.push(b',');
+            push_integer(out, t);
+            out.push(b',');
+            push_number(out, v);
+        }
+        out.push(b']');
     }
 
     /// Writes the JSON form, exactly as serializing [`Accumulator::encoded`] would.
@@ -231,21 +281,34 @@ fn in_window(
 }
 
 /// Inserts keeping `entries` sorted by time, combining with an entry at the same time.
+/// Whether it was appended.
 fn insert_sorted(
     entries: &mut Vec<(i64, f64)>,
     time: i64,
     x: f64,
     combine: impl Fn(f64, f64) -> f64,
-) {
+) -> bool {
     // Events mostly arrive in order: appending is the common case.
     if entries.last().is_none_or(|&(t, _)| t < time) {
         entries.push((time, x));
-        return;
+        return true;
     }
     match entries.binary_search_by(|&(t, _)| t.cmp(&time)) {
         Ok(i) => entries[i].1 = combine(entries[i].1, x),
         Err(i) => entries.insert(i, (time, x)),
     }
+    false
+}
+
+/// Where an accumulator's text is in the entry it was read from, for copying it through: set
+/// only when the text is exactly what [`CohortState::write_entry`] would write for it then.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Source {
+    pub range: Range<usize>,
+    /// For a windowed accumulator, how many pairs the text holds.
+    pub pairs: usize,
+    /// How many of those pairs were pruned since (the earliest ones).
+    pub dropped: usize,
 }
 
 /// A cohort's remembered state: the clock and one accumulator per stateful clause.
@@ -277,7 +340,7 @@ impl CohortState {
         out: &mut Vec<u8>,
         checksum: &str,
         modes: &[Mode],
-        copied: Option<(&str, &[Option<Range<usize>>])>,
+        copied: Option<(&str, &[Option<Source>])>,
     ) {
         out.push(b'{');
         // A checksum is plain ASCII; serde_json escapes it like any key if it ever is not.
@@ -289,8 +352,8 @@ impl CohortState {
         }
         for (l, (accumulator, &mode)) in self.accumulators.iter().zip(modes).enumerate() {
             out.push(b',');
-            match copied.and_then(|(text, spans)| Some(&text[spans.get(l)?.clone()?])) {
-                Some(text) => out.extend_from_slice(text.as_bytes()),
+            match copied.and_then(|(text, sources)| Some((text, sources.get(l)?.as_ref()?))) {
+                Some((text, source)) => accumulator.write_from(out, mode, text, source),
                 None => accumulator.write(out, mode),
             }
         }
@@ -426,7 +489,7 @@ impl EntryRead {
         raw: &RawValue,
         checksum: &str,
         modes: &[Mode],
-    ) -> (EntryRead, Vec<Option<Range<usize>>>) {
+    ) -> (EntryRead, Vec<Option<Source>>) {
         if let Some((state, spans)) = Scanner::read_entry(raw.get(), checksum, modes) {
             let read = EntryRead::Object {
                 keys: vec![None],
@@ -466,7 +529,7 @@ impl<'a> Scanner<'a> {
         text: &str,
         checksum: &str,
         modes: &[Mode],
-    ) -> Option<(CohortState, Vec<Option<Range<usize>>>)> {
+    ) -> Option<(CohortState, Vec<Option<Source>>)> {
         let mut s = Scanner {
             bytes: text.as_bytes(),
             text,
@@ -563,7 +626,7 @@ impl<'a> Scanner<'a> {
             .filter(|x| x.is_finite())
     }
 
-    fn state(&mut self, modes: &[Mode]) -> Option<(CohortState, Vec<Option<Range<usize>>>)> {
+    fn state(&mut self, modes: &[Mode]) -> Option<(CohortState, Vec<Option<Source>>)> {
         self.expect(b'[')?;
         let clock = if self.eat_null() {
             None
@@ -576,8 +639,17 @@ impl<'a> Scanner<'a> {
             self.expect(b',')?;
             let start = self.pos;
             self.canonical = true;
-            accumulators.push(self.accumulator(mode)?);
-            spans.push(self.canonical.then_some(start..self.pos));
+            let accumulator = self.accumulator(mode)?;
+            let pairs = match &accumulator {
+                Accumulator::Windowed(entries) => entries.len(),
+                _ => 0,
+            };
+            spans.push(self.canonical.then(|| Source {
+                range: start..self.pos,
+                pairs,
+                dropped: 0,
+            }));
+            accumulators.push(accumulator);
         }
         self.expect(b']')?;
         let state = CohortState {
@@ -604,7 +676,10 @@ impl<'a> Scanner<'a> {
                 })
             }
             (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
-                let mut accumulator = Accumulator::Windowed(Vec::new());
+                // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
+                // the request may add a few.
+                let len = self.bytes[self.pos..].iter().position(|&b| b == b']')?;
+                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(len / 12 + 4));
                 let mut pairs = 0;
                 let mut last = None;
                 while self.peek()? == b',' {
@@ -867,7 +942,7 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                         // `add` re-establishes the invariants (sorted, merged) whatever the
                         // input order.
                         (Some(t), Item::Number { x, .. }) if x.is_finite() => {
-                            accumulator.add(mode, t, x)
+                            accumulator.add(mode, t, x);
                         }
                         _ => well_formed = false,
                     }
@@ -1152,6 +1227,8 @@ mod tests {
             v in number_text(),
             wp in proptest::collection::vec((number_text(), number_text()), 0..4),
             wv in proptest::collection::vec((number_text(), number_text()), 0..4),
+            adds in proptest::collection::vec((0usize..4, -3i64..8, 0u8..3), 0..4),
+            now in proptest::option::of(-3i64..120),
         ) {
             let modes = [Mode::Total, Mode::Max, WINDOW, WINDOW_MAX];
             let pairs = |items: &[(String, String)]| {
@@ -1176,7 +1253,31 @@ mod tests {
                         proptest::prop_assert_eq!(&copied, &written);
                         let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
                         proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
-                        proptest::prop_assert_eq!(fast, state, "{}", text)
+                        proptest::prop_assert_eq!(&fast, &state, "{}", text);
+                        // Then events come and the clock moves, as in `evaluate`: what is
+                        // copied through is still exactly what would be written.
+                        let mut state = state;
+                        let mut sources = spans.clone();
+                        let mut intact = vec![true; modes.len()];
+                        for &(l, t, x) in &adds {
+                            intact[l] &= state.accumulators[l].add(modes[l], t, f64::from(x));
+                        }
+                        for (l, accumulator) in state.accumulators.iter_mut().enumerate() {
+                            let dropped = accumulator.prune(modes[l], now);
+                            match &mut sources[l] {
+                                Some(s) if intact[l] => s.dropped += dropped,
+                                other => *other = None,
+                            }
+                        }
+                        let mut copied = Vec::new();
+                        state.write_entry(&mut copied, "k", &modes, Some((&text, &sources)));
+                        let mut written = Vec::new();
+                        state.write_entry(&mut written, "k", &modes, None);
+                        proptest::prop_assert_eq!(
+                            String::from_utf8(copied).unwrap(),
+                            String::from_utf8(written).unwrap(),
+                            "{} {:?} {:?}", text, adds, now
+                        );
                     }
                     other => proptest::prop_assert!(false, "{}: {:?}", text, other),
                 }
@@ -1185,8 +1286,73 @@ mod tests {
     }
 
     #[test]
+    fn windowed_text_is_copied_around_pruned_and_appended_pairs() {
+        let modes = [WINDOW, WINDOW_MAX, Mode::Total];
+        let text = r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,60,5],["p",4]]}"#;
+        let cases: [(&[(usize, i64, f64)], Option<i64>, &str); 6] = [
+            (
+                &[],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,60,5],["p",4]]}"#,
+            ),
+            (
+                &[(0, 70, 1.0), (1, 70, 1.0)],
+                Some(115),
+                r#"{"k":[60,["wp",20,2,60,3,70,1],["wv",20,9,60,5,70,1],["p",4]]}"#,
+            ),
+            (
+                &[(0, 200, 1.5)],
+                Some(200),
+                r#"{"k":[60,["wp",200,1.5],["wv"],["p",4]]}"#,
+            ),
+            (
+                &[(0, 60, 1.0), (2, 0, 1.0)],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,4],["wv",20,9,60,5],["p",5]]}"#,
+            ),
+            (
+                &[(1, 70, 6.0)],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,70,6],["p",4]]}"#,
+            ),
+            (&[], None, r#"{"k":[60,["wp"],["wv"],["p",4]]}"#),
+        ];
+        for (adds, now, expected) in cases {
+            let (mut state, mut sources) = Scanner::read_entry(text, "k", &modes).expect("fast");
+            let mut intact = [true; 3];
+            for &(l, t, x) in adds {
+                intact[l] &= state.accumulators[l].add(modes[l], t, x);
+            }
+            for (l, accumulator) in state.accumulators.iter_mut().enumerate() {
+                let dropped = accumulator.prune(modes[l], now);
+                match &mut sources[l] {
+                    Some(s) if intact[l] => s.dropped += dropped,
+                    other => *other = None,
+                }
+            }
+            let mut copied = Vec::new();
+            state.write_entry(&mut copied, "k", &modes, Some((text, &sources)));
+            let mut written = Vec::new();
+            state.write_entry(&mut written, "k", &modes, None);
+            assert_eq!(String::from_utf8(written).unwrap(), expected, "{adds:?}");
+            assert_eq!(String::from_utf8(copied).unwrap(), expected, "{adds:?}");
+        }
+    }
+
+    #[test]
     fn integers_are_written_as_serde_json_writes_them() {
-        for n in [0, 7, -7, 10, 99, 100, -100, 1_772_366_400_000, i64::MAX, i64::MIN] {
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -100,
+            1_772_366_400_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let mut out = Vec::new();
             push_integer(&mut out, n);
             assert_eq!(String::from_utf8(out).unwrap(), n.to_string());

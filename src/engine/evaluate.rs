@@ -2,12 +2,11 @@
 //! and write the state back.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::accumulator::{Accumulator, CohortState, EntryRead, Mode};
+use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
@@ -22,7 +21,7 @@ pub(crate) enum Entry<'a> {
 
 /// Where each accumulator's unchanged text can be copied from: the entry's text and a span per
 /// accumulator (`None`: write it anew).
-type Copyable<'a> = Option<(&'a str, Vec<Option<Range<usize>>>)>;
+type Copyable<'a> = Option<(&'a str, Vec<Option<accumulator::Source>>)>;
 
 impl<'a> Entry<'a> {
     fn read(self, cohort: &CompiledCohort) -> (EntryRead, Copyable<'a>) {
@@ -161,11 +160,10 @@ pub(crate) fn evaluate(
         let mut copy = copyable[i].take();
         for (l, (leaf, accumulator)) in query.leaves.iter().zip(&mut state.accumulators).enumerate()
         {
-            let mut changed = false;
+            // The entries that were there are still there (new ones only appended).
+            let mut intact = true;
             match &leaf.source {
-                Source::Events { .. } => {
-                    changed = fold_events(leaf, accumulator, &mut matcher, now)
-                }
+                Source::Events { .. } => intact = fold_events(leaf, accumulator, &mut matcher, now),
                 Source::Transition {
                     entered, cohort, ..
                 } => {
@@ -176,14 +174,15 @@ pub(crate) fn evaluate(
                         before && !after
                     };
                     if happened {
-                        changed = fold_transition(leaf, accumulator, now);
+                        intact = fold_transition(leaf, accumulator, now);
                     }
                 }
             }
-            changed |= accumulator.prune(leaf.mode, now);
-            if changed {
-                if let Some(span) = copy.as_mut().and_then(|(_, spans)| spans.get_mut(l)) {
-                    *span = None;
+            let dropped = accumulator.prune(leaf.mode, now);
+            if let Some(source) = copy.as_mut().and_then(|(_, sources)| sources.get_mut(l)) {
+                match source {
+                    Some(s) if intact => s.dropped += dropped,
+                    _ => *source = None,
                 }
             }
         }
@@ -213,7 +212,12 @@ pub(crate) fn evaluate(
         let worth_keeping =
             state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
         if worth_keeping {
-            let mut text = Vec::with_capacity(256);
+            // About as long as the entry that came in, plus the request's new entries.
+            let incoming = match internal_entries[i] {
+                Some(Entry::Text(raw)) => raw.get().len(),
+                _ => 0,
+            };
+            let mut text = Vec::with_capacity(incoming + 256);
             state.write_entry(
                 &mut text,
                 &compiled[i].checksum,
@@ -289,7 +293,7 @@ impl<'a> EventMatcher<'a> {
     }
 }
 
-/// Whether anything was added.
+/// Whether the entries that were there are all still there, unchanged (see [`Accumulator::add`]).
 fn fold_events(
     leaf: &Leaf,
     accumulator: &mut Accumulator,
@@ -305,7 +309,7 @@ fn fold_events(
     else {
         return false;
     };
-    let mut added = false;
+    let mut intact = true;
     for i in 0..matcher.events.len() {
         let (time, event) = matcher.events[i];
         // An event outside the window (e.g. one arriving late, older than the window) never
@@ -317,26 +321,24 @@ fn fold_events(
             continue;
         }
         if let Some(x) = measure.contribution(&event.properties) {
-            accumulator.add(leaf.mode, time, x);
-            added = true;
+            intact &= accumulator.add(leaf.mode, time, x);
         }
     }
-    added
+    intact
 }
 
 /// Records that the referenced cohort was entered (or exited) in this request, at the clock.
-/// Whether it was recorded.
+/// Whether the entries that were there are all still there (see [`Accumulator::add`]).
 fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) -> bool {
     let time = match now {
         Some(time) if leaf.window.admits(time, now) => time,
-        Some(_) => return false,
+        Some(_) => return true,
         // Without a clock (a user with no events yet) the transition has no time: only an
         // all-time clause can count it.
         None if leaf.window == Window::AllTime => 0,
-        None => return false,
+        None => return true,
     };
-    accumulator.add(leaf.mode, time, 1.0);
-    true
+    accumulator.add(leaf.mode, time, 1.0)
 }
 
 /// Internal and external contributions to one clause.
