@@ -469,8 +469,10 @@ pub(crate) enum EntryRead {
     /// Not an object.
     NotObject,
     Object {
-        /// Keys in order of first appearance: `None` for the current checksum, `Some` for others.
-        keys: Vec<Option<String>>,
+        /// Other keys (earlier checksums), in order of first appearance.
+        dropped: Vec<String>,
+        /// How many of those came before the current checksum first did.
+        current_at: usize,
         /// The state under the current checksum (the last one, if repeated).
         current: Option<Result<CohortState, String>>,
     },
@@ -491,8 +493,10 @@ impl EntryRead {
         modes: &[Mode],
     ) -> (EntryRead, Vec<Option<Source>>) {
         if let Some((state, spans)) = Scanner::read_entry(raw.get(), checksum, modes) {
+            // The one key is the current checksum, and its state is fine: nothing to say.
             let read = EntryRead::Object {
-                keys: vec![None],
+                dropped: Vec::new(),
+                current_at: 0,
                 current: Some(Ok(state)),
             };
             return (read, spans);
@@ -583,6 +587,17 @@ impl<'a> Scanner<'a> {
         }
         let start = self.pos;
         let mut magnitude = 0i64;
+        // Times have 13 digits: eight at a time first.
+        while let Some(eight) = self
+            .bytes
+            .get(self.pos..self.pos + 8)
+            .and_then(eight_digits)
+        {
+            magnitude = magnitude
+                .wrapping_mul(100_000_000)
+                .wrapping_add(eight as i64);
+            self.pos += 8;
+        }
         while let Some(&b) = self.bytes.get(self.pos) {
             if !b.is_ascii_digit() {
                 break;
@@ -706,6 +721,21 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The value of eight ASCII digits, or `None` if they are not all digits (SWAR: all eight at
+/// once in a `u64`, the first digit the most significant).
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    let chunk = u64::from_le_bytes(bytes.try_into().ok()?);
+    let values = chunk.wrapping_sub(0x3030_3030_3030_3030);
+    // A byte below '0' borrows into its top bit; one above '9' carries into it with +0x46.
+    if (chunk.wrapping_add(0x4646_4646_4646_4646) | values) & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
+    let low = (pairs & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let high = ((pairs >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    Some(low.wrapping_add(high) >> 32)
+}
+
 struct EntrySeed<'a> {
     checksum: &'a str,
     modes: &'a [Mode],
@@ -726,22 +756,25 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryRead, A::Error> {
-        let mut keys: Vec<Option<String>> = Vec::with_capacity(1);
+        let mut dropped: Vec<String> = Vec::new();
+        let mut current_at = None;
         let mut current = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if key.0 == self.checksum {
                 current = Some(map.next_value_seed(StateSeed(self.modes))?);
-                if !keys.contains(&None) {
-                    keys.push(None);
-                }
+                current_at.get_or_insert(dropped.len());
             } else {
                 map.next_value::<IgnoredAny>()?;
-                if !keys.iter().any(|k| k.as_deref() == Some(&*key.0)) {
-                    keys.push(Some(key.0.into_owned()));
+                if !dropped.iter().any(|k| *k == key.0) {
+                    dropped.push(key.0.into_owned());
                 }
             }
         }
-        Ok(EntryRead::Object { keys, current })
+        Ok(EntryRead::Object {
+            current_at: current_at.unwrap_or(dropped.len()),
+            dropped,
+            current,
+        })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<EntryRead, A::Error> {
@@ -1159,7 +1192,8 @@ mod tests {
             &modes,
         );
         assert!(
-            duplicated.starts_with(r#"Object { keys: [Some("old"), None], current: Some(Ok("#),
+            duplicated
+                .starts_with(r#"Object { dropped: ["old"], current_at: 1, current: Some(Ok("#),
             "{duplicated}"
         );
     }
@@ -1336,6 +1370,37 @@ mod tests {
             state.write_entry(&mut written, "k", &modes, None);
             assert_eq!(String::from_utf8(written).unwrap(), expected, "{adds:?}");
             assert_eq!(String::from_utf8(copied).unwrap(), expected, "{adds:?}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_a_time() {
+        for text in [
+            "00000000", "12345678", "99999999", "17723664", "00000001", "90000000",
+        ] {
+            assert_eq!(eight_digits(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        for text in [
+            "1234567a", "/2345678", ":2345678", "1234 678", "1234567", "-1234567",
+        ] {
+            assert_eq!(eight_digits(text.as_bytes()), None, "{text}");
+        }
+        for n in [
+            0i64,
+            1,
+            12_345_678,
+            123_456_789,
+            1_772_366_400_000,
+            -1_772_366_400_001,
+        ] {
+            let text = n.to_string();
+            let mut s = Scanner {
+                bytes: text.as_bytes(),
+                text: &text,
+                pos: 0,
+                canonical: true,
+            };
+            assert_eq!(s.integer(), (n != 0 || !text.starts_with('-')).then_some(n));
         }
     }
 

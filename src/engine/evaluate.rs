@@ -393,21 +393,34 @@ fn read_internal<'a>(
         return (None, StateOrigin::New, None);
     };
     let code = &info.code;
-    let (EntryRead::Object { keys, current }, copyable) = entry.read(cohort) else {
+    let (
+        EntryRead::Object {
+            dropped,
+            current_at,
+            current,
+        },
+        copyable,
+    ) = entry.read(cohort)
+    else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
         ));
         return (None, StateOrigin::Discarded, None);
     };
-    for key in &keys {
-        match (key, &current) {
-            (Some(checksum), _) => warnings.push(format!(
-                "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
-            )),
-            (None, Some(Err(reason))) => {
-                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"))
+    // In the order the keys came.
+    for (i, checksum) in dropped.iter().enumerate() {
+        if i == current_at {
+            if let Some(Err(reason)) = &current {
+                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
             }
-            (None, _) => {}
+        }
+        warnings.push(format!(
+            "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
+        ));
+    }
+    if current_at >= dropped.len() {
+        if let Some(Err(reason)) = &current {
+            warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
         }
     }
     match current {
