@@ -587,17 +587,6 @@ impl<'a> Scanner<'a> {
         }
         let start = self.pos;
         let mut magnitude = 0i64;
-        // Times have 13 digits: eight at a time first.
-        while let Some(eight) = self
-            .bytes
-            .get(self.pos..self.pos + 8)
-            .and_then(eight_digits)
-        {
-            magnitude = magnitude
-                .wrapping_mul(100_000_000)
-                .wrapping_add(eight as i64);
-            self.pos += 8;
-        }
         while let Some(&b) = self.bytes.get(self.pos) {
             if !b.is_ascii_digit() {
                 break;
@@ -719,21 +708,6 @@ impl<'a> Scanner<'a> {
         self.expect(b']')?;
         Some(accumulator)
     }
-}
-
-/// The value of eight ASCII digits, or `None` if they are not all digits (SWAR: all eight at
-/// once in a `u64`, the first digit the most significant).
-fn eight_digits(bytes: &[u8]) -> Option<u64> {
-    let chunk = u64::from_le_bytes(bytes.try_into().ok()?);
-    let values = chunk.wrapping_sub(0x3030_3030_3030_3030);
-    // A byte below '0' borrows into its top bit; one above '9' carries into it with +0x46.
-    if (chunk.wrapping_add(0x4646_4646_4646_4646) | values) & 0x8080_8080_8080_8080 != 0 {
-        return None;
-    }
-    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
-    let low = (pairs & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
-    let high = ((pairs >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
-    Some(low.wrapping_add(high) >> 32)
 }
 
 struct EntrySeed<'a> {
@@ -1370,37 +1344,6 @@ mod tests {
             state.write_entry(&mut written, "k", &modes, None);
             assert_eq!(String::from_utf8(written).unwrap(), expected, "{adds:?}");
             assert_eq!(String::from_utf8(copied).unwrap(), expected, "{adds:?}");
-        }
-    }
-
-    #[test]
-    fn eight_digits_at_a_time() {
-        for text in [
-            "00000000", "12345678", "99999999", "17723664", "00000001", "90000000",
-        ] {
-            assert_eq!(eight_digits(text.as_bytes()), text.parse().ok(), "{text}");
-        }
-        for text in [
-            "1234567a", "/2345678", ":2345678", "1234 678", "1234567", "-1234567",
-        ] {
-            assert_eq!(eight_digits(text.as_bytes()), None, "{text}");
-        }
-        for n in [
-            0i64,
-            1,
-            12_345_678,
-            123_456_789,
-            1_772_366_400_000,
-            -1_772_366_400_001,
-        ] {
-            let text = n.to_string();
-            let mut s = Scanner {
-                bytes: text.as_bytes(),
-                text: &text,
-                pos: 0,
-                canonical: true,
-            };
-            assert_eq!(s.integer(), (n != 0 || !text.starts_with('-')).then_some(n));
         }
     }
 
