@@ -79,7 +79,7 @@ impl<'w> Session<'w> {
         // with unchanged accumulators copied through) decides and writes exactly the same.
         let internal_text: BTreeMap<String, Box<RawValue>> =
             serde_json::from_str(&self.internal_text).expect("state text parses");
-        let internal_text: Vec<(String, Box<RawValue>)> = internal_text.into_iter().collect();
+        let internal_text: TextEntries = internal_text.into_iter().collect();
         let (external_text, _) = as_text(&self.external);
         let (internal_raw, external_raw) = (borrowed(&internal_text), borrowed(&external_text));
         let from_text = self.workspace.segment(SegmentInput {
@@ -1374,11 +1374,12 @@ proptest! {
 // Robustness: arbitrary JSON never panics
 // ---------------------------------------------------------------------------------------------
 
+/// State entries as JSON text, by cohort code.
+type TextEntries = Vec<(String, Box<RawValue>)>;
+
 /// Entries as JSON text, and those texts parsed back (JSON text can round f64s differently).
-fn as_text(
-    map: &BTreeMap<String, Value>,
-) -> (Vec<(String, Box<RawValue>)>, BTreeMap<String, Value>) {
-    let text: Vec<(String, Box<RawValue>)> = map
+fn as_text(map: &BTreeMap<String, Value>) -> (TextEntries, BTreeMap<String, Value>) {
+    let text: TextEntries = map
         .iter()
         .map(|(k, v)| {
             let raw = RawValue::from_string(v.to_string()).expect("valid JSON");

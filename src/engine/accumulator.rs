@@ -648,7 +648,7 @@ impl<'a> Scanner<'a> {
                 Accumulator::Windowed(entries) => entries.len(),
                 _ => 0,
             };
-            spans.push(self.canonical.then(|| Source {
+            spans.push(self.canonical.then_some(Source {
                 range: start..self.pos,
                 pairs,
                 dropped: 0,
@@ -1297,7 +1297,8 @@ mod tests {
     fn windowed_text_is_copied_around_pruned_and_appended_pairs() {
         let modes = [WINDOW, WINDOW_MAX, Mode::Total];
         let text = r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,60,5],["p",4]]}"#;
-        let cases: [(&[(usize, i64, f64)], Option<i64>, &str); 6] = [
+        type Case<'a> = (&'a [(usize, i64, f64)], Option<i64>, &'a str);
+        let cases: [Case<'_>; 6] = [
             (
                 &[],
                 Some(60),

@@ -408,20 +408,20 @@ fn read_internal<'a>(
         return (None, StateOrigin::Discarded, None);
     };
     // In the order the keys came.
+    let discarded = match &current {
+        Some(Err(reason)) => Some(format!("cohort {code}: internal_state discarded: {reason}")),
+        _ => None,
+    };
     for (i, checksum) in dropped.iter().enumerate() {
         if i == current_at {
-            if let Some(Err(reason)) = &current {
-                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
-            }
+            warnings.extend(discarded.clone());
         }
         warnings.push(format!(
             "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
         ));
     }
     if current_at >= dropped.len() {
-        if let Some(Err(reason)) = &current {
-            warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
-        }
+        warnings.extend(discarded);
     }
     match current {
         None => (None, StateOrigin::New, None),
