@@ -3,7 +3,8 @@
 //! Also the echo baseline's work on the same body, for the ratio the load test reports.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use segscope::emulator::{Workspace, segment};
+use segscope::emulator::Workspace;
+use segscope::emulator::segment::{self, Validation};
 use segscope::loadgen::ten_events;
 use serde_json::json;
 
@@ -17,7 +18,8 @@ fn body_after_weeks(workspace: &Workspace) -> Vec<u8> {
         if let Some(s) = &state {
             body["state"] = s.clone();
         }
-        let out = segment::segment(workspace, body.to_string().as_bytes(), false).unwrap();
+        let out =
+            segment::segment(workspace, body.to_string().as_bytes(), Validation::Skip).unwrap();
         let answer: serde_json::Value = serde_json::from_str(&out.body).unwrap();
         state = Some(answer["state"].clone());
     }
@@ -36,10 +38,10 @@ fn bench(c: &mut Criterion) {
         let body = body_after_weeks(&workspace);
         println!("{cohorts} cohorts: body {} KiB", body.len() / 1024);
         c.bench_function(&format!("segment/{cohorts}_cohorts/sync_off"), |b| {
-            b.iter(|| segment::segment(&workspace, &body, false).unwrap())
+            b.iter(|| segment::segment(&workspace, &body, Validation::Skip).unwrap())
         });
         c.bench_function(&format!("segment/{cohorts}_cohorts/sync_on"), |b| {
-            b.iter(|| segment::segment(&workspace, &body, true).unwrap())
+            b.iter(|| segment::segment(&workspace, &body, Validation::Reject).unwrap())
         });
         c.bench_function(&format!("echo/{cohorts}_cohorts"), |b| {
             b.iter(|| segment::echo(&body).unwrap())

@@ -2,11 +2,13 @@
 //!
 //! `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use segscope::engine::{Event, SegmentInput, Workspace};
+use segscope::engine::{Event, SegmentInput, StateEntries, Workspace};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -88,26 +90,40 @@ fn events(count: usize, start_ms: i64, seed: u64) -> Vec<Event> {
         .collect()
 }
 
-/// The state after `days` of activity, sent 10 events per request.
+/// The state after `days` of activity, sent 10 events per request: each entry as JSON text.
 fn accumulated_state(
     workspace: &Workspace,
     days: usize,
-) -> (BTreeMap<String, Value>, Vec<String>, i64) {
+) -> (BTreeMap<String, Box<RawValue>>, Vec<String>, i64) {
     let history = events(days * 12, START_MS, 7);
     let mut internal = BTreeMap::new();
     let mut cohorts = Vec::new();
     let external = external();
     for batch in history.chunks(10) {
+        let entries = text_entries(&internal);
         let result = workspace.segment(SegmentInput {
             events: batch,
-            internal: &internal,
-            external: &external,
+            internal: StateEntries::Text(&entries),
+            external: (&external).into(),
             cohorts: &cohorts,
         });
-        internal = result.internal;
+        internal = result
+            .internal
+            .into_iter()
+            .map(|(code, text)| {
+                let raw = RawValue::from_string(text.get().to_string()).expect("state is JSON");
+                (code, raw)
+            })
+            .collect();
         cohorts = result.members.into_iter().collect();
     }
     (internal, cohorts, START_MS + days as i64 * 24 * HOUR_MS)
+}
+
+fn text_entries(map: &BTreeMap<String, Box<RawValue>>) -> Vec<(Cow<'_, str>, &RawValue)> {
+    map.iter()
+        .map(|(code, raw)| (Cow::Borrowed(code.as_str()), &**raw))
+        .collect()
 }
 
 fn external() -> BTreeMap<String, Value> {
@@ -123,6 +139,7 @@ fn bench(c: &mut Criterion) {
         let workspace = Workspace::from_cohorts_json(&cohorts(cohort_count).to_string())
             .expect("generated workspace");
         let (internal, members, now) = accumulated_state(&workspace, 21);
+        let internal = text_entries(&internal);
         for event_count in [1, 5, 10] {
             let request = events(event_count, now, 99);
             group.bench_with_input(
@@ -135,8 +152,8 @@ fn bench(c: &mut Criterion) {
                     b.iter(|| {
                         workspace.segment(black_box(SegmentInput {
                             events: request,
-                            internal: &internal,
-                            external: &external,
+                            internal: StateEntries::Text(&internal),
+                            external: (&external).into(),
                             cohorts: &members,
                         }))
                     })

@@ -2,10 +2,14 @@
 //! a property test against a whole-history reference evaluator, robustness against arbitrary
 //! state and properties, load errors, explanations and the demo workspace.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use segscope::engine::{Event, LoadError, SegmentInput, Segmented, Workspace};
+use segscope::engine::{
+    Event, LoadError, SegmentInput, Segmented, StateEntries, StateText, Workspace,
+};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 const SEC: i64 = 1_000;
@@ -29,6 +33,11 @@ fn pv(at_ms: i64, category: &str) -> Event {
         at_ms,
         json!({"article": {"category": category}}),
     )
+}
+
+/// The engine's state entries (JSON text) as one parsed object.
+fn json_of(internal: &BTreeMap<String, StateText>) -> Value {
+    serde_json::to_value(internal).expect("state entries are JSON")
 }
 
 fn workspace(cohorts: &Value) -> Workspace {
@@ -62,10 +71,24 @@ impl<'w> Session<'w> {
         let internal = self.internal();
         let result = self.workspace.segment(SegmentInput {
             events,
-            internal: &internal,
-            external: &self.external,
+            internal: (&internal).into(),
+            external: (&self.external).into(),
             cohorts: &self.cohorts,
         });
+        // The same state as JSON text (as the emulator passes it, read by the fast path and
+        // with unchanged accumulators copied through) decides and writes exactly the same.
+        let internal_text: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(&self.internal_text).expect("state text parses");
+        let internal_text: TextEntries = internal_text.into_iter().collect();
+        let (external_text, _) = as_text(&self.external);
+        let (internal_raw, external_raw) = (borrowed(&internal_text), borrowed(&external_text));
+        let from_text = self.workspace.segment(SegmentInput {
+            events,
+            internal: StateEntries::Text(&internal_raw),
+            external: StateEntries::Text(&external_raw),
+            cohorts: &self.cohorts,
+        });
+        assert_eq!(from_text, result, "text and parsed state disagree");
         // Transitions are exactly the membership changes against the incoming cohorts.
         let before: BTreeSet<String> = self.cohorts.iter().cloned().collect();
         let entered: BTreeSet<String> = result.members.difference(&before).cloned().collect();
@@ -91,8 +114,8 @@ impl<'w> Session<'w> {
         let internal = self.internal();
         self.workspace.explain(SegmentInput {
             events,
-            internal: &internal,
-            external: &self.external,
+            internal: (&internal).into(),
+            external: (&self.external).into(),
             cohorts: &self.cohorts,
         })
     }
@@ -859,14 +882,17 @@ fn malformed_state_is_discarded_with_a_warning() {
             [("2".to_string(), bad.clone())].into_iter().collect();
         let result = ws.segment(SegmentInput {
             events: &[ev("A", 0, json!({}))],
-            internal: &internal,
-            external: &BTreeMap::new(),
+            internal: (&internal).into(),
+            external: StateEntries::NONE,
             cohorts: &[],
         });
         assert_eq!(result.warnings.len(), 1, "{bad}: {:?}", result.warnings);
         assert!(result.members.contains("1"));
         assert!(!result.members.contains("2"));
-        assert_eq!(result.internal["2"][checksum], json!([BASE_MS, ["p", 1]]));
+        assert_eq!(
+            json_of(&result.internal)["2"][checksum],
+            json!([BASE_MS, ["p", 1]])
+        );
     }
 }
 
@@ -1348,6 +1374,32 @@ proptest! {
 // Robustness: arbitrary JSON never panics
 // ---------------------------------------------------------------------------------------------
 
+/// State entries as JSON text, by cohort code.
+type TextEntries = Vec<(String, Box<RawValue>)>;
+
+/// Entries as JSON text, and those texts parsed back (JSON text can round f64s differently).
+fn as_text(map: &BTreeMap<String, Value>) -> (TextEntries, BTreeMap<String, Value>) {
+    let text: TextEntries = map
+        .iter()
+        .map(|(k, v)| {
+            let raw = RawValue::from_string(v.to_string()).expect("valid JSON");
+            (k.clone(), raw)
+        })
+        .collect();
+    let parsed = text
+        .iter()
+        .map(|(k, raw)| (k.clone(), serde_json::from_str(raw.get()).expect("parses")))
+        .collect();
+    (text, parsed)
+}
+
+fn borrowed(entries: &[(String, Box<RawValue>)]) -> Vec<(Cow<'_, str>, &RawValue)> {
+    entries
+        .iter()
+        .map(|(k, raw)| (Cow::Borrowed(k.as_str()), &**raw))
+        .collect()
+}
+
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -1407,13 +1459,26 @@ proptest! {
             ev("VideoPlay", 2, properties),
         ];
         let cohorts = ["1001".to_string(), "junk".to_string()];
-        let input = SegmentInput { events: &events, internal: &internal, external: &external, cohorts: &cohorts };
+        let input = SegmentInput { events: &events, internal: (&internal).into(), external: (&external).into(), cohorts: &cohorts };
         let result = ws.segment(input);
-        let _ = ws.explain(input);
+        let explained = ws.explain(input);
+        // The same entries as JSON text (as the emulator passes them) decide the same, with the
+        // same warnings and the same state text.
+        let (internal_text, internal_parsed) = as_text(&internal);
+        let (external_text, external_parsed) = as_text(&external);
+        let internal_raw = borrowed(&internal_text);
+        let external_raw = borrowed(&external_text);
+        let text_input = SegmentInput { events: &events, internal: StateEntries::Text(&internal_raw), external: StateEntries::Text(&external_raw), cohorts: &cohorts };
+        let parsed_input = SegmentInput { events: &events, internal: (&internal_parsed).into(), external: (&external_parsed).into(), cohorts: &cohorts };
+        prop_assert_eq!(ws.segment(text_input), ws.segment(parsed_input));
+        prop_assert_eq!(ws.explain(text_input), ws.explain(parsed_input));
+        if internal_parsed == internal && external_parsed == external {
+            prop_assert_eq!(ws.explain(text_input), explained);
+        }
         // Whatever came in, what goes out reads back cleanly.
         let state_text = serde_json::to_string(&result.internal).expect("serializes");
         let internal: BTreeMap<String, Value> = serde_json::from_str(&state_text).expect("parses");
-        let again = ws.segment(SegmentInput { events: &[], internal: &internal, external: &BTreeMap::new(), cohorts: &[] });
+        let again = ws.segment(SegmentInput { events: &[], internal: (&internal).into(), external: StateEntries::NONE, cohorts: &[] });
         prop_assert!(again.warnings.is_empty(), "{:?}", again.warnings);
     }
 }

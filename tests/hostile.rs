@@ -4,6 +4,7 @@
 //! run as `proptest` cases inside `cargo test`.
 
 use proptest::prelude::*;
+use segscope::emulator::segment::Validation;
 use segscope::emulator::{self, EmulatorConfig, Workspace};
 use segscope::session::Session;
 use serde_json::{Value, json};
@@ -206,13 +207,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_the_endpoint(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = emulator::segment::segment(demo(), &bytes, true);
-        let _ = emulator::segment::segment(demo(), &bytes, false);
+        let _ = emulator::segment::segment(demo(), &bytes, Validation::Reject);
+        let _ = emulator::segment::segment(demo(), &bytes, Validation::Report);
     }
 
     #[test]
     fn arbitrary_json_bodies_never_panic_the_endpoint(body in arb_json()) {
-        let _ = emulator::segment::segment(demo(), body.to_string().as_bytes(), true);
+        let _ = emulator::segment::segment(demo(), body.to_string().as_bytes(), Validation::Reject);
     }
 
     #[test]
@@ -223,7 +224,7 @@ proptest! {
     ) {
         // Anything as the whole state…
         let body = json!({"user_id": USER, "events": [pageview("2026-01-01T00:00:00Z")], "state": state});
-        let _ = emulator::segment::segment(demo(), body.to_string().as_bytes(), false);
+        let _ = emulator::segment::segment(demo(), body.to_string().as_bytes(), Validation::Report);
         // …and well-shaped states with arbitrary entries, known cohorts included.
         let internal: serde_json::Map<String, Value> = internal.into_iter().collect();
         let body = json!({
@@ -231,7 +232,7 @@ proptest! {
             "events": [pageview("2026-01-01T00:00:00Z")],
             "state": {"internal_state": internal, "external_state": {"1001": external}, "cohorts": ["1001", "77"]}
         });
-        let result = emulator::segment::segment(demo(), body.to_string().as_bytes(), false);
+        let result = emulator::segment::segment(demo(), body.to_string().as_bytes(), Validation::Report);
         let ok = result.expect("a well-shaped state is accepted whatever its entries hold");
         let answer: Value = serde_json::from_str(&ok.body).unwrap();
         for (code, entry) in &internal {

@@ -2,12 +2,8 @@
 //! run the engine, and write the new state — passing through byte for byte what the workspace
 //! does not own.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 use serde_json::value::RawValue;
-
-use std::borrow::Cow;
 
 use super::body::RawEntries;
 use super::contract::{CheckedRequest, check_request, schema_violations};
@@ -29,15 +25,42 @@ pub struct Segmentation {
     pub warnings: Vec<String>,
 }
 
+/// What to do with the events' schema violations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Synchronous validation: any violation answers 400.
+    Reject,
+    /// Validation off, but the violations are wanted (e.g. to log them): they come back in
+    /// [`Segmentation::late_violations`].
+    Report,
+    /// Validation off and nobody looks: events are not checked against the schemas at all.
+    Skip,
+}
+
+impl Validation {
+    /// Synchronous validation on or off; when off, `report` says whether the violations are
+    /// still wanted.
+    pub fn new(synchronous: bool, report: bool) -> Validation {
+        match (synchronous, report) {
+            (true, _) => Validation::Reject,
+            (false, true) => Validation::Report,
+            (false, false) => Validation::Skip,
+        }
+    }
+}
+
 /// Runs the endpoint's logic on a request body.
 pub fn segment(
     workspace: &Workspace,
     body: &[u8],
-    sync_validation: bool,
+    validation: Validation,
 ) -> Result<Segmentation, Failure> {
     let request = check_request(body)?;
-    let violations = schema_violations(workspace, &request.events);
-    if sync_validation && !violations.is_empty() {
+    let violations = match validation {
+        Validation::Skip => Vec::new(),
+        Validation::Reject | Validation::Report => schema_violations(workspace, &request.events),
+    };
+    if validation == Validation::Reject && !violations.is_empty() {
         let mut message = format!(
             "Schema validation failed with {} violation(s):",
             violations.len()
@@ -49,20 +72,22 @@ pub fn segment(
         return Err(Failure::bad_body(message)
             .with_cause("The events do not match the workspace's event schemas."));
     }
-    let (internal, external) = engine_views(workspace, &request);
+    let external = external_entries(&request);
     let outcome = workspace.cohorts.segment(engine::SegmentInput {
         events: &request.events,
-        internal: &internal,
-        external: &external,
+        internal: engine::StateEntries::Text(&request.state.internal.0),
+        external: engine::StateEntries::Text(&external.0),
         cohorts: &request.state.cohorts,
     });
-    let state = write_state(workspace, &request, &outcome);
-    let body = format!(
-        "{{\"user_id\":{},\"state\":{state}}}",
-        Value::String(request.user_id.clone())
-    );
+    // The answer is about as long as the state that came in.
+    let mut out = String::with_capacity(body.len() + 256);
+    out.push_str("{\"user_id\":");
+    push_json_string(&mut out, &request.user_id);
+    out.push_str(",\"state\":");
+    write_state(&mut out, workspace, &request, &outcome);
+    out.push('}');
     Ok(Segmentation {
-        body,
+        body: out,
         entered: outcome.entered,
         exited: outcome.exited,
         late_violations: violations,
@@ -95,65 +120,46 @@ const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":
 /// The engine's decision tree for a request body (the `/_segscope/explain` endpoint).
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;
-    let (internal, external) = engine_views(workspace, &request);
+    let external = external_entries(&request);
     let tree = workspace.cohorts.explain(engine::SegmentInput {
         events: &request.events,
-        internal: &internal,
-        external: &external,
+        internal: engine::StateEntries::Text(&request.state.internal.0),
+        external: engine::StateEntries::Text(&external.0),
         cohorts: &request.state.cohorts,
     });
     Ok(serde_json::json!({ "user_id": request.user_id, "cohorts": tree }))
 }
 
-type StateMap = BTreeMap<String, Value>;
-
-/// What the engine reads: the internal entries of workspace cohorts and the external entries,
-/// parsed. Other internal entries are never parsed: they go back as the bytes they came as.
-fn engine_views(workspace: &Workspace, request: &CheckedRequest<'_>) -> (StateMap, StateMap) {
-    let parse = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
-    let internal = request
-        .state
-        .internal
-        .0
-        .iter()
-        .filter(|(code, _)| workspace.cohorts.defines(code))
-        .map(|(code, raw)| (code.to_string(), parse(raw)))
-        .collect();
+/// The entries of `external_state`, raw (the engine reads them as text).
+fn external_entries<'a>(request: &CheckedRequest<'a>) -> RawEntries<'a> {
     // Already checked to be an object when the body was read.
-    let external = request
+    request
         .state
         .external
         .and_then(|raw| RawEntries::parse(raw, "state.external_state").ok())
-        .map(|entries| {
-            entries
-                .0
-                .iter()
-                .map(|(code, raw)| (code.to_string(), parse(raw)))
-                .collect()
-        })
-        .unwrap_or_default();
-    (internal, external)
+        .unwrap_or_default()
 }
 
-/// The response state: unknown cohorts' entries raw, workspace cohorts' entries from the engine,
-/// external state as it came, cohorts sorted and unique.
+/// Writes the response state: unknown cohorts' entries raw, workspace cohorts' entries from the
+/// engine, external state as it came, cohorts sorted and unique.
 fn write_state(
+    out: &mut String,
     workspace: &Workspace,
     request: &CheckedRequest<'_>,
     outcome: &engine::Segmented,
-) -> String {
-    let mut internal: Vec<(&str, Cow<'_, str>)> = request
+) {
+    let mut internal: Vec<(&str, &str)> = request
         .state
         .internal
         .0
         .iter()
         .filter(|(code, _)| !workspace.cohorts.defines(code))
-        .map(|(code, raw)| (code.as_ref(), Cow::Borrowed(raw.get())))
+        .map(|(code, raw)| (code.as_ref(), raw.get()))
         .chain(
             outcome
                 .internal
                 .iter()
-                .map(|(code, value)| (code.as_str(), Cow::Owned(value.to_string()))),
+                .map(|(code, entry)| (code.as_str(), entry.get())),
         )
         .collect();
     internal.sort_by(|a, b| cohort_order(a.0, b.0));
@@ -169,29 +175,44 @@ fn write_state(
     cohorts.sort_by(|a, b| cohort_order(a, b));
     cohorts.dedup();
 
-    let mut out = String::with_capacity(256);
     out.push_str("{\"internal_state\":{");
     for (i, (code, entry)) in internal.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&Value::String((*code).to_string()).to_string());
+        push_json_string(out, code);
         out.push(':');
-        out.push_str(entry.as_ref());
+        out.push_str(entry);
     }
     out.push_str("},\"external_state\":");
     match &request.state.external {
         Some(raw) => out.push_str(raw.get()),
         None => out.push_str("{}"),
     }
-    out.push_str(",\"cohorts\":");
-    out.push_str(&serde_json::to_string(&cohorts).unwrap_or_else(|_| "[]".into()));
+    out.push_str(",\"cohorts\":[");
+    for (i, code) in cohorts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, code);
+    }
+    out.push(']');
     for (name, raw) in &request.state.other_fields {
         out.push(',');
-        out.push_str(&Value::String(name.to_string()).to_string());
+        push_json_string(out, name);
         out.push(':');
         out.push_str(raw.get());
     }
     out.push('}');
-    out
+}
+
+/// Appends `s` as a JSON string, escaped exactly as serde_json escapes it.
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&Value::String(s.to_string()).to_string());
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
 }

@@ -147,7 +147,12 @@ async fn stateless(
         };
     }
     let result = admit(&config, query, &headers, body).and_then(|(sync, body)| {
-        segment::segment(&config.workspace, &body, sync).map(|s| (sync, s))
+        segment::segment(
+            &config.workspace,
+            &body,
+            segment::Validation::new(sync, config.log),
+        )
+        .map(|s| (sync, s))
     });
     match result {
         Ok((sync, seg)) => {

@@ -13,9 +13,18 @@
 //!
 //! Windowed pairs are flat (not `[[t, x], ...]`) to keep the text and the allocations small.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
 
-use super::compare::number_value;
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+#[cfg(test)]
+use serde::ser::SerializeSeq;
+use serde::ser::{Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// How a clause accumulates, fixed by its kind and window at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,32 +59,44 @@ impl Accumulator {
     }
 
     /// Folds one contribution in. The caller has already checked the clause's window.
-    pub fn add(&mut self, mode: Mode, time: i64, x: f64) {
+    /// Whether the entries that were there are all still there, unchanged (windowed entries
+    /// appended after them, or nothing changed).
+    pub fn add(&mut self, mode: Mode, time: i64, x: f64) -> bool {
         match (self, mode) {
-            (Accumulator::Total(total), _) => *total += x,
-            (Accumulator::Max(max), _) => *max = Some(max.map_or(x, |m| m.max(x))),
+            (Accumulator::Total(total), _) => {
+                *total += x;
+                false
+            }
+            (Accumulator::Max(max), _) => {
+                *max = Some(max.map_or(x, |m| m.max(x)));
+                false
+            }
             (Accumulator::Windowed(entries), Mode::WindowedMax { .. }) => {
                 // An entry no later and no larger than another can never be the maximum of a
                 // window that contains the other one, so it is never kept.
                 if entries.iter().any(|&(t, v)| t >= time && v >= x) {
-                    return;
+                    return true;
                 }
+                let before = entries.len();
                 entries.retain(|&(t, v)| !(t <= time && v <= x));
-                insert_sorted(entries, time, x, |_, new| new);
+                let kept = entries.len() == before;
+                insert_sorted(entries, time, x, |_, new| new) && kept
             }
             (Accumulator::Windowed(entries), _) => {
-                insert_sorted(entries, time, x, |old, new| old + new);
+                insert_sorted(entries, time, x, |old, new| old + new)
             }
         }
     }
 
     /// Drops what no window can need again once the clock is at `now`.
-    pub fn prune(&mut self, mode: Mode, now: Option<i64>) {
+    /// How many entries were dropped (always the earliest ones).
+    pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> usize {
         if let (
             Accumulator::Windowed(entries),
             Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
         ) = (self, mode)
         {
+            let before = entries.len();
             match now {
                 Some(now) => {
                     let start = now.saturating_sub(span_ms);
@@ -83,7 +104,9 @@ impl Accumulator {
                 }
                 None => entries.clear(),
             }
+            return before - entries.len();
         }
+        0
     }
 
     /// The clause's value at `now`: a count or sum (0 when nothing counted), or a maximum
@@ -113,57 +136,137 @@ impl Accumulator {
         }
     }
 
-    pub fn encode(&self, mode: Mode) -> Value {
-        match self {
-            Accumulator::Total(total) => Value::Array(vec!["p".into(), number_value(*total)]),
-            Accumulator::Max(max) => {
-                Value::Array(vec!["v".into(), max.map_or(Value::Null, number_value)])
-            }
-            Accumulator::Windowed(entries) => {
-                let tag = if matches!(mode, Mode::WindowedMax { .. }) {
-                    "wv"
-                } else {
-                    "wp"
-                };
-                let mut items = Vec::with_capacity(1 + 2 * entries.len());
-                items.push(Value::from(tag));
-                for &(t, v) in entries {
-                    items.push(Value::from(t));
-                    items.push(number_value(v));
-                }
-                Value::Array(items)
-            }
+    /// This accumulator in its JSON form (see the module docs), for a serializer.
+    #[cfg(test)]
+    pub fn encoded(&self, mode: Mode) -> EncodedAccumulator<'_> {
+        EncodedAccumulator {
+            accumulator: self,
+            mode,
         }
     }
 
-    /// Reads an accumulator written by [`Accumulator::encode`] for the same mode, or `None` if
-    /// `value` is anything else.
-    pub fn decode(value: &Value, mode: Mode) -> Option<Accumulator> {
-        let items = value.as_array()?;
-        let (tag, rest) = items.split_first()?;
-        let tag = tag.as_str()?;
-        match (mode, tag, rest) {
-            (Mode::Total, "p", [x]) => finite(x).map(Accumulator::Total),
-            (Mode::Max, "v", [Value::Null]) => Some(Accumulator::Max(None)),
-            (Mode::Max, "v", [x]) => finite(x).map(|x| Accumulator::Max(Some(x))),
-            (Mode::WindowedTotal { .. }, "wp", pairs) | (Mode::WindowedMax { .. }, "wv", pairs) => {
-                if pairs.len() % 2 != 0 {
-                    return None;
-                }
-                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(pairs.len() / 2));
-                for pair in pairs.chunks_exact(2) {
-                    // `add` re-establishes the invariants (sorted, merged) whatever the input order.
-                    accumulator.add(mode, pair[0].as_i64()?, finite(&pair[1])?);
-                }
-                Some(accumulator)
-            }
-            _ => None,
+    #[cfg(test)]
+    pub fn encode(&self, mode: Mode) -> Value {
+        serde_json::to_value(self.encoded(mode)).unwrap_or(Value::Null)
+    }
+
+    /// [`Accumulator::write`], copying what `source` says is unchanged: a whole accumulator, or
+    /// the pairs of a windowed one that were neither pruned nor touched (entries were only
+    /// appended after them).
+    fn write_from(&self, out: &mut Vec<u8>, mode: Mode, entry: &str, source: &Source) {
+        let text = &entry.as_bytes()[source.range.clone()];
+        let Accumulator::Windowed(entries) = self else {
+            out.extend_from_slice(text);
+            return;
+        };
+        let kept = source.pairs.saturating_sub(source.dropped);
+        if kept > entries.len() {
+            // Not what the source says: write it anew.
+            return self.write(out, mode);
         }
+        // `["wp",t0,x0,t1,x1,...]`: pair k starts at comma 2k.
+        let body = text.strip_suffix(b"]").unwrap_or(text);
+        let first_comma = body.iter().position(|&b| b == b',');
+        let pairs_start = match first_comma {
+            Some(i) => i,
+            None => body.len(),
+        };
+        out.extend_from_slice(&body[..pairs_start]);
+        if kept > 0 {
+            let start = body
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b',')
+                .nth(2 * source.dropped)
+                .map_or(body.len(), |(i, _)| i);
+            out.extend_from_slice(&body[start..]);
+        }
+        for &(t, v) in &entries[kept..] {
+            out.push(b',');
+            push_integer(out, t);
+            out.push(b',');
+            push_number(out, v);
+        }
+        out.push(b']');
+    }
+
+    /// Writes the JSON form, exactly as serializing [`Accumulator::encoded`] would.
+    fn write(&self, out: &mut Vec<u8>, mode: Mode) {
+        match self {
+            Accumulator::Total(total) => {
+                out.extend_from_slice(b"[\"p\",");
+                push_number(out, *total);
+            }
+            Accumulator::Max(max) => {
+                out.extend_from_slice(b"[\"v\",");
+                match max {
+                    Some(x) => push_number(out, *x),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            Accumulator::Windowed(entries) => {
+                if matches!(mode, Mode::WindowedMax { .. }) {
+                    out.extend_from_slice(b"[\"wv\"");
+                } else {
+                    out.extend_from_slice(b"[\"wp\"");
+                }
+                for &(t, v) in entries {
+                    out.push(b',');
+                    push_integer(out, t);
+                    out.push(b',');
+                    push_number(out, v);
+                }
+            }
+        }
+        out.push(b']');
     }
 }
 
-fn finite(value: &Value) -> Option<f64> {
-    value.as_f64().filter(|x| x.is_finite())
+/// "00" to "99", for writing two digits at a time.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        pairs[2 * i] = b'0' + (i / 10) as u8;
+        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    pairs
+};
+
+/// Appends an integer in decimal, as serde_json writes it.
+fn push_integer(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut m = n.unsigned_abs();
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + m as u8;
+    }
+    if n < 0 {
+        i -= 1;
+        digits[i] = b'-';
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a number as [`Number`] serializes it.
+fn push_number(out: &mut Vec<u8>, x: f64) {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        push_integer(out, x as i64);
+    } else {
+        let _ = serde_json::to_writer(&mut *out, &Number(x));
+    }
 }
 
 fn in_window(
@@ -178,21 +281,34 @@ fn in_window(
 }
 
 /// Inserts keeping `entries` sorted by time, combining with an entry at the same time.
+/// Whether it was appended.
 fn insert_sorted(
     entries: &mut Vec<(i64, f64)>,
     time: i64,
     x: f64,
     combine: impl Fn(f64, f64) -> f64,
-) {
+) -> bool {
     // Events mostly arrive in order: appending is the common case.
     if entries.last().is_none_or(|&(t, _)| t < time) {
         entries.push((time, x));
-        return;
+        return true;
     }
     match entries.binary_search_by(|&(t, _)| t.cmp(&time)) {
         Ok(i) => entries[i].1 = combine(entries[i].1, x),
         Err(i) => entries.insert(i, (time, x)),
     }
+    false
+}
+
+/// Where an accumulator's text is in the entry it was read from, for copying it through: set
+/// only when the text is exactly what [`CohortState::write_entry`] would write for it then.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Source {
+    pub range: Range<usize>,
+    /// For a windowed accumulator, how many pairs the text holds.
+    pub pairs: usize,
+    /// How many of those pairs were pruned since (the earliest ones).
+    pub dropped: usize,
 }
 
 /// A cohort's remembered state: the clock and one accumulator per stateful clause.
@@ -210,49 +326,744 @@ impl CohortState {
         }
     }
 
+    /// This state in its JSON form `[clock, accumulator, ...]`, for a serializer.
+    #[cfg(test)]
+    pub fn encoded<'a>(&'a self, modes: &'a [Mode]) -> EncodedState<'a> {
+        EncodedState { state: self, modes }
+    }
+
+    /// Writes the JSON text of the entry `{checksum: [clock, accumulator, ...]}` without
+    /// building a `Value`. `copied` gives, for accumulators that did not change since they were
+    /// read, their text as it came (only ever canonical text, identical to what would be written).
+    pub fn write_entry(
+        &self,
+        out: &mut Vec<u8>,
+        checksum: &str,
+        modes: &[Mode],
+        copied: Option<(&str, &[Option<Source>])>,
+    ) {
+        out.push(b'{');
+        // A checksum is plain ASCII; serde_json escapes it like any key if it ever is not.
+        let _ = serde_json::to_writer(&mut *out, checksum);
+        out.extend_from_slice(b":[");
+        match self.clock {
+            Some(t) => push_integer(out, t),
+            None => out.extend_from_slice(b"null"),
+        }
+        for (l, (accumulator, &mode)) in self.accumulators.iter().zip(modes).enumerate() {
+            out.push(b',');
+            match copied.and_then(|(text, sources)| Some((text, sources.get(l)?.as_ref()?))) {
+                Some((text, source)) => accumulator.write_from(out, mode, text, source),
+                None => accumulator.write(out, mode),
+            }
+        }
+        out.extend_from_slice(b"]}");
+    }
+
+    #[cfg(test)]
     pub fn encode(&self, modes: &[Mode]) -> Value {
-        let mut items = Vec::with_capacity(1 + modes.len());
-        items.push(self.clock.map_or(Value::Null, Value::from));
-        items.extend(
-            self.accumulators
-                .iter()
-                .zip(modes)
-                .map(|(a, &m)| a.encode(m)),
-        );
-        Value::Array(items)
+        serde_json::to_value(self.encoded(modes)).unwrap_or(Value::Null)
     }
 
     /// Why `value` is not a state for these clauses, if it is not.
+    #[cfg(test)]
     pub fn decode(value: &Value, modes: &[Mode]) -> Result<CohortState, String> {
-        let items = value
-            .as_array()
-            .ok_or("expected [clock, accumulator, ...]")?;
-        let (clock, accumulators) = items
-            .split_first()
-            .ok_or("expected [clock, accumulator, ...], found []")?;
-        let clock = match clock {
-            Value::Null => None,
-            other => Some(other.as_i64().ok_or("the clock is not an integer time")?),
-        };
-        if accumulators.len() != modes.len() {
-            return Err(format!(
-                "expected {} accumulators, found {}",
-                modes.len(),
-                accumulators.len()
-            ));
+        StateSeed(modes)
+            .deserialize(value)
+            .unwrap_or_else(|e| Err(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: `Serialize` views, so that serde_json formats the numbers (exactly as a `Value` of
+// `number_value` would be written) straight into the output text.
+// ---------------------------------------------------------------------------------------------
+
+/// A number as `compare::number_value` writes it: an integer when it is one, `null` when not finite.
+struct Number(f64);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 9.0e15 {
+            s.serialize_i64(x as i64)
+        } else if x.is_finite() {
+            s.serialize_f64(x)
+        } else {
+            s.serialize_unit()
         }
-        let accumulators = accumulators
+    }
+}
+
+#[cfg(test)]
+pub(crate) struct EncodedAccumulator<'a> {
+    accumulator: &'a Accumulator,
+    mode: Mode,
+}
+
+#[cfg(test)]
+impl Serialize for EncodedAccumulator<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.accumulator {
+            Accumulator::Total(total) => {
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element("p")?;
+                seq.serialize_element(&Number(*total))?;
+                seq.end()
+            }
+            Accumulator::Max(max) => {
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element("v")?;
+                match max {
+                    Some(x) => seq.serialize_element(&Number(*x))?,
+                    None => seq.serialize_element(&())?,
+                }
+                seq.end()
+            }
+            Accumulator::Windowed(entries) => {
+                let tag = if matches!(self.mode, Mode::WindowedMax { .. }) {
+                    "wv"
+                } else {
+                    "wp"
+                };
+                let mut seq = s.serialize_seq(Some(1 + 2 * entries.len()))?;
+                seq.serialize_element(tag)?;
+                for &(t, v) in entries {
+                    seq.serialize_element(&t)?;
+                    seq.serialize_element(&Number(v))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) struct EncodedState<'a> {
+    state: &'a CohortState,
+    modes: &'a [Mode],
+}
+
+#[cfg(test)]
+impl Serialize for EncodedState<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(1 + self.modes.len()))?;
+        seq.serialize_element(&self.state.clock)?;
+        for (accumulator, &mode) in self.state.accumulators.iter().zip(self.modes) {
+            seq.serialize_element(&accumulator.encoded(mode))?;
+        }
+        seq.end()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: typed visitors over any serde deserializer (JSON text or a `Value`), so that a state
+// entry never becomes a `Value` tree. Nothing in the input is an error: whatever is not the
+// expected shape is consumed and reported as a reason (the deserializer itself only fails on
+// input that is not JSON at all).
+// ---------------------------------------------------------------------------------------------
+
+/// What a `{checksum: state}` entry held.
+#[derive(Debug)]
+pub(crate) enum EntryRead {
+    /// Not an object.
+    NotObject,
+    Object {
+        /// Other keys (earlier checksums), in order of first appearance.
+        dropped: Vec<String>,
+        /// How many of those came before the current checksum first did.
+        current_at: usize,
+        /// The state under the current checksum (the last one, if repeated).
+        current: Option<Result<CohortState, String>>,
+    },
+}
+
+impl EntryRead {
+    /// Reads an entry from JSON text.
+    #[cfg(test)]
+    pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
+        EntryRead::from_text_with_spans(raw, checksum, modes).0
+    }
+
+    /// Reads an entry from JSON text; also, for each accumulator whose text is exactly what
+    /// [`CohortState::write_entry`] would write for it, where that text is.
+    pub fn from_text_with_spans(
+        raw: &RawValue,
+        checksum: &str,
+        modes: &[Mode],
+    ) -> (EntryRead, Vec<Option<Source>>) {
+        if let Some((state, spans)) = Scanner::read_entry(raw.get(), checksum, modes) {
+            // The one key is the current checksum, and its state is fine: nothing to say.
+            let read = EntryRead::Object {
+                dropped: Vec::new(),
+                current_at: 0,
+                current: Some(Ok(state)),
+            };
+            return (read, spans);
+        }
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let read = EntrySeed { checksum, modes }
+            .deserialize(&mut de)
+            .unwrap_or(EntryRead::NotObject);
+        (read, Vec::new())
+    }
+
+    /// Reads an entry from a parsed value.
+    pub fn from_value(value: &Value, checksum: &str, modes: &[Mode]) -> EntryRead {
+        EntrySeed { checksum, modes }
+            .deserialize(value)
+            .unwrap_or(EntryRead::NotObject)
+    }
+}
+
+/// The fast path of reading an entry: compact text of the shape this engine writes, for the
+/// current checksum, read byte by byte. Anything else (whitespace, another key, an escape, a
+/// malformed state, a number that is not plainly an integer or a float) gives `None`, and the
+/// entry is read by the general visitors, which decide the same and say what is wrong.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    /// Every number of the current accumulator was written as `Number` would write it.
+    canonical: bool,
+}
+
+impl<'a> Scanner<'a> {
+    fn read_entry(
+        text: &str,
+        checksum: &str,
+        modes: &[Mode],
+    ) -> Option<(CohortState, Vec<Option<Source>>)> {
+        let mut s = Scanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            canonical: true,
+        };
+        s.expect(b'{')?;
+        if s.string()? != checksum.as_bytes() {
+            return None;
+        }
+        s.expect(b':')?;
+        let state = s.state(modes)?;
+        s.expect(b'}')?;
+        (s.pos == s.bytes.len()).then_some(state)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn eat_null(&mut self) -> bool {
+        let found = self.bytes.get(self.pos..self.pos + 4) == Some(b"null");
+        if found {
+            self.pos += 4;
+        }
+        found
+    }
+
+    /// A string without escapes, as bytes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let len = self.bytes[start..].iter().position(|&b| b == b'"')?;
+        let content = &self.bytes[start..start + len];
+        if content.iter().any(|&b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some(content)
+    }
+
+    /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
+    fn integer(&mut self) -> Option<i64> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let mut magnitude = 0i64;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
+        // No leading zeros (not JSON), at most 18 digits (no overflow), and not a float.
+        if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        match (negative, magnitude) {
+            (true, 0) => None,
+            (true, n) => Some(-n),
+            (false, n) => Some(n),
+        }
+    }
+
+    /// A finite number, read exactly as serde_json reads it.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.pos;
+        if let Some(n) = self.integer() {
+            // `Number` writes integers from 9e15 on as floats.
+            self.canonical &= (n as f64).abs() < 9.0e15;
+            return Some(n as f64);
+        }
+        self.pos = start;
+        // A float could be written differently from how `Number` writes it: never copied.
+        self.canonical = false;
+        let len = self.bytes[start..]
             .iter()
-            .zip(modes)
-            .enumerate()
-            .map(|(i, (v, &mode))| {
-                Accumulator::decode(v, mode).ok_or_else(|| format!("accumulator {i} is malformed"))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(CohortState {
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        self.pos += len;
+        serde_json::from_str::<f64>(&self.text[start..self.pos])
+            .ok()
+            .filter(|x| x.is_finite())
+    }
+
+    fn state(&mut self, modes: &[Mode]) -> Option<(CohortState, Vec<Option<Source>>)> {
+        self.expect(b'[')?;
+        let clock = if self.eat_null() {
+            None
+        } else {
+            Some(self.integer()?)
+        };
+        let mut accumulators = Vec::with_capacity(modes.len());
+        let mut spans = Vec::with_capacity(modes.len());
+        for &mode in modes {
+            self.expect(b',')?;
+            let start = self.pos;
+            self.canonical = true;
+            let accumulator = self.accumulator(mode)?;
+            let pairs = match &accumulator {
+                Accumulator::Windowed(entries) => entries.len(),
+                _ => 0,
+            };
+            spans.push(self.canonical.then_some(Source {
+                range: start..self.pos,
+                pairs,
+                dropped: 0,
+            }));
+            accumulators.push(accumulator);
+        }
+        self.expect(b']')?;
+        let state = CohortState {
             clock,
             accumulators,
+        };
+        Some((state, spans))
+    }
+
+    fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
+        self.expect(b'[')?;
+        let tag = self.string()?;
+        let accumulator = match (mode, tag) {
+            (Mode::Total, b"p") => {
+                self.expect(b',')?;
+                Accumulator::Total(self.number()?)
+            }
+            (Mode::Max, b"v") => {
+                self.expect(b',')?;
+                Accumulator::Max(if self.eat_null() {
+                    None
+                } else {
+                    Some(self.number()?)
+                })
+            }
+            (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
+                // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
+                // the request may add a few.
+                let len = self.bytes[self.pos..].iter().position(|&b| b == b']')?;
+                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(len / 12 + 4));
+                let mut pairs = 0;
+                let mut last = None;
+                while self.peek()? == b',' {
+                    self.pos += 1;
+                    let time = self.integer()?;
+                    self.expect(b',')?;
+                    let x = self.number()?;
+                    // Written entries are sorted by time, one per time, none dominated: then
+                    // `add` keeps every pair as it came, and the text is what would be written.
+                    self.canonical &= last.is_none_or(|last| last < time);
+                    last = Some(time);
+                    pairs += 1;
+                    accumulator.add(mode, time, x);
+                }
+                if let Accumulator::Windowed(entries) = &accumulator {
+                    self.canonical &= entries.len() == pairs;
+                }
+                accumulator
+            }
+            _ => return None,
+        };
+        self.expect(b']')?;
+        Some(accumulator)
+    }
+}
+
+struct EntrySeed<'a> {
+    checksum: &'a str,
+    modes: &'a [Mode],
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = EntryRead;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EntryRead, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = EntryRead;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object {checksum: state}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntryRead, A::Error> {
+        let mut dropped: Vec<String> = Vec::new();
+        let mut current_at = None;
+        let mut current = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.0 == self.checksum {
+                current = Some(map.next_value_seed(StateSeed(self.modes))?);
+                current_at.get_or_insert(dropped.len());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+                if !dropped.iter().any(|k| *k == key.0) {
+                    dropped.push(key.0.into_owned());
+                }
+            }
+        }
+        Ok(EntryRead::Object {
+            current_at: current_at.unwrap_or(dropped.len()),
+            dropped,
+            current,
         })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<EntryRead, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(EntryRead::NotObject)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<EntryRead, E> {
+        Ok(EntryRead::NotObject)
+    }
+}
+
+/// An object key, borrowed when the input allows.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+const NOT_A_STATE: &str = "expected [clock, accumulator, ...]";
+
+/// `[clock, accumulator, ...]` for these clauses, or why not.
+struct StateSeed<'a>(&'a [Mode]);
+
+impl<'de> DeserializeSeed<'de> for StateSeed<'_> {
+    type Value = Result<CohortState, String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StateSeed<'_> {
+    type Value = Result<CohortState, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(NOT_A_STATE)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let modes = self.0;
+        let clock = match seq.next_element::<Item>()? {
+            None => return Ok(Err(format!("{NOT_A_STATE}, found []"))),
+            Some(Item::Null) => None,
+            Some(Item::Number { int: Some(t), .. }) => Some(t),
+            Some(_) => {
+                IgnoredAny.visit_seq(seq)?;
+                return Ok(Err("the clock is not an integer time".to_string()));
+            }
+        };
+        let mut accumulators = Vec::with_capacity(modes.len());
+        let mut malformed = None;
+        let mut found = 0;
+        loop {
+            if let Some(&mode) = modes.get(found) {
+                match seq.next_element_seed(AccumulatorSeed(mode))? {
+                    None => break,
+                    Some(Some(accumulator)) => accumulators.push(accumulator),
+                    Some(None) => {
+                        malformed.get_or_insert(found);
+                    }
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            found += 1;
+        }
+        if found != modes.len() {
+            return Ok(Err(format!(
+                "expected {} accumulators, found {found}",
+                modes.len()
+            )));
+        }
+        if let Some(i) = malformed {
+            return Ok(Err(format!("accumulator {i} is malformed")));
+        }
+        Ok(Ok(CohortState {
+            clock,
+            accumulators,
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(NOT_A_STATE.to_string()))
+    }
+}
+
+/// One accumulator for `mode`, or `None` if the value is anything else.
+struct AccumulatorSeed(Mode);
+
+impl<'de> DeserializeSeed<'de> for AccumulatorSeed {
+    type Value = Option<Accumulator>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AccumulatorSeed {
+    type Value = Option<Accumulator>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an accumulator")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mode = self.0;
+        let tag = match seq.next_element::<Item>()? {
+            None => return Ok(None),
+            Some(Item::Tag(tag)) => tag,
+            Some(_) => {
+                IgnoredAny.visit_seq(seq)?;
+                return Ok(None);
+            }
+        };
+        match (mode, tag) {
+            (Mode::Total, Tag::P) | (Mode::Max, Tag::V) => {
+                let first = seq.next_element::<Item>()?;
+                let rest = seq.next_element::<IgnoredAny>()?;
+                if rest.is_some() {
+                    IgnoredAny.visit_seq(seq)?;
+                    return Ok(None);
+                }
+                Ok(match (mode, first) {
+                    (Mode::Total, Some(Item::Number { x, .. })) if x.is_finite() => {
+                        Some(Accumulator::Total(x))
+                    }
+                    (Mode::Max, Some(Item::Null)) => Some(Accumulator::Max(None)),
+                    (Mode::Max, Some(Item::Number { x, .. })) if x.is_finite() => {
+                        Some(Accumulator::Max(Some(x)))
+                    }
+                    _ => None,
+                })
+            }
+            (Mode::WindowedTotal { .. }, Tag::Wp) | (Mode::WindowedMax { .. }, Tag::Wv) => {
+                let mut accumulator = Accumulator::Windowed(Vec::new());
+                let mut well_formed = true;
+                let mut time = None;
+                while let Some(item) = seq.next_element::<Item>()? {
+                    if !well_formed {
+                        continue;
+                    }
+                    match (time.take(), item) {
+                        (None, Item::Number { int: Some(t), .. }) => time = Some(t),
+                        // `add` re-establishes the invariants (sorted, merged) whatever the
+                        // input order.
+                        (Some(t), Item::Number { x, .. }) if x.is_finite() => {
+                            accumulator.add(mode, t, x);
+                        }
+                        _ => well_formed = false,
+                    }
+                }
+                Ok((well_formed && time.is_none()).then_some(accumulator))
+            }
+            _ => {
+                IgnoredAny.visit_seq(seq)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tag {
+    P,
+    V,
+    Wp,
+    Wv,
+}
+
+/// One element of a state: a scalar the format uses, or anything else (consumed, unread).
+enum Item {
+    Null,
+    /// `int` when the number is an integer that fits an `i64` (as `Value::as_i64` reads it).
+    Number {
+        x: f64,
+        int: Option<i64>,
+    },
+    Tag(Tag),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        d.deserialize_any(ItemVisitor)
+    }
+}
+
+struct ItemVisitor;
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
+        Ok(Item::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Item, E> {
+        Ok(Item::Number {
+            x: v as f64,
+            int: Some(v),
+        })
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Item, E> {
+        Ok(Item::Number {
+            x: v as f64,
+            int: i64::try_from(v).ok(),
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Item, E> {
+        Ok(Item::Number { x: v, int: None })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
+        Ok(match v {
+            "p" => Item::Tag(Tag::P),
+            "v" => Item::Tag(Tag::V),
+            "wp" => Item::Tag(Tag::Wp),
+            "wv" => Item::Tag(Tag::Wv),
+            _ => Item::Other,
+        })
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(Item::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(Item::Other)
     }
 }
 
@@ -317,5 +1128,265 @@ mod tests {
         ] {
             assert!(CohortState::decode(&garbage, &modes).is_err(), "{garbage}");
         }
+    }
+
+    fn read_both(text: &str, checksum: &str, modes: &[Mode]) -> String {
+        let raw = RawValue::from_string(text.to_string()).expect("json");
+        let value: Value = serde_json::from_str(text).expect("json");
+        let from_text = format!("{:?}", EntryRead::from_text(&raw, checksum, modes));
+        let from_value = format!("{:?}", EntryRead::from_value(&value, checksum, modes));
+        assert_eq!(from_text, from_value, "{text}");
+        from_text
+    }
+
+    #[test]
+    fn entries_read_the_same_from_text_and_values() {
+        let modes = [Mode::Total, WINDOW_MAX];
+        let state = r#"[120,["p",2.5],["wv",100,0.5,110,0.25]]"#;
+        for text in [
+            format!(r#"{{"abc":{state}}}"#),
+            format!(r#"{{"old":[1],"abc":{state},"old":{{"x":[]}}}}"#),
+            format!(r#"{{"abc":[1],"abc":{state}}}"#),
+            r#"{"abc":[1.0,["p",1],["wv"]]}"#.to_string(),
+            r#"{"abc":[1,["p",1],["wv",1]]}"#.to_string(),
+            r#"{"abc":[1,["p",1],["wv"],[]]}"#.to_string(),
+            r#"{"abc":[1,{"p":1},["wp"]]}"#.to_string(),
+            r#"{"abc":[18446744073709551615,["p",1],["wv"]]}"#.to_string(),
+            r#"{"abc":[]}"#.to_string(),
+            r#"{"abc":{"a":[1,2]}}"#.to_string(),
+            r#"[{"abc":[1]}]"#.to_string(),
+            r#""abc""#.to_string(),
+            "null".to_string(),
+        ] {
+            read_both(&text, "abc", &modes);
+        }
+        let duplicated = read_both(
+            &format!(r#"{{"old":[1],"abc":[1],"old":2,"abc":{state}}}"#),
+            "abc",
+            &modes,
+        );
+        assert!(
+            duplicated
+                .starts_with(r#"Object { dropped: ["old"], current_at: 1, current: Some(Ok("#),
+            "{duplicated}"
+        );
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_visitors_read() {
+        let modes = [Mode::Total, Mode::Max, WINDOW, WINDOW_MAX];
+        for text in [
+            r#"{"k":[5,["p",2],["v",null],["wp",1,2,3,4.5],["wv",1,0.5,2,0.25]]}"#,
+            r#"{"k":[null,["p",-2.5e3],["v",1E2],["wp"],["wv",3,1,1,2]]}"#,
+            r#"{"k":[5,["p",123456789012345678],["v",0],["wp",-1,0],["wv"]]}"#,
+            r#"{"k":[5,["p",12345678901234567890123],["v",-0],["wp"],["wv"]]}"#,
+        ] {
+            let (fast, _) = Scanner::read_entry(text, "k", &modes).expect(text);
+            let value: Value = serde_json::from_str(text).expect("json");
+            match EntryRead::from_value(&value, "k", &modes) {
+                EntryRead::Object {
+                    current: Some(Ok(state)),
+                    ..
+                } => assert_eq!(fast, state, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        for text in [
+            r#"{"k": [5,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"j":[5,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"],["wv"]],"j":1}"#,
+            r#"{"k":[-0,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5.0,["p",2],["v",null],["wp"],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp",1],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp",1.5,1],["wv"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wv"],["wp"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"]]}"#,
+            r#"{"k":[5,["p",2],["v",null],["wp"],["wv"],1]}"#,
+            r#"{"k":[5,["p",1e999],["v",null],["wp"],["wv"]]}"#,
+        ] {
+            assert_eq!(
+                Scanner::read_entry(text, "k", &modes).map(|r| r.0),
+                None,
+                "{text}"
+            );
+        }
+    }
+
+    fn number_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-100i64..100).prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|x| x.to_string()),
+            any::<f64>().prop_map(|x| format!("{x:e}")),
+            any::<f64>().prop_map(|x| format!("{x:E}")),
+            prop::sample::select(vec![
+                "-0", "0.0", "1e400", "-1e-400", "00", "1.", "null", "\"p\""
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_visitors(
+            clock in number_text(),
+            p in number_text(),
+            v in number_text(),
+            wp in proptest::collection::vec((number_text(), number_text()), 0..4),
+            wv in proptest::collection::vec((number_text(), number_text()), 0..4),
+            adds in proptest::collection::vec((0usize..4, -3i64..8, 0u8..3), 0..4),
+            now in proptest::option::of(-3i64..120),
+        ) {
+            let modes = [Mode::Total, Mode::Max, WINDOW, WINDOW_MAX];
+            let pairs = |items: &[(String, String)]| {
+                items.iter().map(|(t, x)| format!(",{t},{x}")).collect::<String>()
+            };
+            let text = format!(
+                r#"{{"k":[{clock},["p",{p}],["v",{v}],["wp"{}],["wv"{}]]}}"#,
+                pairs(&wp),
+                pairs(&wv)
+            );
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                return Ok(());
+            };
+            if let Some((fast, spans)) = Scanner::read_entry(&text, "k", &modes) {
+                match EntryRead::from_value(&value, "k", &modes) {
+                    EntryRead::Object { current: Some(Ok(state)), .. } => {
+                        // Copied text is what would have been written.
+                        let mut copied = Vec::new();
+                        state.write_entry(&mut copied, "k", &modes, Some((&text, &spans)));
+                        let mut written = Vec::new();
+                        state.write_entry(&mut written, "k", &modes, None);
+                        proptest::prop_assert_eq!(&copied, &written);
+                        let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
+                        proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
+                        proptest::prop_assert_eq!(&fast, &state, "{}", text);
+                        // Then events come and the clock moves, as in `evaluate`: what is
+                        // copied through is still exactly what would be written.
+                        let mut state = state;
+                        let mut sources = spans.clone();
+                        let mut intact = vec![true; modes.len()];
+                        for &(l, t, x) in &adds {
+                            intact[l] &= state.accumulators[l].add(modes[l], t, f64::from(x));
+                        }
+                        for (l, accumulator) in state.accumulators.iter_mut().enumerate() {
+                            let dropped = accumulator.prune(modes[l], now);
+                            match &mut sources[l] {
+                                Some(s) if intact[l] => s.dropped += dropped,
+                                other => *other = None,
+                            }
+                        }
+                        let mut copied = Vec::new();
+                        state.write_entry(&mut copied, "k", &modes, Some((&text, &sources)));
+                        let mut written = Vec::new();
+                        state.write_entry(&mut written, "k", &modes, None);
+                        proptest::prop_assert_eq!(
+                            String::from_utf8(copied).unwrap(),
+                            String::from_utf8(written).unwrap(),
+                            "{} {:?} {:?}", text, adds, now
+                        );
+                    }
+                    other => proptest::prop_assert!(false, "{}: {:?}", text, other),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn windowed_text_is_copied_around_pruned_and_appended_pairs() {
+        let modes = [WINDOW, WINDOW_MAX, Mode::Total];
+        let text = r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,60,5],["p",4]]}"#;
+        type Case<'a> = (&'a [(usize, i64, f64)], Option<i64>, &'a str);
+        let cases: [Case<'_>; 6] = [
+            (
+                &[],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,60,5],["p",4]]}"#,
+            ),
+            (
+                &[(0, 70, 1.0), (1, 70, 1.0)],
+                Some(115),
+                r#"{"k":[60,["wp",20,2,60,3,70,1],["wv",20,9,60,5,70,1],["p",4]]}"#,
+            ),
+            (
+                &[(0, 200, 1.5)],
+                Some(200),
+                r#"{"k":[60,["wp",200,1.5],["wv"],["p",4]]}"#,
+            ),
+            (
+                &[(0, 60, 1.0), (2, 0, 1.0)],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,4],["wv",20,9,60,5],["p",5]]}"#,
+            ),
+            (
+                &[(1, 70, 6.0)],
+                Some(60),
+                r#"{"k":[60,["wp",10,1,20,2,60,3],["wv",20,9,70,6],["p",4]]}"#,
+            ),
+            (&[], None, r#"{"k":[60,["wp"],["wv"],["p",4]]}"#),
+        ];
+        for (adds, now, expected) in cases {
+            let (mut state, mut sources) = Scanner::read_entry(text, "k", &modes).expect("fast");
+            let mut intact = [true; 3];
+            for &(l, t, x) in adds {
+                intact[l] &= state.accumulators[l].add(modes[l], t, x);
+            }
+            for (l, accumulator) in state.accumulators.iter_mut().enumerate() {
+                let dropped = accumulator.prune(modes[l], now);
+                match &mut sources[l] {
+                    Some(s) if intact[l] => s.dropped += dropped,
+                    other => *other = None,
+                }
+            }
+            let mut copied = Vec::new();
+            state.write_entry(&mut copied, "k", &modes, Some((text, &sources)));
+            let mut written = Vec::new();
+            state.write_entry(&mut written, "k", &modes, None);
+            assert_eq!(String::from_utf8(written).unwrap(), expected, "{adds:?}");
+            assert_eq!(String::from_utf8(copied).unwrap(), expected, "{adds:?}");
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_writes_them() {
+        for n in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -100,
+            1_772_366_400_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut out = Vec::new();
+            push_integer(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn entry_text_writes_numbers_as_values_do() {
+        let modes = [Mode::Total, Mode::Max, WINDOW, Mode::Max];
+        let mut state = CohortState::empty(&modes);
+        state.clock = Some(-5);
+        state.accumulators[0].add(Mode::Total, 1, 0.1);
+        state.accumulators[0].add(Mode::Total, 1, 0.2);
+        state.accumulators[1].add(Mode::Max, 1, 1e20);
+        state.accumulators[2].add(WINDOW, 100, -0.0);
+        state.accumulators[2].add(WINDOW, 101, 3.0);
+        state.accumulators[3].add(Mode::Max, 1, f64::INFINITY);
+        let mut text = Vec::new();
+        state.write_entry(&mut text, "k", &modes, None);
+        let text = String::from_utf8(text).expect("UTF-8");
+        let expected = serde_json::json!({"k": state.encode(&modes)}).to_string();
+        assert_eq!(text, expected);
+        assert_eq!(
+            text,
+            r#"{"k":[-5,["p",0.30000000000000004],["v",1e+20],["wp",100,0,101,3],["v",null]]}"#
+        );
     }
 }

@@ -3,13 +3,55 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::accumulator::{Accumulator, CohortState, Mode};
+use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
-use super::{CohortInfo, Event, SegmentInput, Segmented};
+use super::{CohortInfo, Event, Segmented, StateText};
+
+/// One cohort's incoming state entry `{checksum: state}`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry<'a> {
+    Value(&'a Value),
+    Text(&'a RawValue),
+}
+
+/// Where each accumulator's unchanged text can be copied from: the entry's text and a span per
+/// accumulator (`None`: write it anew).
+type Copyable<'a> = Option<(&'a str, Vec<Option<accumulator::Source>>)>;
+
+impl<'a> Entry<'a> {
+    fn read(self, cohort: &CompiledCohort) -> (EntryRead, Copyable<'a>) {
+        let modes = &cohort.query.modes;
+        match self {
+            Entry::Value(v) => (EntryRead::from_value(v, &cohort.checksum, modes), None),
+            Entry::Text(t) => {
+                let (read, spans) = EntryRead::from_text_with_spans(t, &cohort.checksum, modes);
+                let copyable = spans.iter().any(Option::is_some).then(|| (t.get(), spans));
+                (read, copyable)
+            }
+        }
+    }
+}
+
+/// The keys present in `external_state`.
+#[derive(Debug)]
+pub(crate) enum Keys<'a> {
+    Map(&'a BTreeMap<String, Value>),
+    Sorted(Vec<&'a str>),
+}
+
+impl Keys<'_> {
+    fn contains(&self, key: &str) -> bool {
+        match self {
+            Keys::Map(map) => map.contains_key(key),
+            Keys::Sorted(keys) => keys.binary_search(&key).is_ok(),
+        }
+    }
+}
 
 /// What happened to a cohort's incoming internal state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,38 +85,44 @@ pub(crate) struct Evaluation {
 struct Context<'a> {
     values: &'a [Option<f64>],
     members: &'a [bool],
-    external: &'a BTreeMap<String, Value>,
+    external: &'a Keys<'a>,
 }
 
+/// `internal` and `external` are each cohort's incoming entries, by workspace index.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
     catalog: &Catalog,
     order: &[usize],
-    input: &SegmentInput<'_>,
+    input_events: &[Event],
+    input_cohorts: &[String],
+    internal_entries: &[Option<Entry<'_>>],
+    external_entries: &[Option<Entry<'_>>],
+    external_keys: &Keys<'_>,
 ) -> Evaluation {
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
+    let mut copyable = Vec::with_capacity(cohorts.len());
     let mut internal: Vec<Option<CohortState>> = cohorts
         .iter()
         .zip(compiled)
-        .map(|(info, cohort)| {
-            let (state, origin) =
-                read_internal(info, cohort, input.internal.get(&info.code), &mut warnings);
+        .zip(internal_entries)
+        .map(|((info, cohort), entry)| {
+            let (state, origin, copy) = read_internal(info, cohort, *entry, &mut warnings);
             origins.push(origin);
+            copyable.push(copy);
             state
         })
         .collect();
     let external: Vec<Option<CohortState>> = cohorts
         .iter()
         .zip(compiled)
-        .map(|(info, cohort)| {
-            read_external(info, cohort, input.external.get(&info.code), &mut warnings)
-        })
+        .zip(external_entries)
+        .map(|((info, cohort), entry)| read_external(info, cohort, *entry, &mut warnings))
         .collect();
 
-    let events: Vec<(i64, &Event)> = input
-        .events
+    let events: Vec<(i64, &Event)> = input_events
         .iter()
         .map(|e| (e.time.as_millisecond(), e))
         .collect();
@@ -94,7 +142,7 @@ pub(crate) fn evaluate(
     let mut matcher = EventMatcher::new(catalog, &events);
 
     // A sorted list: cheaper than hashing for the few dozen codes a user is in.
-    let mut incoming: Vec<&str> = input.cohorts.iter().map(String::as_str).collect();
+    let mut incoming: Vec<&str> = input_cohorts.iter().map(String::as_str).collect();
     incoming.sort_unstable();
     let was_member: Vec<bool> = cohorts
         .iter()
@@ -109,9 +157,13 @@ pub(crate) fn evaluate(
         let mut state = internal[i]
             .take()
             .unwrap_or_else(|| CohortState::empty(&query.modes));
-        for (leaf, accumulator) in query.leaves.iter().zip(&mut state.accumulators) {
+        let mut copy = copyable[i].take();
+        for (l, (leaf, accumulator)) in query.leaves.iter().zip(&mut state.accumulators).enumerate()
+        {
+            // The entries that were there are still there (new ones only appended).
+            let mut intact = true;
             match &leaf.source {
-                Source::Events { .. } => fold_events(leaf, accumulator, &mut matcher, now),
+                Source::Events { .. } => intact = fold_events(leaf, accumulator, &mut matcher, now),
                 Source::Transition {
                     entered, cohort, ..
                 } => {
@@ -122,11 +174,17 @@ pub(crate) fn evaluate(
                         before && !after
                     };
                     if happened {
-                        fold_transition(leaf, accumulator, now);
+                        intact = fold_transition(leaf, accumulator, now);
                     }
                 }
             }
-            accumulator.prune(leaf.mode, now);
+            let dropped = accumulator.prune(leaf.mode, now);
+            if let Some(source) = copy.as_mut().and_then(|(_, sources)| sources.get_mut(l)) {
+                match source {
+                    Some(s) if intact => s.dropped += dropped,
+                    _ => *source = None,
+                }
+            }
         }
         state.clock = now;
 
@@ -146,7 +204,7 @@ pub(crate) fn evaluate(
             &Context {
                 values: &values,
                 members: &members,
-                external: input.external,
+                external: external_keys,
             },
         );
         values_by_cohort[i] = values;
@@ -154,11 +212,21 @@ pub(crate) fn evaluate(
         let worth_keeping =
             state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
         if worth_keeping {
-            let mut entry = Map::with_capacity(1);
-            entry.insert(compiled[i].checksum.clone(), state.encode(&query.modes));
+            // About as long as the entry that came in, plus the request's new entries.
+            let incoming = match internal_entries[i] {
+                Some(Entry::Text(raw)) => raw.get().len(),
+                _ => 0,
+            };
+            let mut text = Vec::with_capacity(incoming + 256);
+            state.write_entry(
+                &mut text,
+                &compiled[i].checksum,
+                &query.modes,
+                copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
+            );
             segmented
                 .internal
-                .insert(cohorts[i].code.clone(), Value::Object(entry));
+                .insert(cohorts[i].code.clone(), StateText::from_utf8(text));
         }
     }
 
@@ -225,12 +293,13 @@ impl<'a> EventMatcher<'a> {
     }
 }
 
+/// Whether the entries that were there are all still there, unchanged (see [`Accumulator::add`]).
 fn fold_events(
     leaf: &Leaf,
     accumulator: &mut Accumulator,
     matcher: &mut EventMatcher<'_>,
     now: Option<i64>,
-) {
+) -> bool {
     let Source::Events {
         event_id,
         filter_id,
@@ -238,8 +307,9 @@ fn fold_events(
         ..
     } = &leaf.source
     else {
-        return;
+        return false;
     };
+    let mut intact = true;
     for i in 0..matcher.events.len() {
         let (time, event) = matcher.events[i];
         // An event outside the window (e.g. one arriving late, older than the window) never
@@ -251,21 +321,24 @@ fn fold_events(
             continue;
         }
         if let Some(x) = measure.contribution(&event.properties) {
-            accumulator.add(leaf.mode, time, x);
+            intact &= accumulator.add(leaf.mode, time, x);
         }
     }
+    intact
 }
 
 /// Records that the referenced cohort was entered (or exited) in this request, at the clock.
-fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) {
-    match now {
-        Some(time) if leaf.window.admits(time, now) => accumulator.add(leaf.mode, time, 1.0),
-        Some(_) => {}
+/// Whether the entries that were there are all still there (see [`Accumulator::add`]).
+fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>) -> bool {
+    let time = match now {
+        Some(time) if leaf.window.admits(time, now) => time,
+        Some(_) => return true,
         // Without a clock (a user with no events yet) the transition has no time: only an
         // all-time clause can count it.
-        None if leaf.window == Window::AllTime => accumulator.add(leaf.mode, 0, 1.0),
-        None => {}
-    }
+        None if leaf.window == Window::AllTime => 0,
+        None => return true,
+    };
+    accumulator.add(leaf.mode, time, 1.0)
 }
 
 /// Internal and external contributions to one clause.
@@ -289,7 +362,7 @@ fn holds(clause: &Clause, context: &Context<'_>) -> bool {
         }
         ClauseKind::Transition { leaf } => context.values[*leaf].is_some_and(|n| n >= 1.0),
         ClauseKind::InSegment { cohort, .. } => context.members[*cohort],
-        ClauseKind::External { key, .. } => context.external.contains_key(key),
+        ClauseKind::External { key, .. } => context.external.contains(key),
     }
 }
 
@@ -298,7 +371,7 @@ pub(crate) fn clause_holds(
     clause: &Clause,
     values: &[Option<f64>],
     members: &[bool],
-    external: &BTreeMap<String, Value>,
+    external: &Keys<'_>,
 ) -> bool {
     holds(
         clause,
@@ -310,50 +383,68 @@ pub(crate) fn clause_holds(
     )
 }
 
-fn read_internal(
+fn read_internal<'a>(
     info: &CohortInfo,
     cohort: &CompiledCohort,
-    entry: Option<&Value>,
+    entry: Option<Entry<'a>>,
     warnings: &mut Vec<String>,
-) -> (Option<CohortState>, StateOrigin) {
+) -> (Option<CohortState>, StateOrigin, Copyable<'a>) {
     let Some(entry) = entry else {
-        return (None, StateOrigin::New);
+        return (None, StateOrigin::New, None);
     };
     let code = &info.code;
-    let Some(by_checksum) = entry.as_object() else {
+    let (
+        EntryRead::Object {
+            dropped,
+            current_at,
+            current,
+        },
+        copyable,
+    ) = entry.read(cohort)
+    else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
         ));
-        return (None, StateOrigin::Discarded);
+        return (None, StateOrigin::Discarded, None);
     };
-    let mut found = (None, StateOrigin::New);
-    for (checksum, state) in by_checksum {
-        if *checksum != cohort.checksum {
-            warnings.push(format!(
-                "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
-            ));
-            continue;
+    // In the order the keys came.
+    let discarded = match &current {
+        Some(Err(reason)) => Some(format!("cohort {code}: internal_state discarded: {reason}")),
+        _ => None,
+    };
+    for (i, checksum) in dropped.iter().enumerate() {
+        if i == current_at {
+            warnings.extend(discarded.clone());
         }
-        found = match CohortState::decode(state, &cohort.query.modes) {
-            Ok(state) => (Some(state), StateOrigin::Restored),
-            Err(reason) => {
-                warnings.push(format!("cohort {code}: internal_state discarded: {reason}"));
-                (None, StateOrigin::Discarded)
-            }
-        };
+        warnings.push(format!(
+            "cohort {code}: dropped state of an earlier definition of its query (checksum {checksum})"
+        ));
     }
-    found
+    if current_at >= dropped.len() {
+        warnings.extend(discarded);
+    }
+    match current {
+        None => (None, StateOrigin::New, None),
+        Some(Ok(state)) => (Some(state), StateOrigin::Restored, copyable),
+        Some(Err(_)) => (None, StateOrigin::Discarded, None),
+    }
 }
 
 /// External contributions count only when written for the current query, in this engine's format.
 fn read_external(
     info: &CohortInfo,
     cohort: &CompiledCohort,
-    entry: Option<&Value>,
+    entry: Option<Entry<'_>>,
     warnings: &mut Vec<String>,
 ) -> Option<CohortState> {
-    let state = entry?.as_object()?.get(&cohort.checksum)?;
-    match CohortState::decode(state, &cohort.query.modes) {
+    let EntryRead::Object {
+        current: Some(current),
+        ..
+    } = entry?.read(cohort).0
+    else {
+        return None;
+    };
+    match current {
         Ok(state) => Some(state),
         Err(reason) => {
             warnings.push(format!(

@@ -1,13 +1,11 @@
 //! Explanations: the decision tree of every cohort for one request, for `/_segscope/explain`.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::CohortInfo;
 use super::compare::number_value;
-use super::evaluate::{Evaluation, StateOrigin, clause_holds};
+use super::evaluate::{Evaluation, Keys, StateOrigin, clause_holds};
 use super::load::CompiledCohort;
 use super::query::{Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
@@ -93,7 +91,7 @@ pub(crate) fn explain(
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
     evaluation: &Evaluation,
-    external: &BTreeMap<String, Value>,
+    external: &Keys<'_>,
 ) -> Vec<CohortExplanation> {
     let members: Vec<bool> = evaluation.outcomes.iter().map(|o| o.member).collect();
     cohorts
@@ -132,7 +130,7 @@ struct Explainer<'a> {
     leaves: &'a [Leaf],
     values: &'a [Option<f64>],
     members: &'a [bool],
-    external: &'a BTreeMap<String, Value>,
+    external: &'a Keys<'a>,
     now: Option<i64>,
 }
 

@@ -13,10 +13,12 @@
 //!
 //! `docs/engine.md` describes the query language and the semantics.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 mod accumulator;
 mod checksum;
@@ -43,20 +45,86 @@ pub struct Event {
 #[derive(Debug, Clone, Copy)]
 pub struct SegmentInput<'a> {
     pub events: &'a [Event],
-    /// `internal_state` entries of cohorts this workspace defines, by cohort code:
-    /// each value is that cohort's `{checksum: accumulator}` object as it came in.
-    pub internal: &'a BTreeMap<String, Value>,
+    /// `internal_state` entries, by cohort code: each is that cohort's `{checksum: accumulator}`
+    /// object as it came in. Entries of codes the workspace does not define are ignored.
+    pub internal: StateEntries<'a>,
     /// The whole `external_state`, by cohort code (read, never written).
-    pub external: &'a BTreeMap<String, Value>,
+    pub external: StateEntries<'a>,
     /// The incoming `state.cohorts`.
     pub cohorts: &'a [String],
 }
 
+/// State entries by cohort code, either parsed or as JSON text.
+///
+/// The emulator passes text borrowed from the request body: the engine reads it with typed
+/// visitors and never builds `Value` trees. Parsed maps are convenient for tests and tools.
+#[derive(Debug, Clone, Copy)]
+pub enum StateEntries<'a> {
+    Values(&'a BTreeMap<String, Value>),
+    /// Entries in the order they came; when a code appears twice its last entry counts.
+    Text(&'a [(Cow<'a, str>, &'a RawValue)]),
+}
+
+impl StateEntries<'_> {
+    /// No entries.
+    pub const NONE: StateEntries<'static> = StateEntries::Text(&[]);
+}
+
+impl Default for StateEntries<'_> {
+    fn default() -> Self {
+        StateEntries::NONE
+    }
+}
+
+impl<'a> From<&'a BTreeMap<String, Value>> for StateEntries<'a> {
+    fn from(map: &'a BTreeMap<String, Value>) -> Self {
+        StateEntries::Values(map)
+    }
+}
+
+impl<'a> StateEntries<'a> {
+    /// The entry of each workspace cohort, by workspace index.
+    fn by_cohort(
+        self,
+        cohorts: &[CohortInfo],
+        by_code: &HashMap<String, usize>,
+    ) -> Vec<Option<evaluate::Entry<'a>>> {
+        match self {
+            StateEntries::Values(map) => cohorts
+                .iter()
+                .map(|c| map.get(&c.code).map(evaluate::Entry::Value))
+                .collect(),
+            StateEntries::Text(entries) => {
+                let mut slots = vec![None; cohorts.len()];
+                for (code, raw) in entries {
+                    if let Some(&i) = by_code.get(code.as_ref()) {
+                        slots[i] = Some(evaluate::Entry::Text(raw));
+                    }
+                }
+                slots
+            }
+        }
+    }
+
+    /// The codes present, for `in_second_party_segment` / `in_third_party_segment`.
+    fn keys(self) -> evaluate::Keys<'a> {
+        match self {
+            StateEntries::Values(map) => evaluate::Keys::Map(map),
+            StateEntries::Text(entries) => {
+                let mut keys: Vec<&'a str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+                keys.sort_unstable();
+                evaluate::Keys::Sorted(keys)
+            }
+        }
+    }
+}
+
 /// What the engine decided for one request.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Segmented {
-    /// New `internal_state` entries for workspace cohorts (a cohort with nothing to keep is absent).
-    pub internal: BTreeMap<String, Value>,
+    /// New `internal_state` entries for workspace cohorts (a cohort with nothing to keep is
+    /// absent), each the JSON text of `{checksum: [clock, accumulator, ...]}`.
+    pub internal: BTreeMap<String, StateText>,
     /// Workspace cohorts the user is in after the request.
     pub members: BTreeSet<String>,
     /// Workspace cohorts entered / exited by this request.
@@ -64,6 +132,54 @@ pub struct Segmented {
     pub exited: Vec<String>,
     /// Human notes (e.g. a malformed state entry that was discarded).
     pub warnings: Vec<String>,
+}
+
+/// The JSON text of one cohort's state entry, `{checksum: [clock, accumulator, ...]}`, as the
+/// engine wrote it. It serializes as that JSON (not as a string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateText(String);
+
+impl StateText {
+    /// Text the engine wrote (always UTF-8: ASCII, and copied `&str` slices).
+    fn from_utf8(bytes: Vec<u8>) -> StateText {
+        StateText(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for StateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for StateText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(self.0.clone()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl PartialEq for Segmented {
+    fn eq(&self, other: &Segmented) -> bool {
+        self.internal.len() == other.internal.len()
+            && self
+                .internal
+                .iter()
+                .zip(&other.internal)
+                .all(|((a, x), (b, y))| a == b && x == y)
+            && self.members == other.members
+            && self.entered == other.entered
+            && self.exited == other.exited
+            && self.warnings == other.warnings
+    }
 }
 
 /// A cohort's descriptive fields, for display.
@@ -103,7 +219,7 @@ pub struct Workspace {
     /// Cohort indices in evaluation order (every cohort after those it reads).
     order: Vec<usize>,
     /// Cohort index by code: the emulator asks for every state entry of every request.
-    by_code: std::collections::HashMap<String, usize>,
+    by_code: HashMap<String, usize>,
 }
 
 impl Workspace {
@@ -163,7 +279,12 @@ impl Workspace {
     /// [`Workspace::explain`], typed.
     pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
         let evaluation = self.evaluate(&input);
-        explain::explain(&self.cohorts, &self.compiled, &evaluation, input.external)
+        explain::explain(
+            &self.cohorts,
+            &self.compiled,
+            &evaluation,
+            &input.external.keys(),
+        )
     }
 
     fn evaluate(&self, input: &SegmentInput<'_>) -> evaluate::Evaluation {
@@ -172,7 +293,11 @@ impl Workspace {
             &self.compiled,
             &self.catalog,
             &self.order,
-            input,
+            input.events,
+            input.cohorts,
+            &input.internal.by_cohort(&self.cohorts, &self.by_code),
+            &input.external.by_cohort(&self.cohorts, &self.by_code),
+            &input.external.keys(),
         )
     }
 
