@@ -42,6 +42,9 @@ struct ConsoleArgs {
     /// a JSON file `{"code": "name", ...}`.
     #[arg(long, value_name = "FILE")]
     cohort_names: Option<PathBuf>,
+    /// Open this session file (`segscope-session/1`) to replay it step by step with F8.
+    #[arg(long, value_name = "FILE")]
+    session: Option<PathBuf>,
 }
 
 impl TargetArgs {
@@ -176,6 +179,7 @@ fn main() -> ExitCode {
             let options = segscope::tui::LaunchOptions {
                 target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
+                session: cli.console.session.clone(),
             };
             runtime
                 .block_on(segscope::tui::launch(options))

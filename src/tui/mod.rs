@@ -13,6 +13,7 @@ pub mod editor;
 pub mod keymap;
 pub mod message;
 pub mod runtime;
+pub mod sessions;
 pub mod terminal;
 pub mod theme;
 pub mod update;

@@ -31,6 +31,8 @@ pub struct LaunchOptions {
     /// A JSON file `{code: name}` of cohort names (for targets that do not describe their
     /// workspace, like the real API).
     pub cohort_names: Option<PathBuf>,
+    /// A session file to open for step-by-step replay (F8).
+    pub session: Option<PathBuf>,
 }
 
 /// Reads a `{code: name}` file.
@@ -164,7 +166,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         (describe, options.target.base_url.is_some())
     };
     let no_color = Theme::no_color_from_env();
-    let app = App::new(
+    let mut app = App::new(
         connection.client.clone(),
         AppOptions {
             target_label: Some(label),
@@ -174,6 +176,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             ..AppOptions::default()
         },
     );
+    if let Some(path) = &options.session {
+        // A file that cannot be used says why in the status line; the console opens anyway.
+        app.open_session(path);
+    }
     forward_signals(app.sender());
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;

@@ -4,6 +4,8 @@
 pub mod chrome;
 pub mod layout;
 pub mod panes;
+pub mod picker;
+pub mod playback;
 pub mod popup;
 
 use ratatui::Frame;

@@ -15,10 +15,11 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Help { scroll } => help(app, *scroll, frame, area),
         Popup::EventPicker { names, selected } => picker(app, names, *selected, frame, area),
         Popup::AliasForm(form) => alias(app, form, frame, area),
+        Popup::Session(popup) => super::picker::draw(app, popup, frame, area),
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect::new(
@@ -29,7 +30,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn frame_block<'a>(app: &App, title: &'a str, hint: &'a str) -> Block<'a> {
+pub(crate) fn frame_block<'a>(app: &App, title: &'a str, hint: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
