@@ -292,9 +292,7 @@ fn save(app: &mut App, form: &mut SaveForm) -> bool {
     }
     if path.exists() && form.confirm_overwrite.as_ref() != Some(&path) {
         form.confirm_overwrite = Some(path);
-        form.error = Some(format!(
-            "{file} exists: Enter again overwrites it, or edit the file name."
-        ));
+        form.error = Some("This file exists: Enter again overwrites it, or edit the file name.".into());
         return false;
     }
     let notes = app.playback.as_ref();

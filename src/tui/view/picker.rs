@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::popup::{centered, frame_block};
 use crate::tui::app::App;
@@ -18,7 +18,7 @@ pub fn draw(app: &App, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
 
 fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let rect = centered(area, 76, 10);
+    let rect = centered(area, 100.min(area.width.saturating_sub(4)), 11);
     let block = frame_block(
         app,
         "Save session",
@@ -33,7 +33,7 @@ fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(2),
     ])
     .areas(inner);
     let calls = if form.calls == 1 {
@@ -45,7 +45,8 @@ fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
         Paragraph::new(Span::styled(
             format!(" The history ({calls} with an answer) as a segscope-session/1 file; no key is saved."),
             theme.muted(),
-        )),
+        ))
+        .wrap(Wrap { trim: false }),
         intro,
     );
     for (row, index) in [(a, 0), (b, 1), (c, 2)] {
@@ -69,7 +70,7 @@ fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
             theme.error()
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(format!(" {error}"), style)),
+            Paragraph::new(Span::styled(format!(" {error}"), style)).wrap(Wrap { trim: false }),
             error_row,
         );
     }
