@@ -289,7 +289,9 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     assert!(text.contains("fixtures/sessions/06-engagement.json"), "{text}");
     let mut app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
     assert!(
-        app.status().text.contains("Next: step 1/3 of \"A reader becomes a football fan\""),
+        app.status()
+            .text
+            .contains("(3 steps) from fixtures/sessions/01-football-fan.json. Next: step 1/3 (first football article): F8 sends it."),
         "{}",
         app.status().text
     );
@@ -306,7 +308,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
             "{}",
             app.status().text
         );
-        assert!(app.status().text.contains("✓ as recorded"), "{text}");
+        assert!(app.status().text.contains(": as recorded."), "{text}");
         assert!(text.contains("recorded | actual"), "{text}");
         assert!(text.contains(&format!("step {step}/3 ✓ as recorded")), "{text}");
         assert!(!text.contains('≠'), "{text}");
@@ -359,7 +361,9 @@ async fn a_tampered_recording_is_marked_and_explained() {
     let app = drive(app, &mut term, vec![key(F8)]).await;
     let text = screen(&term);
     assert!(
-        app.status().text.contains("step 2/3") && app.status().text.contains("≠ not as recorded"),
+        app.status().text.starts_with(
+            "step 2/3 of \"A reader becomes a football fan\": ≠ not as recorded: recorded 1001 entered; actually not entered. Next: step 3/3"
+        ),
         "{}",
         app.status().text
     );

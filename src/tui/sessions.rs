@@ -394,7 +394,7 @@ impl App {
             )
         } else {
             format!(
-                "Opened \"{}\" ({}) from {}. Next: {}",
+                "Opened \"{}\" ({}) from {}. {}",
                 playback.session.name,
                 steps_word(playback.session.steps.len()),
                 path.display(),
@@ -473,22 +473,23 @@ impl Playback {
         tally
     }
 
-    /// `step 2/3 of "name" (note)`.
+    /// `step 2/3 of "name"`.
     pub fn step_label(&self, step: usize) -> String {
-        let note = self
-            .session
-            .steps
-            .get(step)
-            .map(|s| s.note.as_str())
-            .unwrap_or("");
-        let mut label = format!(
+        format!(
             "step {}/{} of \"{}\"",
             step + 1,
             self.total(),
             self.session.name
-        );
-        if !note.is_empty() {
-            label.push_str(&format!(" ({note})"));
+        )
+    }
+
+    /// `step 2/3 of "name" (note)`.
+    fn step_label_with_note(&self, step: usize) -> String {
+        let mut label = self.step_label(step);
+        if let Some(step) = self.session.steps.get(step)
+            && !step.note.is_empty()
+        {
+            label.push_str(&format!(" ({})", step.note));
         }
         label
     }
@@ -497,12 +498,19 @@ impl Playback {
     pub fn next_text(&self) -> String {
         if self.is_done() {
             format!(
-                "all {} done: {}. F8 replays it again from step 1.",
+                "All {} done: {}. F8 replays it again.",
                 steps_word(self.total()),
                 self.tally().summary()
             )
         } else {
-            format!("{}: F8 sends it.", self.step_label(self.next))
+            let mut next = format!("Next: step {}/{}", self.next + 1, self.total());
+            if let Some(step) = self.session.steps.get(self.next)
+                && !step.note.is_empty()
+            {
+                next.push_str(&format!(" ({})", step.note));
+            }
+            next.push_str(": F8 sends it.");
+            next
         }
     }
 }
@@ -546,7 +554,7 @@ pub(crate) fn next_step(app: &mut App) -> Vec<Effect> {
     let sync = step.synchronous_validation;
     let identity = playback.identity.clone();
     let state = playback.state.clone();
-    let label = playback.step_label(index);
+    let label = playback.step_label_with_note(index);
     // The console follows the session: its identity, the threaded state, the step's events and
     // validation flag, so what is on screen is what is sent.
     app.identity = identity.clone();
@@ -608,28 +616,27 @@ pub(crate) fn after_call(app: &mut App, task: u64) {
         playback.state = Some(response.state.clone());
     }
     let (kind, what) = match &verdict {
-        Verdict::Passed => (StatusKind::Success, "✓ as recorded".to_string()),
-        Verdict::Mismatch(diffs) => (
-            StatusKind::Error,
-            format!(
-                "≠ not as recorded ({} difference{}, see Cohorts)",
-                diffs.len(),
-                if diffs.len() == 1 { "" } else { "s" }
-            ),
-        ),
+        Verdict::Passed => (StatusKind::Success, "as recorded".to_string()),
+        Verdict::Mismatch(_) => (StatusKind::Error, String::new()),
         Verdict::Unrecorded => (
             StatusKind::Warning,
             "no recording to compare with".to_string(),
         ),
         Verdict::TargetError(message) => (StatusKind::Error, format!("target error: {message}")),
     };
-    playback.runs.push(StepRun {
+    let run = StepRun {
         step: index,
         call_id: task,
         expected,
         actual,
         verdict,
-    });
+    };
+    let what = if let Verdict::Mismatch(_) = run.verdict {
+        format!("≠ not as recorded: {}", explain(&run).join("; also "))
+    } else {
+        what
+    };
+    playback.runs.push(run);
     playback.next = index + 1;
     let kind = if playback.is_done() && kind == StatusKind::Success {
         if playback.tally().exit_code() == 0 {
@@ -641,7 +648,7 @@ pub(crate) fn after_call(app: &mut App, task: u64) {
         kind
     };
     let text = format!(
-        "{}: {what}. Next: {}",
+        "{}: {what}. {}",
         playback.step_label(index),
         playback.next_text()
     );

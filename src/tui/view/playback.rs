@@ -88,7 +88,7 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
 
     let width = usize::from(inner.width);
     // marker (2) code (7) name (rest) recorded (12) actual (12)
-    let name_width = width.saturating_sub(2 + 7 + 2 * MARK_WIDTH);
+    let name_width = width.saturating_sub(2 + 7 + 2 * MARK_WIDTH).min(28);
     let differs_style = theme.error().add_modifier(Modifier::BOLD);
     let mut lines = Vec::new();
     let note = playback
