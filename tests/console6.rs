@@ -125,8 +125,8 @@ fn save_as(path: &Path) -> Vec<Event> {
 
 /// One football Pageview a minute before now.
 fn football_pageview(i: usize) -> String {
-    let time = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() - 600 + i as i64)
-        .unwrap();
+    let time =
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() - 600 + i as i64).unwrap();
     serde_json::to_string_pretty(&serde_json::json!([{
         "name": "Pageview",
         "time": time.to_string(),
@@ -247,7 +247,11 @@ async fn an_existing_file_is_overwritten_only_after_a_second_enter() {
     let app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
     let saved = Session::load(&path).expect("overwritten after the confirmation");
     assert_eq!(saved.steps.len(), 1);
-    assert!(app.status().text.starts_with("Saved"), "{}", app.status().text);
+    assert!(
+        app.status().text.starts_with("Saved"),
+        "{}",
+        app.status().text
+    );
     assert!(!screen(&term).contains("Save session"));
 }
 
@@ -286,7 +290,10 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         "{text}"
     );
     assert!(text.contains("A reader becomes a football fan"), "{text}");
-    assert!(text.contains("fixtures/sessions/06-engagement.json"), "{text}");
+    assert!(
+        text.contains("fixtures/sessions/06-engagement.json"),
+        "{text}"
+    );
     let mut app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
     assert!(
         app.status()
@@ -302,15 +309,18 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         let text = screen(&term);
         assert_eq!(app.history().len(), step);
         assert!(
-            app.status()
-                .text
-                .starts_with(&format!("step {step}/3 of \"A reader becomes a football fan\"")),
+            app.status().text.starts_with(&format!(
+                "step {step}/3 of \"A reader becomes a football fan\""
+            )),
             "{}",
             app.status().text
         );
         assert!(app.status().text.contains(": as recorded."), "{text}");
         assert!(text.contains("recorded | actual"), "{text}");
-        assert!(text.contains(&format!("step {step}/3 ✓ as recorded")), "{text}");
+        assert!(
+            text.contains(&format!("step {step}/3 ✓ as recorded")),
+            "{text}"
+        );
         assert!(!text.contains('≠'), "{text}");
     }
     let text = screen(&term);
@@ -329,7 +339,9 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     );
     // Every history row carries its verdict.
     assert_eq!(
-        text.lines().filter(|l| l.contains("200") && l.contains("✓ +")).count(),
+        text.lines()
+            .filter(|l| l.contains("200") && l.contains("✓ +"))
+            .count(),
         3,
         "{text}"
     );
@@ -437,5 +449,9 @@ async fn a_broken_session_file_changes_nothing() {
     // A file that is not there says so too.
     let mut app = app;
     assert!(!app.open_session(&temp_dir().join("missing.json")));
-    assert!(app.status().text.contains("cannot read"), "{}", app.status().text);
+    assert!(
+        app.status().text.contains("cannot read"),
+        "{}",
+        app.status().text
+    );
 }

@@ -118,8 +118,13 @@ impl AliasForm {
 /// A popup over the panes; it takes the keys while open.
 #[derive(Debug)]
 pub enum Popup {
-    Help { scroll: u16 },
-    EventPicker { names: Vec<String>, selected: usize },
+    Help {
+        scroll: u16,
+    },
+    EventPicker {
+        names: Vec<String>,
+        selected: usize,
+    },
     AliasForm(Box<AliasForm>),
     /// Save a session (F6) or pick one to open (F7).
     Session(Box<super::sessions::SessionPopup>),

@@ -185,7 +185,7 @@ pub const KEYMAP: &[Binding] = &[
         Action::SaveSession,
         &[key(KeyCode::F(6))],
         Scope::Everywhere,
-        "Save the history as a session file (name, description, file name; asks before overwriting)",
+        "Save the history as a session file (asks before overwriting one)",
         None,
     ),
     bind(

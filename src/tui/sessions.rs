@@ -292,7 +292,8 @@ fn save(app: &mut App, form: &mut SaveForm) -> bool {
     }
     if path.exists() && form.confirm_overwrite.as_ref() != Some(&path) {
         form.confirm_overwrite = Some(path);
-        form.error = Some("This file exists: Enter again overwrites it, or edit the file name.".into());
+        form.error =
+            Some("This file exists: Enter again overwrites it, or edit the file name.".into());
         return false;
     }
     let notes = app.playback.as_ref();
@@ -346,11 +347,13 @@ pub(crate) fn open_picker(app: &mut App) {
         );
         return;
     }
-    app.popup = Some(Popup::Session(Box::new(SessionPopup::Open(SessionPicker {
-        entries,
-        selected: 0,
-        skipped,
-    }))));
+    app.popup = Some(Popup::Session(Box::new(SessionPopup::Open(
+        SessionPicker {
+            entries,
+            selected: 0,
+            skipped,
+        },
+    ))));
 }
 
 impl App {
@@ -584,10 +587,7 @@ pub(crate) fn next_step(app: &mut App) -> Vec<Effect> {
         events: event_count,
         started: std::time::Instant::now(),
     });
-    app.set_status(
-        StatusKind::Info,
-        format!("Sending {label}… Esc cancels."),
-    );
+    app.set_status(StatusKind::Info, format!("Sending {label}… Esc cancels."));
     vec![Effect::Send(Box::new(pending))]
 }
 
@@ -745,9 +745,7 @@ pub fn explain(run: &StepRun) -> Vec<String> {
     let diffs = match &run.verdict {
         Verdict::Passed => return Vec::new(),
         Verdict::Unrecorded => {
-            return vec![
-                "this step has no recording (segscope replay --update records it)".into(),
-            ];
+            return vec!["this step has no recording (segscope replay --update records it)".into()];
         }
         Verdict::TargetError(message) => return vec![format!("target error: {message}")],
         Verdict::Mismatch(diffs) => diffs,
@@ -897,10 +895,7 @@ mod tests {
             "console-session-2026-03-06-14-02"
         );
         assert_eq!(slug("  ??? "), "session");
-        assert_eq!(
-            default_file("A reader"),
-            "fixtures/sessions/a-reader.json"
-        );
+        assert_eq!(default_file("A reader"), "fixtures/sessions/a-reader.json");
     }
 
     #[test]

@@ -116,10 +116,7 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
         (status(run.expected.as_ref()), status(run.actual.as_ref()));
     let status_differs = run.expected.is_some() && recorded_status != actual_status;
     lines.push(Line::from(vec![
-        Span::styled(
-            if status_differs { "≠ " } else { "  " },
-            differs_style,
-        ),
+        Span::styled(if status_differs { "≠ " } else { "  " }, differs_style),
         Span::styled(fit("status", 7 + name_width), theme.muted()),
         Span::raw(fit(&recorded_status, MARK_WIDTH)),
         Span::styled(
@@ -150,10 +147,7 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
             actual_style = actual_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
         }
         lines.push(Line::from(vec![
-            Span::styled(
-                if row.differs() { "≠ " } else { "  " },
-                differs_style,
-            ),
+            Span::styled(if row.differs() { "≠ " } else { "  " }, differs_style),
             Span::styled(fit(&row.code, 7), theme.plain()),
             Span::styled(fit(name, name_width), theme.plain()),
             Span::styled(fit(recorded, MARK_WIDTH), recorded_style),
