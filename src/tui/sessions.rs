@@ -29,7 +29,7 @@ pub const SESSION_DIRS: [&str; 2] = ["fixtures/sessions", "."];
 /// The popups of this module (one variant of [`Popup`], so the shared code stays small).
 #[derive(Debug)]
 pub enum SessionPopup {
-    Save(SaveForm),
+    Save(Box<SaveForm>),
     Open(SessionPicker),
 }
 
@@ -271,8 +271,8 @@ pub(crate) fn open_save_form(app: &mut App) {
         return;
     }
     let name = default_name(app.options.stable);
-    app.popup = Some(Popup::Session(Box::new(SessionPopup::Save(SaveForm::new(
-        &name, steps, app.theme,
+    app.popup = Some(Popup::Session(Box::new(SessionPopup::Save(Box::new(
+        SaveForm::new(&name, steps, app.theme),
     )))));
 }
 
