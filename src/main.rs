@@ -67,6 +67,12 @@ enum Command {
     Send(SendArgs),
     /// Load-test the emulator against its echo baseline (or any endpoint with --base-url).
     Bench(BenchArgs),
+    /// Regenerate the README's screenshots (`screenshots/*.svg`) from the real rendering.
+    Screenshots {
+        /// Where to write them.
+        #[arg(long, default_value = "screenshots")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -175,6 +181,12 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => runtime.block_on(replay(args)),
         Some(Command::Send(args)) => runtime.block_on(send(args)),
         Some(Command::Bench(args)) => runtime.block_on(bench(args)),
+        Some(Command::Screenshots { out }) => runtime.block_on(async {
+            for path in segscope::tui::screenshots::write_all(&out).await? {
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
         None => {
             let options = segscope::tui::LaunchOptions {
                 target: cli.console.target.choice(),

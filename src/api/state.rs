@@ -2,22 +2,24 @@
 //! it is held as raw JSON text and parsed only to be displayed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// The `state` of a response, exactly as received.
+/// The `state` of a response, exactly as received. Shared, not copied, when cloned: the same
+/// state is the "after" of one call and the "before" of the next, in a history of thousands.
 #[derive(Clone)]
-pub struct OpaqueState(Box<RawValue>);
+pub struct OpaqueState(Arc<RawValue>);
 
 impl OpaqueState {
     pub fn from_raw(raw: Box<RawValue>) -> OpaqueState {
-        OpaqueState(raw)
+        OpaqueState(Arc::from(raw))
     }
 
     /// Takes JSON text as it is (whitespace, key order and number spelling kept).
     pub fn from_json(text: &str) -> Result<OpaqueState, serde_json::Error> {
-        RawValue::from_string(text.to_string()).map(OpaqueState)
+        RawValue::from_string(text.to_string()).map(OpaqueState::from_raw)
     }
 
     pub fn raw(&self) -> &RawValue {

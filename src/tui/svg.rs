@@ -1,0 +1,221 @@
+//! Screenshots: a rendered terminal buffer as SVG, cell by cell with its colours and
+//! bold/italic/underline/reverse/dim, in a monospace font stack. Pure: buffer in, text out.
+
+use std::fmt::Write;
+
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+const CELL_W: f64 = 8.4;
+const CELL_H: f64 = 18.0;
+const FONT_SIZE: f64 = 14.0;
+const DEFAULT_FG: &str = "#d0d0d0";
+const DEFAULT_BG: &str = "#1c1c1c";
+const FONT: &str = "'DejaVu Sans Mono', 'Menlo', 'Consolas', 'Liberation Mono', monospace";
+
+/// Renders the whole buffer.
+pub fn buffer_to_svg(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let width = area.width as f64 * CELL_W;
+    let height = area.height as f64 * CELL_H;
+    let mut out = String::with_capacity(64 * 1024);
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="{FONT_SIZE}">"#
+    );
+    let _ = writeln!(
+        out,
+        r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#
+    );
+    for y in 0..area.height {
+        // Runs of cells with the same look become one rect and one text element.
+        let mut x = 0;
+        while x < area.width {
+            let cell = &buffer[(area.x + x, area.y + y)];
+            let look = Look::of(cell.fg, cell.bg, cell.modifier);
+            let start = x;
+            let mut text = String::new();
+            while x < area.width {
+                let c = &buffer[(area.x + x, area.y + y)];
+                if Look::of(c.fg, c.bg, c.modifier) != look {
+                    break;
+                }
+                text.push_str(c.symbol());
+                x += 1;
+            }
+            let run = (x - start) as f64;
+            let px = start as f64 * CELL_W;
+            let py = y as f64 * CELL_H;
+            if look.bg != DEFAULT_BG {
+                let _ = writeln!(
+                    out,
+                    r#"<rect x="{px:.1}" y="{py:.1}" width="{:.1}" height="{CELL_H}" fill="{}"/>"#,
+                    run * CELL_W,
+                    look.bg
+                );
+            }
+            if text.trim().is_empty() {
+                continue;
+            }
+            let mut attrs = format!(r#" fill="{}""#, look.fg);
+            if look.bold {
+                attrs.push_str(r#" font-weight="bold""#);
+            }
+            if look.italic {
+                attrs.push_str(r#" font-style="italic""#);
+            }
+            if look.underline {
+                attrs.push_str(r#" text-decoration="underline""#);
+            }
+            if look.dim {
+                attrs.push_str(r#" opacity="0.6""#);
+            }
+            let _ = writeln!(
+                out,
+                r#"<text x="{px:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs" xml:space="preserve"{attrs}>{}</text>"#,
+                py + CELL_H * 0.75,
+                run * CELL_W,
+                escape(&text)
+            );
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Look {
+    fg: String,
+    bg: String,
+    bold: bool,
+    italic: bool,
+    underline: bool,
+    dim: bool,
+}
+
+impl Look {
+    fn of(fg: Color, bg: Color, modifier: Modifier) -> Look {
+        let mut fg = hex(fg, DEFAULT_FG);
+        let mut bg = hex(bg, DEFAULT_BG);
+        if modifier.contains(Modifier::REVERSED) {
+            std::mem::swap(&mut fg, &mut bg);
+        }
+        Look {
+            fg,
+            bg,
+            bold: modifier.contains(Modifier::BOLD),
+            italic: modifier.contains(Modifier::ITALIC),
+            underline: modifier.contains(Modifier::UNDERLINED),
+            dim: modifier.contains(Modifier::DIM),
+        }
+    }
+}
+
+fn hex(color: Color, default: &str) -> String {
+    let rgb = match color {
+        Color::Reset => return default.to_string(),
+        Color::Black => (0x1c, 0x1c, 0x1c),
+        Color::Red => (0xd7, 0x5f, 0x5f),
+        Color::Green => (0x87, 0xaf, 0x5f),
+        Color::Yellow => (0xd7, 0xaf, 0x5f),
+        Color::Blue => (0x5f, 0x87, 0xd7),
+        Color::Magenta => (0xaf, 0x87, 0xd7),
+        Color::Cyan => (0x5f, 0xaf, 0xaf),
+        Color::Gray => (0xbc, 0xbc, 0xbc),
+        Color::DarkGray => (0x6c, 0x6c, 0x6c),
+        Color::LightRed => (0xff, 0x87, 0x87),
+        Color::LightGreen => (0xaf, 0xd7, 0x87),
+        Color::LightYellow => (0xff, 0xd7, 0x87),
+        Color::LightBlue => (0x87, 0xaf, 0xff),
+        Color::LightMagenta => (0xd7, 0xaf, 0xff),
+        Color::LightCyan => (0x87, 0xd7, 0xd7),
+        Color::White => (0xee, 0xee, 0xee),
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Indexed(i) => indexed(i),
+    };
+    format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
+}
+
+/// The xterm 256-colour palette.
+fn indexed(i: u8) -> (u8, u8, u8) {
+    const BASE: [(u8, u8, u8); 16] = [
+        (0x00, 0x00, 0x00),
+        (0xcd, 0x00, 0x00),
+        (0x00, 0xcd, 0x00),
+        (0xcd, 0xcd, 0x00),
+        (0x00, 0x00, 0xee),
+        (0xcd, 0x00, 0xcd),
+        (0x00, 0xcd, 0xcd),
+        (0xe5, 0xe5, 0xe5),
+        (0x7f, 0x7f, 0x7f),
+        (0xff, 0x00, 0x00),
+        (0x00, 0xff, 0x00),
+        (0xff, 0xff, 0x00),
+        (0x5c, 0x5c, 0xff),
+        (0xff, 0x00, 0xff),
+        (0x00, 0xff, 0xff),
+        (0xff, 0xff, 0xff),
+    ];
+    match i {
+        0..=15 => BASE[i as usize],
+        16..=231 => {
+            let n = i - 16;
+            let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
+            (level(n / 36), level((n / 6) % 6), level(n % 6))
+        }
+        _ => {
+            let v = 8 + (i - 232) * 10;
+            (v, v, v)
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if (c as u32) < 0x20 => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    #[test]
+    fn cells_keep_their_colours_and_text_is_escaped() {
+        let mut buffer = Buffer::empty(Rect::new(0, 0, 10, 2));
+        buffer.set_string(
+            0,
+            0,
+            "a<b",
+            Style::default()
+                .fg(Color::Green)
+                .add_modifier(Modifier::BOLD),
+        );
+        buffer.set_string(
+            0,
+            1,
+            "sel",
+            Style::default().add_modifier(Modifier::REVERSED),
+        );
+        let svg = buffer_to_svg(&buffer);
+        assert!(svg.starts_with("<svg"));
+        assert!(
+            svg.contains(r##"fill="#87af5f" font-weight="bold""##),
+            "{svg}"
+        );
+        assert!(svg.contains(">a&lt;b<"), "{svg}");
+        // Reverse video: the default foreground becomes the background.
+        assert!(svg.contains(&format!(r#"fill="{DEFAULT_FG}"/>"#)), "{svg}");
+    }
+}
