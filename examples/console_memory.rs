@@ -17,8 +17,15 @@ use segscope::tui::{self, App, AppOptions};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let calls: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let running = emulator::spawn(EmulatorConfig::new(Workspace::demo()?), "127.0.0.1:0".parse()?).await?;
+    let calls: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let running = emulator::spawn(
+        EmulatorConfig::new(Workspace::demo()?),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
     let options = AppOptions {
         target_label: Some("embedded emulator".into()),
         emulator_endpoints: true,
@@ -32,7 +39,10 @@ async fn main() -> anyhow::Result<()> {
     let start: jiff::Timestamp = "2026-01-01T08:00:00Z".parse()?;
     println!("{:>6} {:>10} {:>14}", "calls", "RSS MiB", "frame µs");
     let mut made = 0;
-    for checkpoint in [1usize, 10, 100, 250, 500, 750, 1000].into_iter().filter(|c| *c <= calls) {
+    for checkpoint in [1usize, 10, 100, 250, 500, 750, 1000]
+        .into_iter()
+        .filter(|c| *c <= calls)
+    {
         while made < checkpoint {
             // Ten minutes between calls: windows fill and prune as they would in a long session.
             let time = start + jiff::SignedDuration::from_mins(10 * made as i64);
@@ -46,14 +56,25 @@ async fn main() -> anyhow::Result<()> {
         let mut samples: Vec<u128> = (0..21)
             .map(|_| {
                 let t = Instant::now();
-                terminal.draw(|frame| tui::draw(&app, frame)).map(|_| t.elapsed().as_micros())
+                terminal
+                    .draw(|frame| tui::draw(&app, frame))
+                    .map(|_| t.elapsed().as_micros())
             })
             .collect::<Result<_, _>>()?;
         samples.sort_unstable();
         let rss = resident_kib(pid).unwrap_or(0) as f64 / 1024.0;
-        println!("{:>6} {:>10.1} {:>14}", app.history().len(), rss, samples[10]);
+        println!(
+            "{:>6} {:>10.1} {:>14}",
+            app.history().len(),
+            rss,
+            samples[10]
+        );
     }
-    assert_eq!(app.history().len(), calls, "every call is kept in the history");
+    assert_eq!(
+        app.history().len(),
+        calls,
+        "every call is kept in the history"
+    );
     running.stop().await;
     Ok(())
 }
