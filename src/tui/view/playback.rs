@@ -88,8 +88,21 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
 
     let width = usize::from(inner.width);
     // marker (2) code (7) name (rest) recorded (12) actual (12)
-    let name_width = width.saturating_sub(2 + 7 + 2 * MARK_WIDTH).min(28);
+    // Names only where they fit; the codes and both columns always do.
+    let name_width = match width.saturating_sub(2 + 7 + 2 * MARK_WIDTH).min(28) {
+        w if w < 8 => 0,
+        w => w,
+    };
     let differs_style = theme.error().add_modifier(Modifier::BOLD);
+    let rows = comparison_rows(run.expected.as_ref(), run.actual.as_ref());
+    let words = explain(run);
+    // A short pane keeps what matters: the columns and the differences before the step's note.
+    let height = usize::from(inner.height);
+    let word_rows: usize = words
+        .iter()
+        .map(|w| (w.chars().count() + 2).div_ceil(width.max(1)))
+        .sum();
+    let needed = 2 + rows.len().max(1) + if words.is_empty() { 0 } else { word_rows + 1 };
     let mut lines = Vec::new();
     let note = playback
         .session
@@ -97,7 +110,7 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
         .get(run.step)
         .map(|s| s.note.as_str())
         .unwrap_or("");
-    if !note.is_empty() {
+    if !note.is_empty() && needed < height {
         lines.push(Line::from(Span::styled(note.to_string(), theme.muted())));
     }
     lines.push(Line::from(vec![
@@ -128,7 +141,6 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
             },
         ),
     ]));
-    let rows = comparison_rows(run.expected.as_ref(), run.actual.as_ref());
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
             "  no cohorts on either side",
@@ -154,9 +166,10 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
             Span::styled(fit(actual, MARK_WIDTH), actual_style),
         ]));
     }
-    let words = explain(run);
     if !words.is_empty() {
-        lines.push(Line::default());
+        if needed <= height {
+            lines.push(Line::default());
+        }
         for text in words {
             lines.push(Line::from(vec![
                 Span::styled("≠ ", differs_style),
