@@ -45,6 +45,9 @@ struct ConsoleArgs {
     /// Start clean instead of restoring the autosave (the old file is kept as a `.bak`).
     #[arg(long)]
     fresh: bool,
+    /// Open this session file (`segscope-session/1`) to replay it step by step with F8.
+    #[arg(long, value_name = "FILE")]
+    session: Option<PathBuf>,
 }
 
 impl TargetArgs {
@@ -192,6 +195,7 @@ fn main() -> ExitCode {
                 target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
                 fresh: cli.console.fresh,
+                session: cli.console.session.clone(),
             };
             runtime
                 .block_on(segscope::tui::launch(options))

@@ -137,7 +137,10 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
     results
 }
 
-fn judge(
+/// Compares what came back with the recording, as `segscope replay` does: a pass, the list of
+/// differences, no recording yet, or a target error (no answer, an unrecorded 5xx). Also used by
+/// the console's step-by-step replay.
+pub fn judge(
     expected: Option<&Recording>,
     actual: Option<&Recording>,
     outcome: &CallOutcome,

@@ -128,6 +128,8 @@ pub enum Popup {
     AliasForm(Box<AliasForm>),
     /// Why (not) in a cohort, for the selected call (see `explain.rs`).
     Explain(Box<super::explain::ExplainPopup>),
+    /// Save a session (F6) or pick one to open (F7).
+    Session(Box<super::sessions::SessionPopup>),
 }
 
 /// How the last thing that happened went.
@@ -274,6 +276,8 @@ pub struct App {
     pub(crate) status: Status,
     pub(crate) workspace: Option<WorkspaceInfo>,
     pub(crate) workspace_error: Option<String>,
+    /// A session opened for step-by-step replay (F8).
+    pub(crate) playback: Option<super::sessions::Playback>,
     /// The terminal's size, for layout-dependent input (mouse, page sizes).
     pub(crate) size: (u16, u16),
     pub(crate) spinner: usize,
@@ -325,6 +329,7 @@ impl App {
             },
             workspace: None,
             workspace_error: None,
+            playback: None,
             size: (0, 0),
             spinner: 0,
             quit: false,

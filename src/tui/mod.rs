@@ -18,6 +18,7 @@ pub mod message;
 pub mod rewind;
 pub mod runtime;
 pub mod screenshots;
+pub mod sessions;
 pub mod svg;
 pub mod terminal;
 pub mod theme;

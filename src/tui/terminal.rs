@@ -33,6 +33,8 @@ pub struct LaunchOptions {
     pub cohort_names: Option<PathBuf>,
     /// Start clean: keep the previous autosave aside (`.bak`) instead of restoring it.
     pub fresh: bool,
+    /// A session file to open for step-by-step replay (F8).
+    pub session: Option<PathBuf>,
 }
 
 /// Reads a `{code: name}` file.
@@ -178,6 +180,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             ..AppOptions::default()
         },
     );
+    if let Some(path) = &options.session {
+        // A file that cannot be used says why in the status line; the console opens anyway.
+        app.open_session(path);
+    }
     forward_signals(app.sender());
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;

@@ -15,6 +15,7 @@ use super::clipboard::CopyWhat;
 use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
 use super::message::{Effect, Message};
+use super::sessions;
 use super::view::layout::Panes;
 use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
 
@@ -198,6 +199,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SetAlias => {
             app.popup = Some(Popup::AliasForm(Box::new(AliasForm::new(app.theme))));
         }
+        Action::SaveSession => sessions::open_save_form(app),
+        Action::OpenSession => sessions::open_picker(app),
+        Action::NextStep => return sessions::next_step(app),
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
@@ -315,6 +319,9 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
 }
 
 fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(Popup::Session(_)) = app.popup {
+        return sessions::on_popup_key(app, key);
+    }
     let Some(popup) = app.popup.as_mut() else {
         return Vec::new();
     };
@@ -379,6 +386,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 form.error = None;
             }
         },
+        Popup::Session(_) => {}
     }
     Vec::new()
 }
@@ -600,4 +608,5 @@ fn on_call_finished(app: &mut App, task: u64, call: Call) {
     if !succeeded {
         app.detail_view = DetailView::Response;
     }
+    sessions::after_call(app, task);
 }

@@ -147,6 +147,15 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(keys, theme.key()));
         spans.push(Span::styled(format!(" {hint}  "), theme.muted()));
     }
+    if let Some(playback) = &app.playback {
+        let what = if playback.is_done() {
+            "replay again".to_string()
+        } else {
+            format!("step {}/{}", playback.next + 1, playback.total())
+        };
+        spans.insert(1, Span::styled("F8", theme.key()));
+        spans.insert(2, Span::styled(format!(" {what}  "), theme.muted()));
+    }
     if app.in_flight.is_some() {
         spans.insert(1, Span::styled("Esc", theme.key()));
         spans.insert(2, Span::styled(" cancel  ", theme.muted()));

@@ -5,6 +5,8 @@ pub mod chrome;
 pub mod explain;
 pub mod layout;
 pub mod panes;
+pub mod picker;
+pub mod playback;
 pub mod popup;
 
 use ratatui::Frame;

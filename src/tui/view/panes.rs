@@ -19,7 +19,7 @@ use crate::tui::editor::Check;
 
 /// A pane's block: the focused one is marked (`▸` and a bold border) so it shows without
 /// colour too.
-fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
+pub(crate) fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
     let focused = app.focus == focus && app.popup.is_none();
     let border = if focused {
         app.theme.focus_border()
@@ -137,6 +137,7 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Line::from(Span::styled("unchanged", theme.muted()))
         };
+        let delta = super::playback::marked(app, call, delta);
         let mut cells = vec![Cell::from(format!("{}", i + 1))];
         if !narrow {
             cells.push(Cell::from(clock(app, call.sent_at)));
@@ -178,6 +179,9 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
+    if super::playback::cohorts(app, frame, area) {
+        return;
+    }
     let theme = app.theme;
     let Some(call) = app.selected_call() else {
         let block = block(

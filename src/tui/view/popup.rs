@@ -16,6 +16,7 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::EventPicker { names, selected } => picker(app, names, *selected, frame, area),
         Popup::AliasForm(form) => alias(app, form, frame, area),
         Popup::Explain(popup) => super::explain::draw(app, popup, frame, area),
+        Popup::Session(popup) => super::picker::draw(app, popup, frame, area),
     }
 }
 
