@@ -63,6 +63,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
             state: Some(state_before),
         },
     };
+    let body: std::sync::Arc<str> = body.into();
     let outcome = CallOutcome::Success {
         status: 200,
         latency: Duration::from_millis(12),
@@ -84,7 +85,7 @@ fn benches(c: &mut Criterion) {
     let client = Client::new(Target::new("http://127.0.0.1:9", None));
     let mut app = App::new(client, AppOptions::default());
     app.record_call(call_with_states(&before, &after));
-    let diff = &app.history()[0].detail.diff;
+    let diff = &app.history()[0].detail().diff;
     eprintln!(
         "diff: {} change lines, {} full lines, +{} -{}",
         diff.len(false),

@@ -1,5 +1,6 @@
 //! The HTTP client: one connection pool, the key in a header, a typed outcome for every call.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::key::ApiKey;
@@ -66,7 +67,7 @@ pub enum CallOutcome {
         status: u16,
         latency: Duration,
         response: SegmentationResponse,
-        raw_body: String,
+        raw_body: Arc<str>,
     },
     /// Any other HTTP answer: an error status, or a 2xx whose body is not a response.
     ApiError {
@@ -74,7 +75,7 @@ pub enum CallOutcome {
         latency: Duration,
         /// The parsed error envelope, when the body is one.
         envelope: Option<ErrorEnvelope>,
-        raw_body: String,
+        raw_body: Arc<str>,
     },
     /// No HTTP answer at all.
     Transport {
@@ -175,6 +176,7 @@ impl Client {
         match answer {
             Err(outcome) => outcome,
             Ok((status, raw_body)) => {
+                let raw_body: Arc<str> = Arc::from(raw_body);
                 if (200..300).contains(&status)
                     && let Ok(response) = SegmentationResponse::parse(&raw_body)
                 {

@@ -8,13 +8,23 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// The `state` of a response, exactly as received. Shared, not copied, when cloned: the same
-/// state is the "after" of one call and the "before" of the next, in a history of thousands.
+/// state is the "after" of one call and the "before" of the next, in a history of thousands,
+/// and it is a slice of the response body it came in (which is kept too), not a second copy.
 #[derive(Clone)]
-pub struct OpaqueState(Arc<RawValue>);
+pub struct OpaqueState {
+    text: Arc<str>,
+    start: usize,
+    end: usize,
+}
 
 impl OpaqueState {
     pub fn from_raw(raw: Box<RawValue>) -> OpaqueState {
-        OpaqueState(Arc::from(raw))
+        let text: Arc<str> = Arc::from(raw.get());
+        OpaqueState {
+            end: text.len(),
+            text,
+            start: 0,
+        }
     }
 
     /// Takes JSON text as it is (whitespace, key order and number spelling kept).
@@ -22,12 +32,36 @@ impl OpaqueState {
         RawValue::from_string(text.to_string()).map(OpaqueState::from_raw)
     }
 
-    pub fn raw(&self) -> &RawValue {
-        &self.0
+    /// The state that is `raw`, a slice of `body` (a JSON value already validated by the parse
+    /// that found it).
+    pub(crate) fn within(body: &Arc<str>, raw: &RawValue) -> OpaqueState {
+        let offset = (raw.get().as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        let end = offset.wrapping_add(raw.get().len());
+        if end <= body.len() && body.get(offset..end) == Some(raw.get()) {
+            OpaqueState {
+                text: body.clone(),
+                start: offset,
+                end,
+            }
+        } else {
+            // Not a slice of this body after all: keep a copy of its own.
+            let text: Arc<str> = Arc::from(raw.get());
+            OpaqueState {
+                end: text.len(),
+                text,
+                start: 0,
+            }
+        }
+    }
+
+    /// An owned raw JSON value of the state (a copy), e.g. to embed in a session file.
+    pub fn to_raw(&self) -> Box<RawValue> {
+        RawValue::from_string(self.as_str().to_string())
+            .expect("an opaque state is valid JSON: it was validated when it was taken")
     }
 
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.text[self.start..self.end]
     }
 
     /// A parsed view for display and diffing (never sent).

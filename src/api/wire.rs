@@ -1,6 +1,8 @@
 //! The wire contract of `POST /ccs/v1/segmentation/stateless`: request, response and error
 //! envelope, exactly as Permutive's OpenAPI document describes them.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -105,7 +107,11 @@ impl SegmentationRequest {
             alias,
             aliases,
             events: &self.events,
-            state: self.state.as_ref().map(OpaqueState::raw),
+            // Borrowed, validated once more; the bytes written are the state's own.
+            state: self
+                .state
+                .as_ref()
+                .and_then(|s| serde_json::from_str::<&RawValue>(s.as_str()).ok()),
         };
         // Serialising borrowed strings and raw JSON cannot fail.
         serde_json::to_string(&body).unwrap_or_default()
@@ -120,17 +126,18 @@ pub struct SegmentationResponse {
 }
 
 impl SegmentationResponse {
-    /// Parses a 200 body, keeping `state` byte for byte.
-    pub fn parse(body: &str) -> Result<SegmentationResponse, serde_json::Error> {
+    /// Parses a 200 body, keeping `state` byte for byte (as a slice of the body, not a copy).
+    pub fn parse(body: &Arc<str>) -> Result<SegmentationResponse, serde_json::Error> {
         #[derive(Deserialize)]
-        struct Borrowed {
+        struct Borrowed<'a> {
             user_id: String,
-            state: Box<RawValue>,
+            #[serde(borrow)]
+            state: &'a RawValue,
         }
-        let parsed: Borrowed = serde_json::from_str(body)?;
+        let parsed: Borrowed<'_> = serde_json::from_str(body)?;
         Ok(SegmentationResponse {
             user_id: parsed.user_id,
-            state: OpaqueState::from_raw(parsed.state),
+            state: OpaqueState::within(body, parsed.state),
         })
     }
 }

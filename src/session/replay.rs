@@ -63,7 +63,7 @@ impl Recording {
                     left: difference(before, &after),
                     cohorts: after,
                     error_code: None,
-                    state: Some(response.state.raw().to_owned()),
+                    state: Some(response.state.to_raw()),
                 })
             }
             CallOutcome::ApiError {

@@ -266,6 +266,8 @@ pub struct App {
     pub(crate) session_id: String,
     pub(crate) history: Vec<Call>,
     pub(crate) selected: Option<usize>,
+    /// The call whose detail is being rendered again, if any.
+    pub(crate) rendering_detail: Option<u64>,
     pub(crate) focus: Focus,
     pub(crate) detail_view: DetailView,
     pub(crate) diff_mode: DiffMode,
@@ -315,6 +317,7 @@ impl App {
             session_id,
             history: Vec::new(),
             selected: None,
+            rendering_detail: None,
             focus: Focus::Editor,
             detail_view: DetailView::Diff,
             diff_mode: DiffMode::Changes,
@@ -415,6 +418,7 @@ impl App {
             Effect::Autosave(write) => super::autosave::spawn_write(self, write),
             Effect::AutosaveTimer { after } => super::autosave::spawn_timer(self, after),
             Effect::Copy { text } => super::clipboard::perform(self, &text),
+            Effect::RenderDetail { task, call } => super::detail::spawn(self, task, call),
         }
     }
 

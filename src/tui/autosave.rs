@@ -153,7 +153,7 @@ enum SavedOutcome {
 }
 
 fn raw(state: Option<&OpaqueState>) -> Option<Box<RawValue>> {
-    state.map(|s| s.raw().to_owned())
+    state.map(|s| s.to_raw())
 }
 
 fn ms(d: Duration) -> f64 {
@@ -170,7 +170,7 @@ fn saved_call(call: &Call) -> SavedCall {
         } => SavedOutcome::Success {
             status: *status,
             latency_ms: ms(*latency),
-            body: raw_body.clone(),
+            body: raw_body.to_string(),
         },
         CallOutcome::ApiError {
             status,
@@ -180,7 +180,7 @@ fn saved_call(call: &Call) -> SavedCall {
         } => SavedOutcome::ApiError {
             status: *status,
             latency_ms: ms(*latency),
-            body: raw_body.clone(),
+            body: raw_body.to_string(),
         },
         CallOutcome::Transport {
             latency,
@@ -233,7 +233,7 @@ pub fn serialise(app: &App) -> String {
     }
 }
 
-fn rebuild(saved: SavedCall, id: u64, app: &App) -> Result<Call, String> {
+fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
     let identity = saved.identity.to_identity()?;
     let state_before = saved.state_before.map(OpaqueState::from_raw);
     let events = RawValue::from_string(saved.events.trim().to_string())
@@ -245,6 +245,7 @@ fn rebuild(saved: SavedCall, id: u64, app: &App) -> Result<Call, String> {
             latency_ms,
             body,
         } => {
+            let body: std::sync::Arc<str> = body.into();
             let response = SegmentationResponse::parse(&body)
                 .map_err(|e| format!("a saved response is not a segmentation response: {e}"))?;
             CallOutcome::Success {
@@ -262,7 +263,7 @@ fn rebuild(saved: SavedCall, id: u64, app: &App) -> Result<Call, String> {
             status,
             latency: latency(latency_ms),
             envelope: ErrorEnvelope::parse(&body),
-            raw_body: body,
+            raw_body: body.into(),
         },
         SavedOutcome::Transport {
             latency_ms,
@@ -293,7 +294,8 @@ fn rebuild(saved: SavedCall, id: u64, app: &App) -> Result<Call, String> {
             state: state_before,
         },
     };
-    Ok(Call::finish(pending, outcome, app.render_options()))
+    // Rendered when selected (see `detail.rs`): a restore of thousands of calls stays fast.
+    Ok(Call::complete(pending, outcome))
 }
 
 /// What a restore found.
@@ -316,7 +318,7 @@ pub fn restore(app: &mut App, text: &str) -> Result<Restored, String> {
     let mut history = Vec::with_capacity(file.history.len());
     for saved in file.history {
         let id = app.next_task();
-        history.push(rebuild(saved, id, app)?);
+        history.push(rebuild(saved, id)?);
     }
     let calls = history.len();
     app.editor.set_text(&file.editor);

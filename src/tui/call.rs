@@ -3,6 +3,7 @@
 //! off the UI task, when the answer arrives.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::text::{Line, Span};
@@ -98,11 +99,18 @@ pub struct Call {
     /// The state the call returned (only on success; a failed call changes nothing).
     pub state_after: Option<OpaqueState>,
     pub sent_at: jiff::Timestamp,
-    /// The request body exactly as sent.
-    pub request_body: String,
+    /// The request as sent (its state shared with the history, not copied):
+    /// [`Call::request_body`] writes the exact bytes again.
+    pub request: SegmentationRequest,
     pub delta: CohortDelta,
-    pub detail: CallDetail,
+    /// The rendered diff, request and response: kept only for the selected call and the most
+    /// recent few (a long session would otherwise hold every pretty-printed state twice);
+    /// rendered again, off the UI task, when an older call is selected.
+    pub detail: Option<Arc<CallDetail>>,
 }
+
+/// What a call shows while its detail is being rendered.
+static NO_DETAIL: std::sync::LazyLock<CallDetail> = std::sync::LazyLock::new(CallDetail::default);
 
 /// How to render a call's detail.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,6 +124,43 @@ impl Call {
     /// Completes a pending call with its outcome: the new state, the cohort delta, and the
     /// rendered diff, request and response. Can be slow for big states: run it off the UI task.
     pub fn finish(pending: PendingCall, outcome: CallOutcome, options: RenderOptions) -> Call {
+        let mut call = Call::complete(pending, outcome);
+        call.detail = Some(Arc::new(call.render_detail(options)));
+        call
+    }
+
+    /// The request body exactly as it was sent.
+    pub fn request_body(&self) -> String {
+        self.request.to_body()
+    }
+
+    /// The rendered detail, or an empty one while it is being rendered.
+    pub fn detail(&self) -> &CallDetail {
+        self.detail.as_deref().unwrap_or(&NO_DETAIL)
+    }
+
+    pub fn has_detail(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    /// Renders the diff, request and response. Can be slow for big states.
+    pub fn render_detail(&self, options: RenderOptions) -> CallDetail {
+        let diff = match &self.state_after {
+            Some(after) => state_diff(
+                self.state_before.as_ref().map(OpaqueState::as_str),
+                Some(after.as_str()),
+            ),
+            None => StateDiff::default(),
+        };
+        CallDetail {
+            diff,
+            request: request_lines(&self.request_body(), self.sync_validation, options),
+            response: response_lines(&self.outcome, options),
+        }
+    }
+
+    /// Completes a pending call with its outcome, without rendering its detail.
+    pub fn complete(pending: PendingCall, outcome: CallOutcome) -> Call {
         let state_after = match &outcome {
             CallOutcome::Success { response, .. } => Some(response.state.clone()),
             _ => None,
@@ -128,19 +173,6 @@ impl Call {
                 unchanged
             }
         };
-        let request_body = pending.request.to_body();
-        let diff = match &state_after {
-            Some(after) => state_diff(
-                pending.state_before.as_ref().map(OpaqueState::as_str),
-                Some(after.as_str()),
-            ),
-            None => StateDiff::default(),
-        };
-        let detail = CallDetail {
-            diff,
-            request: request_lines(&request_body, pending.sync_validation, options),
-            response: response_lines(&outcome, options),
-        };
         Call {
             id: pending.id,
             events_text: pending.events_text,
@@ -151,9 +183,9 @@ impl Call {
             outcome,
             state_after,
             sent_at: pending.sent_at,
-            request_body,
+            request: pending.request,
             delta,
-            detail,
+            detail: None,
         }
     }
 

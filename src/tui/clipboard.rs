@@ -78,7 +78,7 @@ pub fn curl_command(call: &Call, target: &Target) -> String {
     let command = format!(
         "curl -sS -X POST {} \\\n  -H 'Content-Type: application/json' \\\n  -H \"X-Api-Key: $PERMUTIVE_API_KEY\" \\\n  --data-raw {}\n",
         shell_quote(&url),
-        shell_quote(&call.request_body)
+        shell_quote(&call.request_body())
     );
     target.scrub(&command)
 }

@@ -34,6 +34,12 @@ pub enum Message {
     },
     /// The idle timer of the autosave went off.
     AutosaveDue,
+    /// An older call's detail was rendered again (see `detail.rs`).
+    DetailRendered {
+        task: u64,
+        call_id: u64,
+        detail: Box<super::call::CallDetail>,
+    },
 }
 
 impl Message {
@@ -43,7 +49,8 @@ impl Message {
             Message::WorkspaceLoaded { task, .. }
             | Message::CallFinished { task, .. }
             | Message::Explained { task, .. }
-            | Message::Autosaved { task, .. } => Some(*task),
+            | Message::Autosaved { task, .. }
+            | Message::DetailRendered { task, .. } => Some(*task),
             _ => None,
         }
     }
@@ -74,5 +81,10 @@ pub enum Effect {
     /// Put text on the clipboard (OSC 52 on the terminal).
     Copy {
         text: String,
+    },
+    /// Render a call's detail again, off the UI task.
+    RenderDetail {
+        task: u64,
+        call: Box<Call>,
     },
 }

@@ -210,12 +210,7 @@ fn thread_start(history: &[Call]) -> Option<usize> {
 
 /// The events a call sent, as JSON.
 fn events_of(call: &Call) -> Option<Value> {
-    serde_json::from_str::<Value>(&call.events_text)
-        .ok()
-        .or_else(|| {
-            let body: Value = serde_json::from_str(&call.request_body).ok()?;
-            body.get("events").cloned()
-        })
+    serde_json::from_str::<Value>(call.request.events.get()).ok()
 }
 
 /// A session of the history's last thread (see [`thread_start`]): its identity, the state its
@@ -234,7 +229,7 @@ pub fn session_from_history(
     let mut session = Session::new(name, &first.identity);
     session.description = description.to_string();
     session.set_recorded_against(target);
-    session.initial_state = first.state_before.as_ref().map(|s| s.raw().to_owned());
+    session.initial_state = first.state_before.as_ref().map(|s| s.to_raw());
     for call in thread {
         let Some(events) = events_of(call) else {
             continue;

@@ -21,6 +21,12 @@ use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
 
 /// Applies a message to the state and returns the work to start.
 pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
+    let mut effects = react(app, message);
+    effects.extend(super::detail::upkeep(app));
+    effects
+}
+
+fn react(app: &mut App, message: Message) -> Vec<Effect> {
     match message {
         Message::Input(event) => {
             let typed = matches!(event, Event::Key(_) | Event::Paste(_));
@@ -54,6 +60,12 @@ pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::AutosaveDue => super::autosave::on_due(app),
+        Message::DetailRendered {
+            call_id, detail, ..
+        } => {
+            super::detail::on_rendered(app, call_id, *detail);
+            Vec::new()
+        }
         Message::Quit { reason } => {
             app.quit = true;
             app.set_status(StatusKind::Info, reason);
@@ -294,9 +306,9 @@ pub(crate) fn detail_len(app: &App) -> usize {
         return 0;
     };
     match app.detail_view {
-        DetailView::Diff => call.detail.diff.len(app.diff_mode == DiffMode::Full),
-        DetailView::Request => call.detail.request.len(),
-        DetailView::Response => call.detail.response.len(),
+        DetailView::Diff => call.detail().diff.len(app.diff_mode == DiffMode::Full),
+        DetailView::Request => call.detail().request.len(),
+        DetailView::Response => call.detail().response.len(),
     }
 }
 

@@ -114,47 +114,61 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
     }
     // Below this width the clock column goes, so the rest stays readable.
     let narrow = area.width < 56;
-    let rows = app.history.iter().enumerate().map(|(i, call)| {
-        let (status, status_style) = match &call.outcome {
-            CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
-            CallOutcome::ApiError { status, .. } => (status.to_string(), theme.error()),
-            CallOutcome::Transport { kind, .. } => (
-                match kind {
-                    TransportKind::Timeout => "timeout",
-                    TransportKind::Connect => "refused",
-                    _ => "failed",
-                }
-                .to_string(),
-                theme.error(),
-            ),
-        };
-        let delta = if call.succeeded() {
-            Line::from(vec![
-                Span::styled(format!("+{}", call.delta.entered.len()), theme.added()),
-                Span::raw(" "),
-                Span::styled(format!("-{}", call.delta.left.len()), theme.removed()),
-            ])
-        } else {
-            Line::from(Span::styled("unchanged", theme.muted()))
-        };
-        let delta = super::playback::marked(app, call, delta);
-        let mut cells = vec![Cell::from(format!("{}", i + 1))];
-        if !narrow {
-            cells.push(Cell::from(clock(app, call.sent_at)));
-        }
-        cells.extend([
-            Cell::from(Span::styled(status, status_style)),
-            Cell::from(latency_text(call.outcome.latency(), app.options.stable)),
-            Cell::from(format!("{} ev", call.event_count)),
-            Cell::from(delta),
-        ]);
-        // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
-        if app.lineage.is_abandoned(i) {
-            Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
-        } else {
-            Row::new(cells)
-        }
-    });
+    // Only the rows that fit are built: a history of thousands of calls draws as fast as one
+    // of ten. The window ends at the selected call when it is below the first screenful, as
+    // a table scrolled to keep its selection visible would.
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let first = app
+        .selected
+        .map_or(0, |s| s.saturating_sub(visible - 1))
+        .min(app.history.len().saturating_sub(1));
+    let rows = app
+        .history
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, call)| {
+            let (status, status_style) = match &call.outcome {
+                CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
+                CallOutcome::ApiError { status, .. } => (status.to_string(), theme.error()),
+                CallOutcome::Transport { kind, .. } => (
+                    match kind {
+                        TransportKind::Timeout => "timeout",
+                        TransportKind::Connect => "refused",
+                        _ => "failed",
+                    }
+                    .to_string(),
+                    theme.error(),
+                ),
+            };
+            let delta = if call.succeeded() {
+                Line::from(vec![
+                    Span::styled(format!("+{}", call.delta.entered.len()), theme.added()),
+                    Span::raw(" "),
+                    Span::styled(format!("-{}", call.delta.left.len()), theme.removed()),
+                ])
+            } else {
+                Line::from(Span::styled("unchanged", theme.muted()))
+            };
+            let delta = super::playback::marked(app, call, delta);
+            let mut cells = vec![Cell::from(format!("{}", i + 1))];
+            if !narrow {
+                cells.push(Cell::from(clock(app, call.sent_at)));
+            }
+            cells.extend([
+                Cell::from(Span::styled(status, status_style)),
+                Cell::from(latency_text(call.outcome.latency(), app.options.stable)),
+                Cell::from(format!("{} ev", call.event_count)),
+                Cell::from(delta),
+            ]);
+            // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
+            if app.lineage.is_abandoned(i) {
+                Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
+            } else {
+                Row::new(cells)
+            }
+        });
     let mut header = vec!["#", "sent", "status", "latency", "events", "cohorts"];
     let mut widths = vec![
         Constraint::Length(3),
@@ -174,7 +188,7 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
         .row_highlight_style(theme.selected())
         .highlight_symbol("> ")
         .block(block);
-    let mut state = TableState::default().with_selected(app.selected);
+    let mut state = TableState::default().with_selected(app.selected.map(|s| s - first));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
@@ -303,12 +317,12 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
             title.push(Span::raw(" "));
         }
         title.push(Span::styled(
-            format!("+{}", call.detail.diff.added),
+            format!("+{}", call.detail().diff.added),
             theme.added(),
         ));
         title.push(Span::raw(" "));
         title.push(Span::styled(
-            format!("−{}", call.detail.diff.removed),
+            format!("−{}", call.detail().diff.removed),
             theme.removed(),
         ));
     }
@@ -326,6 +340,13 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
+    if !call.has_detail() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("Rendering this call…", theme.muted())),
+            inner,
+        );
+        return;
+    }
     let lines = match app.detail_view {
         DetailView::Diff if !call.succeeded() => {
             frame.render_widget(
@@ -339,7 +360,7 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
             return;
         }
         DetailView::Diff => match app.diff_mode {
-            DiffMode::Changes if call.detail.diff.is_empty() => {
+            DiffMode::Changes if call.detail().diff.is_empty() => {
                 frame.render_widget(
                     Paragraph::new(Span::styled(
                         "The state did not change. f shows the whole state.",
@@ -352,20 +373,20 @@ pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
             DiffMode::Changes => None,
             DiffMode::Full => None,
         },
-        DetailView::Request => Some(&call.detail.request),
-        DetailView::Response => Some(&call.detail.response),
+        DetailView::Request => Some(&call.detail().request),
+        DetailView::Response => Some(&call.detail().response),
     };
     let height = usize::from(inner.height);
     let len = match lines {
         Some(lines) => lines.len(),
-        None => call.detail.diff.len(app.diff_mode == DiffMode::Full),
+        None => call.detail().diff.len(app.diff_mode == DiffMode::Full),
     };
     let scroll = app.detail_scroll.min(len.saturating_sub(height));
     match lines {
         Some(lines) => render_lines(lines, scroll, inner, frame.buffer_mut()),
         None => {
             let full = app.diff_mode == DiffMode::Full;
-            let diff = &call.detail.diff;
+            let diff = &call.detail().diff;
             render_rows(
                 len,
                 |i| diff.line(full, i, theme),
