@@ -18,7 +18,7 @@ pub struct OpaqueState {
 }
 
 impl OpaqueState {
-    pub fn from_raw(raw: Box<RawValue>) -> OpaqueState {
+    pub fn from_raw(raw: &RawValue) -> OpaqueState {
         let text: Arc<str> = Arc::from(raw.get());
         OpaqueState {
             end: text.len(),
@@ -29,7 +29,7 @@ impl OpaqueState {
 
     /// Takes JSON text as it is (whitespace, key order and number spelling kept).
     pub fn from_json(text: &str) -> Result<OpaqueState, serde_json::Error> {
-        RawValue::from_string(text.to_string()).map(OpaqueState::from_raw)
+        RawValue::from_string(text.to_string()).map(|raw| OpaqueState::from_raw(&raw))
     }
 
     /// The state that is `raw`, a slice of `body` (a JSON value already validated by the parse

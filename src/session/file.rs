@@ -228,6 +228,6 @@ impl Session {
     pub fn initial_opaque_state(&self) -> Option<OpaqueState> {
         self.initial_state
             .as_ref()
-            .map(|raw| OpaqueState::from_raw(raw.clone()))
+            .map(|raw| OpaqueState::from_raw(raw))
     }
 }

@@ -235,7 +235,7 @@ pub fn serialise(app: &App) -> String {
 
 fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
     let identity = saved.identity.to_identity()?;
-    let state_before = saved.state_before.map(OpaqueState::from_raw);
+    let state_before = saved.state_before.as_deref().map(OpaqueState::from_raw);
     let events = RawValue::from_string(saved.events.trim().to_string())
         .map_err(|e| format!("a call's events are not JSON: {e}"))?;
     let latency = |ms: f64| Duration::from_secs_f64((ms / 1000.0).max(0.0));
@@ -324,7 +324,7 @@ pub fn restore(app: &mut App, text: &str) -> Result<Restored, String> {
     app.editor.set_text(&file.editor);
     app.identity = identity;
     app.sync_validation = file.sync_validation;
-    app.state = file.state.map(OpaqueState::from_raw);
+    app.state = file.state.as_deref().map(OpaqueState::from_raw);
     app.session_id = file.session_id;
     app.history = history;
     app.lineage = file.lineage;
