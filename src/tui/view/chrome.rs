@@ -97,6 +97,7 @@ pub fn identity(app: &App, frame: &mut Frame, area: Rect) {
                 .find(|c| c.state_after.as_ref() == Some(s))
                 .map(|c| c.delta.members.len());
             match cohorts {
+                Some(1) => format!("1 cohort · {}", size_text(s.as_str().len())),
                 Some(n) => format!("{n} cohorts · {}", size_text(s.as_str().len())),
                 None => size_text(s.as_str().len()),
             }
