@@ -741,13 +741,15 @@ async fn resizing_keeps_working() {
 
 #[tokio::test]
 async fn the_docs_table_matches_the_keymap() {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/console.md"))
-        .expect("docs/console.md exists");
-    assert!(
-        docs.contains(&tui::keymap::markdown_table()),
-        "docs/console.md's keys table is stale; paste tui::keymap::markdown_table():\n{}",
-        tui::keymap::markdown_table()
-    );
+    for file in ["docs/console.md", "README.md"] {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let docs = std::fs::read_to_string(&path).expect("the file exists");
+        assert!(
+            docs.contains(&tui::keymap::markdown_table()),
+            "{file}'s keys table is stale; paste tui::keymap::markdown_table():\n{}",
+            tui::keymap::markdown_table()
+        );
+    }
 }
 
 /// Under NO_COLOR crossterm turns every colour into "reset all attributes"; the console asks
