@@ -1,0 +1,57 @@
+//! Replaying a 1,000-step session against the embedded emulator (real loopback HTTP): the
+//! replay's own overhead must stay small next to one round trip. Reports steps per second as
+//! criterion's throughput (elements/s).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use segscope::api::Identity;
+use segscope::launch::{TargetChoice, connect};
+use segscope::loadgen::reader_event;
+use segscope::session::{self, ReplayOptions, RunOptions, Session, Step};
+
+const STEPS: usize = 1000;
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let connection = runtime.block_on(connect(&TargetChoice::default())).unwrap();
+    let dir = std::env::temp_dir().join(format!("segscope-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("thousand.json");
+
+    // A reader's month, one Pageview per step, recorded once with --update.
+    let identity = Identity::UserId("0b5e5c3e-1d7a-4f3b-8e7e-5a1e0c0ffee0".into());
+    let mut session = Session::new("a thousand steps", &identity);
+    let start: jiff::Timestamp = "2026-01-01T08:00:00Z".parse().unwrap();
+    for i in 0..STEPS {
+        let time = start + jiff::SignedDuration::from_mins(45 * i as i64);
+        session.steps.push(Step {
+            note: String::new(),
+            events: serde_json::Value::Array(vec![reader_event(time, i)]),
+            synchronous_validation: true,
+            expect: None,
+        });
+    }
+    session.save(&path).unwrap();
+    let options = |update| RunOptions {
+        replay: ReplayOptions::default(),
+        update,
+        jobs: 1,
+    };
+    let recorded = runtime.block_on(session::run_file(&connection.client, &path, options(true)));
+    assert!(recorded.updated, "{}", session::report::text(&recorded));
+
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(STEPS as u64));
+    group.bench_function("1000_steps_embedded_emulator", |b| {
+        b.iter(|| {
+            let report =
+                runtime.block_on(session::run_file(&connection.client, &path, options(false)));
+            assert_eq!(report.steps.len(), STEPS);
+        })
+    });
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
