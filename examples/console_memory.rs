@@ -11,7 +11,9 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1000);
-    let checkpoints = [1, 10, 100, 250, 500, 750, 1000, calls];
+    let mut checkpoints = vec![1, 10, 100, 250, 500, 750, 1000, calls];
+    checkpoints.sort_unstable();
+    checkpoints.dedup();
     let (app, report) = headless::drive(calls, &checkpoints).await?;
     println!("{:>6} {:>10} {:>10}", "calls", "RSS MiB", "frame µs");
     for c in report {
