@@ -2,90 +2,28 @@
 //! an in-process emulator (or tiny misbehaving servers) on 127.0.0.1. No timing anywhere: each
 //! batch of keys runs until the input ends and every request in flight has answered.
 
+mod common;
+use common::*;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{Event, KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use futures_util::{StreamExt, stream};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use segscope::api::{ApiKey, Client, Identity, Target};
-use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, RunningEmulator, Workspace};
-use segscope::tui::{self, App, AppOptions, Focus};
+use segscope::emulator::EMBEDDED_KEY;
+use segscope::tui::{self, App, Focus};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-const LABEL: &str = "embedded emulator (demo workspace)";
-
 // ---------------------------------------------------------------- harness
-
-async fn emulator_with_keys(keys: &[&str]) -> RunningEmulator {
-    let mut config = EmulatorConfig::new(Workspace::demo().expect("the demo workspace loads"));
-    config.api_keys = keys.iter().map(|k| k.to_string()).collect();
-    emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the emulator starts")
-}
-
-async fn emulator() -> RunningEmulator {
-    emulator_with_keys(&[]).await
-}
-
-fn options() -> AppOptions {
-    AppOptions {
-        target_label: Some(LABEL.to_string()),
-        emulator_endpoints: true,
-        stable: true,
-        wait_for_requests: true,
-        ..AppOptions::default()
-    }
-}
-
-fn app_for(base_url: &str) -> App {
-    let target = Target::new(base_url, Some(ApiKey::new(EMBEDDED_KEY)));
-    App::new(Client::new(target), options())
-}
 
 fn terminal(width: u16, height: u16) -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(width, height)).unwrap()
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(text: &str) -> Vec<Event> {
-    text.chars().map(|c| key(KeyCode::Char(c))).collect()
-}
-
-const F5: KeyCode = KeyCode::F(5);
-
-/// Runs the real loop over `events`, then until every request has answered.
-async fn drive(app: App, term: &mut Terminal<TestBackend>, events: Vec<Event>) -> App {
-    tui::run_app(app, term, stream::iter(events))
-        .await
-        .expect("the loop runs")
-}
-
-/// The screen as text, trailing spaces trimmed.
-fn screen(term: &Terminal<TestBackend>) -> String {
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Volatile values made stable for snapshots: RFC 3339 times, epoch milliseconds (the engine's

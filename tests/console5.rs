@@ -2,83 +2,33 @@
 //! rewind and branch, the explanation popup, autosave and recovery, clipboard copies. No timing:
 //! each batch of keys runs until the input ends and every background task has answered.
 
+mod common;
+use common::*;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::stream;
+use crossterm::event::{Event, KeyCode};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use segscope::api::{ApiKey, Client, Target};
-use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, RunningEmulator, Workspace};
-use segscope::tui::{self, App, AppOptions};
+use segscope::emulator::EMBEDDED_KEY;
+use segscope::tui::{App, AppOptions};
 
 // ---------------------------------------------------------------- harness
-
-async fn emulator_with_keys(keys: &[&str]) -> RunningEmulator {
-    let mut config = EmulatorConfig::new(Workspace::demo().expect("the demo workspace loads"));
-    config.api_keys = keys.iter().map(|k| k.to_string()).collect();
-    emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the emulator starts")
-}
-
-async fn emulator() -> RunningEmulator {
-    emulator_with_keys(&[]).await
-}
-
-fn options() -> AppOptions {
-    AppOptions {
-        target_label: Some("embedded emulator (demo workspace)".to_string()),
-        emulator_endpoints: true,
-        stable: true,
-        wait_for_requests: true,
-        ..AppOptions::default()
-    }
-}
 
 fn app_with(base_url: &str, options: AppOptions) -> App {
     let target = Target::new(base_url, Some(ApiKey::new(EMBEDDED_KEY)));
     App::new(Client::new(target), options)
 }
 
-fn app_for(base_url: &str) -> App {
-    app_with(base_url, options())
-}
-
 fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(150, 44)).unwrap()
 }
 
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
 fn ch(c: char) -> Event {
     key(KeyCode::Char(c))
-}
-
-const F5: KeyCode = KeyCode::F(5);
-
-async fn drive(app: App, term: &mut Terminal<TestBackend>, events: Vec<Event>) -> App {
-    tui::run_app(app, term, stream::iter(events))
-        .await
-        .expect("the loop runs")
-}
-
-fn screen(term: &Terminal<TestBackend>) -> String {
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// The modifiers of the first cell of the screen row holding `needle`, at its column.

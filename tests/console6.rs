@@ -3,88 +3,29 @@
 //! recorded and actual cohorts side by side. Driven through the real loop into a `TestBackend`
 //! against an in-process emulator on 127.0.0.1; no timing anywhere.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::stream;
+use crossterm::event::{Event, KeyCode};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use segscope::api::{ApiKey, Client, Target};
-use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, RunningEmulator, Workspace};
+use segscope::emulator::EMBEDDED_KEY;
 use segscope::session::{self, ReplayOptions, RunOptions, Session, Verdict};
-use segscope::tui::{self, App, AppOptions};
+use segscope::tui::App;
 
 // ---------------------------------------------------------------- harness
-
-async fn emulator() -> RunningEmulator {
-    let config = EmulatorConfig::new(Workspace::demo().expect("the demo workspace loads"));
-    emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the emulator starts")
-}
-
-fn options() -> AppOptions {
-    AppOptions {
-        target_label: Some("embedded emulator (demo workspace)".to_string()),
-        emulator_endpoints: true,
-        stable: true,
-        wait_for_requests: true,
-        ..AppOptions::default()
-    }
-}
-
-fn app_with_key(base_url: &str, key: &str) -> App {
-    App::new(
-        Client::new(Target::new(base_url, Some(ApiKey::new(key)))),
-        options(),
-    )
-}
-
-fn app_for(base_url: &str) -> App {
-    app_with_key(base_url, EMBEDDED_KEY)
-}
 
 fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(160, 45)).unwrap()
 }
 
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(text: &str) -> Vec<Event> {
-    text.chars().map(|c| key(KeyCode::Char(c))).collect()
-}
-
-const F5: KeyCode = KeyCode::F(5);
 const F6: KeyCode = KeyCode::F(6);
 const F7: KeyCode = KeyCode::F(7);
 const F8: KeyCode = KeyCode::F(8);
-
-async fn drive(app: App, term: &mut Terminal<TestBackend>, events: Vec<Event>) -> App {
-    tui::run_app(app, term, stream::iter(events))
-        .await
-        .expect("the loop runs")
-}
-
-fn screen(term: &Terminal<TestBackend>) -> String {
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 /// The (x, y) of the first cell showing `symbol` whose row also contains `row_has`.
 fn find_cell(term: &Terminal<TestBackend>, symbol: &str, row_has: &str) -> Option<(u16, u16)> {
