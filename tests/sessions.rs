@@ -407,3 +407,21 @@ fn replay_against_a_faulty_server_exits_2_naming_the_step() {
     );
     assert!(!stdout.contains("fault-key-1234"), "{stdout}");
 }
+
+#[test]
+fn help_never_shows_the_key_from_the_environment() {
+    for args in [
+        vec!["--help"],
+        vec!["replay", "--help"],
+        vec!["send", "--help"],
+    ] {
+        let out = bin()
+            .args(&args)
+            .env("PERMUTIVE_API_KEY", "sk_env_SECRET_5150")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("--api-key"), "{args:?}: {text}");
+        assert!(!text.contains("SECRET"), "{args:?} shows the key: {text}");
+    }
+}
