@@ -3,6 +3,7 @@
 pub mod api;
 pub mod emulator;
 pub mod engine;
+pub mod json;
 pub mod launch;
 pub mod loadgen;
 pub mod session;

@@ -13,7 +13,6 @@
 //!
 //! Windowed pairs are flat (not `[[t, x], ...]`) to keep the text and the allocations small.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -25,6 +24,8 @@ use serde::ser::SerializeSeq;
 use serde::ser::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
+
+use crate::json::Key;
 
 /// How a clause accumulates, fixed by its kind and window at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -846,28 +847,6 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
     }
     fn visit_none<E: de::Error>(self) -> Result<EntryRead, E> {
         Ok(EntryRead::NotObject)
-    }
-}
-
-/// An object key, borrowed when the input allows.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
     }
 }
 

@@ -48,6 +48,25 @@ fn pageview(time: &str, category: &str, slug: &str, title: &str) -> String {
     )
 }
 
+/// A football reader's three Pageviews inside a week (the third enters 1001).
+const FOOTBALL_READS: &[(&str, &str, &str)] = &[
+    (
+        "2026-03-02T08:15:00Z",
+        "arsenal-win",
+        "Arsenal edge past Spurs",
+    ),
+    (
+        "2026-03-04T19:02:10Z",
+        "cup-draw",
+        "Cup draw: the full fixtures",
+    ),
+    (
+        "2026-03-06T12:40:00Z",
+        "transfer-news",
+        "Transfer deadline roundup",
+    ),
+];
+
 /// A scene: the app, the terminal, and a way to type into the real loop.
 struct Scene {
     app: Option<App>,
@@ -111,23 +130,7 @@ pub async fn render_all_with_key(key: &str, label: Option<&str>) -> anyhow::Resu
     // A reader becomes a football fan: three calls, the third enters 1001 (and 1009).
     let mut scene = Scene::new(&base, key, label)?;
     scene.keys(Vec::new()).await?;
-    for (time, slug, title) in [
-        (
-            "2026-03-02T08:15:00Z",
-            "arsenal-win",
-            "Arsenal edge past Spurs",
-        ),
-        (
-            "2026-03-04T19:02:10Z",
-            "cup-draw",
-            "Cup draw: the full fixtures",
-        ),
-        (
-            "2026-03-06T12:40:00Z",
-            "transfer-news",
-            "Transfer deadline roundup",
-        ),
-    ] {
+    for &(time, slug, title) in FOOTBALL_READS {
         scene.send(&pageview(time, "football", slug, title)).await?;
     }
     shots.push(scene.shot("main"));
@@ -182,18 +185,7 @@ pub async fn render_all_with_key(key: &str, label: Option<&str>) -> anyhow::Resu
     // Why is this reader not (yet) a football fan? Two football Pageviews, then the explanation.
     let mut scene = Scene::new(&base, key, label)?;
     scene.keys(Vec::new()).await?;
-    for (time, slug, title) in [
-        (
-            "2026-03-02T08:15:00Z",
-            "arsenal-win",
-            "Arsenal edge past Spurs",
-        ),
-        (
-            "2026-03-04T19:02:10Z",
-            "cup-draw",
-            "Cup draw: the full fixtures",
-        ),
-    ] {
+    for &(time, slug, title) in &FOOTBALL_READS[..2] {
         scene.send(&pageview(time, "football", slug, title)).await?;
     }
     // Out of the editor (Tab), then `e`: the popup opens on the first workspace cohort, 1001.
