@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crossterm::event::Event;
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
@@ -16,6 +16,10 @@ use super::view::draw;
 
 /// How often the spinner moves while a request is in flight.
 const SPINNER_PERIOD: Duration = Duration::from_millis(100);
+
+/// At most this many queued input events are handled before a frame is drawn, so a long paste
+/// shows progress instead of one frame at the end.
+const INPUT_PER_FRAME: usize = 512;
 
 /// Runs the console until it quits or `input` ends, and gives the app back.
 ///
@@ -61,15 +65,17 @@ where
             },
             _ = spinner.tick(), if app.in_flight.is_some() => Message::Tick,
         };
-        if let Some(task) = message.task() {
-            app.runtime.tasks.remove(&task);
-        }
-        if let Message::Input(Event::Resize(..)) = message {
-            terminal.autoresize()?;
-        }
-        let effects = update(&mut app, message);
-        for effect in effects {
-            app.perform(effect);
+        step(&mut app, terminal, message)?;
+        // Input that is already waiting (a paste, keys typed during a slow frame) is handled now,
+        // before the next frame: every byte the terminal sent is acted on without another key.
+        let mut handled = 0;
+        while input_open && !app.quit && handled < INPUT_PER_FRAME {
+            match input.next().now_or_never() {
+                Some(Some(event)) => step(&mut app, terminal, Message::Input(event))?,
+                Some(None) => input_open = false,
+                None => break,
+            }
+            handled += 1;
         }
         if app.runtime.rx.is_empty() && !app.quit {
             terminal.draw(|frame| draw(&app, frame))?;
@@ -86,4 +92,23 @@ where
         );
     }
     Ok(app)
+}
+
+/// One message: the update, then its effects started.
+fn step<B>(app: &mut App, terminal: &mut Terminal<B>, message: Message) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    if let Some(task) = message.task() {
+        app.runtime.tasks.remove(&task);
+    }
+    if let Message::Input(Event::Resize(..)) = message {
+        terminal.autoresize()?;
+    }
+    let effects = update(app, message);
+    for effect in effects {
+        app.perform(effect);
+    }
+    Ok(())
 }

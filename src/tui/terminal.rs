@@ -7,13 +7,12 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    EventStream,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
 };
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use futures_util::StreamExt;
+use futures_util::Stream;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -147,6 +146,57 @@ fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Message>) {
     let _ = tx;
 }
 
+/// The terminal's input, read on a thread of its own and handed to the loop through a channel.
+///
+/// Why not crossterm's `EventStream`: its default (mio) source registers the terminal
+/// edge-triggered and returns after the first parsed event of a 1,024-byte read, so bytes left in
+/// the kernel buffer (the rest of a paste, keys typed during a slow frame) wait until another key
+/// arrives (crossterm PR #1057). The `use-dev-tty` source (enabled in Cargo.toml) polls
+/// level-triggered, so whatever is left is read at once; this thread reads it as fast as it comes
+/// and the loop takes every event already queued before it draws.
+struct InputReader {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl InputReader {
+    /// How long the thread waits for input before it looks at the stop flag again.
+    const STOP_CHECK: std::time::Duration = std::time::Duration::from_millis(50);
+
+    /// Starts the thread; the stream ends when the thread does (stopped, or the terminal gone).
+    fn start() -> (InputReader, impl Stream<Item = Event>) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        // If no thread can be started, `tx` is dropped with the closure and the input ends.
+        let _ = std::thread::Builder::new()
+            .name("segscope-input".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    match crossterm::event::poll(Self::STOP_CHECK) {
+                        Ok(false) => continue,
+                        Ok(true) => {
+                            let sent = crossterm::event::read().map(|event| tx.send(event));
+                            if !matches!(sent, Ok(Ok(()))) {
+                                break;
+                            }
+                        }
+                        // A terminal that cannot be read ends the input (the loop then exits).
+                        Err(_) => break,
+                    }
+                }
+            });
+        let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        (InputReader { stop }, events)
+    }
+
+    /// Asks the thread to stop; it does within [`Self::STOP_CHECK`]. Not joined: the console is
+    /// closing, and a thread blocked on the terminal must not hold it up.
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// `segscope` with no subcommand: the console, on the embedded emulator unless a key or a base
 /// URL says otherwise.
 pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
@@ -191,8 +241,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         // Copies (y, c, C) reach the clipboard as OSC 52 sequences on the terminal.
         app.set_clipboard_sink(Box::new(stdout()));
         terminal.clear()?;
-        let input = EventStream::new().filter_map(|event| std::future::ready(event.ok()));
-        run_app(app, &mut terminal, input).await
+        let (reader, input) = InputReader::start();
+        let result = run_app(app, &mut terminal, input).await;
+        reader.stop();
+        result
         // The guard restores the terminal here, before any error is printed.
     };
     if let Some(running) = connection.emulator {

@@ -87,7 +87,7 @@ fn on_input(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Paste(text) => {
             if app.popup.is_none() && app.focus == Focus::Editor {
-                app.editor.area.insert_str(text.replace('\r', ""));
+                app.editor.area.insert_str(line_breaks(&text));
                 editor_changed(app);
             }
             Vec::new()
@@ -113,12 +113,29 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match action {
         Some(action) => on_action(app, action),
         None if in_editor => {
-            if app.editor.area.input(key) {
+            if app.editor.area.input(typed_line_break(key)) {
                 editor_changed(app);
             }
             Vec::new()
         }
         None => Vec::new(),
+    }
+}
+
+/// A paste's line breaks as the editor keeps them: terminals send CR (tmux, xterm, VTE) or CRLF;
+/// both become one line break, never a lost one.
+fn line_breaks(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// A bare LF arrives in raw mode as Ctrl+J (an unbracketed paste of LF text): it is a line break,
+/// not the text area's "delete to line start".
+fn typed_line_break(key: KeyEvent) -> KeyEvent {
+    use crossterm::event::KeyModifiers;
+    if key.code == KeyCode::Char('j') && key.modifiers == KeyModifiers::CONTROL {
+        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
+    } else {
+        key
     }
 }
 
