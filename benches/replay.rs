@@ -25,8 +25,9 @@ fn bench(c: &mut Criterion) {
         let time = start + jiff::SignedDuration::from_mins(45 * i as i64);
         session.steps.push(Step {
             note: String::new(),
-            events: serde_json::Value::Array(vec![reader_event(time, i)]),
+            events: serde_json::value::to_raw_value(&[reader_event(time, i)]).unwrap(),
             synchronous_validation: true,
+            keep_state: false,
             expect: None,
         });
     }

@@ -81,17 +81,17 @@ enum Command {
 #[derive(Args)]
 struct BenchArgs {
     /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    connections: u32,
     /// How long each target is loaded, in seconds.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
     seconds: f64,
     /// Stop each run after this many requests.
     #[arg(long)]
     requests: Option<u64>,
     /// Cohorts in the (scaled demo) workspace of the in-process emulator.
-    #[arg(long, default_value_t = 100)]
-    cohorts: usize,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cohorts: u32,
     /// Load this endpoint instead of in-process emulator + echo baseline.
     #[arg(long)]
     base_url: Option<String>,
@@ -161,6 +161,32 @@ struct ServeArgs {
     /// Inject faults, e.g. `latency=300ms,error_rate=0.2,status=503,drop_rate=0.05,panic_rate=0`.
     #[arg(long, value_parser = emulator::Fault::parse)]
     fault: Option<emulator::Fault>,
+    /// Seconds a client has to send a request's head (from connecting, or its first byte).
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    header_timeout: f64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    body_timeout: f64,
+    /// Seconds a kept-alive connection may sit idle between requests.
+    #[arg(long, default_value_t = 60.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    idle_timeout: f64,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_connections: u32,
+}
+
+/// A load duration: a finite number of seconds, more than 0 and at most a day.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "{text} seconds: expected more than 0 and at most 86400"
+        ))
+    }
 }
 
 fn parse_key(text: &str) -> Result<ApiKey, String> {
@@ -224,10 +250,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .collect();
     config.log = !args.echo;
     config.echo = args.echo;
+    config.limits = emulator::Limits {
+        header: std::time::Duration::from_secs_f64(args.header_timeout),
+        body: std::time::Duration::from_secs_f64(args.body_timeout),
+        idle: std::time::Duration::from_secs_f64(args.idle_timeout),
+        max_connections: args.max_connections as usize,
+    };
     if let Some(fault) = args.fault {
         println!("injecting faults: {fault:?}");
         config.fault = fault;
     }
+    emulator::server::log_panics_in_one_line();
     let running = emulator::spawn(config, args.addr).await?;
     println!(
         "segscope emulator listening on {} (workspace {dir}: {cohorts} cohorts, {schemas} event schemas)",
@@ -285,6 +318,7 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         Some(p) => std::fs::read_to_string(p)
             .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?,
     };
+    // Checked as JSON, but sent as written: numbers keep their spelling (`1.0e2`, `-0`).
     let events_value: serde_json::Value = serde_json::from_str(&events_text).map_err(|e| {
         anyhow::anyhow!(
             "the events are not JSON: line {}, column {}: {e}",
@@ -292,9 +326,9 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
             e.column()
         )
     })?;
-    let events_value = match events_value {
-        serde_json::Value::Array(_) => events_value,
-        serde_json::Value::Object(_) => serde_json::Value::Array(vec![events_value]),
+    let events_text = match events_value {
+        serde_json::Value::Array(_) => events_text.trim().to_string(),
+        serde_json::Value::Object(_) => format!("[{}]", events_text.trim()),
         _ => anyhow::bail!("the events must be a JSON array of events (or one event object)"),
     };
     let identity = match (&args.user_id, &args.alias) {
@@ -332,7 +366,7 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     let before = session::replay::cohorts_of(state.as_ref());
     let request = SegmentationRequest {
         identity,
-        events: serde_json::value::RawValue::from_string(events_value.to_string())?,
+        events: serde_json::value::RawValue::from_string(events_text)?,
         state,
     };
     let connection = connect(&args.target.choice()).await?;
@@ -375,7 +409,7 @@ fn read_stdin() -> anyhow::Result<String> {
 async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     use segscope::loadgen::{self, LoadPlan};
     let plan = LoadPlan {
-        connections: args.connections,
+        connections: args.connections as usize,
         duration: std::time::Duration::from_secs_f64(args.seconds),
         max_requests: args.requests,
     };
@@ -404,7 +438,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             println!("first error: {e}");
         }
     } else {
-        let workspace = segscope::emulator::Workspace::demo_scaled(args.cohorts)?;
+        let workspace = segscope::emulator::Workspace::demo_scaled(args.cohorts as usize)?;
         let emulator =
             emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
         let mut echo_config = EmulatorConfig::new(load_workspace(None)?);

@@ -4,10 +4,12 @@
 //! run as `proptest` cases inside `cargo test`.
 
 use proptest::prelude::*;
+use segscope::api::{ApiKey, Client, Target};
 use segscope::emulator::segment::Validation;
 use segscope::emulator::{self, EmulatorConfig, Workspace};
-use segscope::session::Session;
+use segscope::session::{self, ReplayOptions, RunOptions, Session, Tally, Verdict};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
 const PATH: &str = "/ccs/v1/segmentation/stateless";
 const USER: &str = "2008c38f-dece-4570-976d-87593ed001c3";
@@ -263,4 +265,805 @@ proptest! {
         });
         let _ = Session::parse(&shaped.to_string(), "fuzz.json");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: hardening. Each case below failed on the code before its fix.
+// ---------------------------------------------------------------------------------------------
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_segscope"))
+}
+
+fn bundled_session(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sessions")
+        .join(name)
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("segscope-hostile-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A copy of a bundled session in a fresh directory.
+fn session_copy(name: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir();
+    let path = dir.join(name);
+    std::fs::copy(bundled_session(name), &path).unwrap();
+    (dir, path)
+}
+
+async fn emulator_with(keys: &[&str], fault: Option<&str>) -> emulator::RunningEmulator {
+    let mut config = EmulatorConfig::new(Workspace::demo().unwrap());
+    config.api_keys = keys.iter().map(|k| k.to_string()).collect();
+    if let Some(spec) = fault {
+        config.fault = emulator::Fault::parse(spec).unwrap();
+    }
+    emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn run_options(update: bool) -> RunOptions {
+    RunOptions {
+        replay: ReplayOptions::default(),
+        update,
+        jobs: 1,
+    }
+}
+
+/// Issue 14 item 1: auth failures, a wrong path, 408/429 and 5xx are target errors: exit 2 and
+/// the file untouched, with or without `--update`.
+#[tokio::test]
+async fn update_against_a_broken_target_is_a_target_error_and_leaves_the_file_untouched() {
+    let right = emulator_with(&["right-key-123456"], None).await;
+    let cases: Vec<(&str, emulator::RunningEmulator, String, Option<&str>)> = vec![
+        (
+            "no key",
+            emulator_with(&[], None).await,
+            String::new(),
+            None,
+        ),
+        (
+            "a wrong key",
+            right,
+            String::new(),
+            Some("wrong-key-654321"),
+        ),
+        (
+            "a base URL that is not the API (404)",
+            emulator_with(&[], None).await,
+            "/not/the/api".into(),
+            Some("k-123456789"),
+        ),
+    ];
+    let mut targets: Vec<(String, Target, emulator::RunningEmulator)> = Vec::new();
+    for (what, emu, suffix, key) in cases {
+        let target = Target::new(format!("{}{suffix}", emu.base_url()), key.map(ApiKey::new));
+        targets.push((what.to_string(), target, emu));
+    }
+    for status in [403, 408, 429, 500, 502] {
+        let emu = emulator_with(&[], Some(&format!("error_rate=1,status={status}"))).await;
+        let target = Target::new(emu.base_url(), Some(ApiKey::new("k-123456789")));
+        targets.push((format!("--fault status={status}"), target, emu));
+    }
+    for (what, target, _emu) in &targets {
+        let client = Client::new(target.clone());
+        for update in [true, false] {
+            let (dir, path) = session_copy("01-football-fan.json");
+            let before = std::fs::read(&path).unwrap();
+            let report = session::run_file(&client, &path, run_options(update)).await;
+            let text = session::report::text(&report);
+            assert!(!report.updated, "{what} (update {update}): {text}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                before,
+                "{what} (update {update}): the file was rewritten"
+            );
+            assert!(
+                matches!(report.steps[0].verdict, Verdict::TargetError(_)),
+                "{what} (update {update}): {text}"
+            );
+            assert_eq!(
+                Tally::of(std::slice::from_ref(&report)).exit_code(),
+                2,
+                "{what} (update {update}): {text}"
+            );
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
+}
+
+/// Issue 14 item 1: a recording that expects the status (a session about a refused key) still
+/// compares as usual.
+#[tokio::test]
+async fn a_recorded_refusal_is_compared_not_a_target_error() {
+    let emu = emulator_with(&[], None).await;
+    let dir = temp_dir();
+    let path = dir.join("refused.json");
+    std::fs::write(
+        &path,
+        json!({
+            "format": "segscope-session/1", "name": "no key",
+            "identity": {"user_id": USER},
+            "steps": [{"events": [], "expect": {"status": 401, "cohorts": [], "error_code": 2004}}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let client = Client::new(Target::new(emu.base_url(), None));
+    let report = session::run_file(&client, &path, run_options(false)).await;
+    assert_eq!(
+        report.steps[0].verdict,
+        Verdict::Passed,
+        "{}",
+        session::report::text(&report)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14 item 1, from the command line: `replay --update` against a keyless target exits 2.
+#[test]
+fn replay_update_against_a_refusing_serve_exits_2_and_keeps_the_file() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emu = runtime.block_on(emulator_with(&["right-key-123456"], None));
+    let (dir, path) = session_copy("02-live-blog-window.json");
+    let before = std::fs::read(&path).unwrap();
+    let out = bin()
+        .args(["replay", "--update", "--base-url", &emu.base_url()])
+        .arg(&path)
+        .env_remove("PERMUTIVE_API_KEY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(!stdout.contains("recordings updated"), "{stdout}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A stand-in API that records every body it is sent and answers a fixed empty state.
+async fn recording_target() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        PATH,
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(body);
+                (
+                    [("content-type", "application/json")],
+                    format!(
+                        r#"{{"user_id":"{USER}","state":{{"internal_state":{{}},"external_state":{{}},"cohorts":[]}}}}"#
+                    ),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+const ODD_NUMBERS: &str = r#"[{"name":"Pageview","time":"2026-01-01T00:00:00Z","properties":{"big":18446744073709551616,"neg":-0,"exp":1.0e2,"long":0.1000000000000000055511151231257827}}]"#;
+
+/// Issue 14 item 3: events are kept and sent byte for byte (numbers included), through load,
+/// replay, `--retime` and `--update`.
+#[tokio::test]
+async fn numbers_in_session_events_stay_byte_for_byte() {
+    let (url, seen) = recording_target().await;
+    let dir = temp_dir();
+    let path = dir.join("numbers.json");
+    let text = format!(
+        "{{\"format\": \"segscope-session/1\", \"name\": \"numbers\", \"identity\": {{\"user_id\": \"{USER}\"}},\n\"steps\": [{{\"events\": {ODD_NUMBERS}}}]}}\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let client = Client::new(Target::new(url, Some(ApiKey::new("k-123456789"))));
+    let report = session::run_file(&client, &path, run_options(true)).await;
+    assert!(report.updated, "{}", session::report::text(&report));
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains(ODD_NUMBERS),
+        "--update changed the events:\n{saved}"
+    );
+    let retimed = RunOptions {
+        replay: ReplayOptions {
+            strict_state: false,
+            retime_to: Some("2027-01-01T00:00:00Z".parse().unwrap()),
+        },
+        ..run_options(false)
+    };
+    session::run_file(&client, &path, retimed).await;
+    let bodies = seen.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies[0].contains(ODD_NUMBERS), "sent: {}", bodies[0]);
+    let moved = ODD_NUMBERS.replace("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    assert!(
+        bodies[1].contains(&moved),
+        "sent after --retime: {}",
+        bodies[1]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A bundled session without its recordings, so that `--update` has something to write.
+fn unrecorded_copy(dir: &Path, name: &str) -> PathBuf {
+    let mut session: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundled_session(name)).unwrap()).unwrap();
+    for step in session["steps"].as_array_mut().unwrap() {
+        step.as_object_mut().unwrap().remove("expect");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&session).unwrap()).unwrap();
+    path
+}
+
+/// Issue 14 item 4: `--update` keeps the file's mode, writes through a symlink, and the same file
+/// given twice with `--jobs 2` does not trip over a shared temp file.
+#[cfg(unix)]
+#[tokio::test]
+async fn update_keeps_mode_follows_links_and_uses_a_temp_file_per_task() {
+    use std::os::unix::fs::PermissionsExt;
+    let connection = segscope::launch::connect(&Default::default())
+        .await
+        .unwrap();
+    let client = &connection.client;
+    let dir = temp_dir();
+
+    let read_only = unrecorded_copy(&dir, "01-football-fan.json");
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let report = session::run_file(client, &read_only, run_options(true)).await;
+    let mode = std::fs::metadata(&read_only).unwrap().permissions().mode() & 0o777;
+    if report.updated {
+        assert_eq!(mode, 0o444, "the mode of an updated file changed");
+    } else {
+        assert!(report.error.is_some(), "neither updated nor refused");
+    }
+
+    let private = unrecorded_copy(&dir, "06-engagement.json");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let report = session::run_file(client, &private, run_options(true)).await;
+    assert!(report.updated, "{}", session::report::text(&report));
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the mode of an updated file changed");
+
+    let real = unrecorded_copy(&dir, "02-live-blog-window.json");
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let report = session::run_file(client, &link, run_options(true)).await;
+    assert!(report.updated, "{}", session::report::text(&report));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file"
+    );
+    assert!(
+        Session::load(&real)
+            .unwrap()
+            .steps
+            .iter()
+            .all(|s| s.expect.is_some())
+    );
+
+    let twice = unrecorded_copy(&dir, "04-alias-identity.json");
+    let paths = vec![twice.clone(), twice.clone(), twice.clone(), twice.clone()];
+    let options = RunOptions {
+        jobs: 4,
+        ..run_options(true)
+    };
+    for report in session::run_files(client, &paths, options).await {
+        assert!(report.error.is_none(), "{}", session::report::text(&report));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14 item 11: a huge latency or bench duration is an error (exit 2), never a panic.
+#[test]
+fn huge_durations_are_refused_not_panics() {
+    for spec in [
+        "latency=99999999999999999999999s",
+        "latency=1e308ms",
+        "latency=-5s",
+        "latency=NaNs",
+    ] {
+        let parsed = std::panic::catch_unwind(|| emulator::Fault::parse(spec));
+        assert!(
+            matches!(parsed, Ok(Err(_))),
+            "{spec}: {parsed:?} (expected an error)"
+        );
+    }
+    let out = bin()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--fault",
+            "latency=99999999999999999999999s",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("latency"), "{stderr}");
+    let out = bin()
+        .args(["bench", "--seconds", "1e308", "--requests", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("seconds"), "{stderr}");
+}
+
+/// A session of `steps` reader Pageviews 45 minutes apart, unrecorded.
+fn long_session(steps: usize) -> Session {
+    let identity = segscope::api::Identity::UserId(USER.into());
+    let mut session = Session::new("a long read", &identity);
+    let start: jiff::Timestamp = "2026-01-01T08:00:00Z".parse().unwrap();
+    for i in 0..steps {
+        let time = start + jiff::SignedDuration::from_mins(45 * i as i64);
+        let event = segscope::loadgen::reader_event(time, i);
+        session.steps.push(segscope::session::Step {
+            note: String::new(),
+            events: serde_json::value::to_raw_value(&[event]).unwrap(),
+            synchronous_validation: true,
+            keep_state: false,
+            expect: None,
+        });
+    }
+    session
+}
+
+/// Issue 14 item 13: `--update` records a digest per step (the whole state only where a step
+/// asks), so the file stays proportional to its events; `--strict-state` compares digests, and
+/// files that embed whole states still load and pass.
+#[tokio::test]
+async fn recorded_states_are_digests_and_the_file_stays_proportional_to_its_events() {
+    let connection = segscope::launch::connect(&Default::default())
+        .await
+        .unwrap();
+    let client = &connection.client;
+    let dir = temp_dir();
+    let path = dir.join("long.json");
+    let steps = 300;
+    let mut session = long_session(steps);
+    session.steps[steps - 1].keep_state = true;
+    session.save(&path).unwrap();
+    let unrecorded = std::fs::metadata(&path).unwrap().len() as usize;
+    let report = session::run_file(client, &path, run_options(true)).await;
+    assert!(report.updated, "{}", session::report::text(&report));
+    let saved = std::fs::read_to_string(&path).unwrap();
+    let per_step = (saved.len() - unrecorded) / steps;
+    let loaded = Session::load(&path).unwrap();
+    let last_state = loaded.steps[steps - 1]
+        .expect
+        .as_ref()
+        .and_then(|e| e.state.as_ref())
+        .and_then(|s| s.whole())
+        .map(|s| s.get().len())
+        .expect("the step that asked keeps its whole state");
+    assert!(
+        per_step < 400 + last_state / steps,
+        "a recording takes {per_step} bytes per step (the last state alone is {last_state} bytes)"
+    );
+    assert!(
+        saved.contains("\"state\": \"sha256:"),
+        "digests are recorded"
+    );
+
+    let strict = RunOptions {
+        replay: ReplayOptions {
+            strict_state: true,
+            retime_to: None,
+        },
+        ..run_options(false)
+    };
+    let report = session::run_file(client, &path, strict).await;
+    assert!(
+        report.steps.iter().all(|s| s.verdict == Verdict::Passed),
+        "{}",
+        session::report::text(&report)
+    );
+    // A digest that does not match is a mismatch under --strict-state only.
+    let at = saved.find("\"state\": \"sha256:").unwrap() + "\"state\": \"sha256:".len();
+    let mut tampered = saved.clone();
+    tampered.replace_range(at..at + 64, &"0".repeat(64));
+    std::fs::write(&path, tampered).unwrap();
+    let report = session::run_file(client, &path, strict).await;
+    assert!(
+        matches!(&report.steps[0].verdict, Verdict::Mismatch(d) if d[0].starts_with("state:")),
+        "{}",
+        session::report::text(&report)
+    );
+    let report = session::run_file(client, &path, run_options(false)).await;
+    assert_eq!(report.steps[0].verdict, Verdict::Passed);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+async fn emulator_limited(limits: emulator::Limits) -> emulator::RunningEmulator {
+    let mut config = EmulatorConfig::new(Workspace::demo().unwrap());
+    config.limits = limits;
+    emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Reads what the server sends until it closes the connection (or `within` passes: `None`).
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    match tokio::time::timeout(within, stream.read_to_end(&mut out)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&out).into_owned()),
+        Err(_) => None,
+    }
+}
+
+async fn post_ok(base: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}{PATH}"))
+        .header("x-api-key", "k-123456789")
+        .body(json!({"user_id": USER}).to_string())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+/// Issue 14 item 6: silent, half-header, half-body and idle keep-alive connections are closed
+/// within their deadlines, while other clients are served meanwhile (raw TCP).
+#[tokio::test]
+async fn slow_and_idle_clients_are_shed_while_others_are_served() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let limits = emulator::Limits {
+        header: Duration::from_secs(1),
+        body: Duration::from_secs(1),
+        idle: Duration::from_secs(2),
+        max_connections: 64,
+    };
+    let emu = emulator_limited(limits).await;
+    let addr = emu.addr;
+
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut half_header = TcpStream::connect(addr).await.unwrap();
+    half_header
+        .write_all(format!("POST {PATH} HTTP/1.1\r\nhost: x\r\nx-api-").as_bytes())
+        .await
+        .unwrap();
+    let mut half_body = TcpStream::connect(addr).await.unwrap();
+    half_body
+        .write_all(
+            format!("POST {PATH} HTTP/1.1\r\nhost: x\r\nx-api-key: k-123456789\r\ncontent-length: 100\r\n\r\n{{\"user_id\"")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let body = json!({"user_id": USER}).to_string();
+    idle.write_all(
+        format!(
+            "POST {PATH} HTTP/1.1\r\nhost: x\r\nx-api-key: k-123456789\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+
+    // Everyone else is still served while those hang.
+    assert_eq!(post_ok(&emu.base_url()).await, 200);
+
+    let within = Duration::from_secs(6);
+    let silent = read_until_closed(&mut silent, within).await;
+    assert!(silent.is_some(), "a silent connection stayed open");
+    let half_header = read_until_closed(&mut half_header, within).await;
+    assert!(
+        half_header.is_some(),
+        "a half-header connection stayed open"
+    );
+    let half_body = read_until_closed(&mut half_body, within)
+        .await
+        .expect("a half-body connection stayed open");
+    assert!(half_body.starts_with("HTTP/1.1 408"), "{half_body}");
+    assert!(half_body.contains("\"code\":1002"), "{half_body}");
+    let idle = read_until_closed(&mut idle, within)
+        .await
+        .expect("an idle keep-alive connection stayed open");
+    assert!(idle.starts_with("HTTP/1.1 200"), "{idle}");
+    assert_eq!(post_ok(&emu.base_url()).await, 200);
+}
+
+/// Issue 14 item 6: past the connection limit, a connection gets a 503 envelope that says so.
+#[tokio::test]
+async fn past_the_connection_limit_a_client_gets_a_clear_503() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let limits = emulator::Limits {
+        max_connections: 4,
+        ..emulator::Limits::default()
+    };
+    let emu = emulator_limited(limits).await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(tokio::net::TcpStream::connect(emu.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(emu.addr).await.unwrap();
+    let _ = extra
+        .write_all(format!("GET /_segscope/workspace HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+        .await;
+    let answer = read_until_closed(&mut extra, Duration::from_secs(5))
+        .await
+        .expect("closed");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("Too many connections"), "{answer}");
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        post_ok(&emu.base_url()).await,
+        200,
+        "served again once they left"
+    );
+}
+
+/// Issue 14 item 6: stopping never waits on a client half-way through a request.
+#[tokio::test]
+async fn stop_returns_within_5_s_with_a_client_half_way_through_a_request() {
+    use tokio::io::AsyncWriteExt;
+    let emu = emulator_limited(emulator::Limits::default()).await;
+    let mut client = tokio::net::TcpStream::connect(emu.addr).await.unwrap();
+    client
+        .write_all(
+            format!(
+                "POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\nx-api-key: k\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), emu.stop()).await;
+    assert!(stopped.is_ok(), "stop() waited on the client");
+}
+
+/// Issue 14 item 6, from the command line: Ctrl+C (SIGINT) stops `serve` within 5 s even with a
+/// client half-way through a request; the timeouts and the limit are flags.
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_ctrl_c_within_5_s() {
+    use std::io::{BufRead, Write};
+    let mut child = bin()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--header-timeout",
+            "30",
+            "--body-timeout",
+            "30",
+            "--idle-timeout",
+            "60",
+            "--max-connections",
+            "10",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let mut client = std::net::TcpStream::connect(&addr).unwrap();
+    client
+        .write_all(
+            format!("POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{{").as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("serve was still running 5 s after Ctrl+C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Issue 14 item 8: answers hyper writes itself (400, 414, 431) carry the envelope; the status
+/// words are right for 429 and 502; a non-ASCII key is invalid, not missing; with a key list
+/// the emulator's own endpoints need a key too.
+#[tokio::test]
+async fn protocol_errors_and_key_rules_use_the_envelope() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let emu = emulator_with(&["right-key-123456"], None).await;
+    let long_uri = format!("GET /{} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000));
+    let big_headers = format!(
+        "GET / HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "b".repeat(600_000)
+    );
+    for (what, request, status) in [
+        ("not HTTP", "GARBAGE\r\n\r\n".to_string(), 400),
+        ("a 70,000-byte URI", long_uri, 414),
+        ("600 KB of headers", big_headers, 431),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(emu.addr).await.unwrap();
+        let _ = stream.write_all(request.as_bytes()).await;
+        let answer = read_until_closed(&mut stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("{what}: no answer"));
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {answer}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let envelope: Value = serde_json::from_str(body)
+            .unwrap_or_else(|_| panic!("{what}: the body is not an envelope: {answer}"));
+        assert_eq!(envelope["error"]["status_code"], status, "{what}");
+    }
+    for (status, words) in [
+        (429, "Too Many Requests"),
+        (502, "Bad Gateway"),
+        (408, "Request Timeout"),
+    ] {
+        let envelope = emulator::Failure::new(status, 5000, "x").envelope("id".into());
+        assert_eq!(envelope.error.status, words);
+    }
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}{PATH}", emu.base_url()))
+        .header(
+            "x-api-key",
+            reqwest::header::HeaderValue::from_bytes("clé-ünïcode".as_bytes()).unwrap(),
+        )
+        .body(json!({"user_id": USER}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let envelope: Value = resp.json().await.unwrap();
+    assert_eq!(envelope["error"]["code"], 2000, "{envelope}");
+    for path in ["/_segscope/workspace"] {
+        let resp = http
+            .get(format!("{}{path}", emu.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{path} without a key");
+        let resp = http
+            .get(format!("{}{path}", emu.base_url()))
+            .header("x-api-key", "right-key-123456")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path} with the key");
+    }
+}
+
+/// `segscope serve ARGS` on 127.0.0.1:0, its stderr going to `log`; returns it and its address.
+#[cfg(unix)]
+fn serve_process(args: &[&str], log: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = bin()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_BACKTRACE", "full")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(addr) = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+        {
+            break addr.to_string();
+        }
+    };
+    (child, format!("http://{addr}"))
+}
+
+/// Issue 14 item 7: errors quote at most ~200 characters of the input, in the answer and in the
+/// log; an injected panic logs one line, not a backtrace.
+#[cfg(unix)]
+#[test]
+fn errors_quote_a_bounded_slice_of_the_input_and_panics_log_one_line() {
+    let dir = temp_dir();
+    let log = dir.join("serve.log");
+    let (mut child, base) = serve_process(&[], &log);
+    let huge = "x".repeat(9 << 20);
+    let mut event = pageview("2026-01-01T00:00:00Z");
+    event["name"] = json!(huge);
+    let mut bad_time = pageview("2026-01-01T00:00:00Z");
+    bad_time["time"] = json!(huge);
+    let bodies = [
+        json!({"user_id": USER, "events": [event]}),
+        json!({"user_id": huge, "events": []}),
+        json!({"user_id": USER, "events": [bad_time]}),
+        json!({"user_id": USER, "events": [{"name": "Pageview", "time": "2026-01-01T00:00:00Z", "properties": huge}]}),
+    ];
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let (status, text) = runtime.block_on(async {
+            let resp = http
+                .post(format!("{base}{PATH}?synchronous-validation=true"))
+                .header("x-api-key", "k-123456789")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        });
+        assert_eq!(status, 400, "{}", &text[..text.len().min(300)]);
+        assert!(
+            text.len() < 2_000,
+            "a {} byte answer: {}…",
+            text.len(),
+            &text[..300]
+        );
+        if i < 3 {
+            assert!(text.contains('…'), "{text}");
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = std::fs::metadata(&log).unwrap().len();
+    assert!(
+        logged < 10_000,
+        "{logged} bytes of log for {} requests",
+        bodies.len()
+    );
+
+    let (mut child, base) = serve_process(&["--fault", "panic_rate=1"], &log);
+    let status = runtime.block_on(async {
+        http.post(format!("{base}{PATH}"))
+            .header("x-api-key", "k-123456789")
+            .body(json!({"user_id": USER}).to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 500);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let panic_lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("POST ")).collect();
+    assert_eq!(panic_lines.len(), 1, "{text}");
+    assert!(panic_lines[0].contains("injected fault"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -233,8 +233,10 @@ async fn retime_moves_the_last_event_to_now_and_keeps_the_gaps() {
     let last = session::replay::last_event_time(&session).unwrap();
     let now = jiff::Timestamp::now();
     let shift = now.duration_since(last);
-    let first_events = &session.steps[0].events;
-    let moved = session::replay::retimed(first_events, shift);
+    let first_events: Value = serde_json::from_str(session.steps[0].events.get()).unwrap();
+    let moved: Value =
+        serde_json::from_str(session::replay::retimed(&session.steps[0].events, shift).get())
+            .unwrap();
     let before: jiff::Timestamp = first_events[0]["time"].as_str().unwrap().parse().unwrap();
     let after: jiff::Timestamp = moved[0]["time"].as_str().unwrap().parse().unwrap();
     assert_eq!(after.duration_since(before), shift);

@@ -6,7 +6,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::body::{BodyShape, StateShape};
-use super::failure::Failure;
+use super::failure::{Failure, quote};
 use super::workspace::Workspace;
 use crate::api::MAX_EVENTS;
 use crate::engine;
@@ -74,13 +74,18 @@ pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec
     {
         let Some(schema) = workspace.schemas.get(name) else {
             lines.push(format!(
-                "events[{i}]: /name: unknown event name \"{name}\" (the workspace has no schema for it)"
+                "events[{i}]: /name: unknown event name \"{}\" (the workspace has no schema for it)",
+                quote(name)
             ));
             continue;
         };
         for error in schema.validator.iter_errors(properties) {
             let pointer = error.instance_path().to_string();
-            lines.push(format!("events[{i}]: /properties{pointer}: {error}"));
+            lines.push(format!(
+                "events[{i}]: /properties{}: {}",
+                quote(&pointer),
+                quote(&error.to_string())
+            ));
         }
     }
     lines
@@ -130,7 +135,10 @@ fn resolve_identity(
     if let Some(raw) = user_id {
         let text: String = parse(raw, "\"user_id\"")?;
         let id = uuid::Uuid::parse_str(&text).map_err(|_| {
-            Failure::bad_body(format!("\"user_id\" is not a valid UUID: \"{text}\""))
+            Failure::bad_body(format!(
+                "\"user_id\" is not a valid UUID: \"{}\"",
+                quote(&text)
+            ))
         })?;
         return Ok(id.hyphenated().to_string());
     }
@@ -169,7 +177,7 @@ fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
                 field_error(
                     i,
                     "time",
-                    &format!("is not an RFC 3339 date-time (\"{s}\"): {e}"),
+                    &format!("is not an RFC 3339 date-time (\"{}\"): {e}", quote(s)),
                 )
             })?,
             Some(_) => return Err(field_error(i, "time", "must be an RFC 3339 string")),

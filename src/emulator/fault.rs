@@ -107,8 +107,20 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => n,
         _ => return Err(format!("latency: unknown unit in \"{text}\" (use ms or s)")),
     };
-    Ok(Duration::from_secs_f64(seconds))
+    // `Duration::from_secs_f64` panics past ~584 billion years; nobody waits an hour for an answer.
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| *d <= MAX_LATENCY)
+        .ok_or_else(|| {
+            format!(
+                "latency: \"{text}\" is too long (at most {} s)",
+                MAX_LATENCY.as_secs()
+            )
+        })
 }
+
+/// The longest injected latency.
+pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
 #[cfg(test)]
 mod tests {

@@ -5,12 +5,14 @@ pub mod body;
 pub mod contract;
 pub mod failure;
 pub mod fault;
+pub mod listener;
 pub mod segment;
 pub mod server;
 pub mod workspace;
 
 pub use failure::Failure;
 pub use fault::Fault;
+pub use listener::Limits;
 pub use server::{EmulatorConfig, RunningEmulator, router, spawn};
 pub use workspace::{Workspace, WorkspaceError, demo_dir};
 

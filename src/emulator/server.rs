@@ -7,22 +7,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
-use super::failure::Failure;
+use super::failure::{Failure, clip, quote};
 use super::fault::{Fault, Mishap};
+use super::listener::{GuardedListener, Limits};
 use super::segment;
 use super::workspace::Workspace;
 use crate::api::wire::{EXPLAIN_PATH, STATELESS_PATH, WORKSPACE_PATH};
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The longest log line, in characters (a request's error may list many violations).
+const LOG_LINE: usize = 1000;
+/// The most detail lines logged under one request.
+const LOG_LINES: usize = 10;
 
 /// How an emulator behaves.
 pub struct EmulatorConfig {
@@ -36,6 +43,8 @@ pub struct EmulatorConfig {
     /// Answer with the request's own state instead of segmenting: the baseline a load test
     /// compares the emulator with (parse the body, write the state back, nothing more).
     pub echo: bool,
+    /// Read deadlines and the connection limit.
+    pub limits: Limits,
 }
 
 impl EmulatorConfig {
@@ -46,6 +55,7 @@ impl EmulatorConfig {
             log: false,
             fault: Fault::default(),
             echo: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -60,7 +70,6 @@ pub fn router(config: Shared) -> Router {
         .route(WORKSPACE_PATH, get(workspace))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .with_state(config)
 }
@@ -69,8 +78,13 @@ pub fn router(config: Shared) -> Router {
 pub struct RunningEmulator {
     pub addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Cuts the connections still open when the grace period is over.
+    cut: tokio_util::sync::CancellationToken,
     task: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// How long `stop` lets requests in flight finish before it cuts their connections.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl RunningEmulator {
     /// `http://127.0.0.1:PORT`
@@ -78,13 +92,26 @@ impl RunningEmulator {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for the server task to end.
+    /// Stops accepting connections, lets requests in flight finish for [`SHUTDOWN_GRACE`], then
+    /// cuts whatever is still open (a client half-way through a request, an idle keep-alive),
+    /// so a stop never waits on a client.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                self.cut.cancel();
+                if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                    .await
+                    .is_err()
+                {
+                    task.abort();
+                }
+            }
         }
     }
 }
@@ -94,6 +121,7 @@ impl Drop for RunningEmulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.cut.cancel();
     }
 }
 
@@ -102,6 +130,8 @@ pub async fn spawn(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
+    let cut = tokio_util::sync::CancellationToken::new();
+    let listener = GuardedListener::new(listener, config.limits, cut.clone());
     let app = router(Arc::new(config));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -113,6 +143,7 @@ pub async fn spawn(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
     Ok(RunningEmulator {
         addr,
         shutdown: Some(tx),
+        cut,
         task: Some(task),
     })
 }
@@ -121,7 +152,7 @@ async fn stateless(
     State(config): State<Shared>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let started = Instant::now();
     if !config.fault.latency.is_zero() {
@@ -140,20 +171,23 @@ async fn stateless(
     }
     if config.echo {
         return match admit(&config, query, &headers, body)
+            .await
             .and_then(|(_, body)| segment::echo(&body))
         {
             Ok(body) => json_response(StatusCode::OK, body),
             Err(failure) => failure_response(&failure),
         };
     }
-    let result = admit(&config, query, &headers, body).and_then(|(sync, body)| {
-        segment::segment(
-            &config.workspace,
-            &body,
-            segment::Validation::new(sync, config.log),
-        )
-        .map(|s| (sync, s))
-    });
+    let result = admit(&config, query, &headers, body)
+        .await
+        .and_then(|(sync, body)| {
+            segment::segment(
+                &config.workspace,
+                &body,
+                segment::Validation::new(sync, config.log),
+            )
+            .map(|s| (sync, s))
+        });
     match result {
         Ok((sync, seg)) => {
             if config.log {
@@ -169,11 +203,11 @@ async fn stateless(
                     line.push_str(&format!(" -{code}"));
                 }
                 eprintln!("{line}");
-                for v in &seg.late_violations {
-                    eprintln!("  schema violation (not enforced): {v}");
+                for v in seg.late_violations.iter().take(LOG_LINES) {
+                    eprintln!("  schema violation (not enforced): {}", quote(v));
                 }
-                for w in &seg.warnings {
-                    eprintln!("  note: {w}");
+                for w in seg.warnings.iter().take(LOG_LINES) {
+                    eprintln!("  note: {}", quote(w));
                 }
             }
             json_response(StatusCode::OK, seg.body)
@@ -184,7 +218,7 @@ async fn stateless(
                     "POST {STATELESS_PATH} {} code {}: {}",
                     failure.status,
                     failure.code,
-                    failure.message.replace('\n', "; ")
+                    clip(&failure.message.replace('\n', "; "), LOG_LINE)
                 );
             }
             failure_response(&failure)
@@ -196,9 +230,10 @@ async fn explain(
     State(config): State<Shared>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     match admit(&config, query, &headers, body)
+        .await
         .and_then(|(_, body)| segment::explain(&config.workspace, &body))
     {
         Ok(tree) => json_response(StatusCode::OK, tree.to_string()),
@@ -206,25 +241,42 @@ async fn explain(
     }
 }
 
-async fn workspace(State(config): State<Shared>) -> Response {
+async fn workspace(
+    State(config): State<Shared>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // Open without a key list (as before); with `--api-key`, the emulator's own endpoints need a
+    // listed key like the API's.
+    let k = query
+        .ok()
+        .and_then(|Query(params)| params.get("k").cloned());
+    if !config.api_keys.is_empty()
+        && let Err(failure) = check_key(&config, &headers, k.as_ref())
+    {
+        return failure_response(&failure);
+    }
     json_response(StatusCode::OK, config.workspace.describe().to_string())
 }
 
-/// The checks every segmentation call passes before its body is read: key, query, body size.
-fn admit(
+/// The key check every endpoint but the fallbacks passes: `X-Api-Key` (or `?k=`) present and,
+/// with a key list, on it. A header that is not visible ASCII is a key, just not a valid one.
+fn check_key(
     config: &EmulatorConfig,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(bool, Bytes), Failure> {
-    let Query(params) =
-        query.map_err(|e| Failure::new(400, 1000, format!("invalid query parameters: {e}")))?;
-    let key = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| params.get("k").cloned())
-        .filter(|k| !k.is_empty());
+    k: Option<&String>,
+) -> Result<(), Failure> {
+    let key = match headers.get("x-api-key") {
+        Some(value) => match value.to_str() {
+            Ok(text) => Some(text.to_string()),
+            Err(_) => {
+                return Err(Failure::new(401, 2000, "The API key provided is invalid.")
+                    .with_cause("The X-Api-Key header holds characters no key has."));
+            }
+        },
+        None => k.cloned(),
+    }
+    .filter(|k| !k.is_empty());
     let Some(key) = key else {
         return Err(Failure::new(401, 2004, "No API key was provided.")
             .with_cause("Send the key in the X-Api-Key header or the k query parameter."));
@@ -233,6 +285,25 @@ fn admit(
         return Err(Failure::new(401, 2000, "The API key provided is invalid.")
             .with_cause("This key does not exist."));
     }
+    Ok(())
+}
+
+/// The checks every segmentation call passes: key, query, then the body, read within the body
+/// deadline and the size limit.
+async fn admit(
+    config: &EmulatorConfig,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(bool, Bytes), Failure> {
+    let Query(params) = query.map_err(|e| {
+        Failure::new(
+            400,
+            1000,
+            format!("invalid query parameters: {}", quote(&e.to_string())),
+        )
+    })?;
+    check_key(config, headers, params.get("k"))?;
     let sync = match params.get("synchronous-validation").map(String::as_str) {
         None => false,
         Some("true") => true,
@@ -242,26 +313,74 @@ fn admit(
                 400,
                 1000,
                 format!(
-                    "invalid query parameter synchronous-validation=\"{other}\": expected true or false"
+                    "invalid query parameter synchronous-validation=\"{}\": expected true or false",
+                    quote(other)
                 ),
             ));
         }
     };
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    let body = tokio::time::timeout(config.limits.body, read_body(headers, body))
+        .await
+        .map_err(|_| {
             Failure::new(
-                413,
+                408,
                 1002,
                 format!(
-                    "The request body is larger than {} MiB.",
-                    MAX_BODY_BYTES >> 20
+                    "The request body did not arrive within {} s.",
+                    config.limits.body.as_secs_f64()
                 ),
             )
-        } else {
-            Failure::bad_body(format!("the request body could not be read: {rejection}"))
-        }
-    })?;
+            .with_cause("The client sent the head of a request and then too little of its body.")
+        })??;
     Ok((sync, body))
+}
+
+/// The body, refused with 413 past [`MAX_BODY_BYTES`] (announced or sent).
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Failure> {
+    use futures_util::StreamExt;
+    let too_large = || {
+        Failure::new(
+            413,
+            1002,
+            format!(
+                "The request body is larger than {} MiB.",
+                MAX_BODY_BYTES >> 20
+            ),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut first: Option<Bytes> = None;
+    let mut all: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::bad_body(format!(
+                "the request body could not be read: {}",
+                quote(&e.to_string())
+            ))
+        })?;
+        let so_far = first.as_ref().map_or(0, Bytes::len) + all.len();
+        if so_far + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        // One chunk (the usual case) is kept as it came; more are joined.
+        match first.take() {
+            None if all.is_empty() => first = Some(chunk),
+            None => all.extend_from_slice(&chunk),
+            Some(head) => {
+                all.reserve(announced.unwrap_or(0) as usize);
+                all.extend_from_slice(&head);
+                all.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(all)))
 }
 
 async fn not_found() -> Response {
@@ -277,6 +396,27 @@ async fn method_not_allowed() -> Response {
         1000,
         "This method is not allowed on this path.",
     ))
+}
+
+/// Makes a panic print one line (what and where) instead of a backtrace: for `segscope serve`,
+/// where a handler's panic is answered with a 500 and the server goes on.
+pub fn log_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "panic{place}: {} (answered 500; still serving)",
+            clip(&what, LOG_LINE)
+        );
+    }));
 }
 
 fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

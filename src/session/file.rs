@@ -1,8 +1,11 @@
 //! The session fixture file (`"format": "segscope-session/1"`): an identity, an initial state
 //! and a sequence of steps, each with the events sent and what came back.
 //!
-//! States are kept as the exact bytes the API returned (embedded verbatim as raw JSON), so a
-//! replay with `--strict-state` can compare them byte for byte. The API key is never part of it.
+//! Events are kept as the exact text of the file and sent as written. Each recorded step keeps a
+//! digest of the state the API returned (the whole state, verbatim, only where a step asks with
+//! `keep_state`), so a replay with `--strict-state` compares states byte for byte while the file
+//! stays proportional to its events. Files that embed whole states load as before. The API key
+//! is never part of a session.
 
 use std::path::Path;
 
@@ -76,12 +79,24 @@ pub struct Step {
     /// A human note on what this step is for.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
-    pub events: Value,
+    /// The events exactly as written in the file: sent and saved byte for byte (numbers such as
+    /// `18446744073709551616`, `-0` or `1.0e2` included), never re-encoded.
+    pub events: Box<RawValue>,
     #[serde(default = "default_true")]
     pub synchronous_validation: bool,
+    /// Record the whole response state of this step, not only its digest (`replay --update`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_state: bool,
     /// What came back when it was recorded (absent until recorded: `replay --update`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Recording>,
+}
+
+impl Step {
+    /// How many events the step sends (0 when its `events` is not an array).
+    pub fn event_count(&self) -> usize {
+        serde_json::from_str::<Vec<serde::de::IgnoredAny>>(self.events.get()).map_or(0, |v| v.len())
+    }
 }
 
 fn default_true() -> bool {
@@ -102,9 +117,10 @@ pub struct Recording {
     /// The error envelope's `code`, for a failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i64>,
-    /// The response state, exactly as returned (successes only).
+    /// The response state (successes only): its digest, or where the step asks for it
+    /// (`keep_state`), the whole state exactly as returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<Box<RawValue>>,
+    pub state: Option<RecordedState>,
 }
 
 impl PartialEq for Recording {
@@ -114,7 +130,85 @@ impl PartialEq for Recording {
             && self.entered == other.entered
             && self.left == other.left
             && self.error_code == other.error_code
-            && self.state.as_ref().map(|s| s.get()) == other.state.as_ref().map(|s| s.get())
+            && self.state.as_ref().map(RecordedState::digest)
+                == other.state.as_ref().map(RecordedState::digest)
+    }
+}
+
+/// A recorded response state. A state is always a JSON object, so the file tells the two forms
+/// apart by their JSON type: an object is the whole state (as returned, byte for byte), a string
+/// `"sha256:<hex>"` is the digest of those bytes. Digests keep a long session's file proportional
+/// to its events (every state holds the user's whole history); `--strict-state` compares digests
+/// either way.
+#[derive(Debug, Clone)]
+pub enum RecordedState {
+    Whole(Box<RawValue>),
+    Digest(String),
+}
+
+/// How a digest is spelt: the algorithm, then the hex of the hash.
+const DIGEST_PREFIX: &str = "sha256:";
+
+impl RecordedState {
+    /// The digest of state text.
+    pub fn digest_of(state: &str) -> String {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(state.as_bytes());
+        let mut out = String::with_capacity(DIGEST_PREFIX.len() + 64);
+        out.push_str(DIGEST_PREFIX);
+        for byte in hash {
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out
+    }
+
+    /// The digest, computed for a whole state.
+    pub fn digest(&self) -> String {
+        match self {
+            RecordedState::Whole(raw) => RecordedState::digest_of(raw.get()),
+            RecordedState::Digest(d) => d.clone(),
+        }
+    }
+
+    /// The whole state, when it was kept.
+    pub fn whole(&self) -> Option<&RawValue> {
+        match self {
+            RecordedState::Whole(raw) => Some(raw),
+            RecordedState::Digest(_) => None,
+        }
+    }
+}
+
+impl Serialize for RecordedState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RecordedState::Whole(raw) => raw.serialize(s),
+            RecordedState::Digest(d) => s.serialize_str(d),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordedState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = Box::<RawValue>::deserialize(d)?;
+        match raw.get().as_bytes().first() {
+            Some(b'{') => Ok(RecordedState::Whole(raw)),
+            Some(b'"') => {
+                let digest: String = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+                let hex = digest.strip_prefix(DIGEST_PREFIX).unwrap_or_default();
+                if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Ok(RecordedState::Digest(digest.to_ascii_lowercase()))
+                } else {
+                    Err(D::Error::custom(format!(
+                        "expect.state must be a state object or \"{DIGEST_PREFIX}\" and 64 hex digits, not \"{digest}\""
+                    )))
+                }
+            }
+            _ => Err(D::Error::custom(
+                "expect.state must be a state object or a \"sha256:…\" digest",
+            )),
+        }
     }
 }
 
@@ -162,7 +256,7 @@ impl Session {
         }
         session.identity.to_identity().map_err(error)?;
         for (i, step) in session.steps.iter().enumerate() {
-            if !step.events.is_array() {
+            if !step.events.get().trim_start().starts_with('[') {
                 return Err(error(format!(
                     "steps[{i}].events must be an array of events"
                 )));
@@ -207,10 +301,31 @@ impl Session {
     }
 
     /// Appends a step for a call that got an HTTP answer (a call with none is not a step).
+    /// Prefer [`Session::record_raw_step`]: a `Value` has already lost the spelling of numbers.
     pub fn record_step(
         &mut self,
         note: impl Into<String>,
         events: Value,
+        synchronous_validation: bool,
+        outcome: &crate::api::CallOutcome,
+        cohorts_before: &[String],
+    ) {
+        let events = serde_json::value::to_raw_value(&events)
+            .unwrap_or_else(|_| RawValue::from_string("[]".into()).expect("literal JSON"));
+        self.record_raw_step(
+            note,
+            events,
+            synchronous_validation,
+            outcome,
+            cohorts_before,
+        );
+    }
+
+    /// Appends a step for a call that got an HTTP answer, keeping the events' text as sent.
+    pub fn record_raw_step(
+        &mut self,
+        note: impl Into<String>,
+        events: Box<RawValue>,
         synchronous_validation: bool,
         outcome: &crate::api::CallOutcome,
         cohorts_before: &[String],
@@ -220,6 +335,7 @@ impl Session {
                 note: note.into(),
                 events,
                 synchronous_validation,
+                keep_state: false,
                 expect: Some(expect),
             });
         }

@@ -8,15 +8,34 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use file::{FORMAT, Recording, Session, SessionError, SessionIdentity, Step};
+pub use file::{FORMAT, RecordedState, Recording, Session, SessionError, SessionIdentity, Step};
 pub use replay::{ReplayOptions, StepResult, Verdict, replay};
 pub use report::{FileReport, Tally};
 
 use crate::api::Client;
 
-/// Writes a file so that readers see the old or the new content, never half of one:
-/// a temp file in the same directory, synced, then renamed over the target.
+/// Writes a file so that readers see the old or the new content, never half of one: a temp file
+/// of its own (so two tasks writing the same file never share one) in the same directory, synced,
+/// then renamed over the target. A symlink is written through (the file it points to is
+/// replaced, the link stays), an existing file keeps its permissions, and a read-only file is
+/// refused rather than replaced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let existing = match std::fs::metadata(&path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if existing.as_ref().is_some_and(|p| p.readonly()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the file is read-only; it was left as it was",
+        ));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -26,17 +45,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    if let Some(permissions) = existing {
+        temp.as_file().set_permissions(permissions)?;
     }
-    result
+    temp.as_file().sync_all()?;
+    // On failure the temp file is removed when `temp` drops.
+    temp.persist(&path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// How `replay` runs a set of files.

@@ -1,11 +1,10 @@
 //! Replaying a session against a target: send each step's events with the state threaded from
 //! the live responses, and compare what comes back with the recording.
 
-use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::file::{Recording, Session};
-use crate::api::{CallOutcome, Client, OpaqueState, SegmentationRequest, StateView, cohort_order};
+use super::file::{RecordedState, Recording, Session};
+use crate::api::{CallOutcome, Client, OpaqueState, SegmentationRequest, cohort_order};
 
 /// How to replay.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,7 +23,8 @@ pub enum Verdict {
     Mismatch(Vec<String>),
     /// The step has no recording yet (`--update` records it).
     Unrecorded,
-    /// The target could not be used (no answer, a 5xx that was not recorded): not a mismatch.
+    /// The target could not be used (no answer, a refused key, a wrong URL, 408/429, a 5xx — unless
+    /// the recording expects that status): not a mismatch, and `--update` writes nothing.
     TargetError(String),
 }
 
@@ -37,15 +37,48 @@ pub struct StepResult {
     pub actual: Option<Recording>,
 }
 
-/// The cohorts of a state (sorted as the API sorts them), or none for no state.
+/// The cohorts of a state (sorted as the API sorts them), or none for no state. Reads only
+/// `cohorts`: the rest of a state (which may hold 100,000 entries) is skipped, not parsed.
 pub fn cohorts_of(state: Option<&OpaqueState>) -> Vec<String> {
-    let mut cohorts = state
-        .and_then(|s| s.view().ok())
-        .map(|v: StateView| v.cohorts)
+    #[derive(serde::Deserialize)]
+    struct CohortsOnly {
+        #[serde(default)]
+        cohorts: Option<Vec<serde_json::Value>>,
+    }
+    let listed = state
+        .and_then(|s| serde_json::from_str::<CohortsOnly>(s.as_str()).ok())
+        .and_then(|s| s.cohorts)
         .unwrap_or_default();
-    cohorts.sort_by(|a, b| cohort_order(a, b));
-    cohorts.dedup();
-    cohorts
+    sorted_cohorts(
+        listed
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+            .collect(),
+    )
+}
+
+/// Sorts cohort codes by [`cohort_order`] and drops repeats. Each code is read as a number once
+/// (not once per comparison).
+pub fn sorted_cohorts(codes: Vec<String>) -> Vec<String> {
+    let mut keyed: Vec<(bool, u128, String)> = codes
+        .into_iter()
+        .map(|code| match code.parse::<u128>() {
+            Ok(n) => (false, n, code),
+            Err(_) => (true, 0, code),
+        })
+        .collect();
+    // (numeric first, by value, then by text), as `cohort_order` orders them.
+    keyed.sort_unstable();
+    keyed.dedup_by(|a, b| a.2 == b.2);
+    keyed.into_iter().map(|(_, _, code)| code).collect()
+}
+
+/// Entered and left between two memberships: `(after − before, before − after)`.
+pub fn entered_and_left(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    (difference(after, before), difference(before, after))
 }
 
 impl Recording {
@@ -57,13 +90,16 @@ impl Recording {
                 status, response, ..
             } => {
                 let after = cohorts_of(Some(&response.state));
+                let (entered, left) = entered_and_left(before, &after);
                 Some(Recording {
                     status: *status,
-                    entered: difference(&after, before),
-                    left: difference(before, &after),
+                    entered,
+                    left,
                     cohorts: after,
                     error_code: None,
-                    state: Some(response.state.to_raw()),
+                    state: Some(RecordedState::Digest(RecordedState::digest_of(
+                        response.state.as_str(),
+                    ))),
                 })
             }
             CallOutcome::ApiError {
@@ -81,9 +117,31 @@ impl Recording {
     }
 }
 
-/// Items of `a` not in `b`, in `a`'s order.
+/// Items of `a` not in `b`, in `a`'s order, in linear time: a merge when both are sorted by
+/// [`cohort_order`] (as every list this crate makes is), a hash lookup otherwise (a hand-edited
+/// recording). Never a scan of `b` per item: with 100,000 cohorts that took minutes.
 pub fn difference(a: &[String], b: &[String]) -> Vec<String> {
-    a.iter().filter(|x| !b.contains(x)).cloned().collect()
+    let sorted = |list: &[String]| list.is_sorted_by(|x, y| cohort_order(x, y).is_le());
+    if sorted(a) && sorted(b) {
+        let mut out = Vec::new();
+        let mut rest = b.iter().peekable();
+        for x in a {
+            while rest
+                .next_if(|y| cohort_order(y, x) == std::cmp::Ordering::Less)
+                .is_some()
+            {}
+            if rest.peek().is_none_or(|y| *y != x) {
+                out.push(x.clone());
+            }
+        }
+        out
+    } else {
+        let b: std::collections::HashSet<&str> = b.iter().map(String::as_str).collect();
+        a.iter()
+            .filter(|x| !b.contains(x.as_str()))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Replays every step in order. Stops at the first target error (the state thread is broken).
@@ -109,8 +167,6 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
             Some(by) => retimed(&step.events, by),
             None => step.events.clone(),
         };
-        let events = RawValue::from_string(events.to_string())
-            .unwrap_or_else(|_| RawValue::from_string("[]".into()).expect("literal JSON"));
         let request = SegmentationRequest {
             identity: identity.clone(),
             events,
@@ -118,7 +174,12 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
         };
         let before = cohorts_of(state.as_ref());
         let outcome = client.segment(&request, step.synchronous_validation).await;
-        let actual = Recording::from_outcome(&outcome, &before);
+        let mut actual = Recording::from_outcome(&outcome, &before);
+        if step.keep_state
+            && let (Some(actual), CallOutcome::Success { response, .. }) = (&mut actual, &outcome)
+        {
+            actual.state = Some(RecordedState::Whole(response.state.to_raw()));
+        }
         let verdict = judge(step.expect.as_ref(), actual.as_ref(), &outcome, options);
         if let CallOutcome::Success { response, .. } = &outcome {
             state = Some(response.state.clone());
@@ -138,7 +199,8 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
 }
 
 /// Compares what came back with the recording, as `segscope replay` does: a pass, the list of
-/// differences, no recording yet, or a target error (no answer, an unrecorded 5xx). Also used by
+/// differences, no recording yet, or a target error (no answer, or an unrecorded 401, 403, 404,
+/// 405, 408, 429 or 5xx). Also used by
 /// the console's step-by-step replay.
 pub fn judge(
     expected: Option<&Recording>,
@@ -150,8 +212,10 @@ pub fn judge(
         return Verdict::TargetError(outcome.summary());
     };
     let recorded_status = expected.map(|e| e.status);
-    if actual.status >= 500 && recorded_status.is_none_or(|s| s < 500) {
-        return Verdict::TargetError(format!("the target failed: {}", outcome.summary()));
+    if recorded_status != Some(actual.status)
+        && let Some(why) = target_failure(actual.status)
+    {
+        return Verdict::TargetError(format!("{why}: {}", outcome.summary()));
     }
     let Some(expected) = expected else {
         return Verdict::Unrecorded;
@@ -178,13 +242,16 @@ pub fn judge(
     compare_list("entered", &expected.entered, &actual.entered, &mut diffs);
     compare_list("left", &expected.left, &actual.left, &mut diffs);
     if options.strict_state {
-        let e = expected.state.as_ref().map(|s| s.get());
-        let a = actual.state.as_ref().map(|s| s.get());
+        let e = expected.state.as_ref().map(RecordedState::digest);
+        let a = actual.state.as_ref().map(RecordedState::digest);
         if e != a {
+            let show = |d: Option<&String>| {
+                d.map_or("no state".to_string(), |d| d.chars().take(19).collect())
+            };
             diffs.push(format!(
-                "state: the response state differs from the recording byte for byte (recorded {} bytes, got {} bytes)",
-                e.map_or(0, str::len),
-                a.map_or(0, str::len)
+                "state: the response state differs from the recording byte for byte (recorded {}…, got {}…)",
+                show(e.as_ref()),
+                show(a.as_ref())
             ));
         }
     }
@@ -192,6 +259,19 @@ pub fn judge(
         Verdict::Passed
     } else {
         Verdict::Mismatch(diffs)
+    }
+}
+
+/// Statuses that say the target cannot be used as it is (a refused key, a wrong URL, a busy or
+/// broken server), not that the session behaves differently: recording them as the truth would
+/// overwrite a good session with a broken target's answers.
+fn target_failure(status: u16) -> Option<&'static str> {
+    match status {
+        401 | 403 => Some("the target refused the key"),
+        404 | 405 => Some("the target has no segmentation endpoint there (check --base-url)"),
+        408 | 429 => Some("the target is too busy to answer"),
+        500.. => Some("the target failed"),
+        _ => None,
     }
 }
 
@@ -224,26 +304,98 @@ pub fn last_event_time(session: &Session) -> Option<jiff::Timestamp> {
     session
         .steps
         .iter()
-        .filter_map(|s| s.events.as_array())
-        .flatten()
-        .filter_map(|e| e.get("time")?.as_str()?.parse::<jiff::Timestamp>().ok())
+        .flat_map(|s| event_times(&s.events))
+        .filter_map(|(_, time)| time)
         .max()
 }
 
-/// The events with every parseable `time` moved by `by` (others left as they are).
-pub fn retimed(events: &Value, by: jiff::SignedDuration) -> Value {
-    let mut events = events.clone();
-    if let Some(list) = events.as_array_mut() {
-        for event in list {
-            let Some(time) = event.get("time").and_then(Value::as_str) else {
-                continue;
-            };
-            if let Ok(t) = time.parse::<jiff::Timestamp>()
-                && let Ok(moved) = t.checked_add(by)
-            {
-                event["time"] = Value::String(moved.to_string());
-            }
+/// Each event's raw `time` value and what it reads as (events that are not objects, or have no
+/// readable `time`, are skipped or read as `None`).
+fn event_times(events: &RawValue) -> Vec<(&RawValue, Option<jiff::Timestamp>)> {
+    #[derive(serde::Deserialize)]
+    struct TimeOf<'a> {
+        #[serde(borrow, default)]
+        time: Option<&'a RawValue>,
+    }
+    let Ok(raw_events) = serde_json::from_str::<Vec<&RawValue>>(events.get()) else {
+        return Vec::new();
+    };
+    raw_events
+        .into_iter()
+        .filter_map(|event| serde_json::from_str::<TimeOf<'_>>(event.get()).ok()?.time)
+        .map(|raw| {
+            let time = serde_json::from_str::<String>(raw.get())
+                .ok()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+            (raw, time)
+        })
+        .collect()
+}
+
+/// The events with every parseable `time` moved by `by`. Only those strings change: every other
+/// byte (numbers, spacing, key order) stays as written.
+pub fn retimed(events: &RawValue, by: jiff::SignedDuration) -> Box<RawValue> {
+    let text = events.get();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (raw, time) in event_times(events) {
+        let Some(moved) = time.and_then(|t| t.checked_add(by).ok()) else {
+            continue;
+        };
+        // `raw` is a slice of `text` (borrowed by the parse): splice the new value in its place.
+        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        out.push_str(&text[copied..start]);
+        out.push_str(&serde_json::Value::String(moved.to_string()).to_string());
+        copied = start + raw.get().len();
+    }
+    out.push_str(&text[copied..]);
+    RawValue::from_string(out).unwrap_or_else(|_| events.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(a: &[String], b: &[String]) -> Vec<String> {
+        a.iter().filter(|x| !b.contains(x)).cloned().collect()
+    }
+
+    fn codes() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(
+            prop_oneof![
+                (0u32..40).prop_map(|n| n.to_string()),
+                "[a-c0]{1,3}",
+                Just("007".to_string()),
+                Just("7".to_string()),
+            ],
+            0..30,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn the_merge_agrees_with_the_definition(a in codes(), b in codes()) {
+            // Sorted (the merge) and as given (the hash lookup).
+            let (sa, sb) = (sorted_cohorts(a.clone()), sorted_cohorts(b.clone()));
+            prop_assert_eq!(difference(&sa, &sb), naive(&sa, &sb));
+            prop_assert_eq!(difference(&a, &b), naive(&a, &b));
+            let mut by_order = a.clone();
+            by_order.sort_by(|x, y| cohort_order(x, y));
+            by_order.dedup();
+            prop_assert_eq!(sa, by_order);
         }
     }
-    events
+
+    #[test]
+    fn a_hundred_thousand_unknown_cohorts_are_a_linear_delta() {
+        let before: Vec<String> = (0..100_000).map(|i| (500_000 + i).to_string()).collect();
+        let mut after = before.clone();
+        after.retain(|c| !c.ends_with("00"));
+        after.push("1001".into());
+        let after = sorted_cohorts(after);
+        let (entered, left) = entered_and_left(&before, &after);
+        assert_eq!(entered, vec!["1001".to_string()]);
+        assert_eq!(left.len(), 1000);
+    }
 }

@@ -548,7 +548,7 @@ pub(crate) fn next_step(app: &mut App) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    let event_count = step.events.as_array().map_or(0, Vec::len);
+    let event_count = step.event_count();
     let sync = step.synchronous_validation;
     let identity = playback.identity.clone();
     let state = playback.state.clone();
