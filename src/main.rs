@@ -161,6 +161,9 @@ struct ServeArgs {
     /// Inject faults, e.g. `latency=300ms,error_rate=0.2,status=503,drop_rate=0.05,panic_rate=0`.
     #[arg(long, value_parser = emulator::Fault::parse)]
     fault: Option<emulator::Fault>,
+    /// Write the Cohorts API's changes back to the workspace's cohorts.json (atomically).
+    #[arg(long, requires = "workspace")]
+    persist: bool,
 }
 
 fn parse_key(text: &str) -> Result<ApiKey, String> {
@@ -224,6 +227,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .collect();
     config.log = !args.echo;
     config.echo = args.echo;
+    config.cohorts_api.persist = args.persist;
     if let Some(fault) = args.fault {
         println!("injecting faults: {fault:?}");
         config.fault = fault;
@@ -236,6 +240,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!(
         "POST {}/ccs/v1/segmentation/stateless — Ctrl+C to stop",
         running.base_url()
+    );
+    println!(
+        "Cohorts API: {}{} ({})",
+        running.base_url(),
+        segscope::api::cohorts::COHORTS_PATH,
+        if args.persist {
+            "changes are written to cohorts.json"
+        } else {
+            "changes live in memory; --persist writes them to cohorts.json"
+        }
     );
     tokio::signal::ctrl_c().await?;
     running.stop().await;

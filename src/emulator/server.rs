@@ -15,10 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
+use super::cohorts_api::CohortsApi;
 use super::failure::Failure;
 use super::fault::{Fault, Mishap};
 use super::segment;
-use super::workspace::Workspace;
+use super::workspace::{LiveWorkspace, Workspace};
 use crate::api::wire::{EXPLAIN_PATH, STATELESS_PATH, WORKSPACE_PATH};
 
 /// Bodies larger than this are refused with 413.
@@ -26,7 +27,8 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// How an emulator behaves.
 pub struct EmulatorConfig {
-    pub workspace: Arc<Workspace>,
+    /// Swapped whole when the Cohorts API changes a cohort.
+    pub workspace: LiveWorkspace,
     /// The keys it accepts; empty means any non-empty key.
     pub api_keys: Vec<String>,
     /// Write one line per request to stderr (off when embedded in the console).
@@ -36,21 +38,24 @@ pub struct EmulatorConfig {
     /// Answer with the request's own state instead of segmenting: the baseline a load test
     /// compares the emulator with (parse the body, write the state back, nothing more).
     pub echo: bool,
+    /// The Cohorts API's own state (and whether it writes changes back to `cohorts.json`).
+    pub cohorts_api: CohortsApi,
 }
 
 impl EmulatorConfig {
     pub fn new(workspace: Workspace) -> EmulatorConfig {
         EmulatorConfig {
-            workspace: Arc::new(workspace),
+            workspace: LiveWorkspace::new(workspace),
             api_keys: Vec::new(),
             log: false,
             fault: Fault::default(),
             echo: false,
+            cohorts_api: CohortsApi::default(),
         }
     }
 }
 
-type Shared = Arc<EmulatorConfig>;
+pub(super) type Shared = Arc<EmulatorConfig>;
 
 /// The emulator's routes, with the envelope for 404, 405, 413 and panics.
 pub fn router(config: Shared) -> Router {
@@ -58,6 +63,7 @@ pub fn router(config: Shared) -> Router {
         .route(STATELESS_PATH, post(stateless))
         .route(EXPLAIN_PATH, post(explain))
         .route(WORKSPACE_PATH, get(workspace))
+        .merge(super::cohorts_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -148,7 +154,7 @@ async fn stateless(
     }
     let result = admit(&config, query, &headers, body).and_then(|(sync, body)| {
         segment::segment(
-            &config.workspace,
+            &config.workspace.current(),
             &body,
             segment::Validation::new(sync, config.log),
         )
@@ -199,7 +205,7 @@ async fn explain(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     match admit(&config, query, &headers, body)
-        .and_then(|(_, body)| segment::explain(&config.workspace, &body))
+        .and_then(|(_, body)| segment::explain(&config.workspace.current(), &body))
     {
         Ok(tree) => json_response(StatusCode::OK, tree.to_string()),
         Err(failure) => failure_response(&failure),
@@ -207,7 +213,10 @@ async fn explain(
 }
 
 async fn workspace(State(config): State<Shared>) -> Response {
-    json_response(StatusCode::OK, config.workspace.describe().to_string())
+    json_response(
+        StatusCode::OK,
+        config.workspace.current().describe().to_string(),
+    )
 }
 
 /// The checks every segmentation call passes before its body is read: key, query, body size.
@@ -219,20 +228,7 @@ fn admit(
 ) -> Result<(bool, Bytes), Failure> {
     let Query(params) =
         query.map_err(|e| Failure::new(400, 1000, format!("invalid query parameters: {e}")))?;
-    let key = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| params.get("k").cloned())
-        .filter(|k| !k.is_empty());
-    let Some(key) = key else {
-        return Err(Failure::new(401, 2004, "No API key was provided.")
-            .with_cause("Send the key in the X-Api-Key header or the k query parameter."));
-    };
-    if !config.api_keys.is_empty() && !config.api_keys.iter().any(|k| k == &key) {
-        return Err(Failure::new(401, 2000, "The API key provided is invalid.")
-            .with_cause("This key does not exist."));
-    }
+    authenticate(config, &params, headers)?;
     let sync = match params.get("synchronous-validation").map(String::as_str) {
         None => false,
         Some("true") => true,
@@ -262,6 +258,30 @@ fn admit(
         }
     })?;
     Ok((sync, body))
+}
+
+/// The key rule of every endpoint: in the `X-Api-Key` header or the `k` parameter, not empty,
+/// and one of the configured keys when there are any.
+pub(super) fn authenticate(
+    config: &EmulatorConfig,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<(), Failure> {
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| params.get("k").cloned())
+        .filter(|k| !k.is_empty());
+    let Some(key) = key else {
+        return Err(Failure::new(401, 2004, "No API key was provided.")
+            .with_cause("Send the key in the X-Api-Key header or the k query parameter."));
+    };
+    if !config.api_keys.is_empty() && !config.api_keys.iter().any(|k| k == &key) {
+        return Err(Failure::new(401, 2000, "The API key provided is invalid.")
+            .with_cause("This key does not exist."));
+    }
+    Ok(())
 }
 
 async fn not_found() -> Response {
@@ -304,12 +324,12 @@ fn cut_off_response() -> Response {
         .into_response()
 }
 
-fn failure_response(failure: &Failure) -> Response {
+pub(super) fn failure_response(failure: &Failure) -> Response {
     let envelope = failure.envelope(uuid::Uuid::new_v4().to_string());
     let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, serde_json::to_string(&envelope).unwrap_or_default())
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(super) fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
