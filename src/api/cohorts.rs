@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn codes_sort_numbers_by_value_then_text() {
-        let mut codes = vec![
+        let mut codes = [
             CohortCode::Text("b".into()),
             CohortCode::Number(1010),
             CohortCode::Text("999".into()),
