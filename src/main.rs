@@ -173,6 +173,9 @@ struct ServeArgs {
     /// Connections served at once; more are answered 503 and closed.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_connections: u32,
+    /// Write the Cohorts API's changes back to the workspace's cohorts.json (atomically).
+    #[arg(long, requires = "workspace")]
+    persist: bool,
 }
 
 /// A load duration: a finite number of seconds, more than 0 and at most a day.
@@ -256,6 +259,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         idle: std::time::Duration::from_secs_f64(args.idle_timeout),
         max_connections: args.max_connections as usize,
     };
+    config.cohorts_api.persist = args.persist;
     if let Some(fault) = args.fault {
         println!("injecting faults: {fault:?}");
         config.fault = fault;
@@ -269,6 +273,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!(
         "POST {}/ccs/v1/segmentation/stateless — Ctrl+C to stop",
         running.base_url()
+    );
+    println!(
+        "Cohorts API: {}{} ({})",
+        running.base_url(),
+        segscope::api::cohorts::COHORTS_PATH,
+        if args.persist {
+            "changes are written to cohorts.json"
+        } else {
+            "changes live in memory; --persist writes them to cohorts.json"
+        }
     );
     tokio::signal::ctrl_c().await?;
     running.stop().await;

@@ -805,7 +805,7 @@ async fn past_the_connection_limit_a_client_gets_a_clear_503() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut extra = tokio::net::TcpStream::connect(emu.addr).await.unwrap();
     let _ = extra
-        .write_all(format!("GET /_segscope/workspace HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+        .write_all(b"GET /_segscope/workspace HTTP/1.1\r\nhost: x\r\n\r\n")
         .await;
     let answer = read_until_closed(&mut extra, Duration::from_secs(5))
         .await
@@ -991,6 +991,8 @@ fn serve_process(args: &[&str], log: &Path) -> (std::process::Child, String) {
             break addr.to_string();
         }
     };
+    // Keep reading what it prints: a closed pipe would kill it at its next line.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, format!("http://{addr}"))
 }
 

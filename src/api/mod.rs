@@ -2,6 +2,7 @@
 //! the HTTP client. Everything that talks to an endpoint goes through here.
 
 pub mod client;
+pub mod cohorts;
 pub mod key;
 pub mod state;
 pub mod wire;

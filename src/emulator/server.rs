@@ -16,11 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
+use super::cohorts_api::CohortsApi;
 use super::failure::{Failure, clip, quote};
 use super::fault::{Fault, Mishap};
 use super::listener::{GuardedListener, Limits};
 use super::segment;
-use super::workspace::Workspace;
+use super::workspace::{LiveWorkspace, Workspace};
 use crate::api::wire::{EXPLAIN_PATH, STATELESS_PATH, WORKSPACE_PATH};
 
 /// Bodies larger than this are refused with 413.
@@ -33,7 +34,8 @@ const LOG_LINES: usize = 10;
 
 /// How an emulator behaves.
 pub struct EmulatorConfig {
-    pub workspace: Arc<Workspace>,
+    /// Swapped whole when the Cohorts API changes a cohort.
+    pub workspace: LiveWorkspace,
     /// The keys it accepts; empty means any non-empty key.
     pub api_keys: Vec<String>,
     /// Write one line per request to stderr (off when embedded in the console).
@@ -45,22 +47,25 @@ pub struct EmulatorConfig {
     pub echo: bool,
     /// Read deadlines and the connection limit.
     pub limits: Limits,
+    /// The Cohorts API's own state (and whether it writes changes back to `cohorts.json`).
+    pub cohorts_api: CohortsApi,
 }
 
 impl EmulatorConfig {
     pub fn new(workspace: Workspace) -> EmulatorConfig {
         EmulatorConfig {
-            workspace: Arc::new(workspace),
+            workspace: LiveWorkspace::new(workspace),
             api_keys: Vec::new(),
             log: false,
             fault: Fault::default(),
             echo: false,
             limits: Limits::default(),
+            cohorts_api: CohortsApi::default(),
         }
     }
 }
 
-type Shared = Arc<EmulatorConfig>;
+pub(super) type Shared = Arc<EmulatorConfig>;
 
 /// The emulator's routes, with the envelope for 404, 405, 413 and panics.
 pub fn router(config: Shared) -> Router {
@@ -68,6 +73,7 @@ pub fn router(config: Shared) -> Router {
         .route(STATELESS_PATH, post(stateless))
         .route(EXPLAIN_PATH, post(explain))
         .route(WORKSPACE_PATH, get(workspace))
+        .merge(super::cohorts_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
@@ -99,18 +105,17 @@ impl RunningEmulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(mut task) = self.task.take() {
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            self.cut.cancel();
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
                 .is_err()
             {
-                self.cut.cancel();
-                if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-                    .await
-                    .is_err()
-                {
-                    task.abort();
-                }
+                task.abort();
             }
         }
     }
@@ -182,7 +187,7 @@ async fn stateless(
         .await
         .and_then(|(sync, body)| {
             segment::segment(
-                &config.workspace,
+                &config.workspace.current(),
                 &body,
                 segment::Validation::new(sync, config.log),
             )
@@ -234,7 +239,7 @@ async fn explain(
 ) -> Response {
     match admit(&config, query, &headers, body)
         .await
-        .and_then(|(_, body)| segment::explain(&config.workspace, &body))
+        .and_then(|(_, body)| segment::explain(&config.workspace.current(), &body))
     {
         Ok(tree) => json_response(StatusCode::OK, tree.to_string()),
         Err(failure) => failure_response(&failure),
@@ -256,7 +261,10 @@ async fn workspace(
     {
         return failure_response(&failure);
     }
-    json_response(StatusCode::OK, config.workspace.describe().to_string())
+    json_response(
+        StatusCode::OK,
+        config.workspace.current().describe().to_string(),
+    )
 }
 
 /// The key check every endpoint but the fallbacks passes: `X-Api-Key` (or `?k=`) present and,
@@ -383,6 +391,16 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Failure> {
     Ok(first.unwrap_or_else(|| Bytes::from(all)))
 }
 
+/// The key rule of every endpoint: in the `X-Api-Key` header or the `k` parameter, not empty,
+/// and one of the configured keys when there are any.
+pub(super) fn authenticate(
+    config: &EmulatorConfig,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<(), Failure> {
+    check_key(config, headers, params.get("k"))
+}
+
 async fn not_found() -> Response {
     failure_response(
         &Failure::new(404, 3000, "No such endpoint.")
@@ -444,12 +462,12 @@ fn cut_off_response() -> Response {
         .into_response()
 }
 
-fn failure_response(failure: &Failure) -> Response {
+pub(super) fn failure_response(failure: &Failure) -> Response {
     let envelope = failure.envelope(uuid::Uuid::new_v4().to_string());
     let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, serde_json::to_string(&envelope).unwrap_or_default())
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(super) fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -1,11 +1,20 @@
 //! A workspace on disk: `cohorts.json` (Cohorts API v2 cohorts) and `schemas/<Event>.json`
 //! (one JSON Schema per event name, applied to the event's `properties`).
+//!
+//! The cohorts file is an array of cohort records in the *workspace format*: `id`, `code`,
+//! `name`, `description`, `tags`, `state`, `segmentType` and `query` (other keys are kept as
+//! they are). A record without an `id` gets a stable one derived from its code, so the Cohorts
+//! API can serve the demo workspace. A lookalike (`"segmentType": "lookalike"`) may have no
+//! query: the Cohorts API serves it, the engine never evaluates it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use crate::api::cohorts::CohortCode;
 use crate::engine;
 
 /// The demo workspace bundled with the crate (used when no `--workspace` is given).
@@ -13,11 +22,167 @@ pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace")
 }
 
-/// A loaded workspace: compiled cohorts and event schemas.
+/// A loaded workspace: the cohort records as written, their compiled form, and event schemas.
 pub struct Workspace {
     pub dir: PathBuf,
     pub cohorts: engine::Workspace,
-    pub schemas: BTreeMap<String, EventSchema>,
+    /// The records of `cohorts.json` in file order, every one with an id.
+    pub records: Vec<CohortRecord>,
+    /// Shared between the versions of a workspace the Cohorts API makes (schemas never change).
+    pub schemas: Arc<BTreeMap<String, EventSchema>>,
+}
+
+/// One cohort in the workspace format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub code: CohortCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// `Enabled` (also when absent) or `Disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(
+        default,
+        rename = "segmentType",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub segment_type: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Value>,
+    /// Keys the workspace format does not name, kept as written.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The segment type of a cohort defined by a model rather than a query.
+pub const LOOKALIKE: &str = "lookalike";
+
+impl CohortRecord {
+    /// The name, or the code when the record has none (as the engine shows it).
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.code.key())
+    }
+
+    /// A lookalike: evaluated by no query, served by the Cohorts API only.
+    pub fn is_lookalike(&self) -> bool {
+        self.segment_type.as_ref().and_then(Value::as_str) == Some(LOOKALIKE)
+    }
+
+    /// `Enabled` unless the record says `Disabled`.
+    pub fn state_or_default(&self) -> &str {
+        self.state.as_deref().unwrap_or("Enabled")
+    }
+}
+
+/// The stable id a record without one gets: a UUID v5 of its code.
+pub fn derived_id(code: &CohortCode) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("https://segscope.invalid/cohorts/{}", code.key()).as_bytes(),
+    )
+    .to_string()
+}
+
+/// Parses the text of a `cohorts.json` into records (ids not yet assigned).
+pub fn parse_records(text: &str) -> Result<Vec<CohortRecord>, engine::LoadError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| engine::LoadError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let Value::Array(items) = value else {
+        return Err(engine::LoadError::Workspace(
+            "expected a JSON array of cohorts".into(),
+        ));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let Some(map) = item.as_object() else {
+                return Err(engine::LoadError::Workspace(format!(
+                    "cohort [{i}] is not an object"
+                )));
+            };
+            match map.get("code") {
+                Some(Value::Number(n)) if n.is_u64() => {}
+                Some(Value::String(s)) if !s.is_empty() => {}
+                _ => {
+                    return Err(engine::LoadError::Workspace(format!(
+                        "cohort [{i}] has no \"code\" (a non-negative integer or a string)"
+                    )));
+                }
+            }
+            serde_json::from_value(item)
+                .map_err(|e| engine::LoadError::Workspace(format!("cohort [{i}]: {e}")))
+        })
+        .collect()
+}
+
+/// Gives every record without an id its derived one; two records with one id are an error.
+pub fn assign_ids(records: &mut [CohortRecord]) -> Result<(), engine::LoadError> {
+    let mut seen = HashSet::with_capacity(records.len());
+    for record in records.iter_mut() {
+        let id = record
+            .id
+            .get_or_insert_with(|| derived_id(&record.code))
+            .clone();
+        if !seen.insert(id.clone()) {
+            return Err(engine::LoadError::Workspace(format!(
+                "cohort id {id} is used more than once (cohort {})",
+                record.code
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Compiles the records the engine evaluates (all but query-less lookalikes).
+pub fn compile_records(records: &[CohortRecord]) -> Result<engine::Workspace, engine::LoadError> {
+    let evaluated: Vec<&CohortRecord> = records
+        .iter()
+        .filter(|r| !(r.query.is_none() && r.is_lookalike()))
+        .collect();
+    let text = serde_json::to_string(&evaluated)
+        .map_err(|e| engine::LoadError::Workspace(format!("cannot write the cohorts: {e}")))?;
+    engine::Workspace::from_cohorts_json(&text)
+}
+
+/// The text of a `cohorts.json` as segscope writes it: sorted by code, pretty-printed (one key
+/// per line, two-space indent, a final newline), so that it diffs well in git.
+pub fn cohorts_file_text(records: &[CohortRecord]) -> String {
+    let mut sorted: Vec<&CohortRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_else(|_| "[]".into());
+    text.push('\n');
+    text
+}
+
+/// The workspace an emulator serves now; the Cohorts API replaces it as a whole, so that every
+/// segmentation call sees one consistent version (the one current when it started).
+pub struct LiveWorkspace(RwLock<Arc<Workspace>>);
+
+impl LiveWorkspace {
+    pub fn new(workspace: Workspace) -> LiveWorkspace {
+        LiveWorkspace(RwLock::new(Arc::new(workspace)))
+    }
+
+    /// The current version (calls in flight keep the version they started with).
+    pub fn current(&self) -> Arc<Workspace> {
+        // A poisoned lock still holds a whole workspace: it is only ever replaced, never edited.
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Makes `workspace` the version every later call sees.
+    pub fn replace(&self, workspace: Workspace) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(workspace);
+    }
 }
 
 /// One event's schema: the JSON as written (served to the console) and its compiled validator.
@@ -48,7 +213,7 @@ impl Workspace {
     pub fn load(dir: &Path) -> Result<Workspace, WorkspaceError> {
         let cohorts_file = dir.join("cohorts.json");
         let text = read(&cohorts_file)?;
-        let cohorts = engine::Workspace::from_cohorts_json(&text).map_err(|e| WorkspaceError {
+        let (records, cohorts) = load_cohorts(&text).map_err(|e| WorkspaceError {
             file: cohorts_file.clone(),
             message: e.to_string(),
         })?;
@@ -76,7 +241,23 @@ impl Workspace {
         Ok(Workspace {
             dir: dir.to_path_buf(),
             cohorts,
-            schemas,
+            records,
+            schemas: Arc::new(schemas),
+        })
+    }
+
+    /// This workspace with other cohorts (same directory and schemas), compiled.
+    pub fn with_records(
+        &self,
+        mut records: Vec<CohortRecord>,
+    ) -> Result<Workspace, engine::LoadError> {
+        assign_ids(&mut records)?;
+        let cohorts = compile_records(&records)?;
+        Ok(Workspace {
+            dir: self.dir.clone(),
+            cohorts,
+            records,
+            schemas: self.schemas.clone(),
         })
     }
 
@@ -90,11 +271,12 @@ impl Workspace {
             file: file.clone(),
             message,
         })?;
-        workspace.cohorts =
-            engine::Workspace::from_cohorts_json(&scaled).map_err(|e| WorkspaceError {
-                file,
-                message: e.to_string(),
-            })?;
+        let (records, cohorts) = load_cohorts(&scaled).map_err(|e| WorkspaceError {
+            file,
+            message: e.to_string(),
+        })?;
+        workspace.records = records;
+        workspace.cohorts = cohorts;
         Ok(workspace)
     }
 
@@ -110,6 +292,14 @@ impl Workspace {
             "events": self.schemas.iter().map(|(k, v)| (k.clone(), v.json.clone())).collect::<serde_json::Map<_, _>>(),
         })
     }
+}
+
+/// Records (ids assigned) and their compiled form, from the text of a `cohorts.json`.
+fn load_cohorts(text: &str) -> Result<(Vec<CohortRecord>, engine::Workspace), engine::LoadError> {
+    let mut records = parse_records(text)?;
+    assign_ids(&mut records)?;
+    let cohorts = compile_records(&records)?;
+    Ok((records, cohorts))
 }
 
 fn read(file: &Path) -> Result<String, WorkspaceError> {
@@ -159,6 +349,8 @@ fn shift_codes(value: &mut Value, by: u64) {
             for (key, v) in map.iter_mut() {
                 match (key.as_str(), v.as_u64()) {
                     ("code" | "segment" | "in_segment", Some(code)) => *v = Value::from(code + by),
+                    // Each copy is a cohort of its own: it gets the id of its new code.
+                    ("id", _) => *v = Value::Null,
                     _ => shift_codes(v, by),
                 }
             }
