@@ -85,6 +85,8 @@ fn events(count: usize, start_ms: i64, seed: u64) -> Vec<Event> {
                 time: jiff::Timestamp::from_millisecond(start_ms + i as i64 * 2 * HOUR_MS + next(HOUR_MS as u64) as i64)
                     .expect("valid time"),
                 properties,
+                view_id: None,
+                session_id: None,
             }
         })
         .collect()

@@ -121,13 +121,19 @@ const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;
     let external = external_entries(&request);
-    let tree = workspace.cohorts.explain(engine::SegmentInput {
+    let explanation = workspace.cohorts.explain(engine::SegmentInput {
         events: &request.events,
         internal: engine::StateEntries::Text(&request.state.internal.0),
         external: engine::StateEntries::Text(&external.0),
         cohorts: &request.state.cohorts,
     });
-    Ok(serde_json::json!({ "user_id": request.user_id, "cohorts": tree }))
+    // An `engine::Explanation` object, plus whom it is about.
+    let mut answer = serde_json::Map::new();
+    answer.insert("user_id".into(), Value::String(request.user_id.clone()));
+    if let Value::Object(fields) = explanation {
+        answer.extend(fields);
+    }
+    Ok(Value::Object(answer))
 }
 
 /// The entries of `external_state`, raw (the engine reads them as text).

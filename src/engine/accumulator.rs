@@ -65,7 +65,7 @@ impl Accumulator {
     pub fn add(&mut self, mode: Mode, time: i64, x: f64) -> bool {
         match (self, mode) {
             (Accumulator::Total(total), _) => {
-                *total += x;
+                *total = sum(*total, x);
                 false
             }
             (Accumulator::Max(max), _) => {
@@ -83,10 +83,39 @@ impl Accumulator {
                 let kept = entries.len() == before;
                 insert_sorted(entries, time, x, |_, new| new) && kept
             }
-            (Accumulator::Windowed(entries), _) => {
-                insert_sorted(entries, time, x, |old, new| old + new)
+            (Accumulator::Windowed(entries), _) => insert_sorted(entries, time, x, sum),
+        }
+    }
+
+    /// The windowed accumulator that adding `pairs` one by one to an empty one gives, in
+    /// O(n log n) whatever their order (state this engine did not write may hold any).
+    fn from_pairs(mode: Mode, mut pairs: Vec<(i64, f64)>) -> Accumulator {
+        // Stable: pairs at the same instant combine in the order they came, as `add` would.
+        pairs.sort_by_key(|&(t, _)| t);
+        let mut merged: Vec<(i64, f64)> = Vec::with_capacity(pairs.len());
+        let maximum = matches!(mode, Mode::WindowedMax { .. });
+        for (t, x) in pairs {
+            match merged.last_mut() {
+                Some((last, v)) if *last == t => *v = if maximum { v.max(x) } else { sum(*v, x) },
+                _ => merged.push((t, x)),
             }
         }
+        if maximum {
+            // Keep what `add` keeps: entries larger than every later one.
+            let mut later_max = f64::NEG_INFINITY;
+            let mut kept: Vec<(i64, f64)> = merged
+                .into_iter()
+                .rev()
+                .filter(|&(_, v)| {
+                    let keep = v > later_max;
+                    later_max = later_max.max(v);
+                    keep
+                })
+                .collect();
+            kept.reverse();
+            merged = kept;
+        }
+        Accumulator::Windowed(merged)
     }
 
     /// Drops what no window can need again once the clock is at `now`.
@@ -279,6 +308,12 @@ fn in_window(
     entries
         .iter()
         .filter(move |&&(t, _)| bounds.is_some_and(|(start, end)| t > start && t <= end))
+}
+
+/// A count or sum that stays a finite number: it saturates at `f64::MAX` rather than becoming
+/// infinite (which JSON cannot write).
+fn sum(a: f64, b: f64) -> f64 {
+    (a + b).clamp(f64::MIN, f64::MAX)
 }
 
 /// Inserts keeping `entries` sorted by time, combining with an entry at the same time.
@@ -694,26 +729,28 @@ impl<'a> Scanner<'a> {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
-                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(len / 12 + 4));
-                let mut pairs = 0;
-                let mut last = None;
+                let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
+                let maximum = matches!(mode, Mode::WindowedMax { .. });
+                let mut canonical = true;
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
                     self.expect(b',')?;
                     let x = self.number()?;
-                    // Written entries are sorted by time, one per time, none dominated: then
-                    // `add` keeps every pair as it came, and the text is what would be written.
-                    let in_order = last.is_none_or(|last| last < time);
-                    self.canonical &= in_order;
-                    last = Some(time);
-                    pairs += 1;
-                    push_pair(&mut accumulator, mode, in_order, time, x);
+                    // Written entries are sorted by time, one per time, none dominated (for a
+                    // maximum, values strictly decrease): then `add` would keep every pair as
+                    // it came, and the text is what would be written.
+                    canonical &= pairs
+                        .last()
+                        .is_none_or(|&(t, v)| t < time && (!maximum || v > x));
+                    pairs.push((time, x));
                 }
-                if let Accumulator::Windowed(entries) = &accumulator {
-                    self.canonical &= entries.len() == pairs;
+                self.canonical &= canonical;
+                if canonical {
+                    Accumulator::Windowed(pairs)
+                } else {
+                    Accumulator::from_pairs(mode, pairs)
                 }
-                accumulator
             }
             _ => return None,
         };
@@ -761,24 +798,6 @@ fn eight_digits(chunk: &[u8]) -> Option<u64> {
     let pairs = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
     let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
     Some((quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF)
-}
-
-/// [`Accumulator::add`] of a windowed accumulator, without its scans in the common case of
-/// text as this engine writes it: a pair later than every entry, and (for a maximum) smaller
-/// than the last one. Kept entries of a maximum are undominated, so their values strictly
-/// decrease with time: when the new value is below the last one, `add` would drop nothing and
-/// append.
-fn push_pair(accumulator: &mut Accumulator, mode: Mode, in_order: bool, time: i64, x: f64) {
-    if let Accumulator::Windowed(entries) = accumulator
-        && in_order
-        && entries
-            .last()
-            .is_none_or(|&(t, v)| t < time && (!matches!(mode, Mode::WindowedMax { .. }) || v > x))
-    {
-        entries.push((time, x));
-        return;
-    }
-    accumulator.add(mode, time, x);
 }
 
 struct EntrySeed<'a> {
@@ -986,7 +1005,7 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                 })
             }
             (Mode::WindowedTotal { .. }, Tag::Wp) | (Mode::WindowedMax { .. }, Tag::Wv) => {
-                let mut accumulator = Accumulator::Windowed(Vec::new());
+                let mut pairs = Vec::new();
                 let mut well_formed = true;
                 let mut time = None;
                 while let Some(item) = seq.next_element::<Item>()? {
@@ -995,15 +1014,12 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                     }
                     match (time.take(), item) {
                         (None, Item::Number { int: Some(t), .. }) => time = Some(t),
-                        // `add` re-establishes the invariants (sorted, merged) whatever the
-                        // input order.
-                        (Some(t), Item::Number { x, .. }) if x.is_finite() => {
-                            accumulator.add(mode, t, x);
-                        }
+                        (Some(t), Item::Number { x, .. }) if x.is_finite() => pairs.push((t, x)),
                         _ => well_formed = false,
                     }
                 }
-                Ok((well_formed && time.is_none()).then_some(accumulator))
+                // Sorted and merged as `add` would, whatever the input order, in O(n log n).
+                Ok((well_formed && time.is_none()).then(|| Accumulator::from_pairs(mode, pairs)))
             }
             _ => {
                 IgnoredAny.visit_seq(seq)?;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::checksum::checksum;
-use super::query::{Catalog, CompiledQuery, compile};
+use super::query::{Catalog, CompiledQuery, Source, compile};
 use super::{CohortInfo, LoadError};
 
 /// Everything the engine keeps about one cohort besides its display fields.
@@ -73,6 +73,14 @@ pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
         .collect::<Result<Vec<_>, LoadError>>()?;
 
     let order = dependency_order(&compiled, &cohorts)?;
+    catalog.readers = vec![Vec::new(); catalog.events.len()];
+    for (c, cohort) in compiled.iter().enumerate() {
+        for (l, leaf) in cohort.query.leaves.iter().enumerate() {
+            if let Source::Events { event_id, .. } = leaf.source {
+                catalog.readers[event_id].push((c, l));
+            }
+        }
+    }
     Ok(Loaded {
         cohorts,
         compiled,

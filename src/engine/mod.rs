@@ -31,7 +31,9 @@ mod query;
 mod syntax;
 mod window;
 
-pub use explain::{CohortExplanation, ExplanationNode, WindowExplanation};
+pub use explain::{
+    CohortExplanation, Explanation, ExplanationNode, TimelineStep, Transition, WindowExplanation,
+};
 
 /// One event as the engine sees it: already validated for shape by the caller.
 #[derive(Debug, Clone)]
@@ -39,6 +41,10 @@ pub struct Event {
     pub name: String,
     pub time: jiff::Timestamp,
     pub properties: Value,
+    /// The page view the event belongs to (engagement is counted per page view).
+    pub view_id: Option<String>,
+    /// The session the event belongs to (`this_session` windows).
+    pub session_id: Option<String>,
 }
 
 /// What the engine reads for one request.
@@ -270,14 +276,19 @@ impl Workspace {
         self.evaluate(&input).segmented
     }
 
-    /// The decision tree of every workspace cohort for this request (emulator-only endpoint):
-    /// a JSON array of [`CohortExplanation`], in workspace order.
+    /// The decision tree of every workspace cohort for this request and the event-by-event
+    /// timeline of entries and exits (emulator-only endpoint): an [`Explanation`] as JSON.
     pub fn explain(&self, input: SegmentInput<'_>) -> Value {
-        serde_json::to_value(self.explain_cohorts(input)).unwrap_or(Value::Array(Vec::new()))
+        serde_json::to_value(self.explanation(input)).unwrap_or(Value::Null)
+    }
+
+    /// The decision tree of every workspace cohort, in workspace order.
+    pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
+        self.explanation(input).cohorts
     }
 
     /// [`Workspace::explain`], typed.
-    pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
+    pub fn explanation(&self, input: SegmentInput<'_>) -> Explanation {
         let evaluation = self.evaluate(&input);
         explain::explain(
             &self.cohorts,

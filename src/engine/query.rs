@@ -146,6 +146,8 @@ impl Measure {
 pub(crate) struct Catalog {
     pub events: Vec<String>,
     pub filters: Vec<Condition>,
+    /// By event id: the clauses that read that event, as (cohort index, leaf index).
+    pub readers: Vec<Vec<(usize, usize)>>,
     /// Compact JSON of each filter, to find an identical one.
     filter_texts: HashMap<String, usize>,
 }
