@@ -126,15 +126,16 @@ impl Accumulator {
             Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
         ) = (self, mode)
         {
-            let before = entries.len();
-            match now {
+            // Sorted by time: the entries to drop are a prefix.
+            let dropped = match now {
                 Some(now) => {
                     let start = now.saturating_sub(span_ms);
-                    entries.retain(|&(t, _)| t > start);
+                    entries.partition_point(|&(t, _)| t <= start)
                 }
-                None => entries.clear(),
-            }
-            return before - entries.len();
+                None => entries.len(),
+            };
+            entries.drain(..dropped);
+            return dropped;
         }
         0
     }
@@ -299,15 +300,22 @@ fn push_number(out: &mut Vec<u8>, x: f64) {
     }
 }
 
+/// The entries inside the window ending at `now` (entries are sorted by time).
 fn in_window(
     entries: &[(i64, f64)],
     span_ms: i64,
     now: Option<i64>,
 ) -> impl Iterator<Item = &(i64, f64)> {
-    let bounds = now.map(|now| (now.saturating_sub(span_ms), now));
-    entries
-        .iter()
-        .filter(move |&&(t, _)| bounds.is_some_and(|(start, end)| t > start && t <= end))
+    let slice = match now {
+        Some(now) => {
+            let start = now.saturating_sub(span_ms);
+            let from = entries.partition_point(|&(t, _)| t <= start);
+            let to = entries.partition_point(|&(t, _)| t <= now);
+            &entries[from..to.max(from)]
+        }
+        None => &entries[..0],
+    };
+    slice.iter()
 }
 
 /// A count or sum that stays a finite number: it saturates at `f64::MAX` rather than becoming

@@ -112,6 +112,9 @@ struct Live<'a> {
     values: Vec<Option<f64>>,
     /// An event was folded into one of its leaves since its last evaluation.
     touched: bool,
+    /// By leaf: the value must be computed again (an event or transition folded in, entries
+    /// pruned, or never computed).
+    stale: Vec<bool>,
     /// The clock at which an entry of one of its windows leaves that window (its value may
     /// change then without any event of its own); `i64::MIN`: re-evaluate at every event.
     expiry: i64,
@@ -161,6 +164,7 @@ pub(crate) fn evaluate(
             copy,
             values: vec![None; query.leaves.len()],
             touched: false,
+            stale: vec![true; query.leaves.len()],
             expiry: i64::MIN,
         });
     }
@@ -207,6 +211,7 @@ pub(crate) fn evaluate(
                     fold_event(leaf, &mut live.state.accumulators[l], &mut matcher, k, now)
                 {
                     live.touched = true;
+                    live.stale[l] = true;
                     if !intact {
                         forget_copy(&mut live.copy, l);
                     }
@@ -307,6 +312,8 @@ impl Run<'_> {
                 continue;
             }
             live.touched = false;
+            // Entries later than the clock: values change as it moves, whatever was dropped.
+            let every_leaf = live.expiry == i64::MIN;
             for (l, leaf) in query.leaves.iter().enumerate() {
                 let accumulator = &mut live.state.accumulators[l];
                 if let Source::Transition {
@@ -314,24 +321,38 @@ impl Run<'_> {
                 } = &leaf.source
                     && self.changed[*cohort]
                     && self.members[*cohort] == *entered
-                    && !fold_transition(leaf, accumulator, now)
                 {
-                    forget_copy(&mut live.copy, l);
+                    live.stale[l] = true;
+                    if !fold_transition(leaf, accumulator, now) {
+                        forget_copy(&mut live.copy, l);
+                    }
                 }
                 let dropped = accumulator.prune(leaf.mode, now);
-                if dropped > 0
-                    && let Some(Some(source)) = live
+                if dropped > 0 {
+                    live.stale[l] = true;
+                    if let Some(Some(source)) = live
                         .copy
                         .as_mut()
                         .and_then(|(_, sources)| sources.get_mut(l))
-                {
-                    source.dropped += dropped;
+                    {
+                        source.dropped += dropped;
+                    }
                 }
+                if let Some(external) = live.external.as_mut()
+                    && external.accumulators[l].prune(leaf.mode, now) > 0
+                {
+                    live.stale[l] = true;
+                }
+                // A value only changes when an entry comes in or goes out.
+                if !(live.stale[l] || every_leaf) {
+                    continue;
+                }
+                live.stale[l] = false;
                 let own = accumulator.value(leaf.mode, now);
-                let theirs = live.external.as_mut().and_then(|s| {
-                    s.accumulators[l].prune(leaf.mode, now);
-                    s.accumulators[l].value(leaf.mode, now)
-                });
+                let theirs = live
+                    .external
+                    .as_ref()
+                    .and_then(|s| s.accumulators[l].value(leaf.mode, now));
                 live.values[l] = combine(leaf.mode, own, theirs);
             }
             live.expiry = expiry(live, &query.leaves, now);
