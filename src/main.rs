@@ -216,6 +216,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let cohorts = workspace.cohorts.cohorts().len();
     let schemas = workspace.schemas.len();
     let dir = workspace.dir.display().to_string();
+    for warning in workspace.warnings() {
+        println!("warning: {warning}");
+    }
     let mut config = EmulatorConfig::new(workspace);
     config.api_keys = args
         .api_keys

@@ -944,7 +944,7 @@ fn invalid_queries_name_the_cohort_and_the_path() {
         ),
         (json!({"xor": []}), "query"),
         (
-            json!({"event": "A", "during": last(1, "months")}),
+            json!({"event": "A", "during": last(1, "fortnights")}),
             "query.during.the_last.unit",
         ),
         (

@@ -159,7 +159,8 @@ fn write_state(
         .internal
         .0
         .iter()
-        .filter(|(code, _)| !workspace.cohorts.defines(code))
+        // Entries the engine does not own, disabled cohorts' included, go back byte for byte.
+        .filter(|(code, _)| !workspace.cohorts.evaluates(code))
         .map(|(code, raw)| (code.as_ref(), raw.get()))
         .chain(
             outcome

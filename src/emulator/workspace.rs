@@ -103,9 +103,16 @@ impl Workspace {
         Workspace::load(&demo_dir())
     }
 
-    /// What the console needs to know: cohort names and event schemas.
+    /// Cohorts that load but would surprise their author in Permutive (e.g. logic beyond an AND
+    /// of ORs): for `serve` to print and the console to show.
+    pub fn warnings(&self) -> &[engine::LoadWarning] {
+        self.cohorts.warnings()
+    }
+
+    /// What the console needs to know: cohort names, event schemas and load warnings.
     pub fn describe(&self) -> Value {
         serde_json::json!({
+            "warnings": self.cohorts.warnings(),
             "cohorts": self.cohorts.cohorts(),
             "events": self.schemas.iter().map(|(k, v)| (k.clone(), v.json.clone())).collect::<serde_json::Map<_, _>>(),
         })

@@ -61,6 +61,8 @@ pub(crate) enum StateOrigin {
     Restored,
     /// An entry for the current checksum came in but was malformed.
     Discarded,
+    /// A disabled cohort: not read, not evaluated, its entry left to the caller.
+    Disabled,
 }
 
 /// Per-cohort results kept for explanations.
@@ -151,8 +153,13 @@ pub(crate) fn evaluate(
         .zip(compiled)
         .zip(internal_entries.iter().zip(external_entries))
     {
-        let (state, origin, copy) = read_internal(info, cohort, *internal, &mut warnings);
-        let external = read_external(info, cohort, *external, &mut warnings);
+        let (state, origin, copy, external) = if info.enabled {
+            let (state, origin, copy) = read_internal(info, cohort, *internal, &mut warnings);
+            let external = read_external(info, cohort, *external, &mut warnings);
+            (state, origin, copy, external)
+        } else {
+            (None, StateOrigin::Disabled, None, None)
+        };
         now = now
             .max(state.as_ref().and_then(|s| s.clock))
             .max(external.as_ref().and_then(|s| s.clock));
@@ -184,11 +191,13 @@ pub(crate) fn evaluate(
     // A sorted list: cheaper than hashing for the few dozen codes a user is in.
     let mut incoming: Vec<&str> = input_cohorts.iter().map(String::as_str).collect();
     incoming.sort_unstable();
+    // A disabled cohort is never in `cohorts`: not before, not after.
     let was_member: Vec<bool> = cohorts
         .iter()
-        .map(|c| incoming.binary_search(&c.code.as_str()).is_ok())
+        .map(|c| c.enabled && incoming.binary_search(&c.code.as_str()).is_ok())
         .collect();
     let mut run = Run {
+        cohorts,
         compiled,
         order,
         external_keys,
@@ -223,6 +232,9 @@ pub(crate) fn evaluate(
 
     let mut segmented = Segmented::default();
     for (i, live) in lives.iter_mut().enumerate() {
+        if !cohorts[i].enabled {
+            continue;
+        }
         let query = &compiled[i].query;
         live.state.clock = now;
         // The clock is kept where it is needed: by windows relative to it, and by a member
@@ -282,6 +294,7 @@ pub(crate) fn evaluate(
 
 /// What stays the same across the steps of one request.
 struct Run<'a> {
+    cohorts: &'a [CohortInfo],
     compiled: &'a [CompiledCohort],
     order: &'a [usize],
     external_keys: &'a Keys<'a>,
@@ -302,6 +315,9 @@ impl Run<'_> {
             exited: Vec::new(),
         };
         for &i in self.order {
+            if !self.cohorts[i].enabled {
+                continue;
+            }
             let query = &self.compiled[i].query;
             let live = &mut lives[i];
             let due = all

@@ -69,7 +69,8 @@ pub struct CohortExplanation {
     /// The cohort was both entered and left inside the request (invisible in `changed`).
     #[serde(default)]
     pub entered_and_left: bool,
-    /// `new`, `restored` or `discarded` (malformed incoming state).
+    /// `new`, `restored`, `discarded` (malformed incoming state) or `disabled` (the cohort is
+    /// disabled: not evaluated, its state passed through).
     pub state: String,
     pub tree: ExplanationNode,
 }
@@ -196,6 +197,7 @@ pub(crate) fn explain(
                     StateOrigin::New => "new",
                     StateOrigin::Restored => "restored",
                     StateOrigin::Discarded => "discarded",
+                    StateOrigin::Disabled => "disabled",
                 }
                 .to_string(),
                 tree: explainer.node(&cohort.query.root),

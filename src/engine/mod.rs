@@ -195,6 +195,28 @@ pub struct CohortInfo {
     pub name: String,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// `false` for a cohort whose Cohorts API `state` is `"Disabled"`: loaded, never evaluated,
+    /// never in `cohorts`; its state entries are passed through untouched.
+    pub enabled: bool,
+}
+
+/// A cohort that loads but that Permutive would refuse or treat differently (e.g. logic beyond
+/// an AND of ORs), located by its JSON path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LoadWarning {
+    pub code: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cohort {}: at {}: {}",
+            self.code, self.path, self.message
+        )
+    }
 }
 
 /// Why a `cohorts.json` could not be loaded.
@@ -226,6 +248,7 @@ pub struct Workspace {
     order: Vec<usize>,
     /// Cohort index by code: the emulator asks for every state entry of every request.
     by_code: HashMap<String, usize>,
+    warnings: Vec<LoadWarning>,
 }
 
 impl Workspace {
@@ -245,7 +268,19 @@ impl Workspace {
             compiled: loaded.compiled,
             catalog: loaded.catalog,
             order: loaded.order,
+            warnings: loaded.warnings,
         })
+    }
+
+    /// What loaded but would surprise the cohort's author in Permutive, in workspace order.
+    pub fn warnings(&self) -> &[LoadWarning] {
+        &self.warnings
+    }
+
+    /// Whether the engine evaluates this cohort: defined and not disabled. The state entries of
+    /// every other code are the caller's to pass through.
+    pub fn evaluates(&self, code: &str) -> bool {
+        self.index(code).is_some_and(|i| self.cohorts[i].enabled)
     }
 
     pub fn cohorts(&self) -> &[CohortInfo] {

@@ -261,6 +261,14 @@ impl Compiler<'_> {
                 "has_entered" | "has_exited" => {
                     self.transition(body, &body_path, key == "has_entered")?
                 }
+                // The builder's "has not entered/exited": the negation of the positive clause.
+                "has_not_entered" | "has_not_exited" => {
+                    let inner = self.transition(body, &body_path, key == "has_not_entered")?;
+                    ClauseKind::Not(Box::new(Clause {
+                        path: body_path,
+                        kind: inner,
+                    }))
+                }
                 "in_segment" => {
                     // `{"in_segment": 1001}`, or `{"in_segment": {"segment": 1001}}`.
                     let (code_value, code_path) = match body.as_object() {
@@ -278,6 +286,17 @@ impl Compiler<'_> {
                 }
                 "in_second_party_segment" => self.external(body, &body_path, Party::Second)?,
                 "in_third_party_segment" => self.external(body, &body_path, Party::Third)?,
+                "not_in_second_party_segment" | "not_in_third_party_segment" => {
+                    let party = if key == "not_in_second_party_segment" {
+                        Party::Second
+                    } else {
+                        Party::Third
+                    };
+                    ClauseKind::Not(Box::new(Clause {
+                        kind: self.external(body, &body_path, party)?,
+                        path: body_path,
+                    }))
+                }
                 other => {
                     return Err(QueryError::new(path, format!("unknown clause \"{other}\"")));
                 }
