@@ -677,15 +677,23 @@ fn engagement_cases() -> Vec<Case> {
             ],
         ),
         case(
-            "engaged_views counts PageviewEngagement events",
+            "engaged_views counts page views with engaged time or completion (without view_id: each event its own view)",
             json!({"engaged_views": {"count": {"greater_than_or_equal_to": 2}}}),
             vec![
                 (
-                    vec![ev("PageviewEngagement", 0, json!({"engaged_time": 0}))],
+                    vec![ev("PageviewEngagement", 0, json!({"engaged_time": 3}))],
                     false,
                 ),
                 (vec![ev("Pageview", SEC, json!({}))], false),
-                (vec![ev("PageviewEngagement", 2 * SEC, json!({}))], true),
+                (vec![ev("PageviewEngagement", 2 * SEC, json!({}))], false),
+                (
+                    vec![ev(
+                        "PageviewEngagement",
+                        3 * SEC,
+                        json!({"completion": 0.1}),
+                    )],
+                    true,
+                ),
             ],
         ),
     ]

@@ -135,3 +135,39 @@ fn windowed_pairs_in_any_order_read_as_if_sorted() {
         assert_eq!(from_hostile.1, [code]);
     }
 }
+
+fn heartbeat(at: i64, view: &str, seconds: u32) -> Event {
+    let mut event = ev(
+        "PageviewEngagement",
+        at,
+        json!({"engaged_time": seconds, "completion": 0}),
+    );
+    event.view_id = Some(format!("00000000-0000-4000-8000-00000000000{view}"));
+    event
+}
+
+#[test]
+fn engaged_views_count_distinct_page_views_not_heartbeats() {
+    let ws = workspace(json!([
+        {"code": 1, "query": {"engaged_views": {"count": {"greater_than_or_equal_to": 2}}}},
+        {"code": 2, "query": {"engaged_views": {"count": {"greater_than_or_equal_to": 2}, "during": {"the_last": {"value": 1, "unit": "hours"}}}}}
+    ]));
+    // A minute of reading one page at 5-second heartbeats: 12 events, one view.
+    let one_page: Vec<Event> = (0..10).map(|k| heartbeat(k * 5_000, "1", 5)).collect();
+    let (state, members, _) = call(&ws, "{}", &one_page, &[]);
+    assert!(members.is_empty(), "one page view counted as {members:?}");
+    // A heartbeat without engaged time or completion is not an engaged view.
+    let (state, members, _) = call(&ws, &state, &[heartbeat(MIN, "2", 0)], &members);
+    assert!(members.is_empty(), "{members:?}");
+    let (state, members, _) = call(&ws, &state, &[heartbeat(2 * MIN, "2", 5)], &members);
+    assert_eq!(members, ["1", "2"]);
+    // An hour after the first page's last heartbeat, the window holds one view.
+    let (_, members, warnings) = call(
+        &ws,
+        &state,
+        &[heartbeat(45_000 + 60 * MIN, "2", 5)],
+        &members,
+    );
+    assert_eq!(members, ["1"]);
+    assert!(warnings.is_empty());
+}

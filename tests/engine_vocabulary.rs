@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use segscope::emulator::segment::{Validation, segment};
-use segscope::engine::{Event, LoadWarning, SegmentInput, StateEntries, Workspace};
+use segscope::engine::{Event, LoadWarning, SegmentInput, Workspace};
 use serde_json::{Value, json};
 
 const DAY: i64 = 86_400_000;

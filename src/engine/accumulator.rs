@@ -38,6 +38,9 @@ pub(crate) enum Mode {
     WindowedTotal { span_ms: i64 },
     /// Maximum over `the_last` window: per-time entries, dominated ones dropped.
     WindowedMax { span_ms: i64 },
+    /// Distinct page views (`engaged_views`): `(latest time, view key)` per view, sorted by
+    /// time then key; `span_ms` is `i64::MAX` for all time. Written `["wd", t1, k1, ...]`.
+    Views { span_ms: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +56,7 @@ impl Accumulator {
         match mode {
             Mode::Total => Accumulator::Total(0.0),
             Mode::Max => Accumulator::Max(None),
-            Mode::WindowedTotal { .. } | Mode::WindowedMax { .. } => {
+            Mode::WindowedTotal { .. } | Mode::WindowedMax { .. } | Mode::Views { .. } => {
                 Accumulator::Windowed(Vec::new())
             }
         }
@@ -71,6 +74,19 @@ impl Accumulator {
             (Accumulator::Max(max), _) => {
                 *max = Some(max.map_or(x, |m| m.max(x)));
                 false
+            }
+            (Accumulator::Windowed(entries), Mode::Views { .. }) => {
+                // One entry per view, at its latest time.
+                if let Some(i) = entries.iter().position(|&(_, key)| key == x) {
+                    if entries[i].0 >= time {
+                        return true;
+                    }
+                    entries.remove(i);
+                }
+                let at = entries.partition_point(|&(t, key)| (t, key) < (time, x));
+                let appended = at == entries.len();
+                entries.insert(at, (time, x));
+                appended
             }
             (Accumulator::Windowed(entries), Mode::WindowedMax { .. }) => {
                 // An entry no later and no larger than another can never be the maximum of a
@@ -90,6 +106,18 @@ impl Accumulator {
     /// The windowed accumulator that adding `pairs` one by one to an empty one gives, in
     /// O(n log n) whatever their order (state this engine did not write may hold any).
     fn from_pairs(mode: Mode, mut pairs: Vec<(i64, f64)>) -> Accumulator {
+        if let Mode::Views { .. } = mode {
+            // Each view at its latest time, sorted by (time, key), as `add` keeps them.
+            pairs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+            let mut kept: Vec<(i64, f64)> = pairs
+                .into_iter()
+                .rev()
+                .filter(|&(_, key)| seen.insert(key.to_bits()))
+                .collect();
+            kept.reverse();
+            return Accumulator::Windowed(kept);
+        }
         // Stable: pairs at the same instant combine in the order they came, as `add` would.
         pairs.sort_by_key(|&(t, _)| t);
         let mut merged: Vec<(i64, f64)> = Vec::with_capacity(pairs.len());
@@ -123,8 +151,11 @@ impl Accumulator {
     pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> usize {
         if let (
             Accumulator::Windowed(entries),
-            Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
+            Mode::WindowedTotal { span_ms }
+            | Mode::WindowedMax { span_ms }
+            | Mode::Views { span_ms },
         ) = (self, mode)
+            && span_ms != i64::MAX
         {
             // Sorted by time: the entries to drop are a prefix.
             let dropped = match now {
@@ -150,6 +181,9 @@ impl Accumulator {
                 in_window(entries, span_ms, now)
                     .map(|&(_, v)| v)
                     .reduce(f64::max)
+            }
+            (Accumulator::Windowed(entries), Mode::Views { span_ms }) => {
+                Some(in_window(entries, span_ms, now).count() as f64)
             }
             (Accumulator::Windowed(entries), Mode::WindowedTotal { span_ms }) => {
                 Some(in_window(entries, span_ms, now).map(|&(_, v)| v).sum())
@@ -238,6 +272,8 @@ impl Accumulator {
             Accumulator::Windowed(entries) => {
                 if matches!(mode, Mode::WindowedMax { .. }) {
                     out.extend_from_slice(b"[\"wv\"");
+                } else if matches!(mode, Mode::Views { .. }) {
+                    out.extend_from_slice(b"[\"wd\"");
                 } else {
                     out.extend_from_slice(b"[\"wp\"");
                 }
@@ -467,6 +503,8 @@ impl Serialize for EncodedAccumulator<'_> {
             Accumulator::Windowed(entries) => {
                 let tag = if matches!(self.mode, Mode::WindowedMax { .. }) {
                     "wv"
+                } else if matches!(self.mode, Mode::Views { .. }) {
+                    "wd"
                 } else {
                     "wp"
                 };
@@ -733,13 +771,16 @@ impl<'a> Scanner<'a> {
                     Some(self.number()?)
                 })
             }
-            (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
+            (Mode::WindowedTotal { .. }, b"wp")
+            | (Mode::WindowedMax { .. }, b"wv")
+            | (Mode::Views { .. }, b"wd") => {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
                 let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
-                let mut canonical = true;
+                // Views are always put in order again (a key may repeat): never copied.
+                let mut canonical = !matches!(mode, Mode::Views { .. });
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
@@ -1012,7 +1053,9 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                     _ => None,
                 })
             }
-            (Mode::WindowedTotal { .. }, Tag::Wp) | (Mode::WindowedMax { .. }, Tag::Wv) => {
+            (Mode::WindowedTotal { .. }, Tag::Wp)
+            | (Mode::WindowedMax { .. }, Tag::Wv)
+            | (Mode::Views { .. }, Tag::Wd) => {
                 let mut pairs = Vec::new();
                 let mut well_formed = true;
                 let mut time = None;
@@ -1069,6 +1112,7 @@ enum Tag {
     V,
     Wp,
     Wv,
+    Wd,
 }
 
 /// One element of a state: a scalar the format uses, or anything else (consumed, unread).
@@ -1121,6 +1165,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
             "v" => Item::Tag(Tag::V),
             "wp" => Item::Tag(Tag::Wp),
             "wv" => Item::Tag(Tag::Wv),
+            "wd" => Item::Tag(Tag::Wd),
             _ => Item::Other,
         })
     }

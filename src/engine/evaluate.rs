@@ -488,7 +488,7 @@ fn fold_event(
     if !leaf.window.admits(time, now) || filter_id.is_some_and(|f| !matcher.passes(k, f)) {
         return None;
     }
-    let x = measure.contribution(&event.properties)?;
+    let x = measure.contribution(event)?;
     Some(accumulator.add(leaf.mode, time, x))
 }
 
@@ -511,7 +511,7 @@ fn combine(mode: Mode, own: Option<f64>, theirs: Option<f64>) -> Option<f64> {
     match (own, theirs) {
         (Some(a), Some(b)) => Some(match mode {
             Mode::Max | Mode::WindowedMax { .. } => a.max(b),
-            Mode::Total | Mode::WindowedTotal { .. } => a + b,
+            Mode::Total | Mode::WindowedTotal { .. } | Mode::Views { .. } => a + b,
         }),
         (a, b) => a.or(b),
     }
