@@ -171,3 +171,48 @@ fn engaged_views_count_distinct_page_views_not_heartbeats() {
     assert_eq!(members, ["1"]);
     assert!(warnings.is_empty());
 }
+
+#[test]
+fn the_wall_clock_measures_windows_against_the_machines_clock() {
+    use segscope::engine::Now;
+    let ws = workspace(json!([
+        {"code": 1, "query": {"event": "A", "during": {"the_last": {"value": 7, "unit": "days"}}}}
+    ]));
+    let events = [ev("A", 0, json!({}))];
+    let input = SegmentInput {
+        events: &events,
+        internal: StateEntries::NONE,
+        external: StateEntries::NONE,
+        cohorts: &[],
+    };
+    assert!(ws.segment(input).members.contains("1"), "event time");
+    let eight_days_later = jiff::Timestamp::from_millisecond(BASE_MS + 8 * DAY).expect("time");
+    let walled = ws.segment_with(input, Now::Wall(eight_days_later));
+    assert!(walled.members.is_empty(), "{:?}", walled.members);
+    let explained = ws.explanation_with(input, Now::Wall(eight_days_later));
+    assert_eq!(explained.clock, segscope::engine::Clock::Wall);
+    assert_eq!(explained.now.as_deref(), Some("2024-01-09T00:00:00Z"));
+}
+
+#[test]
+fn an_event_far_ahead_of_the_clock_is_flagged_in_the_explanation() {
+    let ws = workspace(json!([{"code": 1, "query": {"event": "A"}}]));
+    let events = [
+        ev("A", 0, json!({})),
+        ev("A", DAY + 1, json!({})),
+        ev("A", DAY + 2, json!({})),
+    ];
+    let explained = ws.explanation(SegmentInput {
+        events: &events,
+        internal: StateEntries::NONE,
+        external: StateEntries::NONE,
+        cohorts: &[],
+    });
+    assert_eq!(explained.clock, segscope::engine::Clock::Event);
+    assert_eq!(explained.notes.len(), 1, "{:?}", explained.notes);
+    assert!(
+        explained.notes[0].starts_with("events[1] at 2024-01-02T00:00:00.001Z is more than a day after the user's clock 2024-01-01T00:00:00Z"),
+        "{}",
+        explained.notes[0]
+    );
+}

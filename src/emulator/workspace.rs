@@ -17,6 +17,8 @@ pub fn demo_dir() -> PathBuf {
 pub struct Workspace {
     pub dir: PathBuf,
     pub cohorts: engine::Workspace,
+    /// What windows are measured against (`--clock`).
+    pub clock: engine::Clock,
     pub schemas: BTreeMap<String, EventSchema>,
 }
 
@@ -76,6 +78,7 @@ impl Workspace {
         Ok(Workspace {
             dir: dir.to_path_buf(),
             cohorts,
+            clock: engine::Clock::Event,
             schemas,
         })
     }

@@ -10,7 +10,11 @@ use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
-use super::{CohortInfo, Event, Segmented, StateText};
+use super::{CohortInfo, Event, Now, Segmented, StateText};
+
+/// With event time, an event this far beyond the user's clock is flagged: it moves "now" for
+/// every window of that user.
+const FAR_AHEAD_MS: i64 = 86_400_000;
 
 /// One cohort's incoming state entry `{checksum: state}`.
 #[derive(Debug, Clone, Copy)]
@@ -88,8 +92,12 @@ pub(crate) struct Step {
 }
 
 pub(crate) struct Evaluation {
-    /// The user's clock: the latest event time seen, in ms since the epoch.
+    /// The user's clock: the latest event time seen (or the wall clock), in ms since the epoch.
     pub now: Option<i64>,
+    pub wall: bool,
+    /// With event time: events (index in the request, time, the clock before) more than a day
+    /// beyond the user's clock.
+    pub far_ahead: Vec<(usize, i64, i64)>,
     /// By workspace index.
     pub outcomes: Vec<Outcome>,
     /// Every membership change, event by event (steps without changes are left out).
@@ -133,6 +141,7 @@ struct Live<'a> {
 /// whose earliest entry the clock has just pushed out, or a cohort it reads that changed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
+    clock: Now,
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
     catalog: &Catalog,
@@ -206,12 +215,28 @@ pub(crate) fn evaluate(
         timeline: Vec::new(),
     };
 
+    // With the wall clock every step is at the request's instant.
+    let wall = match clock {
+        Now::Wall(t) => Some(t.as_millisecond()),
+        Now::EventTime => None,
+    };
+    if wall.is_some() {
+        now = wall;
+    }
+    let mut far_ahead = Vec::new();
     if events.is_empty() {
         run.step(&mut lives, now, None, true);
     }
     for k in 0..events.len() {
         let time = events[k].0;
-        now = Some(now.map_or(time, |n| n.max(time)));
+        if wall.is_none() {
+            if let Some(before) = now
+                && time > before.saturating_add(FAR_AHEAD_MS)
+            {
+                far_ahead.push((positions[k], time, before));
+            }
+            now = Some(now.map_or(time, |n| n.max(time)));
+        }
         if let Some(event_id) = matcher.event_ids[k] {
             for &(c, l) in &catalog.readers[event_id] {
                 let live = &mut lives[c];
@@ -286,6 +311,8 @@ pub(crate) fn evaluate(
         .collect();
     Evaluation {
         now,
+        wall: wall.is_some(),
+        far_ahead,
         outcomes,
         timeline: run.timeline,
         segmented,

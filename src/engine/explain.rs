@@ -13,8 +13,15 @@ use super::window::Window;
 /// Everything the engine decided for one request, and why (`/_segscope/explain`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Explanation {
-    /// The user's clock after the request (RFC 3339): their latest event time, if any.
+    /// The user's clock after the request (RFC 3339): their latest event time, if any, or the
+    /// machine's clock with `clock: "wall"`.
     pub now: Option<String>,
+    /// Which clock windows were measured against: `event` or `wall`.
+    #[serde(default)]
+    pub clock: super::Clock,
+    /// Things to know about this request's clock, e.g. an event far ahead of the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// One per workspace cohort, in workspace order.
     pub cohorts: Vec<CohortExplanation>,
     /// Event by event, the cohorts entered and left (events that changed nothing are left out).
@@ -204,8 +211,25 @@ pub(crate) fn explain(
             }
         })
         .collect();
+    let notes = evaluation
+        .far_ahead
+        .iter()
+        .map(|&(event, time, before)| {
+            format!(
+                "events[{event}] at {} is more than a day after the user's clock {}: with event time it becomes \"now\" for every window of this user (--clock wall measures windows against the machine's clock)",
+                rfc3339(time).unwrap_or_default(),
+                rfc3339(before).unwrap_or_default()
+            )
+        })
+        .collect();
     Explanation {
         now: evaluation.now.and_then(rfc3339),
+        clock: if evaluation.wall {
+            super::Clock::Wall
+        } else {
+            super::Clock::Event
+        },
+        notes,
         cohorts: explained,
         timeline,
     }

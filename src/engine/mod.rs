@@ -35,6 +35,46 @@ pub use explain::{
     CohortExplanation, Explanation, ExplanationNode, TimelineStep, Transition, WindowExplanation,
 };
 
+/// Which clock windows are measured against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    /// The latest event time the user has (deterministic: replays give the same answers).
+    #[default]
+    Event,
+    /// The machine's clock at the request, like the real API.
+    Wall,
+}
+
+impl Clock {
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Event => "event",
+            Clock::Wall => "wall",
+        }
+    }
+}
+
+impl std::str::FromStr for Clock {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Clock, String> {
+        match text {
+            "event" => Ok(Clock::Event),
+            "wall" => Ok(Clock::Wall),
+            other => Err(format!(
+                "unknown clock \"{other}\" (expected event or wall)"
+            )),
+        }
+    }
+}
+
+/// The clock of one request: event time, or the wall-clock instant the caller read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Now {
+    EventTime,
+    Wall(jiff::Timestamp),
+}
+
 /// One event as the engine sees it: already validated for shape by the caller.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -306,9 +346,15 @@ impl Workspace {
         self.index(code).map(|i| self.compiled[i].checksum.as_str())
     }
 
-    /// Folds the request's events into the state and evaluates every workspace cohort.
+    /// Folds the request's events into the state and evaluates every workspace cohort, with
+    /// event time as the clock.
     pub fn segment(&self, input: SegmentInput<'_>) -> Segmented {
-        self.evaluate(&input).segmented
+        self.segment_with(input, Now::EventTime)
+    }
+
+    /// [`Workspace::segment`] with the given clock.
+    pub fn segment_with(&self, input: SegmentInput<'_>, now: Now) -> Segmented {
+        self.evaluate(&input, now).segmented
     }
 
     /// The decision tree of every workspace cohort for this request and the event-by-event
@@ -324,7 +370,12 @@ impl Workspace {
 
     /// [`Workspace::explain`], typed.
     pub fn explanation(&self, input: SegmentInput<'_>) -> Explanation {
-        let evaluation = self.evaluate(&input);
+        self.explanation_with(input, Now::EventTime)
+    }
+
+    /// [`Workspace::explanation`] with the given clock.
+    pub fn explanation_with(&self, input: SegmentInput<'_>, now: Now) -> Explanation {
+        let evaluation = self.evaluate(&input, now);
         explain::explain(
             &self.cohorts,
             &self.compiled,
@@ -333,8 +384,9 @@ impl Workspace {
         )
     }
 
-    fn evaluate(&self, input: &SegmentInput<'_>) -> evaluate::Evaluation {
+    fn evaluate(&self, input: &SegmentInput<'_>, now: Now) -> evaluate::Evaluation {
         evaluate::evaluate(
+            now,
             &self.cohorts,
             &self.compiled,
             &self.catalog,
