@@ -12,6 +12,8 @@ pub struct TargetChoice {
     pub api_key: Option<ApiKey>,
     pub base_url: Option<String>,
     pub workspace: Option<PathBuf>,
+    /// The embedded emulator's clock (`--clock`).
+    pub clock: crate::engine::Clock,
 }
 
 /// A client, and the embedded emulator behind it when there is one (dropping it stops it).
@@ -52,7 +54,8 @@ pub async fn connect(choice: &TargetChoice) -> anyhow::Result<Connection> {
             emulator: None,
         });
     }
-    let workspace = load_workspace(choice.workspace.as_ref())?;
+    let mut workspace = load_workspace(choice.workspace.as_ref())?;
+    workspace.clock = choice.clock;
     let running = emulator::spawn(
         EmulatorConfig::new(workspace),
         "127.0.0.1:0".parse().expect("a literal address"),

@@ -32,6 +32,9 @@ struct TargetArgs {
     /// The embedded emulator's workspace (default: the bundled demo).
     #[arg(long)]
     workspace: Option<PathBuf>,
+    /// The embedded emulator's clock: `event` (the latest event time) or `wall` (this machine's).
+    #[arg(long, default_value = "event")]
+    clock: segscope::engine::Clock,
 }
 
 #[derive(Args)]
@@ -56,6 +59,7 @@ impl TargetArgs {
             api_key: self.api_key.clone(),
             base_url: self.base_url.clone(),
             workspace: self.workspace.clone(),
+            clock: self.clock,
         }
     }
 }
@@ -155,6 +159,9 @@ struct ServeArgs {
     /// Accept only these keys (repeatable); without it any non-empty key is accepted.
     #[arg(long = "api-key", value_parser = parse_key)]
     api_keys: Vec<ApiKey>,
+    /// Measure windows against `event` time (the latest event the user has) or the `wall` clock.
+    #[arg(long, default_value = "event")]
+    clock: segscope::engine::Clock,
     /// Answer with the request's own state, segmenting nothing: the load-test baseline.
     #[arg(long)]
     echo: bool,
@@ -245,6 +252,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let cohorts = workspace.cohorts.cohorts().len();
     let schemas = workspace.schemas.len();
     let dir = workspace.dir.display().to_string();
+    let mut workspace = workspace;
+    workspace.clock = args.clock;
+    println!("clock: {}", args.clock.name());
+    for warning in workspace.warnings() {
+        println!("warning: {warning}");
+    }
     let mut config = EmulatorConfig::new(workspace);
     config.api_keys = args
         .api_keys

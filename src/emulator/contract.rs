@@ -195,7 +195,10 @@ fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
             Some(_) => return Err(field_error(i, "properties", "must be an object")),
             None => return Err(field_error(i, "properties", "is missing")),
         };
+        let id = |field: &str| event.get(field).and_then(Value::as_str).map(str::to_string);
         events.push(engine::Event {
+            view_id: id("view_id"),
+            session_id: id("session_id"),
             name,
             time,
             properties,

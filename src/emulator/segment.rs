@@ -73,12 +73,15 @@ pub fn segment(
             .with_cause("The events do not match the workspace's event schemas."));
     }
     let external = external_entries(&request);
-    let outcome = workspace.cohorts.segment(engine::SegmentInput {
-        events: &request.events,
-        internal: engine::StateEntries::Text(&request.state.internal.0),
-        external: engine::StateEntries::Text(&external.0),
-        cohorts: &request.state.cohorts,
-    });
+    let outcome = workspace.cohorts.segment_with(
+        engine::SegmentInput {
+            events: &request.events,
+            internal: engine::StateEntries::Text(&request.state.internal.0),
+            external: engine::StateEntries::Text(&external.0),
+            cohorts: &request.state.cohorts,
+        },
+        now(workspace),
+    );
     // The answer is about as long as the state that came in.
     let mut out = String::with_capacity(body.len() + 256);
     out.push_str("{\"user_id\":");
@@ -121,13 +124,31 @@ const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;
     let external = external_entries(&request);
-    let tree = workspace.cohorts.explain(engine::SegmentInput {
-        events: &request.events,
-        internal: engine::StateEntries::Text(&request.state.internal.0),
-        external: engine::StateEntries::Text(&external.0),
-        cohorts: &request.state.cohorts,
-    });
-    Ok(serde_json::json!({ "user_id": request.user_id, "cohorts": tree }))
+    let explanation = serde_json::to_value(workspace.cohorts.explanation_with(
+        engine::SegmentInput {
+            events: &request.events,
+            internal: engine::StateEntries::Text(&request.state.internal.0),
+            external: engine::StateEntries::Text(&external.0),
+            cohorts: &request.state.cohorts,
+        },
+        now(workspace),
+    ))
+    .unwrap_or(Value::Null);
+    // An `engine::Explanation` object, plus whom it is about.
+    let mut answer = serde_json::Map::new();
+    answer.insert("user_id".into(), Value::String(request.user_id.clone()));
+    if let Value::Object(fields) = explanation {
+        answer.extend(fields);
+    }
+    Ok(Value::Object(answer))
+}
+
+/// The request's clock: the machine's, read here (the engine does no IO), or event time.
+fn now(workspace: &Workspace) -> engine::Now {
+    match workspace.clock {
+        engine::Clock::Wall => engine::Now::Wall(jiff::Timestamp::now()),
+        engine::Clock::Event => engine::Now::EventTime,
+    }
 }
 
 /// The entries of `external_state`, raw (the engine reads them as text).
@@ -153,7 +174,8 @@ fn write_state(
         .internal
         .0
         .iter()
-        .filter(|(code, _)| !workspace.cohorts.defines(code))
+        // Entries the engine does not own, disabled cohorts' included, go back byte for byte.
+        .filter(|(code, _)| !workspace.cohorts.evaluates(code))
         .map(|(code, raw)| (code.as_ref(), raw.get()))
         .chain(
             outcome

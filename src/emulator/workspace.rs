@@ -30,6 +30,8 @@ pub struct Workspace {
     pub records: Vec<CohortRecord>,
     /// Shared between the versions of a workspace the Cohorts API makes (schemas never change).
     pub schemas: Arc<BTreeMap<String, EventSchema>>,
+    /// What windows are measured against (`--clock`).
+    pub clock: engine::Clock,
 }
 
 /// One cohort in the workspace format.
@@ -242,6 +244,7 @@ impl Workspace {
             dir: dir.to_path_buf(),
             cohorts,
             records,
+            clock: engine::Clock::Event,
             schemas: Arc::new(schemas),
         })
     }
@@ -257,6 +260,7 @@ impl Workspace {
             dir: self.dir.clone(),
             cohorts,
             records,
+            clock: self.clock,
             schemas: self.schemas.clone(),
         })
     }
@@ -285,9 +289,16 @@ impl Workspace {
         Workspace::load(&demo_dir())
     }
 
-    /// What the console needs to know: cohort names and event schemas.
+    /// Cohorts that load but would surprise their author in Permutive (e.g. logic beyond an AND
+    /// of ORs): for `serve` to print and the console to show.
+    pub fn warnings(&self) -> &[engine::LoadWarning] {
+        self.cohorts.warnings()
+    }
+
+    /// What the console needs to know: cohort names, event schemas and load warnings.
     pub fn describe(&self) -> Value {
         serde_json::json!({
+            "warnings": self.cohorts.warnings(),
             "cohorts": self.cohorts.cohorts(),
             "events": self.schemas.iter().map(|(k, v)| (k.clone(), v.json.clone())).collect::<serde_json::Map<_, _>>(),
         })

@@ -38,6 +38,9 @@ pub(crate) enum Mode {
     WindowedTotal { span_ms: i64 },
     /// Maximum over `the_last` window: per-time entries, dominated ones dropped.
     WindowedMax { span_ms: i64 },
+    /// Distinct page views (`engaged_views`): `(latest time, view key)` per view, sorted by
+    /// time then key; `span_ms` is `i64::MAX` for all time. Written `["wd", t1, k1, ...]`.
+    Views { span_ms: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +56,7 @@ impl Accumulator {
         match mode {
             Mode::Total => Accumulator::Total(0.0),
             Mode::Max => Accumulator::Max(None),
-            Mode::WindowedTotal { .. } | Mode::WindowedMax { .. } => {
+            Mode::WindowedTotal { .. } | Mode::WindowedMax { .. } | Mode::Views { .. } => {
                 Accumulator::Windowed(Vec::new())
             }
         }
@@ -65,12 +68,25 @@ impl Accumulator {
     pub fn add(&mut self, mode: Mode, time: i64, x: f64) -> bool {
         match (self, mode) {
             (Accumulator::Total(total), _) => {
-                *total += x;
+                *total = sum(*total, x);
                 false
             }
             (Accumulator::Max(max), _) => {
                 *max = Some(max.map_or(x, |m| m.max(x)));
                 false
+            }
+            (Accumulator::Windowed(entries), Mode::Views { .. }) => {
+                // One entry per view, at its latest time.
+                if let Some(i) = entries.iter().position(|&(_, key)| key == x) {
+                    if entries[i].0 >= time {
+                        return true;
+                    }
+                    entries.remove(i);
+                }
+                let at = entries.partition_point(|&(t, key)| (t, key) < (time, x));
+                let appended = at == entries.len();
+                entries.insert(at, (time, x));
+                appended
             }
             (Accumulator::Windowed(entries), Mode::WindowedMax { .. }) => {
                 // An entry no later and no larger than another can never be the maximum of a
@@ -83,10 +99,51 @@ impl Accumulator {
                 let kept = entries.len() == before;
                 insert_sorted(entries, time, x, |_, new| new) && kept
             }
-            (Accumulator::Windowed(entries), _) => {
-                insert_sorted(entries, time, x, |old, new| old + new)
+            (Accumulator::Windowed(entries), _) => insert_sorted(entries, time, x, sum),
+        }
+    }
+
+    /// The windowed accumulator that adding `pairs` one by one to an empty one gives, in
+    /// O(n log n) whatever their order (state this engine did not write may hold any).
+    fn from_pairs(mode: Mode, mut pairs: Vec<(i64, f64)>) -> Accumulator {
+        if let Mode::Views { .. } = mode {
+            // Each view at its latest time, sorted by (time, key), as `add` keeps them.
+            pairs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+            let mut kept: Vec<(i64, f64)> = pairs
+                .into_iter()
+                .rev()
+                .filter(|&(_, key)| seen.insert(key.to_bits()))
+                .collect();
+            kept.reverse();
+            return Accumulator::Windowed(kept);
+        }
+        // Stable: pairs at the same instant combine in the order they came, as `add` would.
+        pairs.sort_by_key(|&(t, _)| t);
+        let mut merged: Vec<(i64, f64)> = Vec::with_capacity(pairs.len());
+        let maximum = matches!(mode, Mode::WindowedMax { .. });
+        for (t, x) in pairs {
+            match merged.last_mut() {
+                Some((last, v)) if *last == t => *v = if maximum { v.max(x) } else { sum(*v, x) },
+                _ => merged.push((t, x)),
             }
         }
+        if maximum {
+            // Keep what `add` keeps: entries larger than every later one.
+            let mut later_max = f64::NEG_INFINITY;
+            let mut kept: Vec<(i64, f64)> = merged
+                .into_iter()
+                .rev()
+                .filter(|&(_, v)| {
+                    let keep = v > later_max;
+                    later_max = later_max.max(v);
+                    keep
+                })
+                .collect();
+            kept.reverse();
+            merged = kept;
+        }
+        Accumulator::Windowed(merged)
     }
 
     /// Drops what no window can need again once the clock is at `now`.
@@ -94,18 +151,22 @@ impl Accumulator {
     pub fn prune(&mut self, mode: Mode, now: Option<i64>) -> usize {
         if let (
             Accumulator::Windowed(entries),
-            Mode::WindowedTotal { span_ms } | Mode::WindowedMax { span_ms },
+            Mode::WindowedTotal { span_ms }
+            | Mode::WindowedMax { span_ms }
+            | Mode::Views { span_ms },
         ) = (self, mode)
+            && span_ms != i64::MAX
         {
-            let before = entries.len();
-            match now {
+            // Sorted by time: the entries to drop are a prefix.
+            let dropped = match now {
                 Some(now) => {
                     let start = now.saturating_sub(span_ms);
-                    entries.retain(|&(t, _)| t > start);
+                    entries.partition_point(|&(t, _)| t <= start)
                 }
-                None => entries.clear(),
-            }
-            return before - entries.len();
+                None => entries.len(),
+            };
+            entries.drain(..dropped);
+            return dropped;
         }
         0
     }
@@ -120,6 +181,9 @@ impl Accumulator {
                 in_window(entries, span_ms, now)
                     .map(|&(_, v)| v)
                     .reduce(f64::max)
+            }
+            (Accumulator::Windowed(entries), Mode::Views { span_ms }) => {
+                Some(in_window(entries, span_ms, now).count() as f64)
             }
             (Accumulator::Windowed(entries), Mode::WindowedTotal { span_ms }) => {
                 Some(in_window(entries, span_ms, now).map(|&(_, v)| v).sum())
@@ -208,6 +272,8 @@ impl Accumulator {
             Accumulator::Windowed(entries) => {
                 if matches!(mode, Mode::WindowedMax { .. }) {
                     out.extend_from_slice(b"[\"wv\"");
+                } else if matches!(mode, Mode::Views { .. }) {
+                    out.extend_from_slice(b"[\"wd\"");
                 } else {
                     out.extend_from_slice(b"[\"wp\"");
                 }
@@ -270,15 +336,28 @@ fn push_number(out: &mut Vec<u8>, x: f64) {
     }
 }
 
+/// The entries inside the window ending at `now` (entries are sorted by time).
 fn in_window(
     entries: &[(i64, f64)],
     span_ms: i64,
     now: Option<i64>,
 ) -> impl Iterator<Item = &(i64, f64)> {
-    let bounds = now.map(|now| (now.saturating_sub(span_ms), now));
-    entries
-        .iter()
-        .filter(move |&&(t, _)| bounds.is_some_and(|(start, end)| t > start && t <= end))
+    let slice = match now {
+        Some(now) => {
+            let start = now.saturating_sub(span_ms);
+            let from = entries.partition_point(|&(t, _)| t <= start);
+            let to = entries.partition_point(|&(t, _)| t <= now);
+            &entries[from..to.max(from)]
+        }
+        None => &entries[..0],
+    };
+    slice.iter()
+}
+
+/// A count or sum that stays a finite number: it saturates at `f64::MAX` rather than becoming
+/// infinite (which JSON cannot write).
+fn sum(a: f64, b: f64) -> f64 {
+    (a + b).clamp(f64::MIN, f64::MAX)
 }
 
 /// Inserts keeping `entries` sorted by time, combining with an entry at the same time.
@@ -424,6 +503,8 @@ impl Serialize for EncodedAccumulator<'_> {
             Accumulator::Windowed(entries) => {
                 let tag = if matches!(self.mode, Mode::WindowedMax { .. }) {
                     "wv"
+                } else if matches!(self.mode, Mode::Views { .. }) {
+                    "wd"
                 } else {
                     "wp"
                 };
@@ -690,30 +771,35 @@ impl<'a> Scanner<'a> {
                     Some(self.number()?)
                 })
             }
-            (Mode::WindowedTotal { .. }, b"wp") | (Mode::WindowedMax { .. }, b"wv") => {
+            (Mode::WindowedTotal { .. }, b"wp")
+            | (Mode::WindowedMax { .. }, b"wv")
+            | (Mode::Views { .. }, b"wd") => {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
-                let mut accumulator = Accumulator::Windowed(Vec::with_capacity(len / 12 + 4));
-                let mut pairs = 0;
-                let mut last = None;
+                let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
+                let maximum = matches!(mode, Mode::WindowedMax { .. });
+                // Views are always put in order again (a key may repeat): never copied.
+                let mut canonical = !matches!(mode, Mode::Views { .. });
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
                     self.expect(b',')?;
                     let x = self.number()?;
-                    // Written entries are sorted by time, one per time, none dominated: then
-                    // `add` keeps every pair as it came, and the text is what would be written.
-                    let in_order = last.is_none_or(|last| last < time);
-                    self.canonical &= in_order;
-                    last = Some(time);
-                    pairs += 1;
-                    push_pair(&mut accumulator, mode, in_order, time, x);
+                    // Written entries are sorted by time, one per time, none dominated (for a
+                    // maximum, values strictly decrease): then `add` would keep every pair as
+                    // it came, and the text is what would be written.
+                    canonical &= pairs
+                        .last()
+                        .is_none_or(|&(t, v)| t < time && (!maximum || v > x));
+                    pairs.push((time, x));
                 }
-                if let Accumulator::Windowed(entries) = &accumulator {
-                    self.canonical &= entries.len() == pairs;
+                self.canonical &= canonical;
+                if canonical {
+                    Accumulator::Windowed(pairs)
+                } else {
+                    Accumulator::from_pairs(mode, pairs)
                 }
-                accumulator
             }
             _ => return None,
         };
@@ -761,24 +847,6 @@ fn eight_digits(chunk: &[u8]) -> Option<u64> {
     let pairs = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
     let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
     Some((quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF)
-}
-
-/// [`Accumulator::add`] of a windowed accumulator, without its scans in the common case of
-/// text as this engine writes it: a pair later than every entry, and (for a maximum) smaller
-/// than the last one. Kept entries of a maximum are undominated, so their values strictly
-/// decrease with time: when the new value is below the last one, `add` would drop nothing and
-/// append.
-fn push_pair(accumulator: &mut Accumulator, mode: Mode, in_order: bool, time: i64, x: f64) {
-    if let Accumulator::Windowed(entries) = accumulator
-        && in_order
-        && entries
-            .last()
-            .is_none_or(|&(t, v)| t < time && (!matches!(mode, Mode::WindowedMax { .. }) || v > x))
-    {
-        entries.push((time, x));
-        return;
-    }
-    accumulator.add(mode, time, x);
 }
 
 struct EntrySeed<'a> {
@@ -985,8 +1053,10 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                     _ => None,
                 })
             }
-            (Mode::WindowedTotal { .. }, Tag::Wp) | (Mode::WindowedMax { .. }, Tag::Wv) => {
-                let mut accumulator = Accumulator::Windowed(Vec::new());
+            (Mode::WindowedTotal { .. }, Tag::Wp)
+            | (Mode::WindowedMax { .. }, Tag::Wv)
+            | (Mode::Views { .. }, Tag::Wd) => {
+                let mut pairs = Vec::new();
                 let mut well_formed = true;
                 let mut time = None;
                 while let Some(item) = seq.next_element::<Item>()? {
@@ -995,15 +1065,12 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
                     }
                     match (time.take(), item) {
                         (None, Item::Number { int: Some(t), .. }) => time = Some(t),
-                        // `add` re-establishes the invariants (sorted, merged) whatever the
-                        // input order.
-                        (Some(t), Item::Number { x, .. }) if x.is_finite() => {
-                            accumulator.add(mode, t, x);
-                        }
+                        (Some(t), Item::Number { x, .. }) if x.is_finite() => pairs.push((t, x)),
                         _ => well_formed = false,
                     }
                 }
-                Ok((well_formed && time.is_none()).then_some(accumulator))
+                // Sorted and merged as `add` would, whatever the input order, in O(n log n).
+                Ok((well_formed && time.is_none()).then(|| Accumulator::from_pairs(mode, pairs)))
             }
             _ => {
                 IgnoredAny.visit_seq(seq)?;
@@ -1045,6 +1112,7 @@ enum Tag {
     V,
     Wp,
     Wv,
+    Wd,
 }
 
 /// One element of a state: a scalar the format uses, or anything else (consumed, unread).
@@ -1097,6 +1165,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
             "v" => Item::Tag(Tag::V),
             "wp" => Item::Tag(Tag::Wp),
             "wv" => Item::Tag(Tag::Wv),
+            "wd" => Item::Tag(Tag::Wd),
             _ => Item::Other,
         })
     }

@@ -34,7 +34,14 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        // `3` and `3.0` are the same query: a float with an integer value is written as that
+        // integer (exact below 2^53).
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => {
+                out.extend_from_slice((x as i64).to_string().as_bytes());
+            }
+            _ => out.extend_from_slice(n.to_string().as_bytes()),
+        },
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push(b'[');
@@ -88,6 +95,15 @@ mod tests {
             serde_json::from_str(r#"{ "during" : {"all_time": true}, "event": "Pageview" }"#)
                 .expect("json");
         assert_eq!(checksum(&a), checksum(&b));
+    }
+
+    #[test]
+    fn an_integer_written_as_a_float_is_the_same_query() {
+        let a = checksum(&json!({"event": "A", "frequency": {"equal_to": 3}}));
+        let b = checksum(&json!({"event": "A", "frequency": {"equal_to": 3.0}}));
+        let c = checksum(&json!({"event": "A", "frequency": {"equal_to": 3.5}}));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
     }
 
     #[test]

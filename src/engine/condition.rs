@@ -5,7 +5,10 @@
 //! negated tests (`not_equal_to`, `not_contains`) are exactly their negation, so they are true;
 //! `is_empty` is true for a missing property, `null`, `""`, `[]` and `{}`.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use serde_json::{Number, Value};
 
 use super::compare::parse_range;
 use super::syntax::{
@@ -32,19 +35,21 @@ pub(crate) enum Condition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Test {
-    /// Any of the operands (lists mean "any of").
+    /// Any of the operands (lists mean "any of"); strings ignore case.
     EqualTo(Vec<Scalar>),
-    /// None of the operands.
+    /// None of the operands; strings ignore case.
     NotEqualTo(Vec<Scalar>),
+    /// String tests ignore case: the operands are kept lowercased.
     Contains(Vec<String>),
     NotContains(Vec<String>),
     StartsWith(Vec<String>),
     EndsWith(Vec<String>),
-    /// The property is a list holding any of the operands.
+    /// The property is a list holding any of the operands (strings: case-sensitive).
     ListContains(Vec<Scalar>),
     /// The property is a number that compares true with any of the operands.
-    Numeric(NumericOp, Vec<f64>),
-    Between(f64, f64),
+    Numeric(NumericOp, Vec<Number>),
+    /// Inclusive at both ends.
+    Between(Number, Number),
     /// `true`: missing, null, "", [] or {}; `false`: anything else.
     IsEmpty(bool),
     /// `{"function": "any"|"all", "property", "condition", "where"?}` over a list of objects.
@@ -64,23 +69,62 @@ pub(crate) enum NumericOp {
     LessThanOrEqualTo,
 }
 
-/// An operand of an equality test. Strings compare case-sensitively, numbers numerically,
-/// and values of different types are never equal (`"5"` is not `5`).
+/// An operand of an equality test. Numbers compare numerically (integers exactly, however
+/// large), and values of different types are never equal (`"5"` is not `5`). Strings of
+/// `equal_to`/`not_equal_to` are kept lowercased and compared ignoring case; those of
+/// `list_contains` exactly (Permutive: only list-of-strings properties are case-sensitive).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Scalar {
     String(String),
-    Number(f64),
+    Number(Number),
     Bool(bool),
 }
 
 impl Scalar {
-    fn equals(&self, value: &Value) -> bool {
+    fn equals(&self, value: &Value, ignore_case: bool) -> bool {
         match (self, value) {
+            (Scalar::String(a), Value::String(b)) if ignore_case => *a == lowercase(b),
             (Scalar::String(a), Value::String(b)) => a == b,
-            (Scalar::Number(a), Value::Number(b)) => b.as_f64() == Some(*a),
+            (Scalar::Number(a), Value::Number(b)) => compare_numbers(b, a) == Some(Ordering::Equal),
             (Scalar::Bool(a), Value::Bool(b)) => a == b,
             _ => false,
         }
+    }
+
+    fn lowercased(self) -> Scalar {
+        match self {
+            Scalar::String(s) => Scalar::String(lowercase(&s).into_owned()),
+            other => other,
+        }
+    }
+}
+
+/// `s` in lower case (a copy only when it has upper-case letters or is not ASCII).
+pub(crate) fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// Two JSON numbers: exactly when both are integers (or floats with integer values), however
+/// large; otherwise as `f64`.
+pub(crate) fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
+    fn exact(n: &Number) -> Option<i128> {
+        if let Some(i) = n.as_i64() {
+            return Some(i128::from(i));
+        }
+        if let Some(u) = n.as_u64() {
+            return Some(i128::from(u));
+        }
+        // A float with an integer value is that integer exactly.
+        let x = n.as_f64()?;
+        (x.fract() == 0.0 && x.abs() < 1.0e38).then_some(x as i128)
+    }
+    match (exact(a), exact(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
     }
 }
 
@@ -170,12 +214,12 @@ impl Test {
         let operand_path = child(path, op);
         let at = operand_path.as_str();
         Ok(match op {
-            "equal_to" => Test::EqualTo(scalars(operand, at)?),
-            "not_equal_to" => Test::NotEqualTo(scalars(operand, at)?),
-            "contains" => Test::Contains(strings(operand, at)?),
-            "not_contains" => Test::NotContains(strings(operand, at)?),
-            "starts_with" => Test::StartsWith(strings(operand, at)?),
-            "ends_with" => Test::EndsWith(strings(operand, at)?),
+            "equal_to" => Test::EqualTo(lowercased(scalars(operand, at)?)),
+            "not_equal_to" => Test::NotEqualTo(lowercased(scalars(operand, at)?)),
+            "contains" => Test::Contains(lowercase_strings(operand, at)?),
+            "not_contains" => Test::NotContains(lowercase_strings(operand, at)?),
+            "starts_with" => Test::StartsWith(lowercase_strings(operand, at)?),
+            "ends_with" => Test::EndsWith(lowercase_strings(operand, at)?),
             "list_contains" => Test::ListContains(scalars(operand, at)?),
             "greater_than" => Test::Numeric(NumericOp::GreaterThan, numbers(operand, at)?),
             "greater_than_or_equal_to" => {
@@ -186,8 +230,14 @@ impl Test {
                 Test::Numeric(NumericOp::LessThanOrEqualTo, numbers(operand, at)?)
             }
             "between" => {
-                let (low, high) = parse_range(operand, at)?;
-                Test::Between(low, high)
+                // Validated as numbers with low <= high; compared with their exact values.
+                parse_range(operand, at)?;
+                match operand.as_array().map(Vec::as_slice) {
+                    Some([Value::Number(low), Value::Number(high)]) => {
+                        Test::Between(low.clone(), high.clone())
+                    }
+                    _ => return Err(QueryError::new(at, "expected [low, high]")),
+                }
             }
             "is_empty" => Test::IsEmpty(boolean(operand, at)?),
             "is_not_empty" => Test::IsEmpty(!boolean(operand, at)?),
@@ -201,12 +251,17 @@ impl Test {
     }
 
     fn holds(&self, value: Option<&Value>) -> bool {
-        let text = || value.and_then(Value::as_str);
-        let number = || value.and_then(Value::as_f64);
+        let text = || value.and_then(Value::as_str).map(lowercase);
+        let number = || match value {
+            Some(Value::Number(n)) => Some(n),
+            _ => None,
+        };
         match self {
-            Test::EqualTo(operands) => value.is_some_and(|v| operands.iter().any(|o| o.equals(v))),
+            Test::EqualTo(operands) => {
+                value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
+            }
             Test::NotEqualTo(operands) => {
-                !value.is_some_and(|v| operands.iter().any(|o| o.equals(v)))
+                !value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
             }
             Test::Contains(operands) => {
                 text().is_some_and(|s| operands.iter().any(|o| s.contains(o.as_str())))
@@ -223,17 +278,25 @@ impl Test {
             Test::ListContains(operands) => value.and_then(Value::as_array).is_some_and(|items| {
                 operands
                     .iter()
-                    .any(|o| items.iter().any(|item| o.equals(item)))
+                    .any(|o| items.iter().any(|item| o.equals(item, false)))
             }),
             Test::Numeric(op, operands) => number().is_some_and(|x| {
-                operands.iter().any(|&n| match op {
-                    NumericOp::GreaterThan => x > n,
-                    NumericOp::GreaterThanOrEqualTo => x >= n,
-                    NumericOp::LessThan => x < n,
-                    NumericOp::LessThanOrEqualTo => x <= n,
+                operands.iter().any(|n| {
+                    let Some(order) = compare_numbers(x, n) else {
+                        return false;
+                    };
+                    match op {
+                        NumericOp::GreaterThan => order.is_gt(),
+                        NumericOp::GreaterThanOrEqualTo => order.is_ge(),
+                        NumericOp::LessThan => order.is_lt(),
+                        NumericOp::LessThanOrEqualTo => order.is_le(),
+                    }
                 })
             }),
-            Test::Between(low, high) => number().is_some_and(|x| *low <= x && x <= *high),
+            Test::Between(low, high) => number().is_some_and(|x| {
+                compare_numbers(x, low).is_some_and(Ordering::is_ge)
+                    && compare_numbers(x, high).is_some_and(Ordering::is_le)
+            }),
             Test::IsEmpty(want_empty) => is_empty(value) == *want_empty,
             Test::Function {
                 every,
@@ -319,7 +382,7 @@ fn one_or_many<T>(
 fn scalars(value: &Value, path: &str) -> Parsed<Vec<Scalar>> {
     one_or_many(value, path, |v, at| match v {
         Value::String(s) => Ok(Scalar::String(s.clone())),
-        Value::Number(_) => finite_number(v, at).map(Scalar::Number),
+        Value::Number(n) => finite_number(v, at).map(|_| Scalar::Number(n.clone())),
         Value::Bool(b) => Ok(Scalar::Bool(*b)),
         other => Err(QueryError::new(
             at,
@@ -331,12 +394,24 @@ fn scalars(value: &Value, path: &str) -> Parsed<Vec<Scalar>> {
     })
 }
 
-fn strings(value: &Value, path: &str) -> Parsed<Vec<String>> {
-    one_or_many(value, path, |v, at| string(v, at).map(str::to_string))
+fn lowercased(scalars: Vec<Scalar>) -> Vec<Scalar> {
+    scalars.into_iter().map(Scalar::lowercased).collect()
 }
 
-fn numbers(value: &Value, path: &str) -> Parsed<Vec<f64>> {
-    one_or_many(value, path, finite_number)
+fn lowercase_strings(value: &Value, path: &str) -> Parsed<Vec<String>> {
+    one_or_many(value, path, |v, at| {
+        string(v, at).map(|s| lowercase(s).into_owned())
+    })
+}
+
+fn numbers(value: &Value, path: &str) -> Parsed<Vec<Number>> {
+    one_or_many(value, path, |v, at| {
+        finite_number(v, at)?;
+        match v {
+            Value::Number(n) => Ok(n.clone()),
+            _ => Err(QueryError::new(at, "expected a number")),
+        }
+    })
 }
 
 fn boolean(value: &Value, path: &str) -> Parsed<bool> {
@@ -369,7 +444,7 @@ mod tests {
     #[test]
     fn every_operator() {
         assert!(on("equal_to", json!("a"), json!("a")));
-        assert!(!on("equal_to", json!("a"), json!("A")), "case-sensitive");
+        assert!(on("equal_to", json!("a"), json!("A")), "ignores case");
         assert!(on("equal_to", json!(["b", "a"]), json!("a")), "any of");
         assert!(!on("equal_to", json!(5), json!("5")), "types never coerce");
         assert!(on("equal_to", json!(true), json!(true)));
@@ -391,6 +466,61 @@ mod tests {
         assert!(on("is_empty", json!(true), json!("")));
         assert!(on("is_not_empty", json!(true), json!([1])));
         assert!(!on("is_not_empty", json!(true), json!({})));
+    }
+
+    #[test]
+    fn strings_ignore_case_except_in_lists() {
+        assert!(on("equal_to", json!("football"), json!("Football")));
+        assert!(on(
+            "equal_to",
+            json!(["Sport", "FOOTBALL"]),
+            json!("football")
+        ));
+        assert!(!on("not_equal_to", json!("FOOTBALL"), json!("football")));
+        assert!(on("contains", json!("football"), json!("/News/Football/x")));
+        assert!(on("contains", json!("FOOT"), json!("/football/")));
+        assert!(!on("not_contains", json!("Football"), json!("/football/")));
+        assert!(on("starts_with", json!("HTTPS://"), json!("https://x")));
+        assert!(on("ends_with", json!("/LIVE"), json!("/news/live")));
+        assert!(on("equal_to", json!("ÉTÉ"), json!("été")), "not only ASCII");
+        // List-of-strings properties are case-sensitive.
+        assert!(!on("list_contains", json!("Economy"), json!(["economy"])));
+        assert!(on("list_contains", json!("economy"), json!(["economy"])));
+    }
+
+    #[test]
+    fn integers_compare_exactly_however_large() {
+        let big = |text: &str| -> Value { serde_json::from_str(text).expect("number") };
+        assert!(!on(
+            "equal_to",
+            big("9007199254740993"),
+            big("9007199254740992")
+        ));
+        assert!(on(
+            "equal_to",
+            big("9007199254740993"),
+            big("9007199254740993")
+        ));
+        assert!(on(
+            "greater_than",
+            big("9007199254740992"),
+            big("9007199254740993")
+        ));
+        assert!(on(
+            "not_equal_to",
+            big("9007199254740993"),
+            big("9007199254740992")
+        ));
+        assert!(
+            on("equal_to", json!(3), json!(3.0)),
+            "3 and 3.0 are the same number"
+        );
+        assert!(on("between", json!([3, 3.5]), json!(3.25)));
+        assert!(!on(
+            "between",
+            big("[9007199254740993, 9007199254740995]"),
+            big("9007199254740992")
+        ));
     }
 
     #[test]

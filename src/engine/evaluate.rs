@@ -10,7 +10,11 @@ use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
-use super::{CohortInfo, Event, Segmented, StateText};
+use super::{CohortInfo, Event, Now, Segmented, StateText};
+
+/// With event time, an event this far beyond the user's clock is flagged: it moves "now" for
+/// every window of that user.
+const FAR_AHEAD_MS: i64 = 86_400_000;
 
 /// One cohort's incoming state entry `{checksum: state}`.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +65,8 @@ pub(crate) enum StateOrigin {
     Restored,
     /// An entry for the current checksum came in but was malformed.
     Discarded,
+    /// A disabled cohort: not read, not evaluated, its entry left to the caller.
+    Disabled,
 }
 
 /// Per-cohort results kept for explanations.
@@ -73,11 +79,29 @@ pub(crate) struct Outcome {
     pub origin: StateOrigin,
 }
 
-pub(crate) struct Evaluation {
-    /// The user's clock: the latest event time seen, in ms since the epoch.
+/// The cohorts that changed membership after one event of the request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    /// The event's index in the request (`None`: the request had no events).
+    pub event: Option<usize>,
+    /// The clock after that event.
     pub now: Option<i64>,
+    /// Workspace indices, in evaluation order.
+    pub entered: Vec<usize>,
+    pub exited: Vec<usize>,
+}
+
+pub(crate) struct Evaluation {
+    /// The user's clock: the latest event time seen (or the wall clock), in ms since the epoch.
+    pub now: Option<i64>,
+    pub wall: bool,
+    /// With event time: events (index in the request, time, the clock before) more than a day
+    /// beyond the user's clock.
+    pub far_ahead: Vec<(usize, i64, i64)>,
     /// By workspace index.
     pub outcomes: Vec<Outcome>,
+    /// Every membership change, event by event (steps without changes are left out).
+    pub timeline: Vec<Step>,
     pub segmented: Segmented,
 }
 
@@ -88,9 +112,36 @@ struct Context<'a> {
     external: &'a Keys<'a>,
 }
 
+/// One cohort while a request is applied.
+struct Live<'a> {
+    state: CohortState,
+    /// Its `external_state` contribution, pruned with the same clock (never written).
+    external: Option<CohortState>,
+    copy: Copyable<'a>,
+    /// Each leaf's value at the clock of the cohort's last evaluation.
+    values: Vec<Option<f64>>,
+    /// An event was folded into one of its leaves since its last evaluation.
+    touched: bool,
+    /// By leaf: the value must be computed again (an event or transition folded in, entries
+    /// pruned, or never computed).
+    stale: Vec<bool>,
+    /// The clock at which an entry of one of its windows leaves that window (its value may
+    /// change then without any event of its own); `i64::MIN`: re-evaluate at every event.
+    expiry: i64,
+}
+
 /// `internal` and `external` are each cohort's incoming entries, by workspace index.
+///
+/// The request's events are applied in time order, one at a time: after each, the clock moves
+/// to that event's time (it never goes back) and the cohorts are re-evaluated, so every entry
+/// and exit inside the request happens, at the time of the event that caused it, and is
+/// remembered by `has_entered` / `has_exited`. Splitting the same events into other requests
+/// changes nothing. After the first event every cohort is evaluated; after the others only the
+/// cohorts whose inputs can have changed: an event folded into one of its clauses, a window
+/// whose earliest entry the clock has just pushed out, or a cohort it reads that changed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
+    clock: Now,
     cohorts: &[CohortInfo],
     compiled: &[CompiledCohort],
     catalog: &Catalog,
@@ -103,114 +154,118 @@ pub(crate) fn evaluate(
 ) -> Evaluation {
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
-    let mut copyable = Vec::with_capacity(cohorts.len());
-    let mut internal: Vec<Option<CohortState>> = cohorts
+    let mut lives: Vec<Live<'_>> = Vec::with_capacity(cohorts.len());
+    // The clock is event time: the latest event the user has, in this request or remembered.
+    let mut now: Option<i64> = None;
+    for ((info, cohort), (internal, external)) in cohorts
         .iter()
         .zip(compiled)
-        .zip(internal_entries)
-        .map(|((info, cohort), entry)| {
-            let (state, origin, copy) = read_internal(info, cohort, *entry, &mut warnings);
-            origins.push(origin);
-            copyable.push(copy);
-            state
-        })
-        .collect();
-    let external: Vec<Option<CohortState>> = cohorts
-        .iter()
-        .zip(compiled)
-        .zip(external_entries)
-        .map(|((info, cohort), entry)| read_external(info, cohort, *entry, &mut warnings))
-        .collect();
+        .zip(internal_entries.iter().zip(external_entries))
+    {
+        let (state, origin, copy, external) = if info.enabled {
+            let (state, origin, copy) = read_internal(info, cohort, *internal, &mut warnings);
+            let external = read_external(info, cohort, *external, &mut warnings);
+            (state, origin, copy, external)
+        } else {
+            (None, StateOrigin::Disabled, None, None)
+        };
+        now = now
+            .max(state.as_ref().and_then(|s| s.clock))
+            .max(external.as_ref().and_then(|s| s.clock));
+        origins.push(origin);
+        let query = &cohort.query;
+        lives.push(Live {
+            state: state.unwrap_or_else(|| CohortState::empty(&query.modes)),
+            external,
+            copy,
+            values: vec![None; query.leaves.len()],
+            touched: false,
+            stale: vec![true; query.leaves.len()],
+            expiry: i64::MIN,
+        });
+    }
 
-    let events: Vec<(i64, &Event)> = input_events
+    // In time order; events at the same instant in the order they came.
+    let mut events: Vec<(i64, &Event)> = input_events
         .iter()
         .map(|e| (e.time.as_millisecond(), e))
         .collect();
-    // The clock is event time: the latest event the user has, in this request or remembered.
-    let now = events
-        .iter()
-        .map(|&(t, _)| t)
-        .chain(
-            internal
-                .iter()
-                .chain(&external)
-                .flatten()
-                .filter_map(|s| s.clock),
-        )
-        .max();
-
+    let mut positions: Vec<usize> = (0..events.len()).collect();
+    if events.windows(2).any(|w| w[0].0 > w[1].0) {
+        positions.sort_by_key(|&k| events[k].0);
+        events = positions.iter().map(|&k| events[k]).collect();
+    }
     let mut matcher = EventMatcher::new(catalog, &events);
 
     // A sorted list: cheaper than hashing for the few dozen codes a user is in.
     let mut incoming: Vec<&str> = input_cohorts.iter().map(String::as_str).collect();
     incoming.sort_unstable();
+    // A disabled cohort is never in `cohorts`: not before, not after.
     let was_member: Vec<bool> = cohorts
         .iter()
-        .map(|c| incoming.binary_search(&c.code.as_str()).is_ok())
+        .map(|c| c.enabled && incoming.binary_search(&c.code.as_str()).is_ok())
         .collect();
-    let mut members = vec![false; cohorts.len()];
-    let mut values_by_cohort: Vec<Vec<Option<f64>>> = vec![Vec::new(); cohorts.len()];
-    let mut segmented = Segmented::default();
+    let mut run = Run {
+        cohorts,
+        compiled,
+        order,
+        external_keys,
+        members: was_member.clone(),
+        changed: vec![false; cohorts.len()],
+        timeline: Vec::new(),
+    };
 
-    for &i in order {
-        let query = &compiled[i].query;
-        let mut state = internal[i]
-            .take()
-            .unwrap_or_else(|| CohortState::empty(&query.modes));
-        let mut copy = copyable[i].take();
-        for (l, (leaf, accumulator)) in query.leaves.iter().zip(&mut state.accumulators).enumerate()
-        {
-            // The entries that were there are still there (new ones only appended).
-            let mut intact = true;
-            match &leaf.source {
-                Source::Events { .. } => intact = fold_events(leaf, accumulator, &mut matcher, now),
-                Source::Transition {
-                    entered, cohort, ..
-                } => {
-                    let (before, after) = (was_member[*cohort], members[*cohort]);
-                    let happened = if *entered {
-                        !before && after
-                    } else {
-                        before && !after
-                    };
-                    if happened {
-                        intact = fold_transition(leaf, accumulator, now);
+    // With the wall clock every step is at the request's instant.
+    let wall = match clock {
+        Now::Wall(t) => Some(t.as_millisecond()),
+        Now::EventTime => None,
+    };
+    if wall.is_some() {
+        now = wall;
+    }
+    let mut far_ahead = Vec::new();
+    if events.is_empty() {
+        run.step(&mut lives, now, None, true);
+    }
+    for k in 0..events.len() {
+        let time = events[k].0;
+        if wall.is_none() {
+            if let Some(before) = now
+                && time > before.saturating_add(FAR_AHEAD_MS)
+            {
+                far_ahead.push((positions[k], time, before));
+            }
+            now = Some(now.map_or(time, |n| n.max(time)));
+        }
+        if let Some(event_id) = matcher.event_ids[k] {
+            for &(c, l) in &catalog.readers[event_id] {
+                let live = &mut lives[c];
+                let leaf = &compiled[c].query.leaves[l];
+                if let Some(intact) =
+                    fold_event(leaf, &mut live.state.accumulators[l], &mut matcher, k, now)
+                {
+                    live.touched = true;
+                    live.stale[l] = true;
+                    if !intact {
+                        forget_copy(&mut live.copy, l);
                     }
                 }
             }
-            let dropped = accumulator.prune(leaf.mode, now);
-            if let Some(source) = copy.as_mut().and_then(|(_, sources)| sources.get_mut(l)) {
-                match source {
-                    Some(s) if intact => s.dropped += dropped,
-                    _ => *source = None,
-                }
-            }
         }
-        state.clock = now;
+        run.step(&mut lives, now, Some(positions[k]), k == 0);
+    }
 
-        let external_state = external[i].as_ref();
-        let values: Vec<Option<f64>> = query
-            .leaves
-            .iter()
-            .enumerate()
-            .map(|(l, leaf)| {
-                let own = state.accumulators[l].value(leaf.mode, now);
-                let theirs = external_state.and_then(|s| s.accumulators[l].value(leaf.mode, now));
-                combine(leaf.mode, own, theirs)
-            })
-            .collect();
-        members[i] = holds(
-            &query.root,
-            &Context {
-                values: &values,
-                members: &members,
-                external: external_keys,
-            },
-        );
-        values_by_cohort[i] = values;
-
-        let worth_keeping =
-            state.accumulators.iter().any(|a| !a.is_empty()) || (query.uses_clock && now.is_some());
+    let mut segmented = Segmented::default();
+    for (i, live) in lives.iter_mut().enumerate() {
+        if !cohorts[i].enabled {
+            continue;
+        }
+        let query = &compiled[i].query;
+        live.state.clock = now;
+        // The clock is kept where it is needed: by windows relative to it, and by a member
+        // (without a clock a user is in no cohort).
+        let worth_keeping = live.state.accumulators.iter().any(|a| !a.is_empty())
+            || (now.is_some() && (query.uses_clock || run.members[i]));
         if worth_keeping {
             // About as long as the entry that came in, plus the request's new entries.
             let incoming = match internal_entries[i] {
@@ -218,11 +273,11 @@ pub(crate) fn evaluate(
                 _ => 0,
             };
             let mut text = Vec::with_capacity(incoming + 256);
-            state.write_entry(
+            live.state.write_entry(
                 &mut text,
                 &compiled[i].checksum,
                 &query.modes,
-                copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
+                live.copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
             );
             segmented
                 .internal
@@ -230,6 +285,7 @@ pub(crate) fn evaluate(
         }
     }
 
+    let members = run.members;
     for (i, info) in cohorts.iter().enumerate() {
         if members[i] {
             segmented.members.insert(info.code.clone());
@@ -242,12 +298,12 @@ pub(crate) fn evaluate(
     }
     segmented.warnings = warnings;
 
-    let outcomes = values_by_cohort
+    let outcomes = lives
         .into_iter()
         .zip(origins)
         .enumerate()
-        .map(|(i, (values, origin))| Outcome {
-            values,
+        .map(|(i, (live, origin))| Outcome {
+            values: live.values,
             member: members[i],
             was_member: was_member[i],
             origin,
@@ -255,8 +311,153 @@ pub(crate) fn evaluate(
         .collect();
     Evaluation {
         now,
+        wall: wall.is_some(),
+        far_ahead,
         outcomes,
+        timeline: run.timeline,
         segmented,
+    }
+}
+
+/// What stays the same across the steps of one request.
+struct Run<'a> {
+    cohorts: &'a [CohortInfo],
+    compiled: &'a [CompiledCohort],
+    order: &'a [usize],
+    external_keys: &'a Keys<'a>,
+    /// Current membership, by workspace index.
+    members: Vec<bool>,
+    /// Cohorts whose membership changed in the current step.
+    changed: Vec<bool>,
+    timeline: Vec<Step>,
+}
+
+impl Run<'_> {
+    /// Re-evaluates, at `now`, every cohort (`all`) or those whose inputs can have changed.
+    fn step(&mut self, lives: &mut [Live<'_>], now: Option<i64>, event: Option<usize>, all: bool) {
+        let mut step = Step {
+            event,
+            now,
+            entered: Vec::new(),
+            exited: Vec::new(),
+        };
+        for &i in self.order {
+            if !self.cohorts[i].enabled {
+                continue;
+            }
+            let query = &self.compiled[i].query;
+            let live = &mut lives[i];
+            let due = all
+                || live.touched
+                || now.is_some_and(|n| n >= live.expiry)
+                || query.dependencies.iter().any(|&d| self.changed[d]);
+            if !due {
+                continue;
+            }
+            live.touched = false;
+            // Entries later than the clock: values change as it moves, whatever was dropped.
+            let every_leaf = live.expiry == i64::MIN;
+            for (l, leaf) in query.leaves.iter().enumerate() {
+                let accumulator = &mut live.state.accumulators[l];
+                if let Source::Transition {
+                    entered, cohort, ..
+                } = &leaf.source
+                    && self.changed[*cohort]
+                    && self.members[*cohort] == *entered
+                {
+                    live.stale[l] = true;
+                    if !fold_transition(leaf, accumulator, now) {
+                        forget_copy(&mut live.copy, l);
+                    }
+                }
+                let dropped = accumulator.prune(leaf.mode, now);
+                if dropped > 0 {
+                    live.stale[l] = true;
+                    if let Some(Some(source)) = live
+                        .copy
+                        .as_mut()
+                        .and_then(|(_, sources)| sources.get_mut(l))
+                    {
+                        source.dropped += dropped;
+                    }
+                }
+                if let Some(external) = live.external.as_mut()
+                    && external.accumulators[l].prune(leaf.mode, now) > 0
+                {
+                    live.stale[l] = true;
+                }
+                // A value only changes when an entry comes in or goes out.
+                if !(live.stale[l] || every_leaf) {
+                    continue;
+                }
+                live.stale[l] = false;
+                let own = accumulator.value(leaf.mode, now);
+                let theirs = live
+                    .external
+                    .as_ref()
+                    .and_then(|s| s.accumulators[l].value(leaf.mode, now));
+                live.values[l] = combine(leaf.mode, own, theirs);
+            }
+            live.expiry = expiry(live, &query.leaves, now);
+            // Cohorts are updated as events arrive: a user who never had an event (no clock)
+            // is in none, whatever `not` or `less_than` clauses would say of no events.
+            let member = now.is_some()
+                && holds(
+                    &query.root,
+                    &Context {
+                        values: &live.values,
+                        members: &self.members,
+                        external: self.external_keys,
+                    },
+                );
+            if member != self.members[i] {
+                self.members[i] = member;
+                self.changed[i] = true;
+                if member {
+                    step.entered.push(i);
+                } else {
+                    step.exited.push(i);
+                }
+            }
+        }
+        for &i in step.entered.iter().chain(&step.exited) {
+            self.changed[i] = false;
+        }
+        if !step.entered.is_empty() || !step.exited.is_empty() {
+            self.timeline.push(step);
+        }
+    }
+}
+
+/// When the clock next pushes an entry out of one of the cohort's windows (`i64::MAX`: never
+/// without an event of its own). Entries later than the clock (only in state this engine did
+/// not write) enter a window as the clock moves: such a cohort is re-evaluated at every event.
+fn expiry(live: &Live<'_>, leaves: &[Leaf], now: Option<i64>) -> i64 {
+    let mut at = i64::MAX;
+    for (l, leaf) in leaves.iter().enumerate() {
+        let Some(span) = leaf.window.span_ms() else {
+            continue;
+        };
+        let own = Some(&live.state.accumulators[l]);
+        let theirs = live.external.as_ref().map(|s| &s.accumulators[l]);
+        for accumulator in own.into_iter().chain(theirs) {
+            if let Accumulator::Windowed(entries) = accumulator
+                && let (Some(&(first, _)), Some(&(last, _))) = (entries.first(), entries.last())
+            {
+                if now.is_none_or(|n| last > n) {
+                    return i64::MIN;
+                }
+                at = at.min(first.saturating_add(span));
+            }
+        }
+    }
+    at
+}
+
+/// An accumulator changed other than by appending: its text can no longer be copied through.
+fn forget_copy(copy: &mut Copyable<'_>, leaf: usize) {
+    if let Some(source) = copy.as_mut().and_then(|(_, sources)| sources.get_mut(leaf)) {
+        *source = None;
     }
 }
 
@@ -293,38 +494,29 @@ impl<'a> EventMatcher<'a> {
     }
 }
 
-/// Whether the entries that were there are all still there, unchanged (see [`Accumulator::add`]).
-fn fold_events(
+/// Folds event `k` into one clause, if it counts there: `None` if it does not, else whether
+/// the entries that were there are all still there, unchanged (see [`Accumulator::add`]).
+fn fold_event(
     leaf: &Leaf,
     accumulator: &mut Accumulator,
     matcher: &mut EventMatcher<'_>,
+    k: usize,
     now: Option<i64>,
-) -> bool {
+) -> Option<bool> {
     let Source::Events {
-        event_id,
-        filter_id,
-        measure,
-        ..
+        filter_id, measure, ..
     } = &leaf.source
     else {
-        return false;
+        return None;
     };
-    let mut intact = true;
-    for i in 0..matcher.events.len() {
-        let (time, event) = matcher.events[i];
-        // An event outside the window (e.g. one arriving late, older than the window) never
-        // counts: it is not even remembered.
-        if matcher.event_ids[i] != Some(*event_id) || !leaf.window.admits(time, now) {
-            continue;
-        }
-        if filter_id.is_some_and(|f| !matcher.passes(i, f)) {
-            continue;
-        }
-        if let Some(x) = measure.contribution(&event.properties) {
-            intact &= accumulator.add(leaf.mode, time, x);
-        }
+    let (time, event) = matcher.events[k];
+    // An event outside the window (e.g. one arriving late, older than the window) never
+    // counts: it is not even remembered.
+    if !leaf.window.admits(time, now) || filter_id.is_some_and(|f| !matcher.passes(k, f)) {
+        return None;
     }
-    intact
+    let x = measure.contribution(event)?;
+    Some(accumulator.add(leaf.mode, time, x))
 }
 
 /// Records that the referenced cohort was entered (or exited) in this request, at the clock.
@@ -346,7 +538,7 @@ fn combine(mode: Mode, own: Option<f64>, theirs: Option<f64>) -> Option<f64> {
     match (own, theirs) {
         (Some(a), Some(b)) => Some(match mode {
             Mode::Max | Mode::WindowedMax { .. } => a.max(b),
-            Mode::Total | Mode::WindowedTotal { .. } => a + b,
+            Mode::Total | Mode::WindowedTotal { .. } | Mode::Views { .. } => a + b,
         }),
         (a, b) => a.or(b),
     }

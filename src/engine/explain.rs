@@ -5,10 +5,55 @@ use serde_json::Value;
 
 use super::CohortInfo;
 use super::compare::number_value;
-use super::evaluate::{Evaluation, Keys, StateOrigin, clause_holds};
+use super::evaluate::{Evaluation, Keys, StateOrigin, Step, clause_holds};
 use super::load::CompiledCohort;
 use super::query::{Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
+
+/// Everything the engine decided for one request, and why (`/_segscope/explain`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Explanation {
+    /// The user's clock after the request (RFC 3339): their latest event time, if any, or the
+    /// machine's clock with `clock: "wall"`.
+    pub now: Option<String>,
+    /// Which clock windows were measured against: `event` or `wall`.
+    #[serde(default)]
+    pub clock: super::Clock,
+    /// Things to know about this request's clock, e.g. an event far ahead of the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// One per workspace cohort, in workspace order.
+    pub cohorts: Vec<CohortExplanation>,
+    /// Event by event, the cohorts entered and left (events that changed nothing are left out).
+    #[serde(default)]
+    pub timeline: Vec<TimelineStep>,
+}
+
+/// The membership changes that one event of the request caused.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimelineStep {
+    /// The event's index in the request's `events` (`None`: a request without events, evaluated
+    /// once at the user's clock).
+    pub event: Option<usize>,
+    /// The user's clock after that event (RFC 3339).
+    pub now: Option<String>,
+    /// Cohort codes entered / left after that event, in evaluation order.
+    #[serde(default)]
+    pub entered: Vec<String>,
+    #[serde(default)]
+    pub exited: Vec<String>,
+}
+
+/// One membership change of one cohort inside the request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Transition {
+    /// The event after which it happened (index in the request's `events`).
+    pub event: Option<usize>,
+    /// RFC 3339: the user's clock then.
+    pub now: Option<String>,
+    /// `true`: entered; `false`: left.
+    pub entered: bool,
+}
 
 /// Why one cohort did or did not match.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,8 +68,16 @@ pub struct CohortExplanation {
     pub member: bool,
     /// Membership before (from the incoming `state.cohorts`).
     pub was_member: bool,
+    /// Membership after the request differs from before it.
     pub changed: bool,
-    /// `new`, `restored` or `discarded` (malformed incoming state).
+    /// Every entry and exit inside the request, event by event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+    /// The cohort was both entered and left inside the request (invisible in `changed`).
+    #[serde(default)]
+    pub entered_and_left: bool,
+    /// `new`, `restored`, `discarded` (malformed incoming state) or `disabled` (the cohort is
+    /// disabled: not evaluated, its state passed through).
     pub state: String,
     pub tree: ExplanationNode,
 }
@@ -92,13 +145,43 @@ pub(crate) fn explain(
     compiled: &[CompiledCohort],
     evaluation: &Evaluation,
     external: &Keys<'_>,
-) -> Vec<CohortExplanation> {
+) -> Explanation {
     let members: Vec<bool> = evaluation.outcomes.iter().map(|o| o.member).collect();
-    cohorts
+    let codes = |indices: &[usize]| -> Vec<String> {
+        indices.iter().map(|&i| cohorts[i].code.clone()).collect()
+    };
+    let timeline = evaluation
+        .timeline
+        .iter()
+        .map(|step: &Step| TimelineStep {
+            event: step.event,
+            now: step.now.and_then(rfc3339),
+            entered: codes(&step.entered),
+            exited: codes(&step.exited),
+        })
+        .collect();
+    let transitions_of = |i: usize| -> Vec<Transition> {
+        let mut out = Vec::new();
+        for step in &evaluation.timeline {
+            for (list, entered) in [(&step.entered, true), (&step.exited, false)] {
+                if list.contains(&i) {
+                    out.push(Transition {
+                        event: step.event,
+                        now: step.now.and_then(rfc3339),
+                        entered,
+                    });
+                }
+            }
+        }
+        out
+    };
+    let explained = cohorts
         .iter()
         .zip(compiled)
         .zip(&evaluation.outcomes)
-        .map(|((info, cohort), outcome)| {
+        .enumerate()
+        .map(|(i, ((info, cohort), outcome))| {
+            let transitions = transitions_of(i);
             let explainer = Explainer {
                 leaves: &cohort.query.leaves,
                 values: &outcome.values,
@@ -114,16 +197,42 @@ pub(crate) fn explain(
                 member: outcome.member,
                 was_member: outcome.was_member,
                 changed: outcome.member != outcome.was_member,
+                entered_and_left: transitions.iter().any(|t| t.entered)
+                    && transitions.iter().any(|t| !t.entered),
+                transitions,
                 state: match outcome.origin {
                     StateOrigin::New => "new",
                     StateOrigin::Restored => "restored",
                     StateOrigin::Discarded => "discarded",
+                    StateOrigin::Disabled => "disabled",
                 }
                 .to_string(),
                 tree: explainer.node(&cohort.query.root),
             }
         })
-        .collect()
+        .collect();
+    let notes = evaluation
+        .far_ahead
+        .iter()
+        .map(|&(event, time, before)| {
+            format!(
+                "events[{event}] at {} is more than a day after the user's clock {}: with event time it becomes \"now\" for every window of this user (--clock wall measures windows against the machine's clock)",
+                rfc3339(time).unwrap_or_default(),
+                rfc3339(before).unwrap_or_default()
+            )
+        })
+        .collect();
+    Explanation {
+        now: evaluation.now.and_then(rfc3339),
+        clock: if evaluation.wall {
+            super::Clock::Wall
+        } else {
+            super::Clock::Event
+        },
+        notes,
+        cohorts: explained,
+        timeline,
+    }
 }
 
 struct Explainer<'a> {

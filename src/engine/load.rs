@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::checksum::checksum;
-use super::query::{Catalog, CompiledQuery, compile};
-use super::{CohortInfo, LoadError};
+use super::query::{Catalog, CompiledQuery, Source, compile};
+use super::query::{Clause, ClauseKind};
+use super::{CohortInfo, LoadError, LoadWarning};
 
 /// Everything the engine keeps about one cohort besides its display fields.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub(crate) struct Loaded {
     pub catalog: Catalog,
     /// Cohort indices, each after every cohort it depends on.
     pub order: Vec<usize>,
+    pub warnings: Vec<LoadWarning>,
 }
 
 pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
@@ -73,12 +75,73 @@ pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
         .collect::<Result<Vec<_>, LoadError>>()?;
 
     let order = dependency_order(&compiled, &cohorts)?;
+    let mut warnings = Vec::new();
+    for (info, cohort) in cohorts.iter().zip(&compiled) {
+        beyond_and_of_ors(&cohort.query.root, Level::Top, &info.code, &mut warnings);
+    }
+    catalog.readers = vec![Vec::new(); catalog.events.len()];
+    for (c, cohort) in compiled.iter().enumerate() {
+        for (l, leaf) in cohort.query.leaves.iter().enumerate() {
+            if let Source::Events { event_id, .. } = leaf.source {
+                catalog.readers[event_id].push((c, l));
+            }
+        }
+    }
     Ok(Loaded {
         cohorts,
         compiled,
         catalog,
         order,
+        warnings,
     })
+}
+
+/// Where a clause sits in Permutive's most complex supported logic, an AND of ORs (CNF).
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Top,
+    InAnd,
+    InOr,
+    InNot,
+}
+
+/// Warns at the first node of each branch that is not an AND of ORs of (negated) conditions:
+/// an `and` inside an `or`, an `and`/`or` inside a `not`. `and` in `and` and `or` in `or`
+/// flatten, so they are fine.
+fn beyond_and_of_ors(clause: &Clause, level: Level, code: &str, out: &mut Vec<LoadWarning>) {
+    let warn = |out: &mut Vec<LoadWarning>, message: &str| {
+        out.push(LoadWarning {
+            code: code.to_string(),
+            path: clause.path.clone(),
+            message: message.to_string(),
+        })
+    };
+    match &clause.kind {
+        ClauseKind::And(items) => match level {
+            Level::InOr => warn(
+                out,
+                "an \"and\" inside an \"or\": Permutive supports at most an AND of ORs",
+            ),
+            Level::InNot => warn(
+                out,
+                "\"not\" around an \"and\": Permutive supports at most an AND of ORs of (negated) conditions",
+            ),
+            Level::Top | Level::InAnd => items
+                .iter()
+                .for_each(|c| beyond_and_of_ors(c, Level::InAnd, code, out)),
+        },
+        ClauseKind::Or(items) => match level {
+            Level::InNot => warn(
+                out,
+                "\"not\" around an \"or\": Permutive supports at most an AND of ORs of (negated) conditions",
+            ),
+            _ => items
+                .iter()
+                .for_each(|c| beyond_and_of_ors(c, Level::InOr, code, out)),
+        },
+        ClauseKind::Not(inner) => beyond_and_of_ors(inner, Level::InNot, code, out),
+        _ => {}
+    }
 }
 
 /// The display fields and the query of the `i`th cohort.
@@ -104,7 +167,13 @@ fn describe(i: usize, item: &Value) -> Result<(CohortInfo, &Value), LoadError> {
             message: "missing \"query\"".into(),
         });
     };
+    // Cohorts API v2 `state`: `Enabled` or `Disabled`.
+    let enabled = !map
+        .get("state")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("disabled"));
     let info = CohortInfo {
+        enabled,
         name: map
             .get("name")
             .and_then(Value::as_str)

@@ -31,7 +31,49 @@ mod query;
 mod syntax;
 mod window;
 
-pub use explain::{CohortExplanation, ExplanationNode, WindowExplanation};
+pub use explain::{
+    CohortExplanation, Explanation, ExplanationNode, TimelineStep, Transition, WindowExplanation,
+};
+
+/// Which clock windows are measured against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    /// The latest event time the user has (deterministic: replays give the same answers).
+    #[default]
+    Event,
+    /// The machine's clock at the request, like the real API.
+    Wall,
+}
+
+impl Clock {
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Event => "event",
+            Clock::Wall => "wall",
+        }
+    }
+}
+
+impl std::str::FromStr for Clock {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Clock, String> {
+        match text {
+            "event" => Ok(Clock::Event),
+            "wall" => Ok(Clock::Wall),
+            other => Err(format!(
+                "unknown clock \"{other}\" (expected event or wall)"
+            )),
+        }
+    }
+}
+
+/// The clock of one request: event time, or the wall-clock instant the caller read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Now {
+    EventTime,
+    Wall(jiff::Timestamp),
+}
 
 /// One event as the engine sees it: already validated for shape by the caller.
 #[derive(Debug, Clone)]
@@ -39,6 +81,10 @@ pub struct Event {
     pub name: String,
     pub time: jiff::Timestamp,
     pub properties: Value,
+    /// The page view the event belongs to (engagement is counted per page view).
+    pub view_id: Option<String>,
+    /// The session the event belongs to (`this_session` windows).
+    pub session_id: Option<String>,
 }
 
 /// What the engine reads for one request.
@@ -189,6 +235,28 @@ pub struct CohortInfo {
     pub name: String,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// `false` for a cohort whose Cohorts API `state` is `"Disabled"`: loaded, never evaluated,
+    /// never in `cohorts`; its state entries are passed through untouched.
+    pub enabled: bool,
+}
+
+/// A cohort that loads but that Permutive would refuse or treat differently (e.g. logic beyond
+/// an AND of ORs), located by its JSON path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LoadWarning {
+    pub code: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cohort {}: at {}: {}",
+            self.code, self.path, self.message
+        )
+    }
 }
 
 /// Why a `cohorts.json` could not be loaded.
@@ -220,6 +288,7 @@ pub struct Workspace {
     order: Vec<usize>,
     /// Cohort index by code: the emulator asks for every state entry of every request.
     by_code: HashMap<String, usize>,
+    warnings: Vec<LoadWarning>,
 }
 
 impl Workspace {
@@ -239,7 +308,19 @@ impl Workspace {
             compiled: loaded.compiled,
             catalog: loaded.catalog,
             order: loaded.order,
+            warnings: loaded.warnings,
         })
+    }
+
+    /// What loaded but would surprise the cohort's author in Permutive, in workspace order.
+    pub fn warnings(&self) -> &[LoadWarning] {
+        &self.warnings
+    }
+
+    /// Whether the engine evaluates this cohort: defined and not disabled. The state entries of
+    /// every other code are the caller's to pass through.
+    pub fn evaluates(&self, code: &str) -> bool {
+        self.index(code).is_some_and(|i| self.cohorts[i].enabled)
     }
 
     pub fn cohorts(&self) -> &[CohortInfo] {
@@ -265,20 +346,36 @@ impl Workspace {
         self.index(code).map(|i| self.compiled[i].checksum.as_str())
     }
 
-    /// Folds the request's events into the state and evaluates every workspace cohort.
+    /// Folds the request's events into the state and evaluates every workspace cohort, with
+    /// event time as the clock.
     pub fn segment(&self, input: SegmentInput<'_>) -> Segmented {
-        self.evaluate(&input).segmented
+        self.segment_with(input, Now::EventTime)
     }
 
-    /// The decision tree of every workspace cohort for this request (emulator-only endpoint):
-    /// a JSON array of [`CohortExplanation`], in workspace order.
+    /// [`Workspace::segment`] with the given clock.
+    pub fn segment_with(&self, input: SegmentInput<'_>, now: Now) -> Segmented {
+        self.evaluate(&input, now).segmented
+    }
+
+    /// The decision tree of every workspace cohort for this request and the event-by-event
+    /// timeline of entries and exits (emulator-only endpoint): an [`Explanation`] as JSON.
     pub fn explain(&self, input: SegmentInput<'_>) -> Value {
-        serde_json::to_value(self.explain_cohorts(input)).unwrap_or(Value::Array(Vec::new()))
+        serde_json::to_value(self.explanation(input)).unwrap_or(Value::Null)
+    }
+
+    /// The decision tree of every workspace cohort, in workspace order.
+    pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
+        self.explanation(input).cohorts
     }
 
     /// [`Workspace::explain`], typed.
-    pub fn explain_cohorts(&self, input: SegmentInput<'_>) -> Vec<CohortExplanation> {
-        let evaluation = self.evaluate(&input);
+    pub fn explanation(&self, input: SegmentInput<'_>) -> Explanation {
+        self.explanation_with(input, Now::EventTime)
+    }
+
+    /// [`Workspace::explanation`] with the given clock.
+    pub fn explanation_with(&self, input: SegmentInput<'_>, now: Now) -> Explanation {
+        let evaluation = self.evaluate(&input, now);
         explain::explain(
             &self.cohorts,
             &self.compiled,
@@ -287,8 +384,9 @@ impl Workspace {
         )
     }
 
-    fn evaluate(&self, input: &SegmentInput<'_>) -> evaluate::Evaluation {
+    fn evaluate(&self, input: &SegmentInput<'_>, now: Now) -> evaluate::Evaluation {
         evaluate::evaluate(
+            now,
             &self.cohorts,
             &self.compiled,
             &self.catalog,

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::Event;
 use super::accumulator::Mode;
+use super::checksum::fnv1a64;
 use super::compare::Comparison;
 use super::condition::{Condition, Scope};
 use super::syntax::{
@@ -112,6 +114,8 @@ pub(crate) enum Measure {
     Sum(&'static str),
     /// Maximum of a numeric property (`completion`); non-numbers are skipped.
     Max(&'static str),
+    /// Distinct page views (by `view_id`) with some engaged time or completion.
+    Views,
 }
 
 impl Measure {
@@ -120,12 +124,34 @@ impl Measure {
             Measure::Count => "count",
             Measure::Sum(_) => "sum of properties.engaged_time",
             Measure::Max(_) => "max of properties.completion",
+            Measure::Views => "distinct page views with engaged time or completion",
         }
     }
 
     /// What one matching event contributes, if anything.
-    pub fn contribution(self, properties: &Value) -> Option<f64> {
+    pub fn contribution(self, event: &Event) -> Option<f64> {
+        let properties = &event.properties;
         match self {
+            Measure::Views => {
+                let engaged = |key: &str| {
+                    properties
+                        .get(key)
+                        .and_then(Value::as_f64)
+                        .is_some_and(|x| x > 0.0)
+                };
+                if !(engaged("engaged_time") || engaged("completion")) {
+                    return None;
+                }
+                // The view's key: a 40-bit hash of its `view_id` (exact as a JSON number).
+                // Without one, the event is a page view of its own (an assumption), keyed by
+                // its time.
+                let id = match &event.view_id {
+                    Some(id) => format!("view:{id}"),
+                    None => format!("time:{}", event.time.as_millisecond()),
+                };
+                let hash = fnv1a64(id.as_bytes());
+                Some(((hash ^ (hash >> 40)) & 0xff_ffff_ffff) as f64)
+            }
             Measure::Count => Some(1.0),
             Measure::Sum(key) => properties
                 .get(key)
@@ -146,6 +172,8 @@ impl Measure {
 pub(crate) struct Catalog {
     pub events: Vec<String>,
     pub filters: Vec<Condition>,
+    /// By event id: the clauses that read that event, as (cohort index, leaf index).
+    pub readers: Vec<Vec<(usize, usize)>>,
     /// Compact JSON of each filter, to find an identical one.
     filter_texts: HashMap<String, usize>,
 }
@@ -254,10 +282,18 @@ impl Compiler<'_> {
                     Measure::Max("completion"),
                 )?,
                 "engaged_views" => {
-                    self.engagement(body, &body_path, "engaged_views", "count", Measure::Count)?
+                    self.engagement(body, &body_path, "engaged_views", "count", Measure::Views)?
                 }
                 "has_entered" | "has_exited" => {
                     self.transition(body, &body_path, key == "has_entered")?
+                }
+                // The builder's "has not entered/exited": the negation of the positive clause.
+                "has_not_entered" | "has_not_exited" => {
+                    let inner = self.transition(body, &body_path, key == "has_not_entered")?;
+                    ClauseKind::Not(Box::new(Clause {
+                        path: body_path,
+                        kind: inner,
+                    }))
                 }
                 "in_segment" => {
                     // `{"in_segment": 1001}`, or `{"in_segment": {"segment": 1001}}`.
@@ -276,6 +312,17 @@ impl Compiler<'_> {
                 }
                 "in_second_party_segment" => self.external(body, &body_path, Party::Second)?,
                 "in_third_party_segment" => self.external(body, &body_path, Party::Third)?,
+                "not_in_second_party_segment" | "not_in_third_party_segment" => {
+                    let party = if key == "not_in_second_party_segment" {
+                        Party::Second
+                    } else {
+                        Party::Third
+                    };
+                    ClauseKind::Not(Box::new(Clause {
+                        kind: self.external(body, &body_path, party)?,
+                        path: body_path,
+                    }))
+                }
                 other => {
                     return Err(QueryError::new(path, format!("unknown clause \"{other}\"")));
                 }
@@ -338,6 +385,9 @@ impl Compiler<'_> {
         let event_id = self.catalog.event_id(event);
         let window = Window::parse(map.get("during"), &child(path, "during"))?;
         let mode = match (measure, window.span_ms()) {
+            (Measure::Views, span_ms) => Mode::Views {
+                span_ms: span_ms.unwrap_or(i64::MAX),
+            },
             (Measure::Max(_), Some(span_ms)) => Mode::WindowedMax { span_ms },
             (Measure::Max(_), None) => Mode::Max,
             (_, Some(span_ms)) => Mode::WindowedTotal { span_ms },

@@ -33,28 +33,32 @@ pub(crate) enum Unit {
     Hours,
     Days,
     Weeks,
+    Months,
 }
 
 impl Unit {
     fn parse(value: &Value, path: &str) -> Parsed<Unit> {
+        // The singular spelling is the same unit (`{"value": 1, "unit": "day"}`).
         Ok(match string(value, path)? {
-            "seconds" => Unit::Seconds,
-            "minutes" => Unit::Minutes,
-            "hours" => Unit::Hours,
-            "days" => Unit::Days,
-            "weeks" => Unit::Weeks,
+            "seconds" | "second" => Unit::Seconds,
+            "minutes" | "minute" => Unit::Minutes,
+            "hours" | "hour" => Unit::Hours,
+            "days" | "day" => Unit::Days,
+            "weeks" | "week" => Unit::Weeks,
+            "months" | "month" => Unit::Months,
             other => {
                 return Err(QueryError::new(
                     path,
                     format!(
-                        "unknown unit \"{other}\" (expected seconds, minutes, hours, days or weeks)"
+                        "unknown unit \"{other}\" (expected seconds, minutes, hours, days, weeks or months)"
                     ),
                 ));
             }
         })
     }
 
-    /// Days are 24 hours: the engine has no time zone, so no daylight-saving days.
+    /// Days are 24 hours: the engine has no time zone, so no daylight-saving days. A month is
+    /// 30 days (an assumption: Permutive does not say; calendar months would need a time zone).
     fn millis(self) -> f64 {
         match self {
             Unit::Seconds => 1_000.0,
@@ -62,6 +66,7 @@ impl Unit {
             Unit::Hours => 3_600_000.0,
             Unit::Days => 86_400_000.0,
             Unit::Weeks => 604_800_000.0,
+            Unit::Months => 2_592_000_000.0,
         }
     }
 
@@ -72,6 +77,7 @@ impl Unit {
             Unit::Hours => "hours",
             Unit::Days => "days",
             Unit::Weeks => "weeks",
+            Unit::Months => "months",
         }
     }
 }
@@ -188,6 +194,34 @@ mod tests {
     }
 
     #[test]
+    fn singular_units_and_months() {
+        let span = |value: Value| {
+            Window::parse(Some(&json!({"the_last": value})), "d")
+                .expect("valid")
+                .span_ms()
+        };
+        assert_eq!(
+            span(json!({"value": 1, "unit": "day"})),
+            span(json!({"value": 1, "unit": "days"}))
+        );
+        assert_eq!(
+            span(json!({"value": 2, "unit": "week"})),
+            Some(14 * 86_400_000)
+        );
+        assert_eq!(
+            span(json!({"value": 1, "unit": "month"})),
+            Some(30 * 86_400_000)
+        );
+        assert_eq!(
+            span(json!({"value": 3, "unit": "months"})),
+            Some(90 * 86_400_000)
+        );
+        for unit in ["second", "minute", "hour"] {
+            assert!(span(json!({"value": 1, "unit": unit})).is_some(), "{unit}");
+        }
+    }
+
+    #[test]
     fn absolute_windows() {
         let t = |s: &str| s.parse::<jiff::Timestamp>().expect("ts").as_millisecond();
         let after =
@@ -210,7 +244,7 @@ mod tests {
     #[test]
     fn rejects_unknown_units_and_windows() {
         let err = Window::parse(
-            Some(&json!({"the_last": {"value": 1, "unit": "months"}})),
+            Some(&json!({"the_last": {"value": 1, "unit": "fortnights"}})),
             "q.during",
         )
         .expect_err("bad unit");
