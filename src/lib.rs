@@ -1,6 +1,7 @@
 //! segscope: a terminal console and local emulator for Permutive's stateless segmentation API.
 
 pub mod api;
+pub mod bundled;
 pub mod emulator;
 pub mod engine;
 pub mod json;

@@ -102,7 +102,8 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct ReplayArgs {
-    /// Session files (`segscope-session/1`).
+    /// Session files (`segscope-session/1`); `bundled:NAME` (e.g. `bundled:01-football-fan`) is
+    /// one of the sessions bundled in the binary.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     #[command(flatten)]
@@ -243,6 +244,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    if args.update
+        && let Some(file) = args.files.iter().find(|f| segscope::bundled::is_session(f))
+    {
+        anyhow::bail!(
+            "{} is bundled in the binary and cannot be updated: replay a copy of it",
+            file.display()
+        );
+    }
     let connection = connect(&args.target.choice()).await?;
     let options = RunOptions {
         replay: ReplayOptions {

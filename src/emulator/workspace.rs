@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use crate::engine;
 
-/// The demo workspace bundled with the crate (used when no `--workspace` is given).
+/// The demo workspace bundled with the crate (used when no `--workspace` is given): what its
+/// files are called in messages. Its files are embedded in the binary (see [`crate::bundled`]).
 pub fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace")
+    PathBuf::from("bundled:workspace")
 }
 
 /// A loaded workspace: compiled cohorts and event schemas.
@@ -85,8 +86,8 @@ impl Workspace {
     pub fn demo_scaled(count: usize) -> Result<Workspace, WorkspaceError> {
         let mut workspace = Workspace::demo()?;
         let file = demo_dir().join("cohorts.json");
-        let text = read(&file)?;
-        let scaled = scale_cohorts(&text, count).map_err(|message| WorkspaceError {
+        let text = bundled_file("cohorts.json")?;
+        let scaled = scale_cohorts(text, count).map_err(|message| WorkspaceError {
             file: file.clone(),
             message,
         })?;
@@ -100,7 +101,23 @@ impl Workspace {
 
     /// The demo workspace. Panics only if the bundled files are broken, which a test guards.
     pub fn demo() -> Result<Workspace, WorkspaceError> {
-        Workspace::load(&demo_dir())
+        let dir = demo_dir();
+        let cohorts_file = dir.join("cohorts.json");
+        let text = bundled_file("cohorts.json")?;
+        let cohorts = engine::Workspace::from_cohorts_json(text).map_err(|e| WorkspaceError {
+            file: cohorts_file,
+            message: e.to_string(),
+        })?;
+        let mut schemas = BTreeMap::new();
+        for (name, text) in crate::bundled::workspace_schemas() {
+            let file = dir.join("schemas").join(format!("{name}.json"));
+            schemas.insert(name.to_string(), parse_schema(&file, text)?);
+        }
+        Ok(Workspace {
+            dir,
+            cohorts,
+            schemas,
+        })
     }
 
     /// What the console needs to know: cohort names and event schemas.
@@ -119,9 +136,19 @@ fn read(file: &Path) -> Result<String, WorkspaceError> {
     })
 }
 
+fn bundled_file(path: &str) -> Result<&'static str, WorkspaceError> {
+    crate::bundled::workspace_file(path).ok_or_else(|| WorkspaceError {
+        file: demo_dir().join(path),
+        message: "not in the binary".into(),
+    })
+}
+
 fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
-    let text = read(file)?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| WorkspaceError {
+    parse_schema(file, &read(file)?)
+}
+
+fn parse_schema(file: &Path, text: &str) -> Result<EventSchema, WorkspaceError> {
+    let json: Value = serde_json::from_str(text).map_err(|e| WorkspaceError {
         file: file.to_path_buf(),
         message: format!("line {}, column {}: {e}", e.line(), e.column()),
     })?;
