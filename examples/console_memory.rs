@@ -3,7 +3,11 @@
 //!
 //!     cargo run --release --example console_memory [-- CALLS]
 
-use segscope::tui::headless;
+#[path = "../devtools/headless.rs"]
+mod headless;
+#[path = "../devtools/loadgen.rs"]
+#[allow(dead_code)] // shared developer tooling: each user needs part of it
+mod loadgen;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -6,6 +6,5 @@ pub mod emulator;
 pub mod engine;
 pub mod json;
 pub mod launch;
-pub mod loadgen;
 pub mod session;
 pub mod tui;

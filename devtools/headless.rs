@@ -10,10 +10,10 @@ use futures_util::stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::{App, AppOptions, draw, run_app};
-use crate::api::{ApiKey, Client, Target};
-use crate::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
 use crate::loadgen::{reader_event, resident_kib};
+use segscope::api::{ApiKey, Client, Target};
+use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
+use segscope::tui::{App, AppOptions, draw, run_app};
 
 /// One checkpoint of a drive.
 #[derive(Debug, Clone, Copy)]
