@@ -225,12 +225,9 @@ pub fn serialise(app: &App) -> String {
         lineage: app.lineage.clone(),
         selected: app.selected,
     };
-    let json = serde_json::to_string_pretty(&file).unwrap_or_default();
-    // The key has no field here; if it was typed into the events, it is masked all the same.
-    match &target.api_key {
-        Some(key) if key.expose().len() >= 8 && json.contains(key.expose()) => key.scrub(&json),
-        _ => json,
-    }
+    // The key has no field here and lives only in the client: the text is written as it is,
+    // never searched for the key and rewritten (that changed events that contain its text).
+    serde_json::to_string_pretty(&file).unwrap_or_default()
 }
 
 fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
