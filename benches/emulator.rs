@@ -5,7 +5,10 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use segscope::emulator::Workspace;
 use segscope::emulator::segment::{self, Validation};
-use segscope::loadgen::ten_events;
+#[path = "../devtools/loadgen.rs"]
+#[allow(dead_code)] // shared developer tooling: each user needs part of it
+mod loadgen;
+use loadgen::ten_events;
 use serde_json::json;
 
 fn body_after_weeks(workspace: &Workspace) -> Vec<u8> {

@@ -5,7 +5,10 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use segscope::api::Identity;
 use segscope::launch::{TargetChoice, connect};
-use segscope::loadgen::reader_event;
+#[path = "../devtools/loadgen.rs"]
+#[allow(dead_code)] // shared developer tooling: each user needs part of it
+mod loadgen;
+use loadgen::reader_event;
 use segscope::session::{self, ReplayOptions, RunOptions, Session, Step};
 
 const STEPS: usize = 1000;

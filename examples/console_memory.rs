@@ -3,7 +3,11 @@
 //!
 //!     cargo run --release --example console_memory [-- CALLS]
 
-use segscope::tui::headless;
+#[path = "../devtools/headless.rs"]
+mod headless;
+#[path = "../devtools/loadgen.rs"]
+#[allow(dead_code)] // shared developer tooling: each user needs part of it
+mod loadgen;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,8 +28,36 @@ async fn main() -> anyhow::Result<()> {
             c.frame_micros
         );
     }
+    // The UI task's share of an autosave at this history size: a new call and the head
+    // serialised and handed to the writer thread (median of 21). For comparison, the whole-file
+    // serialisation every save used to do on the UI task (now only at start and quit).
+    let mut app = app;
+    let mut journal = Vec::with_capacity(21);
+    let mut whole = Vec::with_capacity(5);
+    for i in 0..21 {
+        let call = app.history()[i].clone();
+        app.record_call(call);
+        let t = std::time::Instant::now();
+        app.autosave_in_background();
+        journal.push(t.elapsed().as_micros());
+    }
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        let text = segscope::tui::autosave::serialise(&app);
+        whole.push(t.elapsed().as_micros());
+        std::hint::black_box(text);
+    }
+    journal.sort_unstable();
+    whole.sort_unstable();
+    println!(
+        "autosave at {} calls: {} µs on the UI task (journal: new call + head); a whole-file save: {} µs",
+        app.history().len(),
+        journal[journal.len() / 2],
+        whole[whole.len() / 2]
+    );
+    let app = app;
     anyhow::ensure!(
-        app.history().len() == calls,
+        app.history().len() == calls + 21,
         "every call is kept in the history"
     );
     Ok(())

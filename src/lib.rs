@@ -1,10 +1,10 @@
 //! segscope: a terminal console and local emulator for Permutive's stateless segmentation API.
 
 pub mod api;
+pub mod bundled;
 pub mod emulator;
 pub mod engine;
 pub mod json;
 pub mod launch;
-pub mod loadgen;
 pub mod session;
 pub mod tui;

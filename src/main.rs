@@ -72,41 +72,12 @@ enum Command {
     Replay(ReplayArgs),
     /// Make one call: print the response (or error envelope) to stdout, the cohort delta to stderr.
     Send(SendArgs),
-    /// Load-test the emulator against its echo baseline (or any endpoint with --base-url).
-    Bench(BenchArgs),
-    /// Regenerate the README's screenshots (`screenshots/*.svg`) from the real rendering.
-    Screenshots {
-        /// Where to write them.
-        #[arg(long, default_value = "screenshots")]
-        out: PathBuf,
-    },
-}
-
-#[derive(Args)]
-struct BenchArgs {
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    connections: u32,
-    /// How long each target is loaded, in seconds.
-    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
-    seconds: f64,
-    /// Stop each run after this many requests.
-    #[arg(long)]
-    requests: Option<u64>,
-    /// Cohorts in the (scaled demo) workspace of the in-process emulator.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    cohorts: u32,
-    /// Load this endpoint instead of in-process emulator + echo baseline.
-    #[arg(long)]
-    base_url: Option<String>,
-    /// Report this server process's resident memory after 5 s and at the end (soak test).
-    #[arg(long)]
-    server_pid: Option<u32>,
 }
 
 #[derive(Args)]
 struct ReplayArgs {
-    /// Session files (`segscope-session/1`).
+    /// Session files (`segscope-session/1`); `bundled:NAME` (e.g. `bundled:01-football-fan`) is
+    /// one of the sessions bundled in the binary.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     #[command(flatten)]
@@ -219,13 +190,6 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
         Some(Command::Replay(args)) => runtime.block_on(replay(args)),
         Some(Command::Send(args)) => runtime.block_on(send(args)),
-        Some(Command::Bench(args)) => runtime.block_on(bench(args)),
-        Some(Command::Screenshots { out }) => runtime.block_on(async {
-            for path in segscope::tui::screenshots::write_all(&out).await? {
-                println!("wrote {}", path.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }),
         None => {
             let options = segscope::tui::LaunchOptions {
                 target: cli.console.target.choice(),
@@ -303,6 +267,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    if args.update
+        && let Some(file) = args.files.iter().find(|f| segscope::bundled::is_session(f))
+    {
+        anyhow::bail!(
+            "{} is bundled in the binary and cannot be updated: replay a copy of it",
+            file.display()
+        );
+    }
     let connection = connect(&args.target.choice()).await?;
     let options = RunOptions {
         replay: ReplayOptions {
@@ -431,87 +403,4 @@ fn read_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
     Ok(text)
-}
-
-async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    use segscope::loadgen::{self, LoadPlan};
-    let plan = LoadPlan {
-        connections: args.connections as usize,
-        duration: std::time::Duration::from_secs_f64(args.seconds),
-        max_requests: args.requests,
-    };
-    let key = Some(ApiKey::new(emulator::EMBEDDED_KEY));
-    let rss_watch = args.server_pid.map(|pid| {
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            loadgen::resident_kib(pid)
-        })
-    });
-    let mut failed = false;
-    if let Some(url) = &args.base_url {
-        println!(
-            "loading {url} with {} connections for {} s",
-            plan.connections, args.seconds
-        );
-        let request = loadgen::realistic_request(url, key.clone())
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let report = loadgen::run(url, key, &request, &plan)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        println!("target    {}", report.line());
-        failed |= report.errors > 0;
-        if let Some(e) = &report.first_error {
-            println!("first error: {e}");
-        }
-    } else {
-        let workspace = segscope::emulator::Workspace::demo_scaled(args.cohorts as usize)?;
-        let emulator =
-            emulator::spawn(EmulatorConfig::new(workspace), "127.0.0.1:0".parse()?).await?;
-        let mut echo_config = EmulatorConfig::new(load_workspace(None)?);
-        echo_config.echo = true;
-        let echo = emulator::spawn(echo_config, "127.0.0.1:0".parse()?).await?;
-        println!(
-            "{} connections, {} s each, 10 events + 4 weeks of state per request, {} cohorts",
-            plan.connections, args.seconds, args.cohorts
-        );
-        // Both servers get the same bodies: a state accumulated by the emulator itself.
-        let request = loadgen::realistic_request(&emulator.base_url(), key.clone())
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let baseline = loadgen::run(&echo.base_url(), key.clone(), &request, &plan)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        println!("echo      {}", baseline.line());
-        let report = loadgen::run(&emulator.base_url(), key, &request, &plan)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        println!("emulator  {}", report.line());
-        println!(
-            "ratio     {:.2} of the echo baseline's throughput",
-            report.requests_per_second() / baseline.requests_per_second().max(1e-9)
-        );
-        for e in [&baseline.first_error, &report.first_error]
-            .into_iter()
-            .flatten()
-        {
-            println!("first error: {e}");
-        }
-        failed |= report.errors + baseline.errors > 0;
-    }
-    if let (Some(watch), Some(pid)) = (rss_watch, args.server_pid) {
-        let early = watch.await.ok().flatten();
-        let end = loadgen::resident_kib(pid);
-        if let (Some(early), Some(end)) = (early, end) {
-            println!(
-                "server RSS {early} KiB after 5 s, {end} KiB at the end ({:+.1}%)",
-                (end as f64 - early as f64) * 100.0 / early as f64
-            );
-        }
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

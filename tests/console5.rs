@@ -288,13 +288,20 @@ async fn the_autosave_round_trips() {
     app.set_editor_text(&football_pageviews(2, 1));
     let app = drive(app, &mut term, vec![key(F5)]).await;
     let app = drive(app, &mut term, vec![key(F5)]).await;
-    // Written after each call: the file already has both.
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(written["history"].as_array().map(Vec::len), Some(2));
+    // Written after each call: the journal already has both.
+    let journal = std::fs::read_to_string(segscope::tui::autosave::journal_path(&path)).unwrap();
+    assert_eq!(
+        journal
+            .lines()
+            .filter(|l| l.starts_with("{\"call\""))
+            .count(),
+        2
+    );
     // Change the flag and the editor, then leave (the exit writes it).
-    let app = drive(app, &mut term, vec![key(KeyCode::F(2)), ch(' ')]).await;
+    let mut app = drive(app, &mut term, vec![key(KeyCode::F(2)), ch(' ')]).await;
     assert!(!app.sync_validation());
+    // The first console closes (while it runs, a second one would get a file of its own).
+    app.close_autosave().unwrap();
 
     let restored = drive(app_with(&emu.base_url(), options), &mut term, vec![]).await;
     assert_eq!(restored.editor_text(), app.editor_text());
@@ -354,6 +361,7 @@ async fn a_corrupt_autosave_is_set_aside_and_the_console_starts_clean() {
         "kept as it was"
     );
     assert!(screen(&term).contains("is unreadable"));
+    drop(app);
 
     // --fresh keeps the (now valid) autosave as a .bak and starts clean.
     let mut app = app_with(&emu.base_url(), options.clone());
@@ -425,15 +433,69 @@ async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
     let body = app.last_copied().unwrap().to_string();
     let value: serde_json::Value = serde_json::from_str(&body).expect("the response JSON");
     assert!(value.get("state").is_some());
-    let app = drive(app, &mut term, vec![ch('C')]).await;
+    let mut app = drive(app, &mut term, vec![ch('C')]).await;
     let send = app.last_copied().unwrap().to_string();
     assert!(send.contains("segscope send -"), "{send}");
     assert!(send.contains(state.as_str()), "{send}");
     assert!(!send.contains(SECRET));
 
+    app.close_autosave().unwrap();
     let saved = std::fs::read_to_string(&path).unwrap();
     assert!(saved.contains(state.as_str()));
     assert!(!saved.contains(SECRET), "the key is never autosaved");
     assert!(!saved.contains("0123456789"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The key lives in the client and the header it writes, so it cannot reach saved or copied text:
+/// nothing is searched for the key's text and rewritten (a key that is also a word of the events
+/// used to turn `"category": "football"` into `"category": "****"`).
+#[tokio::test]
+async fn a_key_that_is_also_a_word_of_the_events_never_rewrites_them() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autosave.json");
+    let keyed = |key: &str| {
+        let mut options = options();
+        options.autosave = Some(path.clone());
+        App::new(
+            Client::new(Target::new(emu.base_url(), Some(ApiKey::new(key)))),
+            options,
+        )
+    };
+    let mut term = terminal();
+
+    // --api-key football: the editor's "category": "football" survives the autosave and restore.
+    let mut app = keyed("football");
+    let text = football_pageviews(1, 1);
+    app.set_editor_text(&text);
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    assert!(app.history()[0].succeeded(), "{}", app.status().text);
+    app.close_autosave().unwrap();
+    drop(app);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(!saved.contains("****"), "nothing was masked: {saved}");
+    let restored = drive(keyed("football"), &mut term, vec![]).await;
+    assert_eq!(restored.editor_text(), text);
+    assert_eq!(restored.history().len(), 1);
+
+    // --api-key web: the copied curl's body keeps "type": "web".
+    std::fs::remove_file(&path).unwrap();
+    let mut app = keyed("web");
+    app.set_clipboard_sink(Box::new(Sink::default()));
+    app.set_editor_text(
+        r#"[{"name": "Pageview", "time": "2026-03-06T12:00:00Z", "properties": {"client": {"type": "web", "domain": "x.example"}}}]"#,
+    );
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('c')]).await;
+    let curl = app
+        .last_copied()
+        .unwrap_or_else(|| panic!("a curl command: {:?} {}", app.status(), screen(&term)))
+        .to_string();
+    assert!(curl.contains(r#""type": "web""#), "{curl}");
+    assert!(curl.contains("$PERMUTIVE_API_KEY"), "{curl}");
+    let app = drive(app, &mut term, vec![ch('C')]).await;
+    let send = app.last_copied().expect("a send command").to_string();
+    assert!(send.contains(r#""type": "web""#), "{send}");
+    emu.stop().await;
 }

@@ -113,15 +113,12 @@ async fn f6_saves_the_history_as_a_session_that_replays() {
     let app = three_calls(app_for(&emu.base_url()), &mut term).await;
     let path = temp_dir().join("three-calls.json");
 
-    // The form opens pre-filled: a name and a file under fixtures/sessions/.
+    // The form opens pre-filled: a name and a file under sessions/ (here: the data directory's).
     let app = drive(app, &mut term, vec![key(F6)]).await;
     let text = screen(&term);
     assert!(text.contains("Save session"), "{text}");
     assert!(text.contains("console session"), "{text}");
-    assert!(
-        text.contains("fixtures/sessions/console-session.json"),
-        "{text}"
-    );
+    assert!(text.contains("sessions/console-session.json"), "{text}");
     let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
 
     let app = drive(app, &mut term, save_as(&path)).await;
@@ -226,20 +223,14 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     let app = drive(app, &mut term, vec![key(F7)]).await;
     let text = screen(&term);
     assert!(text.contains("Open a session"), "{text}");
-    assert!(
-        text.contains("fixtures/sessions/01-football-fan.json"),
-        "{text}"
-    );
+    assert!(text.contains("bundled:01-football-fan"), "{text}");
     assert!(text.contains("A reader becomes a football fan"), "{text}");
-    assert!(
-        text.contains("fixtures/sessions/06-engagement.json"),
-        "{text}"
-    );
+    assert!(text.contains("bundled:06-engagement"), "{text}");
     let mut app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
     assert!(
         app.status()
             .text
-            .contains("(3 steps) from fixtures/sessions/01-football-fan.json. Next: step 1/3 (first football article): F8 sends it."),
+            .contains("(3 steps) from bundled:01-football-fan. Next: step 1/3 (first football article): F8 sends it."),
         "{}",
         app.status().text
     );

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,11 @@ impl PtyConsole {
     /// `segscope --fresh` with its own state directory, then `stty -a` in the same terminal once
     /// it has exited (to see that raw mode is off again).
     fn start() -> PtyConsole {
+        PtyConsole::start_with(|_| Vec::new())
+    }
+
+    /// With more environment, made from the console's own temporary directory.
+    fn start_with(env: impl Fn(&Path) -> Vec<(&'static str, PathBuf)>) -> PtyConsole {
         let state = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -49,6 +55,10 @@ impl PtyConsole {
         command.env("HOME", state.path());
         command.env("TERM", "xterm-256color");
         command.env_remove("PERMUTIVE_API_KEY");
+        command.env_remove("SEGSCOPE_STATE_DIR");
+        for (name, value) in env(state.path()) {
+            command.env(name, value);
+        }
         command.cwd(state.path());
         let child = pair.slave.spawn_command(command).unwrap();
         drop(pair.slave);
@@ -196,6 +206,30 @@ fn an_unbracketed_four_kilobyte_paste_lands_whole_without_another_key() {
     );
     let status = console.child.wait().unwrap();
     assert!(status.success());
+}
+
+/// Ctrl+Q with a state directory that cannot be written: the session cannot be saved, and the
+/// console says so on stderr and exits non-zero (it used to exit 0 silently).
+#[test]
+fn a_failed_save_at_exit_is_said_and_the_exit_code_is_not_zero() {
+    let mut console = PtyConsole::start_with(|dir| {
+        let file = dir.join("not-a-directory");
+        std::fs::write(&file, "a file").unwrap();
+        vec![("SEGSCOPE_STATE_DIR", file)]
+    });
+    console.wait_for("the console", Duration::from_secs(60), |c| {
+        c.contents().contains("F1 lists every key")
+    });
+    console.send(b"\x11");
+    console.wait_for("the exit", Duration::from_secs(20), |c| {
+        c.raw_text().contains("exit=")
+    });
+    let raw = console.raw_text();
+    assert!(
+        raw.contains("the autosave could not be written at exit"),
+        "{raw}"
+    );
+    assert!(raw.contains("exit=2"), "{raw}");
 }
 
 fn editor_lines(app: &segscope::tui::App) -> Vec<String> {

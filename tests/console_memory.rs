@@ -6,9 +6,16 @@
 //! with the release console's ~15 MB at start is the 60 MB budget. Frame times are measured by
 //! the example too, never asserted.)
 
+#[path = "../devtools/headless.rs"]
+#[allow(dead_code)] // the example reads the rest
+mod headless;
+#[path = "../devtools/loadgen.rs"]
+#[allow(dead_code)] // shared developer tooling: each user needs part of it
+mod loadgen;
+
 #[tokio::test]
 async fn a_thousand_calls_stay_within_the_memory_budget() {
-    let (app, report) = segscope::tui::headless::drive(1000, &[1, 1000])
+    let (app, report) = headless::drive(1000, &[1, 1000])
         .await
         .expect("the drive runs");
     assert_eq!(

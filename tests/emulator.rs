@@ -74,7 +74,7 @@ fn pageview(time: &str, category: &str) -> Value {
 
 /// The example request of Permutive's docs page, as published.
 fn seed_example() -> String {
-    let doc = include_str!("../../shared/reference/stateless-segmentation-api.txt");
+    let doc = include_str!("../fixtures/reference/stateless-segmentation-api.txt");
     let start = doc.find("--data '\n").expect("example body") + "--data '\n".len();
     let end = start + doc[start..].find("\n'\n").expect("end of example body");
     doc[start..end].to_string()

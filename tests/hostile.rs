@@ -606,6 +606,11 @@ fn huge_durations_are_refused_not_panics() {
     assert!(stderr.contains("seconds"), "{stderr}");
 }
 
+// The load generator's realistic reader events (developer tooling, outside the library).
+#[allow(dead_code)]
+#[path = "../devtools/loadgen.rs"]
+mod loadgen;
+
 /// A session of `steps` reader Pageviews 45 minutes apart, unrecorded.
 fn long_session(steps: usize) -> Session {
     let identity = segscope::api::Identity::UserId(USER.into());
@@ -613,7 +618,7 @@ fn long_session(steps: usize) -> Session {
     let start: jiff::Timestamp = "2026-01-01T08:00:00Z".parse().unwrap();
     for i in 0..steps {
         let time = start + jiff::SignedDuration::from_mins(45 * i as i64);
-        let event = segscope::loadgen::reader_event(time, i);
+        let event = loadgen::reader_event(time, i);
         session.steps.push(segscope::session::Step {
             note: String::new(),
             events: serde_json::value::to_raw_value(&[event]).unwrap(),

@@ -1,8 +1,12 @@
 //! The committed screenshots are what the code renders now, and no screenshot shows a key.
 
-use segscope::tui::screenshots;
+#[path = "../devtools/screenshots.rs"]
+#[allow(dead_code)] // `write_all` is for `cargo xtask screenshots`
+mod screenshots;
+#[path = "../devtools/svg.rs"]
+mod svg;
 
-const REGENERATE: &str = "cargo run -- screenshots";
+const REGENERATE: &str = "cargo xtask screenshots";
 
 #[tokio::test]
 async fn committed_screenshots_match_the_rendering() {

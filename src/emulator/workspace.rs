@@ -17,9 +17,10 @@ use serde_json::{Map, Value};
 use crate::api::cohorts::CohortCode;
 use crate::engine;
 
-/// The demo workspace bundled with the crate (used when no `--workspace` is given).
+/// The demo workspace bundled with the crate (used when no `--workspace` is given): what its
+/// files are called in messages. Its files are embedded in the binary (see [`crate::bundled`]).
 pub fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace")
+    PathBuf::from("bundled:workspace")
 }
 
 /// A loaded workspace: the cohort records as written, their compiled form, and event schemas.
@@ -270,8 +271,8 @@ impl Workspace {
     pub fn demo_scaled(count: usize) -> Result<Workspace, WorkspaceError> {
         let mut workspace = Workspace::demo()?;
         let file = demo_dir().join("cohorts.json");
-        let text = read(&file)?;
-        let scaled = scale_cohorts(&text, count).map_err(|message| WorkspaceError {
+        let text = bundled_file("cohorts.json")?;
+        let scaled = scale_cohorts(text, count).map_err(|message| WorkspaceError {
             file: file.clone(),
             message,
         })?;
@@ -286,7 +287,25 @@ impl Workspace {
 
     /// The demo workspace. Panics only if the bundled files are broken, which a test guards.
     pub fn demo() -> Result<Workspace, WorkspaceError> {
-        Workspace::load(&demo_dir())
+        let dir = demo_dir();
+        let cohorts_file = dir.join("cohorts.json");
+        let text = bundled_file("cohorts.json")?;
+        let (records, cohorts) = load_cohorts(text).map_err(|e| WorkspaceError {
+            file: cohorts_file,
+            message: e.to_string(),
+        })?;
+        let mut schemas = BTreeMap::new();
+        for (name, text) in crate::bundled::workspace_schemas() {
+            let file = dir.join("schemas").join(format!("{name}.json"));
+            schemas.insert(name.to_string(), parse_schema(&file, text)?);
+        }
+        Ok(Workspace {
+            dir,
+            cohorts,
+            records,
+            clock: engine::Clock::Event,
+            schemas: Arc::new(schemas),
+        })
     }
 
     /// Cohorts that load but would surprise their author in Permutive (e.g. logic beyond an AND
@@ -320,9 +339,19 @@ fn read(file: &Path) -> Result<String, WorkspaceError> {
     })
 }
 
+fn bundled_file(path: &str) -> Result<&'static str, WorkspaceError> {
+    crate::bundled::workspace_file(path).ok_or_else(|| WorkspaceError {
+        file: demo_dir().join(path),
+        message: "not in the binary".into(),
+    })
+}
+
 fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
-    let text = read(file)?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| WorkspaceError {
+    parse_schema(file, &read(file)?)
+}
+
+fn parse_schema(file: &Path, text: &str) -> Result<EventSchema, WorkspaceError> {
+    let json: Value = serde_json::from_str(text).map_err(|e| WorkspaceError {
         file: file.to_path_buf(),
         message: format!("line {}, column {}: {e}", e.line(), e.column()),
     })?;

@@ -271,6 +271,10 @@ impl Session {
     }
 
     pub fn load(path: &Path) -> Result<Session, SessionError> {
+        // `bundled:NAME`: a session embedded in the binary (see `crate::bundled`).
+        if let Some(text) = crate::bundled::session_text(path) {
+            return Session::parse(text, &path.display().to_string());
+        }
         let text = std::fs::read_to_string(path).map_err(|e| SessionError {
             file: path.display().to_string(),
             message: format!("cannot read: {e}"),

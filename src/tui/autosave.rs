@@ -1,12 +1,22 @@
 //! Autosave and recovery. The editor text, identity, state (byte for byte), synchronous
-//! validation flag and the whole history are written to `autosave.json` in the user's state
-//! directory after every call, 1.5 s after typing stops, and on exit; the next start restores
-//! them (`--fresh` starts clean, keeping the old file as a `.bak`). Writes are atomic. A file
-//! that cannot be read is set aside (`.corrupt-<time>`) and the console starts clean. The API
-//! key is never written; the target's URL is, scrubbed of it.
+//! validation flag and the whole history survive a restart (`--fresh` starts clean, keeping the
+//! old files as `.bak`).
+//!
+//! Two files in the user's state directory: `autosave.json`, a snapshot of everything, and
+//! `autosave.json.journal`, an append-only log of what happened since (one JSON record a line:
+//! each finished call once, and the "head": editor, identity, state, lineage). After a call and
+//! 1.5 s after typing stops, the update step serialises only the new calls and the head (its cost
+//! does not grow with the history) and a writer thread appends them, off the UI task. On start
+//! and on exit the two are compacted into a fresh snapshot (written atomically) and the journal
+//! is emptied. A kill -9 loses at most the typing of the last 1.5 s, never a finished call; a torn
+//! last journal line is dropped with a note, and a call that cannot be read (e.g. an absurd
+//! latency) is dropped alone, the rest restored.
+//!
+//! One console owns the files at a time (an advisory lock on `autosave.json.lock`): a second
+//! console says so and autosaves to its own `autosave.2.json`. The API key is never written; the
+//! target's URL is, with any key in it masked.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -60,40 +70,140 @@ pub struct Autosave {
     dirty: bool,
     last_input: Option<Instant>,
     timer_pending: bool,
-    seq: u64,
-    /// The sequence number last written: a slow, older write never overwrites a newer one.
-    written: Arc<Mutex<u64>>,
+    /// The file this console writes (the configured one, or its own when another console holds
+    /// that); `None` until started, or with autosave off.
+    path: Option<PathBuf>,
+    /// Calls of the history already in the snapshot or the journal.
+    saved_calls: usize,
+    /// The advisory lock on `path`, held while the console runs.
+    lock: Option<std::fs::File>,
+    /// The thread that appends to the journal (started with the first record).
+    journal: Option<JournalWriter>,
+    /// Why the save at exit failed: `launch` reports it and exits non-zero.
+    exit_error: Option<String>,
 }
 
-/// A write to perform: the serialised file and where it goes.
+/// Records to append to the journal: serialised on the UI task (small), written by the thread.
 pub struct Write {
     pub task: u64,
     pub path: PathBuf,
-    pub json: String,
-    seq: u64,
-    written: Arc<Mutex<u64>>,
+    lines: String,
 }
 
 impl std::fmt::Debug for Write {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Write")
             .field("path", &self.path)
-            .field("bytes", &self.json.len())
+            .field("bytes", &self.lines.len())
             .finish()
     }
 }
 
-impl Write {
-    fn run(&self) -> Result<(), String> {
-        let mut last = self.written.lock().unwrap_or_else(|e| e.into_inner());
-        if self.seq <= *last {
-            return Ok(());
-        }
-        write_atomically(&self.path, self.json.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
-        *last = self.seq;
-        Ok(())
+/// The journal's writer: one thread, so records land in the order they were made.
+struct JournalWriter {
+    path: PathBuf,
+    tx: Option<std::sync::mpsc::Sender<Write>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for JournalWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalWriter")
+            .field("path", &self.path)
+            .finish()
     }
+}
+
+impl JournalWriter {
+    fn start(path: PathBuf, answer: tokio::sync::mpsc::UnboundedSender<Message>) -> JournalWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<Write>();
+        let journal = path.clone();
+        let thread = std::thread::Builder::new()
+            .name("segscope-autosave".into())
+            .spawn(move || {
+                for write in rx {
+                    let result = append(&journal, write.lines.as_bytes())
+                        .map_err(|e| format!("cannot write {}: {e}", journal.display()));
+                    let _ = answer.send(Message::Autosaved {
+                        task: write.task,
+                        result,
+                    });
+                }
+            })
+            .ok();
+        JournalWriter {
+            path,
+            tx: Some(tx),
+            thread,
+        }
+    }
+
+    fn send(&self, write: Write) -> Result<(), String> {
+        match &self.tx {
+            Some(tx) => tx
+                .send(write)
+                .map_err(|_| "the autosave writer stopped".to_string()),
+            None => Err("the autosave writer stopped".into()),
+        }
+    }
+
+    /// Waits until every record sent has been written.
+    fn finish(mut self) {
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+/// `autosave.json` → `autosave.json.journal`.
+pub fn journal_path(path: &Path) -> PathBuf {
+    with_suffix(path, "journal")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| FILE_NAME.into());
+    path.with_file_name(format!("{name}.{suffix}"))
+}
+
+/// One line of the journal.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Record {
+    /// A finished call, appended once.
+    Call(SavedCall),
+    /// Everything but the history, as it is now (the last one wins).
+    Head(Head),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Head {
+    saved_at: jiff::Timestamp,
+    editor: String,
+    identity: SessionIdentity,
+    sync_validation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<Box<RawValue>>,
+    session_id: String,
+    #[serde(default)]
+    lineage: Lineage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selected: Option<usize>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,7 +221,8 @@ struct File {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     state: Option<Box<RawValue>>,
     session_id: String,
-    history: Vec<SavedCall>,
+    /// Read one by one: a call that cannot be read is dropped alone.
+    history: Vec<Box<RawValue>>,
     #[serde(default)]
     lineage: Lineage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,7 +320,8 @@ fn saved_call(call: &Call) -> SavedCall {
     }
 }
 
-/// The file's text for the app as it is now.
+/// The snapshot's text for the app as it is now (everything: for the compaction on start and
+/// exit, never on every change).
 pub fn serialise(app: &App) -> String {
     let target = app.client.target();
     let file = File {
@@ -221,16 +333,37 @@ pub fn serialise(app: &App) -> String {
         sync_validation: app.sync_validation,
         state: raw(app.state.as_ref()),
         session_id: app.session_id.clone(),
-        history: app.history.iter().map(saved_call).collect(),
+        history: app
+            .history
+            .iter()
+            .filter_map(|c| serde_json::value::to_raw_value(&saved_call(c)).ok())
+            .collect(),
         lineage: app.lineage.clone(),
         selected: app.selected,
     };
-    let json = serde_json::to_string_pretty(&file).unwrap_or_default();
-    // The key has no field here; if it was typed into the events, it is masked all the same.
-    match &target.api_key {
-        Some(key) if key.expose().len() >= 8 && json.contains(key.expose()) => key.scrub(&json),
-        _ => json,
+    // The key has no field here and lives only in the client: the text is written as it is,
+    // never searched for the key and rewritten (that changed events that contain its text).
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+fn head(app: &App) -> Head {
+    Head {
+        saved_at: jiff::Timestamp::now(),
+        editor: app.editor.text(),
+        identity: SessionIdentity::from_identity(&app.identity),
+        sync_validation: app.sync_validation,
+        state: raw(app.state.as_ref()),
+        session_id: app.session_id.clone(),
+        lineage: app.lineage.clone(),
+        selected: app.selected,
     }
+}
+
+/// One journal line (with its newline).
+fn line(record: &Record) -> String {
+    let mut text = serde_json::to_string(record).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
@@ -238,7 +371,11 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
     let state_before = saved.state_before.as_deref().map(OpaqueState::from_raw);
     let events = RawValue::from_string(saved.events.trim().to_string())
         .map_err(|e| format!("a call's events are not JSON: {e}"))?;
-    let latency = |ms: f64| Duration::from_secs_f64((ms / 1000.0).max(0.0));
+    // An absurd latency (1e308 ms, NaN) makes the call unreadable, not the console panic.
+    let latency = |ms: f64| {
+        Duration::try_from_secs_f64((ms / 1000.0).max(0.0))
+            .map_err(|_| format!("a call's latency_ms {ms} is not a duration"))
+    };
     let outcome = match saved.outcome {
         SavedOutcome::Success {
             status,
@@ -250,7 +387,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
                 .map_err(|e| format!("a saved response is not a segmentation response: {e}"))?;
             CallOutcome::Success {
                 status,
-                latency: latency(latency_ms),
+                latency: latency(latency_ms)?,
                 response,
                 raw_body: body,
             }
@@ -261,7 +398,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
             body,
         } => CallOutcome::ApiError {
             status,
-            latency: latency(latency_ms),
+            latency: latency(latency_ms)?,
             envelope: ErrorEnvelope::parse(&body),
             raw_body: body.into(),
         },
@@ -270,7 +407,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
             transport,
             message,
         } => CallOutcome::Transport {
-            latency: latency(latency_ms),
+            latency: latency(latency_ms)?,
             kind: match transport.as_str() {
                 "timeout" => TransportKind::Timeout,
                 "connect" => TransportKind::Connect,
@@ -301,41 +438,99 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
 /// What a restore found.
 pub struct Restored {
     pub calls: usize,
+    /// Calls (or journal records) that could not be read and were dropped.
+    pub dropped: usize,
+    /// The journal's last line was cut short (a kill mid-write) and was dropped.
+    pub torn: bool,
     pub target: Option<String>,
-    pub saved_at: jiff::Timestamp,
+    pub saved_at: Option<jiff::Timestamp>,
 }
 
-/// Reads an autosave file into the app (replacing its editor, identity, state and history).
-pub fn restore(app: &mut App, text: &str) -> Result<Restored, String> {
-    let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if file.format != FORMAT {
-        return Err(format!(
-            "format \"{}\" is not \"{FORMAT}\"",
-            file.format.chars().take(40).collect::<String>()
-        ));
+/// Reads a snapshot (if any) and a journal (if any) into the app, replacing its editor, identity,
+/// state and history. Fails only when the snapshot as a whole cannot be read; a call that cannot
+/// be read is dropped alone.
+pub fn restore(
+    app: &mut App,
+    snapshot: Option<&str>,
+    journal: Option<&str>,
+) -> Result<Restored, String> {
+    let mut history = Vec::new();
+    let mut dropped = 0;
+    let mut latest: Option<Head> = None;
+    let mut target = None;
+    if let Some(text) = snapshot {
+        let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if file.format != FORMAT {
+            return Err(format!(
+                "format \"{}\" is not \"{FORMAT}\"",
+                file.format.chars().take(40).collect::<String>()
+            ));
+        }
+        for saved in &file.history {
+            let call = serde_json::from_str::<SavedCall>(saved.get())
+                .map_err(|e| e.to_string())
+                .and_then(|saved| rebuild(saved, app.next_task()));
+            match call {
+                Ok(call) => history.push(call),
+                Err(_) => dropped += 1,
+            }
+        }
+        target = file.target;
+        latest = Some(Head {
+            saved_at: file.saved_at,
+            editor: file.editor,
+            identity: file.identity,
+            sync_validation: file.sync_validation,
+            state: file.state,
+            session_id: file.session_id,
+            lineage: file.lineage,
+            selected: file.selected,
+        });
     }
-    let identity = file.identity.to_identity()?;
-    let mut history = Vec::with_capacity(file.history.len());
-    for saved in file.history {
-        let id = app.next_task();
-        history.push(rebuild(saved, id)?);
+    let mut torn = false;
+    if let Some(text) = journal {
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        // Text after the last newline is a record cut short by a kill mid-write.
+        if lines.pop().is_some_and(|tail| !tail.trim().is_empty()) {
+            torn = true;
+        }
+        for record in lines.iter().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Record>(record) {
+                Ok(Record::Call(saved)) => match rebuild(saved, app.next_task()) {
+                    Ok(call) => history.push(call),
+                    Err(_) => dropped += 1,
+                },
+                Ok(Record::Head(head)) => latest = Some(head),
+                Err(_) => dropped += 1,
+            }
+        }
     }
     let calls = history.len();
-    app.editor.set_text(&file.editor);
-    app.identity = identity;
-    app.sync_validation = file.sync_validation;
-    app.state = file.state.as_deref().map(OpaqueState::from_raw);
-    app.session_id = file.session_id;
+    let saved_at = latest.as_ref().map(|h| h.saved_at);
+    if let Some(head) = latest {
+        match head.identity.to_identity() {
+            Ok(identity) => app.identity = identity,
+            Err(_) => dropped += 1,
+        }
+        app.editor.set_text(&head.editor);
+        app.sync_validation = head.sync_validation;
+        app.state = head.state.as_deref().map(OpaqueState::from_raw);
+        app.session_id = head.session_id;
+        app.lineage = head.lineage;
+        app.selected = head
+            .selected
+            .filter(|i| *i < calls)
+            .or(calls.checked_sub(1));
+    } else {
+        app.selected = calls.checked_sub(1);
+    }
     app.history = history;
-    app.lineage = file.lineage;
-    app.selected = file
-        .selected
-        .filter(|i| *i < calls)
-        .or(calls.checked_sub(1));
     Ok(Restored {
         calls,
-        target: file.target,
-        saved_at: file.saved_at,
+        dropped,
+        torn,
+        target,
+        saved_at,
     })
 }
 
@@ -361,39 +556,123 @@ fn stamp() -> String {
         .to_string()
 }
 
-/// At start: restore the autosave (or, with `--fresh`, move it aside).
+/// Takes the advisory lock of `path` (held as long as the returned file is open).
+fn lock(path: &Path) -> Result<std::fs::File, std::io::Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(with_suffix(path, "lock"))?;
+    file.try_lock().map_err(std::io::Error::from)?;
+    Ok(file)
+}
+
+/// The first of `autosave.json`, `autosave.2.json`, … that no other console holds, with its lock.
+/// A directory that cannot be written is no reason to give up the autosave silently: the file
+/// is then used without a lock, and the writes (at the latest, the one at exit) report the error.
+fn claim(path: &Path) -> (PathBuf, Option<std::fs::File>) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "autosave".into());
+    for n in 1..100 {
+        let candidate = if n == 1 {
+            path.to_path_buf()
+        } else {
+            path.with_file_name(format!("{stem}.{n}.json"))
+        };
+        match lock(&candidate) {
+            Ok(file) => return (candidate, Some(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(_) => return (path.to_path_buf(), None),
+        }
+    }
+    (path.to_path_buf(), None)
+}
+
+fn read_if_there(path: &Path) -> Result<Option<String>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// At start: claim the autosave, restore it (or, with `--fresh`, move it aside) and compact it.
 pub(crate) fn on_start(app: &mut App) {
-    let Some(path) = app.options.autosave.clone() else {
+    let Some(configured) = app.options.autosave.clone() else {
         return;
     };
+    if app.autosave.path.is_some() {
+        // Started already (the loop runs again on the same app, as tests do).
+        return;
+    }
+    let (path, held) = claim(&configured);
+    app.autosave.lock = held;
+    app.autosave.path = Some(path.clone());
+    let elsewhere = if path != configured {
+        format!(
+            "Another segscope console is using {}: this one autosaves to {}. ",
+            configured.display(),
+            path.display()
+        )
+    } else {
+        String::new()
+    };
+    let journal = journal_path(&path);
     if app.options.fresh {
-        if path.exists() {
-            match set_aside(&path, &format!("{}.bak", stamp())) {
-                Ok(aside) => app.set_status(
-                    StatusKind::Info,
-                    format!(
-                        "Started fresh (--fresh): the previous autosave is kept as {}.",
-                        aside.display()
-                    ),
-                ),
-                Err(e) => app.set_status(
-                    StatusKind::Warning,
-                    format!(
-                        "Started fresh (--fresh), but could not move {} aside: {e}. It will be overwritten.",
-                        path.display()
-                    ),
-                ),
+        let mut kept = Vec::new();
+        for file in [&path, &journal] {
+            if file.exists() {
+                match set_aside(file, &format!("{}.bak", stamp())) {
+                    Ok(aside) => kept.push(aside.display().to_string()),
+                    Err(e) => {
+                        app.set_status(
+                            StatusKind::Warning,
+                            format!(
+                                "{elsewhere}Started fresh (--fresh), but could not move {} aside: {e}. It will be overwritten.",
+                                file.display()
+                            ),
+                        );
+                        return;
+                    }
+                }
             }
+        }
+        if !kept.is_empty() || !elsewhere.is_empty() {
+            let what = if kept.is_empty() {
+                String::new()
+            } else {
+                format!(" the previous autosave is kept as {}.", kept.join(" and "))
+            };
+            app.set_status(
+                StatusKind::Info,
+                format!("{elsewhere}Started fresh (--fresh):{what}"),
+            );
         }
         return;
     }
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => Err(e.to_string()),
+    let texts = read_if_there(&path).and_then(|s| Ok((s, read_if_there(&journal)?)));
+    let (snapshot, journal_text) = match texts {
+        Ok((None, None)) => {
+            if !elsewhere.is_empty() {
+                app.set_status(StatusKind::Warning, elsewhere.trim_end().to_string());
+            }
+            return;
+        }
+        Ok(texts) => texts,
+        Err(why) => {
+            app.set_status(
+                StatusKind::Error,
+                format!("{elsewhere}{why}. Starting clean."),
+            );
+            return;
+        }
     };
-    let restored = text.and_then(|text| restore(app, &text));
-    match restored {
+    match restore(app, snapshot.as_deref(), journal_text.as_deref()) {
         Ok(r) => {
             let what = match r.calls {
                 0 => "the editor and state".to_string(),
@@ -402,38 +681,84 @@ pub(crate) fn on_start(app: &mut App) {
             };
             let target = app.client.target();
             let here = target.scrub(&target.base_url);
-            let elsewhere = match r.target {
+            let went = match r.target {
                 Some(there) if there != here => format!(" (they went to {there})"),
                 _ => String::new(),
             };
+            let mut notes = String::new();
+            if r.dropped > 0 {
+                notes.push_str(&format!(" {} unreadable record(s) dropped.", r.dropped));
+            }
+            if r.torn {
+                notes.push_str(" The journal's last line was cut short (the console was killed mid-write) and was dropped.");
+            }
+            let when = r
+                .saved_at
+                .map(|t| format!(", saved {}", t.strftime("%Y-%m-%d %H:%M:%S UTC")))
+                .unwrap_or_default();
+            let kind = if notes.is_empty() {
+                StatusKind::Info
+            } else {
+                StatusKind::Warning
+            };
             app.set_status(
-                StatusKind::Info,
-                format!(
-                    "Restored {what} from autosave{elsewhere}, saved {}. --fresh starts clean.",
-                    r.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-                ),
+                kind,
+                format!("{elsewhere}Restored {what} from autosave{went}{when}.{notes} --fresh starts clean."),
             );
+            // Compact now: one snapshot, an empty journal.
+            if let Err(e) = compact(app) {
+                app.set_status(StatusKind::Warning, format!("Autosave failed: {e}"));
+            }
         }
         Err(why) => {
-            let aside = match set_aside(&path, &format!("corrupt-{}", stamp())) {
-                Ok(aside) => format!("set aside as {}", aside.display()),
-                Err(e) => format!("could not be moved aside ({e})"),
-            };
+            let mut asides = Vec::new();
+            for file in [&path, &journal] {
+                if file.exists() {
+                    asides.push(match set_aside(file, &format!("corrupt-{}", stamp())) {
+                        Ok(aside) => format!("set aside as {}", aside.display()),
+                        Err(e) => format!("{} could not be moved aside ({e})", file.display()),
+                    });
+                }
+            }
             let why: String = why.chars().take(160).collect();
             app.set_status(
                 StatusKind::Error,
                 format!(
-                    "The autosave {} is unreadable ({why}); {aside}. Starting clean.",
-                    path.display()
+                    "{elsewhere}The autosave {} is unreadable ({why}); {}. Starting clean.",
+                    path.display(),
+                    asides.join(", ")
                 ),
             );
         }
     }
 }
 
+/// Everything into a fresh snapshot (atomically), then an empty journal. Only after the snapshot
+/// is written is the journal removed, so a failure loses nothing.
+fn compact(app: &mut App) -> Result<(), String> {
+    let Some(path) = app.autosave.path.clone() else {
+        return Ok(());
+    };
+    if let Some(writer) = app.autosave.journal.take() {
+        writer.finish();
+    }
+    let json = serialise(app);
+    write_atomically(&path, json.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let journal = journal_path(&path);
+    match std::fs::remove_file(&journal) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot empty {}: {e}", journal.display())),
+    }
+    app.autosave.saved_calls = app.history.len();
+    app.autosave.dirty = false;
+    Ok(())
+}
+
 /// After a key or a paste: write once typing has stopped for [`IDLE`].
 pub(crate) fn after_input(app: &mut App) -> Vec<Effect> {
-    if app.options.autosave.is_none() {
+    if app.autosave.path.is_none() {
         return Vec::new();
     }
     let state = &mut app.autosave;
@@ -461,44 +786,66 @@ pub(crate) fn on_due(app: &mut App) -> Vec<Effect> {
     save(app)
 }
 
-/// Asks for a write now (after a call, after the idle timer).
+/// Asks for a write now (after a call, after the idle timer): the calls not yet saved and the
+/// head, serialised here (their size does not grow with the history) and appended by the writer.
 pub(crate) fn save(app: &mut App) -> Vec<Effect> {
-    let Some(path) = app.options.autosave.clone() else {
+    let Some(path) = app.autosave.path.clone() else {
         return Vec::new();
     };
-    let json = serialise(app);
+    let mut lines = String::new();
+    for call in &app.history[app.autosave.saved_calls.min(app.history.len())..] {
+        lines.push_str(&line(&Record::Call(saved_call(call))));
+    }
+    lines.push_str(&line(&Record::Head(head(app))));
+    app.autosave.saved_calls = app.history.len();
+    app.autosave.dirty = false;
     let task = app.next_task();
-    let state = &mut app.autosave;
-    state.dirty = false;
-    state.seq += 1;
     vec![Effect::Autosave(Box::new(Write {
         task,
-        path,
-        json,
-        seq: state.seq,
-        written: state.written.clone(),
+        path: journal_path(&path),
+        lines,
     }))]
 }
 
-/// Writes now, on this thread (on exit).
+/// On exit: the journal's last records written, then compacted into the snapshot. A failure is
+/// kept for `launch` to report (stderr, non-zero exit).
 pub(crate) fn save_now(app: &mut App) -> Result<(), String> {
-    for effect in save(app) {
-        if let Effect::Autosave(write) = effect {
-            write.run()?;
-        }
+    let result = compact(app);
+    if let Err(e) = &result {
+        app.autosave.exit_error = Some(e.clone());
     }
-    Ok(())
+    result
 }
 
-/// Performs [`Effect::Autosave`] off the UI task; answers with `Message::Autosaved`.
+/// Appends what is not saved yet and waits until the writer has written everything.
+pub(crate) fn flush(app: &mut App) {
+    if app.autosave.path.is_none() {
+        return;
+    }
+    if app.autosave.dirty || app.autosave.saved_calls < app.history.len() {
+        for effect in save(app) {
+            app.perform(effect);
+        }
+    }
+    if let Some(writer) = app.autosave.journal.take() {
+        writer.finish();
+    }
+}
+
+/// Performs [`Effect::Autosave`]: hands the records to the journal's writer thread, which
+/// answers with `Message::Autosaved`.
+#[allow(clippy::boxed_local)]
 pub(crate) fn spawn_write(app: &mut App, write: Box<Write>) {
-    let tx = app.runtime.tx.clone();
-    let task = write.task;
-    let handle = tokio::task::spawn_blocking(move || {
-        let result = write.run();
-        let _ = tx.send(Message::Autosaved { task, result });
-    });
-    app.runtime.tasks.insert(task, handle);
+    let writer = app
+        .autosave
+        .journal
+        .take()
+        .filter(|w| w.path == write.path)
+        .unwrap_or_else(|| JournalWriter::start(write.path.clone(), app.runtime.tx.clone()));
+    if let Err(e) = writer.send(*write) {
+        app.set_status(StatusKind::Warning, format!("Autosave failed: {e}"));
+    }
+    app.autosave.journal = Some(writer);
 }
 
 /// Performs [`Effect::AutosaveTimer`]: one sleeping task (not waited for by tests).
@@ -518,8 +865,35 @@ pub(crate) fn on_written(app: &mut App, result: Result<(), String>) {
 }
 
 impl App {
-    /// Writes the autosave file now (if autosave is on).
+    /// Writes the autosave now, compacted (if autosave is on).
     pub fn autosave_now(&mut self) -> Result<(), String> {
         save_now(self)
+    }
+
+    /// Closes the autosave as quitting does: everything written, the lock released (another
+    /// console may take the file now). Autosave is off for this app afterwards.
+    pub fn close_autosave(&mut self) -> Result<(), String> {
+        let result = save_now(self);
+        self.autosave.path = None;
+        self.autosave.lock = None;
+        result
+    }
+
+    /// Why the autosave could not be written at exit, if it could not.
+    pub fn autosave_exit_error(&self) -> Option<&str> {
+        self.autosave.exit_error.as_deref()
+    }
+
+    /// The file this console autosaves to (after start; `None` with autosave off).
+    pub fn autosave_path(&self) -> Option<&Path> {
+        self.autosave.path.as_deref()
+    }
+
+    /// What an autosave costs the UI task: the new calls and the head serialised and handed to
+    /// the writer thread (for the benchmark; the loop does this after each call).
+    pub fn autosave_in_background(&mut self) {
+        for effect in save(self) {
+            self.perform(effect);
+        }
     }
 }

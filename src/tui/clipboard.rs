@@ -71,16 +71,19 @@ pub fn shell_quote(text: &str) -> String {
 
 /// A `curl` command that sends the call's request body exactly as it was sent.
 pub fn curl_command(call: &Call, target: &Target) -> String {
+    // Only the URL can hold the key (`--base-url …?k=KEY`): it alone is masked. The body is
+    // copied byte for byte, never searched for the key's text.
     let url = format!(
         "{}{STATELESS_PATH}?synchronous-validation={}",
-        target.base_url, call.sync_validation
+        target.scrub(&target.base_url),
+        call.sync_validation
     );
     let command = format!(
         "curl -sS -X POST {} \\\n  -H 'Content-Type: application/json' \\\n  -H \"X-Api-Key: $PERMUTIVE_API_KEY\" \\\n  --data-raw {}\n",
         shell_quote(&url),
         shell_quote(&call.request_body())
     );
-    target.scrub(&command)
+    command
 }
 
 /// The same call as `segscope send` (bash/zsh: the state is passed with `<(…)`).
@@ -106,14 +109,17 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
         args.push("--no-sync-validation".into());
     }
     if target.base_url != DEFAULT_BASE_URL {
-        args.push(format!("--base-url {}", shell_quote(&target.base_url)));
+        args.push(format!(
+            "--base-url {}",
+            shell_quote(&target.scrub(&target.base_url))
+        ));
     }
     let command = format!(
         "printf '%s' {} | \\\n  segscope send - {}\n",
         shell_quote(call.events_text.trim()),
         args.join(" \\\n  ")
     );
-    Ok(target.scrub(&command))
+    Ok(command)
 }
 
 fn size(bytes: usize) -> String {
@@ -136,7 +142,7 @@ pub(crate) fn copy(app: &mut App, what: CopyWhat) -> Vec<Effect> {
     let (text, label) = match what {
         CopyWhat::Response => match &call.outcome {
             CallOutcome::Success { raw_body, .. } | CallOutcome::ApiError { raw_body, .. } => (
-                target.scrub(raw_body),
+                raw_body.to_string(),
                 format!("the response body of call {number}"),
             ),
             CallOutcome::Transport { .. } => {

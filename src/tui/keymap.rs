@@ -197,7 +197,7 @@ pub const KEYMAP: &[Binding] = &[
         Action::OpenSession,
         &[key(KeyCode::F(7))],
         Scope::Everywhere,
-        "Open a session: pick from fixtures/sessions/ and the current directory",
+        "Open a session: bundled ones, sessions/, the data dir, the current dir",
         None,
     ),
     bind(

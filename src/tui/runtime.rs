@@ -84,12 +84,18 @@ where
     if app.quit {
         app.abort_all();
     }
-    // On exit (and whenever the input ends): the autosave, written now.
-    if let Err(e) = super::autosave::save_now(&mut app) {
-        app.set_status(
-            super::app::StatusKind::Warning,
-            format!("Autosave failed: {e}"),
-        );
+    // On quit: the autosave compacted into its snapshot (a failure is kept for `launch` to
+    // report). When only the input ended (tests, the headless driver), the calls not yet saved
+    // go to the journal and the loop waits until they are written.
+    if app.quit {
+        if let Err(e) = super::autosave::save_now(&mut app) {
+            app.set_status(
+                super::app::StatusKind::Warning,
+                format!("Autosave failed: {e}"),
+            );
+        }
+    } else {
+        super::autosave::flush(&mut app);
     }
     Ok(app)
 }

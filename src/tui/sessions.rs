@@ -22,7 +22,34 @@ use crate::session::replay::{ReplayOptions, Verdict, cohorts_of, judge};
 use crate::session::{Recording, Session, Tally};
 
 /// Where the picker looks for session files (relative to the current directory).
-pub const SESSION_DIRS: [&str; 2] = ["fixtures/sessions", "."];
+/// The current directory's session folder: F6 saves there when it exists.
+pub const LOCAL_SESSIONS: &str = "sessions";
+
+/// `$XDG_DATA_HOME/segscope/sessions` (`~/.local/share/segscope/sessions`): where F6 saves when
+/// the current directory has no `sessions/`.
+pub fn data_sessions_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|dirs| dirs.data_dir().join("segscope").join("sessions"))
+}
+
+/// Where F6 saves: `./sessions/` if it exists, else [`data_sessions_dir`].
+pub fn save_dir() -> PathBuf {
+    let local = Path::new(LOCAL_SESSIONS);
+    if local.is_dir() {
+        return local.to_path_buf();
+    }
+    data_sessions_dir().unwrap_or_else(|| local.to_path_buf())
+}
+
+/// What F7 lists, after the bundled sessions: `./sessions/`, the data directory, and `.`.
+pub fn session_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from(LOCAL_SESSIONS)];
+    dirs.extend(data_sessions_dir());
+    dirs.push(PathBuf::from("."));
+    dirs
+}
 
 // ------------------------------------------------------------------ popups
 
@@ -112,6 +139,16 @@ pub struct SessionEntry {
 pub fn list_sessions(dirs: &[&Path]) -> (Vec<SessionEntry>, usize) {
     let mut entries = Vec::new();
     let mut skipped = 0;
+    for (name, _) in crate::bundled::sessions() {
+        let path = PathBuf::from(name);
+        if let Ok(session) = Session::load(&path) {
+            entries.push(SessionEntry {
+                name: session.name,
+                steps: session.steps.len(),
+                path,
+            });
+        }
+    }
     for dir in dirs {
         let Ok(read) = std::fs::read_dir(dir) else {
             continue;
@@ -171,7 +208,10 @@ pub fn slug(name: &str) -> String {
 }
 
 pub fn default_file(name: &str) -> String {
-    format!("{}/{}.json", SESSION_DIRS[0], slug(name))
+    save_dir()
+        .join(format!("{}.json", slug(name)))
+        .display()
+        .to_string()
 }
 
 /// What of the history a save keeps.
@@ -331,14 +371,15 @@ fn steps_word(n: usize) -> String {
 
 // ------------------------------------------------------------------ opening
 
-/// F7: the picker over [`SESSION_DIRS`].
+/// F7: the picker over the bundled sessions and [`session_dirs`].
 pub(crate) fn open_picker(app: &mut App) {
-    let dirs: Vec<&Path> = SESSION_DIRS.iter().map(Path::new).collect();
+    let dirs = session_dirs();
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     let (entries, skipped) = list_sessions(&dirs);
     if entries.is_empty() {
         app.set_status(
             StatusKind::Warning,
-            "No session files in fixtures/sessions/ or the current directory (segscope --session FILE opens one elsewhere).",
+            "No session files in sessions/, the data directory or the current directory (segscope --session FILE opens one elsewhere).",
         );
         return;
     }
@@ -890,7 +931,7 @@ mod tests {
             "console-session-2026-03-06-14-02"
         );
         assert_eq!(slug("  ??? "), "session");
-        assert_eq!(default_file("A reader"), "fixtures/sessions/a-reader.json");
+        assert!(default_file("A reader").ends_with("sessions/a-reader.json"));
     }
 
     #[test]

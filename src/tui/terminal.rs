@@ -250,7 +250,15 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     if let Some(running) = connection.emulator {
         running.stop().await;
     }
-    result.map(|_| ())
+    // A session that could not be saved at exit is said on stderr (main exits non-zero), after
+    // the terminal is restored: never a silent exit 0 with the calls gone.
+    let app = result?;
+    if let Some(e) = app.autosave_exit_error() {
+        anyhow::bail!(
+            "the autosave could not be written at exit, so this session is not saved: {e}"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use futures_util::stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::{App, AppOptions, draw, run_app};
-use crate::api::{ApiKey, Client, Target};
-use crate::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
 use crate::loadgen::{reader_event, resident_kib};
+use segscope::api::{ApiKey, Client, Target};
+use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
+use segscope::tui::{App, AppOptions, draw, run_app};
 
 /// One checkpoint of a drive.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +26,12 @@ pub struct Checkpoint {
 
 /// Makes `calls` calls, one Pageview each, ten minutes apart (so windows fill and prune as in
 /// a long session), and reports at each of `checkpoints`.
+///
+/// The autosave is on (in a fresh directory under the system's temp dir, removed at the end), as
+/// in a real console: each call is journaled, so its cost is in the figures.
 pub async fn drive(calls: usize, checkpoints: &[usize]) -> anyhow::Result<(App, Vec<Checkpoint>)> {
+    let state = std::env::temp_dir().join(format!("segscope-headless-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
     let running = emulator::spawn(
         EmulatorConfig::new(Workspace::demo()?),
         "127.0.0.1:0".parse()?,
@@ -36,6 +41,7 @@ pub async fn drive(calls: usize, checkpoints: &[usize]) -> anyhow::Result<(App, 
         target_label: Some("embedded emulator".into()),
         emulator_endpoints: true,
         wait_for_requests: true,
+        autosave: Some(state.join("autosave.json")),
         ..AppOptions::default()
     };
     let target = Target::new(running.base_url(), Some(ApiKey::new(EMBEDDED_KEY)));
@@ -67,5 +73,6 @@ pub async fn drive(calls: usize, checkpoints: &[usize]) -> anyhow::Result<(App, 
         });
     }
     running.stop().await;
+    let _ = std::fs::remove_dir_all(&state);
     Ok((app, report))
 }

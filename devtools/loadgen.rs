@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::api::{ApiKey, CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, Target};
+use segscope::api::{
+    ApiKey, CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, Target,
+};
 
 /// What to run.
 #[derive(Debug, Clone)]

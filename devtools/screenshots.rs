@@ -9,9 +9,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use super::{App, AppOptions, run_app, svg};
-use crate::api::{ApiKey, Client, Target};
-use crate::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
+use crate::svg;
+use segscope::api::{ApiKey, Client, Target};
+use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
+use segscope::tui::{App, AppOptions, run_app};
 
 /// The size every screenshot is taken at.
 pub const WIDTH: u16 = 160;
@@ -269,7 +270,7 @@ pub async fn write_all(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::P
     let mut written = Vec::new();
     for shot in render_all().await? {
         let path = dir.join(format!("{}.svg", shot.name));
-        crate::session::write_atomically(&path, shot.svg.as_bytes())?;
+        segscope::session::write_atomically(&path, shot.svg.as_bytes())?;
         written.push(path);
     }
     Ok(written)
