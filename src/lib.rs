@@ -8,3 +8,4 @@ pub mod launch;
 pub mod loadgen;
 pub mod session;
 pub mod tui;
+pub mod workspace;

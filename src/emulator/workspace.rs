@@ -309,7 +309,7 @@ fn read(file: &Path) -> Result<String, WorkspaceError> {
     })
 }
 
-fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
+pub(crate) fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
     let text = read(file)?;
     let json: Value = serde_json::from_str(&text).map_err(|e| WorkspaceError {
         file: file.to_path_buf(),
