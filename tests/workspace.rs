@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use segscope::api::{ApiKey, Target};
 use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace, demo_dir};
 use segscope::workspace::check::check;
-use segscope::workspace::diff::{Entry, compare};
+use segscope::workspace::diff::compare;
 use segscope::workspace::pull::{Progress, fetch_all, pull};
 use segscope::workspace::push::{PushOptions, PushReport, push};
 use segscope::workspace::{CohortsClient, RetryPolicy, read_local_records};
@@ -303,11 +303,13 @@ async fn dry_run_changes_nothing_and_prune_is_needed_to_delete() {
     }
 }
 
+/// Given "METHOD /path" and how many requests came before, an injected status or none.
+type Rule = Box<dyn Fn(&str, usize) -> Option<u16> + Send + Sync>;
+
 /// A proxy in front of the emulator that answers some requests itself, by rule.
 struct FaultProxy {
     upstream: String,
-    /// Given "METHOD /path" and how many requests came before, an injected status or none.
-    rule: Box<dyn Fn(&str, usize) -> Option<u16> + Send + Sync>,
+    rule: Rule,
     seen: AtomicUsize,
     log: Mutex<Vec<String>>,
 }
