@@ -8,3 +8,4 @@ pub mod json;
 pub mod launch;
 pub mod session;
 pub mod tui;
+pub mod workspace;

@@ -72,6 +72,66 @@ enum Command {
     Replay(ReplayArgs),
     /// Make one call: print the response (or error envelope) to stdout, the cohort delta to stderr.
     Send(SendArgs),
+    /// Cohorts as code: pull a workspace's cohorts into a directory, check, diff and push them.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+/// Where the Cohorts API is: the real one (with a key), or another host such as a `segscope serve`.
+#[derive(Args, Clone)]
+struct RemoteArgs {
+    /// The API key (never shown, logged or saved).
+    #[arg(long, env = "PERMUTIVE_API_KEY", hide_env_values = true, value_parser = parse_key)]
+    api_key: Option<ApiKey>,
+    /// The host root of both APIs (default: the real API), e.g. http://127.0.0.1:8787.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Cohorts fetched at once.
+    #[arg(long, default_value_t = segscope::workspace::pull::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// Write the remote cohorts, with their queries, to DIR/cohorts.json (schemas/ is kept).
+    Pull {
+        dir: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Load DIR as the emulator would: exit 0 clean, 1 warnings (with --strict), 2 errors.
+    Check {
+        dir: PathBuf,
+        /// Warnings fail the check too (exit 1).
+        #[arg(long)]
+        strict: bool,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// DIR/cohorts.json against the remote cohorts: exit 0 the same, 1 different, 2 error.
+    Diff {
+        dir: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Create and update remote cohorts to match DIR/cohorts.json (matched by id, else code).
+    Push {
+        dir: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        /// Print what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete remote cohorts that DIR/cohorts.json does not have.
+        #[arg(long)]
+        prune: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -190,6 +250,8 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
         Some(Command::Replay(args)) => runtime.block_on(replay(args)),
         Some(Command::Send(args)) => runtime.block_on(send(args)),
+        Some(Command::Workspace(command)) => runtime.block_on(workspace(command)),
+
         None => {
             let options = segscope::tui::LaunchOptions {
                 target: cli.console.target.choice(),
@@ -403,4 +465,83 @@ fn read_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
     Ok(text)
+}
+
+fn cohorts_client(remote: &RemoteArgs) -> anyhow::Result<segscope::workspace::CohortsClient> {
+    if remote.api_key.is_none() && remote.base_url.is_none() {
+        anyhow::bail!(
+            "the Cohorts API needs a key: --api-key or PERMUTIVE_API_KEY (or --base-url for a segscope serve)"
+        );
+    }
+    let base = remote
+        .base_url
+        .clone()
+        .unwrap_or_else(|| segscope::api::DEFAULT_BASE_URL.to_string());
+    Ok(segscope::workspace::CohortsClient::new(
+        segscope::api::Target::new(base, remote.api_key.clone()),
+    ))
+}
+
+async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
+    use segscope::workspace::{check, diff, pull, push};
+    let progress = pull::Progress::for_stderr();
+    match command {
+        WorkspaceCommand::Pull { dir, remote } => {
+            let client = cohorts_client(&remote)?;
+            let started = std::time::Instant::now();
+            let report = pull::pull(&client, &dir, remote.concurrency, progress).await?;
+            println!(
+                "wrote {} cohorts to {} in {:.2} s",
+                report.written,
+                report.file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            for skipped in &report.skipped {
+                println!("skipped {}", skipped.line());
+            }
+            if let Some(error) = &report.load_error {
+                println!(
+                    "warning: the pulled cohorts do not load in the emulator: {error} (see `segscope workspace check`)"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkspaceCommand::Check {
+            dir,
+            strict,
+            format,
+        } => {
+            let report = check::check(&dir);
+            match format {
+                CheckFormat::Text => print!("{}", report.text()),
+                CheckFormat::Json => println!("{}", report.json()),
+            }
+            Ok(ExitCode::from(report.exit_code(strict)))
+        }
+        WorkspaceCommand::Diff { dir, remote } => {
+            let client = cohorts_client(&remote)?;
+            let local = segscope::workspace::read_local_records(&dir)?;
+            let fetched = pull::fetch_all(&client, remote.concurrency, progress).await?;
+            let comparison = diff::compare(&local, &fetched);
+            print!("{}", comparison.text());
+            Ok(ExitCode::from(if comparison.is_same() { 0 } else { 1 }))
+        }
+        WorkspaceCommand::Push {
+            dir,
+            remote,
+            dry_run,
+            prune,
+        } => {
+            let client = cohorts_client(&remote)?;
+            let options = push::PushOptions {
+                dry_run,
+                prune,
+                concurrency: remote.concurrency,
+                progress,
+            };
+            let report = push::push(&client, &dir, options, &mut |line| println!("{line}")).await?;
+            print!("{}", report.text());
+            Ok(ExitCode::from(if report.error.is_some() { 2 } else { 0 }))
+        }
+    }
 }

@@ -346,7 +346,7 @@ fn bundled_file(path: &str) -> Result<&'static str, WorkspaceError> {
     })
 }
 
-fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
+pub(crate) fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
     parse_schema(file, &read(file)?)
 }
 
