@@ -280,10 +280,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let dir = workspace.dir.display().to_string();
     let mut workspace = workspace;
     workspace.clock = args.clock;
-    println!("clock: {}", args.clock.name());
-    for warning in workspace.warnings() {
-        println!("warning: {warning}");
-    }
+    // Printed after the address, which stays the first line (scripts and tests read it).
+    let warnings: Vec<String> = workspace.warnings().iter().map(|w| w.to_string()).collect();
     let mut config = EmulatorConfig::new(workspace);
     config.api_keys = args
         .api_keys
@@ -323,6 +321,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "changes live in memory; --persist writes them to cohorts.json"
         }
     );
+    println!("clock: {}", args.clock.name());
+    for warning in warnings {
+        println!("warning: {warning}");
+    }
     tokio::signal::ctrl_c().await?;
     running.stop().await;
     Ok(ExitCode::SUCCESS)

@@ -597,13 +597,6 @@ fn huge_durations_are_refused_not_panics() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("latency"), "{stderr}");
-    let out = bin()
-        .args(["bench", "--seconds", "1e308", "--requests", "1"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("seconds"), "{stderr}");
 }
 
 // The load generator's realistic reader events (developer tooling, outside the library).
@@ -871,12 +864,16 @@ fn serve_stops_on_ctrl_c_within_5_s() {
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
+    let addr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(addr) = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+        {
+            break addr.to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
     let mut client = std::net::TcpStream::connect(&addr).unwrap();
     client
         .write_all(

@@ -11,7 +11,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use segscope::api::{ApiKey, Target};
-use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace, demo_dir};
+use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+
+/// The demo workspace's files in this checkout (the binary embeds the same files).
+fn demo_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/workspace"))
+}
 use segscope::workspace::check::check;
 use segscope::workspace::diff::compare;
 use segscope::workspace::pull::{Progress, fetch_all, pull};

@@ -3,7 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace, demo_dir};
+use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+
+/// The demo workspace's files in this checkout (the binary embeds the same files).
+fn demo_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/workspace"))
+}
 use serde_json::{Value, json};
 
 const COHORTS: &str = "/cohorts-api/v2/cohorts";

@@ -5,8 +5,8 @@ use segscope::api::{
     ApiKey, CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, Target,
 };
 use segscope::emulator::{self, EmulatorConfig, Workspace};
-use segscope::session::Recording;
 use segscope::session::replay::cohorts_of;
+use segscope::session::{RecordedState, Recording};
 use segscope::workspace::redecide::{PastCall, redecide};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -37,7 +37,11 @@ async fn call(
         "{}",
         outcome.summary()
     );
-    let recorded = Recording::from_outcome(&outcome, &cohorts_of(state.as_ref())).unwrap();
+    let mut recorded = Recording::from_outcome(&outcome, &cohorts_of(state.as_ref())).unwrap();
+    // Keep the whole state (a recording keeps a digest), as the console's history does.
+    if let CallOutcome::Success { response, .. } = &outcome {
+        recorded.state = Some(RecordedState::Whole(response.state.to_raw()));
+    }
     PastCall {
         identity: identity.clone(),
         events,
