@@ -635,7 +635,7 @@ fn engagement_cases() -> Vec<Case> {
             ],
         ),
         case(
-            "engaged_completion is the maximum properties.completion",
+            "engaged_completion is the maximum completion on the current page (without view_id each event is its own page)",
             json!({"engaged_completion": {"completion": {"greater_than": 0.6}, "during": last(30, "days")}}),
             vec![
                 (
@@ -660,7 +660,7 @@ fn engagement_cases() -> Vec<Case> {
                         2 * DAY,
                         json!({"engaged_time": 1, "completion": 0.1}),
                     )],
-                    true,
+                    false,
                 ),
                 (vec![ev("Pageview", 31 * DAY, json!({}))], false),
             ],

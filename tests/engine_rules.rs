@@ -88,6 +88,10 @@ fn three_and_three_point_zero_are_the_same_query_and_keep_the_state() {
 /// State the engine did not write: pairs in descending time order (and repeated instants).
 fn descending(tag: &str, pairs: usize, now: i64) -> String {
     let mut text = format!("[{now},[\"{tag}\"");
+    if tag == "cv" {
+        // The pair naming the current page view.
+        text.push_str(",-999999999999999999,12345");
+    }
     for k in 0..pairs as i64 {
         // Two pairs per instant, latest first; values rise towards the past.
         let t = now - (k / 2) * 1000;
@@ -105,7 +109,7 @@ fn windowed_pairs_in_any_order_read_as_if_sorted() {
     ]));
     let now = BASE_MS + 10 * DAY;
     let pairs = 200_000;
-    for (code, tag) in [("1", "wp"), ("2", "wv")] {
+    for (code, tag) in [("1", "wp"), ("2", "cv")] {
         let checksum = ws.checksum(code).expect("cohort");
         let hostile = format!(
             "{{\"{code}\":{{\"{checksum}\":{}}}}}",
@@ -215,4 +219,44 @@ fn an_event_far_ahead_of_the_clock_is_flagged_in_the_explanation() {
         "{}",
         explained.notes[0]
     );
+}
+
+fn reading(at: i64, view: &str, completion: f64) -> Event {
+    let mut event = ev(
+        "PageviewEngagement",
+        at,
+        json!({"engaged_time": 5, "completion": completion}),
+    );
+    event.view_id = Some(format!("00000000-0000-4000-8000-00000000000{view}"));
+    event
+}
+
+#[test]
+fn engaged_completion_reads_the_current_page_view() {
+    let ws = workspace(json!([
+        {"code": 1, "query": {"engaged_completion": {"completion": {"greater_than": 0.6}}}},
+        {"code": 2, "query": {"engaged_completion": {"completion": {"greater_than": 0.6}, "during": {"the_last": {"value": 1, "unit": "hours"}}}}}
+    ]));
+    // 90% of article A: in both.
+    let (state, members, _) = call(
+        &ws,
+        "{}",
+        &[
+            reading(0, "1", 0.5),
+            reading(MIN, "1", 0.9),
+            reading(2 * MIN, "1", 0.7),
+        ],
+        &[],
+    );
+    assert_eq!(members, ["1", "2"]);
+    // Then 10% of article B: B is the current page.
+    let (state, members, _) = call(&ws, &state, &[reading(3 * MIN, "2", 0.1)], &members);
+    assert!(members.is_empty(), "{members:?}");
+    // A late heartbeat of A does not make A current again.
+    let (state, members, _) = call(&ws, &state, &[reading(3 * MIN - 1, "1", 1.0)], &members);
+    assert!(members.is_empty(), "{members:?}");
+    // B read to 80%.
+    let (_, members, warnings) = call(&ws, &state, &[reading(4 * MIN, "2", 0.8)], &members);
+    assert_eq!(members, ["1", "2"]);
+    assert!(warnings.is_empty(), "{warnings:?}");
 }

@@ -41,7 +41,15 @@ pub(crate) enum Mode {
     /// Distinct page views (`engaged_views`): `(latest time, view key)` per view, sorted by
     /// time then key; `span_ms` is `i64::MAX` for all time. Written `["wd", t1, k1, ...]`.
     Views { span_ms: i64 },
+    /// Maximum on the current page view (`engaged_completion`): a first pair
+    /// `(VIEW_MARK, view key)` names the view, then its `(time, value)` pairs as for a windowed
+    /// maximum; `span_ms` is `i64::MAX` for all time. Written `["cv", VIEW_MARK, k, t1, x1, ...]`.
+    CurrentView { span_ms: i64 },
 }
+
+/// The time of the pair that names the current view: below any event time (jiff's earliest
+/// instant is about -3.8e14 ms) and short enough for the fast reader (18 digits).
+pub(crate) const VIEW_MARK: i64 = -999_999_999_999_999_999;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Accumulator {
@@ -56,9 +64,10 @@ impl Accumulator {
         match mode {
             Mode::Total => Accumulator::Total(0.0),
             Mode::Max => Accumulator::Max(None),
-            Mode::WindowedTotal { .. } | Mode::WindowedMax { .. } | Mode::Views { .. } => {
-                Accumulator::Windowed(Vec::new())
-            }
+            Mode::WindowedTotal { .. }
+            | Mode::WindowedMax { .. }
+            | Mode::Views { .. }
+            | Mode::CurrentView { .. } => Accumulator::Windowed(Vec::new()),
         }
     }
 
@@ -103,9 +112,54 @@ impl Accumulator {
         }
     }
 
+    /// Folds one value of page view `key` into a current-view maximum: a later view replaces
+    /// the current one, an earlier one is ignored. Whether nothing changed but appending.
+    pub fn add_in_view(&mut self, mode: Mode, time: i64, key: f64, x: f64) -> bool {
+        let (Accumulator::Windowed(entries), Mode::CurrentView { span_ms }) = (&mut *self, mode)
+        else {
+            return false;
+        };
+        let current = entries
+            .first()
+            .filter(|&&(t, _)| t == VIEW_MARK)
+            .map(|&(_, k)| k);
+        if current == Some(key) {
+            let pairs = entries.split_off(1);
+            let mut max = Accumulator::Windowed(pairs);
+            max.add(Mode::WindowedMax { span_ms }, time, x);
+            if let Accumulator::Windowed(pairs) = max {
+                entries.extend(pairs);
+            }
+            return false;
+        }
+        let latest = entries.last().map(|&(t, _)| t).filter(|&t| t != VIEW_MARK);
+        if latest.is_some_and(|latest| time < latest) {
+            // A late event of an earlier page: not the current page.
+            return true;
+        }
+        entries.clear();
+        entries.push((VIEW_MARK, key));
+        entries.push((time, x));
+        false
+    }
+
     /// The windowed accumulator that adding `pairs` one by one to an empty one gives, in
     /// O(n log n) whatever their order (state this engine did not write may hold any).
     fn from_pairs(mode: Mode, mut pairs: Vec<(i64, f64)>) -> Accumulator {
+        if let Mode::CurrentView { span_ms } = mode {
+            // The naming pair first, then the view's pairs as a windowed maximum.
+            let Some(mark) = pairs.iter().position(|&(t, _)| t == VIEW_MARK) else {
+                return Accumulator::Windowed(Vec::new());
+            };
+            let key = pairs.remove(mark);
+            let mut entries = vec![key];
+            if let Accumulator::Windowed(rest) =
+                Accumulator::from_pairs(Mode::WindowedMax { span_ms }, pairs)
+            {
+                entries.extend(rest);
+            }
+            return Accumulator::Windowed(entries);
+        }
         if let Mode::Views { .. } = mode {
             // Each view at its latest time, sorted by (time, key), as `add` keeps them.
             pairs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -153,19 +207,25 @@ impl Accumulator {
             Accumulator::Windowed(entries),
             Mode::WindowedTotal { span_ms }
             | Mode::WindowedMax { span_ms }
-            | Mode::Views { span_ms },
+            | Mode::Views { span_ms }
+            | Mode::CurrentView { span_ms },
         ) = (self, mode)
             && span_ms != i64::MAX
         {
+            // The pair naming the current view stays.
+            let named = usize::from(
+                matches!(mode, Mode::CurrentView { .. })
+                    && entries.first().is_some_and(|&(t, _)| t == VIEW_MARK),
+            );
             // Sorted by time: the entries to drop are a prefix.
             let dropped = match now {
                 Some(now) => {
                     let start = now.saturating_sub(span_ms);
-                    entries.partition_point(|&(t, _)| t <= start)
+                    entries[named..].partition_point(|&(t, _)| t <= start)
                 }
-                None => entries.len(),
+                None => entries.len() - named,
             };
-            entries.drain(..dropped);
+            entries.drain(named..named + dropped);
             return dropped;
         }
         0
@@ -179,6 +239,13 @@ impl Accumulator {
             (Accumulator::Max(max), _) => *max,
             (Accumulator::Windowed(entries), Mode::WindowedMax { span_ms }) => {
                 in_window(entries, span_ms, now)
+                    .map(|&(_, v)| v)
+                    .reduce(f64::max)
+            }
+            (Accumulator::Windowed(entries), Mode::CurrentView { span_ms }) => {
+                // The pair naming the view is not a value.
+                let named = entries.first().is_some_and(|&(t, _)| t == VIEW_MARK);
+                in_window(&entries[usize::from(named)..], span_ms, now)
                     .map(|&(_, v)| v)
                     .reduce(f64::max)
             }
@@ -274,6 +341,8 @@ impl Accumulator {
                     out.extend_from_slice(b"[\"wv\"");
                 } else if matches!(mode, Mode::Views { .. }) {
                     out.extend_from_slice(b"[\"wd\"");
+                } else if matches!(mode, Mode::CurrentView { .. }) {
+                    out.extend_from_slice(b"[\"cv\"");
                 } else {
                     out.extend_from_slice(b"[\"wp\"");
                 }
@@ -505,6 +574,8 @@ impl Serialize for EncodedAccumulator<'_> {
                     "wv"
                 } else if matches!(self.mode, Mode::Views { .. }) {
                     "wd"
+                } else if matches!(self.mode, Mode::CurrentView { .. }) {
+                    "cv"
                 } else {
                     "wp"
                 };
@@ -773,14 +844,15 @@ impl<'a> Scanner<'a> {
             }
             (Mode::WindowedTotal { .. }, b"wp")
             | (Mode::WindowedMax { .. }, b"wv")
-            | (Mode::Views { .. }, b"wd") => {
+            | (Mode::Views { .. }, b"wd")
+            | (Mode::CurrentView { .. }, b"cv") => {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
                 let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
                 // Views are always put in order again (a key may repeat): never copied.
-                let mut canonical = !matches!(mode, Mode::Views { .. });
+                let mut canonical = !matches!(mode, Mode::Views { .. } | Mode::CurrentView { .. });
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
@@ -1055,7 +1127,8 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
             }
             (Mode::WindowedTotal { .. }, Tag::Wp)
             | (Mode::WindowedMax { .. }, Tag::Wv)
-            | (Mode::Views { .. }, Tag::Wd) => {
+            | (Mode::Views { .. }, Tag::Wd)
+            | (Mode::CurrentView { .. }, Tag::Cv) => {
                 let mut pairs = Vec::new();
                 let mut well_formed = true;
                 let mut time = None;
@@ -1113,6 +1186,7 @@ enum Tag {
     Wp,
     Wv,
     Wd,
+    Cv,
 }
 
 /// One element of a state: a scalar the format uses, or anything else (consumed, unread).
@@ -1166,6 +1240,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
             "wp" => Item::Tag(Tag::Wp),
             "wv" => Item::Tag(Tag::Wv),
             "wd" => Item::Tag(Tag::Wd),
+            "cv" => Item::Tag(Tag::Cv),
             _ => Item::Other,
         })
     }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode};
+use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode, VIEW_MARK};
 use super::load::CompiledCohort;
-use super::query::{Catalog, Clause, ClauseKind, Leaf, Source};
+use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, view_key};
 use super::window::Window;
 use super::{CohortInfo, Event, Now, Segmented, StateText};
 
@@ -441,7 +441,15 @@ fn expiry(live: &Live<'_>, leaves: &[Leaf], now: Option<i64>) -> i64 {
         let own = Some(&live.state.accumulators[l]);
         let theirs = live.external.as_ref().map(|s| &s.accumulators[l]);
         for accumulator in own.into_iter().chain(theirs) {
-            if let Accumulator::Windowed(entries) = accumulator
+            // The pair naming the current view (engaged_completion) never leaves a window.
+            let entries = match accumulator {
+                Accumulator::Windowed(entries) => {
+                    let named = entries.first().is_some_and(|&(t, _)| t == VIEW_MARK);
+                    Some(&entries[usize::from(named)..])
+                }
+                _ => None,
+            };
+            if let Some(entries) = entries
                 && let (Some(&(first, _)), Some(&(last, _))) = (entries.first(), entries.last())
             {
                 if now.is_none_or(|n| last > n) {
@@ -516,6 +524,9 @@ fn fold_event(
         return None;
     }
     let x = measure.contribution(event)?;
+    if let Mode::CurrentView { .. } = leaf.mode {
+        return Some(accumulator.add_in_view(leaf.mode, time, view_key(event), x));
+    }
     Some(accumulator.add(leaf.mode, time, x))
 }
 
@@ -537,7 +548,7 @@ fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>)
 fn combine(mode: Mode, own: Option<f64>, theirs: Option<f64>) -> Option<f64> {
     match (own, theirs) {
         (Some(a), Some(b)) => Some(match mode {
-            Mode::Max | Mode::WindowedMax { .. } => a.max(b),
+            Mode::Max | Mode::WindowedMax { .. } | Mode::CurrentView { .. } => a.max(b),
             Mode::Total | Mode::WindowedTotal { .. } | Mode::Views { .. } => a + b,
         }),
         (a, b) => a.or(b),

@@ -123,7 +123,7 @@ impl Measure {
         match self {
             Measure::Count => "count",
             Measure::Sum(_) => "sum of properties.engaged_time",
-            Measure::Max(_) => "max of properties.completion",
+            Measure::Max(_) => "max of properties.completion on the current page view",
             Measure::Views => "distinct page views with engaged time or completion",
         }
     }
@@ -142,15 +142,7 @@ impl Measure {
                 if !(engaged("engaged_time") || engaged("completion")) {
                     return None;
                 }
-                // The view's key: a 40-bit hash of its `view_id` (exact as a JSON number).
-                // Without one, the event is a page view of its own (an assumption), keyed by
-                // its time.
-                let id = match &event.view_id {
-                    Some(id) => format!("view:{id}"),
-                    None => format!("time:{}", event.time.as_millisecond()),
-                };
-                let hash = fnv1a64(id.as_bytes());
-                Some(((hash ^ (hash >> 40)) & 0xff_ffff_ffff) as f64)
+                Some(view_key(event))
             }
             Measure::Count => Some(1.0),
             Measure::Sum(key) => properties
@@ -163,6 +155,17 @@ impl Measure {
                 .filter(|x| x.is_finite()),
         }
     }
+}
+
+/// The key of an event's page view: a 40-bit hash of its `view_id` (exact as a JSON number).
+/// Without one, the event is a page view of its own (an assumption), keyed by its time.
+pub(crate) fn view_key(event: &Event) -> f64 {
+    let id = match &event.view_id {
+        Some(id) => format!("view:{id}"),
+        None => format!("time:{}", event.time.as_millisecond()),
+    };
+    let hash = fnv1a64(id.as_bytes());
+    ((hash ^ (hash >> 40)) & 0xff_ffff_ffff) as f64
 }
 
 /// Event names and `where` conditions shared by all the cohorts of a workspace, so that one
@@ -386,6 +389,10 @@ impl Compiler<'_> {
         let window = Window::parse(map.get("during"), &child(path, "during"))?;
         let mode = match (measure, window.span_ms()) {
             (Measure::Views, span_ms) => Mode::Views {
+                span_ms: span_ms.unwrap_or(i64::MAX),
+            },
+            // `engaged_completion`: the maximum on the current page.
+            (Measure::Max("completion"), span_ms) => Mode::CurrentView {
                 span_ms: span_ms.unwrap_or(i64::MAX),
             },
             (Measure::Max(_), Some(span_ms)) => Mode::WindowedMax { span_ms },
