@@ -11,8 +11,8 @@ use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::api::{Client, Target};
+use segscope::console::App;
 use segscope::emulator::EMBEDDED_KEY;
-use segscope::tui::App;
 
 fn app_saving_to(base_url: &str, path: &Path) -> App {
     let mut options = options();
@@ -50,7 +50,7 @@ async fn snapshot_with_calls(base_url: &str, path: &Path, calls: usize) -> serde
 }
 
 fn journal_of(path: &Path) -> PathBuf {
-    segscope::tui::autosave::journal_path(path)
+    segscope::console::autosave::journal_path(path)
 }
 
 #[tokio::test]
@@ -255,7 +255,8 @@ async fn the_autosave_round_trips() {
     let app = drive(app, &mut term, vec![key(F5)]).await;
     let app = drive(app, &mut term, vec![key(F5)]).await;
     // Written after each call: the journal already has both.
-    let journal = std::fs::read_to_string(segscope::tui::autosave::journal_path(&path)).unwrap();
+    let journal =
+        std::fs::read_to_string(segscope::console::autosave::journal_path(&path)).unwrap();
     assert_eq!(
         journal
             .lines()

@@ -6,7 +6,7 @@ use common::*;
 
 use crossterm::event::KeyCode;
 use segscope::api::{ApiKey, Client, Target};
-use segscope::tui::App;
+use segscope::console::App;
 
 #[tokio::test]
 async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {

@@ -13,9 +13,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::App;
 use segscope::emulator::EMBEDDED_KEY;
 use segscope::session::{self, ReplayOptions, RunOptions, Session, Verdict};
-use segscope::tui::App;
 
 // ---------------------------------------------------------------- harness
 

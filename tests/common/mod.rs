@@ -10,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::{self, App, AppOptions};
 use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, RunningEmulator, Workspace};
-use segscope::tui::{self, App, AppOptions};
 
 pub const LABEL: &str = "embedded emulator (demo workspace)";
 pub const F5: KeyCode = KeyCode::F(5);
@@ -64,7 +64,7 @@ pub fn typed(text: &str) -> Vec<Event> {
 
 /// Runs the real loop over `events`, then until every request has answered.
 pub async fn drive(app: App, term: &mut Terminal<TestBackend>, events: Vec<Event>) -> App {
-    tui::run_app(app, term, stream::iter(events))
+    console::run_app(app, term, stream::iter(events))
         .await
         .expect("the loop runs")
 }
