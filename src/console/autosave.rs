@@ -827,14 +827,14 @@ pub(crate) fn flush(app: &mut App) {
 
 /// Performs [`Effect::Autosave`]: hands the records to the journal's writer thread, which
 /// answers with `Message::Autosaved`.
-pub(crate) fn spawn_write(app: &mut App, write: Box<Write>) {
+pub(crate) fn spawn_write(app: &mut App, write: Write) {
     let writer = app
         .autosave
         .journal
         .take()
         .filter(|w| w.path == write.path)
         .unwrap_or_else(|| JournalWriter::start(write.path.clone(), app.runtime.tx.clone()));
-    if let Err(e) = writer.send(*write) {
+    if let Err(e) = writer.send(write) {
         app.set_status(StatusKind::Warning, format!("Autosave failed: {e}"));
     }
     app.autosave.journal = Some(writer);
