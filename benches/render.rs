@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use segscope::api::{
     CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, SegmentationResponse, Target,
 };
-use segscope::tui::{self, App, AppOptions, Call, Message, PendingCall, RenderOptions};
+use segscope::console::{self, App, AppOptions, Call, Message, PendingCall, RenderOptions};
 use serde_json::value::RawValue;
 
 /// A state of about `bytes` bytes: many cohorts, each with a checksum and an accumulator.
@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     eprintln!("state sizes: {} / {} bytes", before.len(), after.len());
 
     c.bench_function("state_diff_1mb", |b| {
-        b.iter(|| tui::state_diff(Some(black_box(&before)), Some(black_box(&after))))
+        b.iter(|| console::state_diff(Some(black_box(&before)), Some(black_box(&after))))
     });
 
     let client = Client::new(Target::new("http://127.0.0.1:9", None));
@@ -96,24 +96,24 @@ fn benches(c: &mut Criterion) {
     // Focus the diff pane and scroll into the middle of it.
     let key = |code| Message::Input(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     for _ in 0..3 {
-        tui::update(&mut app, key(KeyCode::Tab));
+        console::update(&mut app, key(KeyCode::Tab));
     }
     for _ in 0..20 {
-        tui::update(&mut app, key(KeyCode::PageDown));
+        console::update(&mut app, key(KeyCode::PageDown));
     }
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     c.bench_function("draw_200x50_with_1mb_diff", |b| {
         b.iter(|| {
             terminal
-                .draw(|frame| tui::draw(black_box(&app), frame))
+                .draw(|frame| console::draw(black_box(&app), frame))
                 .unwrap();
         })
     });
-    tui::update(&mut app, key(KeyCode::Char('f')));
+    console::update(&mut app, key(KeyCode::Char('f')));
     c.bench_function("draw_200x50_full_1mb_state", |b| {
         b.iter(|| {
             terminal
-                .draw(|frame| tui::draw(black_box(&app), frame))
+                .draw(|frame| console::draw(black_box(&app), frame))
                 .unwrap();
         })
     });

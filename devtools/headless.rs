@@ -12,8 +12,8 @@ use ratatui::backend::TestBackend;
 
 use crate::loadgen::{reader_event, resident_kib};
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::{App, AppOptions, draw, run_app};
 use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
-use segscope::tui::{App, AppOptions, draw, run_app};
 
 /// One checkpoint of a drive.
 #[derive(Debug, Clone, Copy)]

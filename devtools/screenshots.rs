@@ -11,8 +11,8 @@ use ratatui::buffer::Buffer;
 
 use crate::svg;
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::{App, AppOptions, run_app};
 use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Workspace};
-use segscope::tui::{App, AppOptions, run_app};
 
 /// The size every screenshot is taken at.
 pub const WIDTH: u16 = 160;

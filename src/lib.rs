@@ -2,10 +2,10 @@
 
 pub mod api;
 pub mod bundled;
+pub mod console;
 pub mod emulator;
 pub mod engine;
 pub mod json;
 pub mod launch;
 pub mod session;
-pub mod tui;
 pub mod workspace;

@@ -253,14 +253,14 @@ fn main() -> ExitCode {
         Some(Command::Workspace(command)) => runtime.block_on(workspace(command)),
 
         None => {
-            let options = segscope::tui::LaunchOptions {
+            let options = segscope::console::LaunchOptions {
                 target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
                 fresh: cli.console.fresh,
                 session: cli.console.session.clone(),
             };
             runtime
-                .block_on(segscope::tui::launch(options))
+                .block_on(segscope::console::launch(options))
                 .map(|()| ExitCode::SUCCESS)
         }
     };

@@ -14,8 +14,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use segscope::api::{ApiKey, Client, Identity, Target};
+use segscope::console::{self, App, Focus};
 use segscope::emulator::EMBEDDED_KEY;
-use segscope::tui::{self, App, Focus};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -352,7 +352,7 @@ async fn esc_cancels_a_slow_request() {
         accepted.notified().await;
         key(KeyCode::Esc)
     }));
-    let app = tui::run_app(app, &mut term, input).await.unwrap();
+    let app = console::run_app(app, &mut term, input).await.unwrap();
     assert!(!app.is_sending());
     assert_eq!(app.pending_tasks(), 0);
     assert!(app.history().is_empty());
@@ -683,9 +683,9 @@ async fn the_docs_table_matches_the_keymap() {
         let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
         let docs = std::fs::read_to_string(&path).expect("the file exists");
         assert!(
-            docs.contains(&tui::keymap::markdown_table()),
-            "{file}'s keys table is stale; paste tui::keymap::markdown_table():\n{}",
-            tui::keymap::markdown_table()
+            docs.contains(&console::keymap::markdown_table()),
+            "{file}'s keys table is stale; paste console::keymap::markdown_table():\n{}",
+            console::keymap::markdown_table()
         );
     }
 }
@@ -731,7 +731,7 @@ async fn no_color_keeps_the_selection_visible() {
         },
     )
     .unwrap();
-    real.draw(|frame| tui::draw(&app, frame)).unwrap();
+    real.draw(|frame| console::draw(&app, frame)).unwrap();
     let bytes = String::from_utf8_lossy(&written.0.borrow()).to_string();
     crossterm::style::force_color_output(true);
 

@@ -7,11 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::api::{Client, Target};
+use segscope::console::App;
 use segscope::emulator::EMBEDDED_KEY;
-use segscope::tui::App;
 
 fn app_saving_to(base_url: &str, path: &Path) -> App {
     let mut options = options();
@@ -49,7 +50,7 @@ async fn snapshot_with_calls(base_url: &str, path: &Path, calls: usize) -> serde
 }
 
 fn journal_of(path: &Path) -> PathBuf {
-    segscope::tui::autosave::journal_path(path)
+    segscope::console::autosave::journal_path(path)
 }
 
 #[tokio::test]
@@ -239,4 +240,110 @@ async fn a_failed_save_at_exit_is_kept_to_be_reported() {
     assert_eq!(app.autosave_exit_error(), Some(error.as_str()));
     assert!(error.contains("autosave.json"), "{error}");
     emu.stop().await;
+}
+
+#[tokio::test]
+async fn the_autosave_round_trips() {
+    let emu = emulator().await;
+    let dir = state_dir();
+    let path = dir.path().join("autosave.json");
+    let mut options = options();
+    options.autosave = Some(path.clone());
+    let mut term = wide_terminal();
+    let mut app = app_with(&emu.base_url(), options.clone());
+    app.set_editor_text(&football_pageviews(2, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    // Written after each call: the journal already has both.
+    let journal =
+        std::fs::read_to_string(segscope::console::autosave::journal_path(&path)).unwrap();
+    assert_eq!(
+        journal
+            .lines()
+            .filter(|l| l.starts_with("{\"call\""))
+            .count(),
+        2
+    );
+    // Change the flag and the editor, then leave (the exit writes it).
+    let mut app = drive(app, &mut term, vec![key(KeyCode::F(2)), ch(' ')]).await;
+    assert!(!app.sync_validation());
+    // The first console closes (while it runs, a second one would get a file of its own).
+    app.close_autosave().unwrap();
+
+    let restored = drive(app_with(&emu.base_url(), options), &mut term, vec![]).await;
+    assert_eq!(restored.editor_text(), app.editor_text());
+    assert_eq!(restored.identity(), app.identity());
+    assert_eq!(restored.sync_validation(), app.sync_validation());
+    assert_eq!(
+        restored.state().map(|s| s.as_str()),
+        app.state().map(|s| s.as_str()),
+        "the state, byte for byte"
+    );
+    assert_eq!(restored.history().len(), 2);
+    for (a, b) in restored.history().iter().zip(app.history()) {
+        assert_eq!(a.request_body(), b.request_body());
+        assert_eq!(a.delta, b.delta);
+    }
+    assert!(
+        restored
+            .status()
+            .text
+            .starts_with("Restored 2 calls from autosave"),
+        "{}",
+        restored.status().text
+    );
+    assert!(screen(&term).contains("History (2 calls)"));
+}
+
+#[tokio::test]
+async fn a_corrupt_autosave_is_set_aside_and_the_console_starts_clean() {
+    let emu = emulator().await;
+    let dir = state_dir();
+    let path = dir.path().join("autosave.json");
+    std::fs::write(&path, "{\"format\": \"segscope-autosave/1\", trunc").unwrap();
+    let mut options = options();
+    options.autosave = Some(path.clone());
+    let mut term = wide_terminal();
+    let app = drive(
+        app_with(&emu.base_url(), options.clone()),
+        &mut term,
+        vec![],
+    )
+    .await;
+    assert!(app.history().is_empty());
+    assert!(app.state().is_none());
+    let status = &app.status().text;
+    assert!(status.contains("is unreadable"), "{status}");
+    assert!(status.contains("Starting clean"), "{status}");
+    let names = files_in(dir.path());
+    let aside = names
+        .iter()
+        .find(|n| n.starts_with("autosave.json.corrupt-"))
+        .unwrap_or_else(|| panic!("set aside: {names:?}"));
+    assert!(
+        std::fs::read_to_string(dir.path().join(aside))
+            .unwrap()
+            .ends_with("trunc"),
+        "kept as it was"
+    );
+    assert!(screen(&term).contains("is unreadable"));
+    drop(app);
+
+    // --fresh keeps the (now valid) autosave as a .bak and starts clean.
+    let mut app = app_with(&emu.base_url(), options.clone());
+    app.set_editor_text(&football_pageviews(1, 1));
+    drive(app, &mut term, vec![key(F5)]).await;
+    options.fresh = true;
+    let app = drive(app_with(&emu.base_url(), options), &mut term, vec![]).await;
+    assert!(app.history().is_empty());
+    assert!(
+        app.status().text.starts_with("Started fresh"),
+        "{}",
+        app.status().text
+    );
+    assert!(
+        files_in(dir.path())
+            .iter()
+            .any(|n| n.starts_with("autosave.json.") && n.ends_with(".bak"))
+    );
 }

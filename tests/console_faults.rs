@@ -7,8 +7,8 @@ use futures_util::stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segscope::api::{ApiKey, CallOutcome, Client, Target};
+use segscope::console::{self, App, AppOptions};
 use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, Fault, RunningEmulator, Workspace};
-use segscope::tui::{self, App, AppOptions};
 
 async fn faulty(spec: &str) -> RunningEmulator {
     let mut config = EmulatorConfig::new(Workspace::demo().unwrap());
@@ -37,7 +37,7 @@ fn f5() -> Event {
 }
 
 async fn send(app: App, term: &mut Terminal<TestBackend>) -> App {
-    tui::run_app(app, term, stream::iter(vec![f5()]))
+    console::run_app(app, term, stream::iter(vec![f5()]))
         .await
         .unwrap()
 }

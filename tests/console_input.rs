@@ -232,7 +232,7 @@ fn a_failed_save_at_exit_is_said_and_the_exit_code_is_not_zero() {
     assert!(raw.contains("exit=2"), "{raw}");
 }
 
-fn editor_lines(app: &segscope::tui::App) -> Vec<String> {
+fn editor_lines(app: &segscope::console::App) -> Vec<String> {
     app.editor_text().lines().map(str::to_string).collect()
 }
 

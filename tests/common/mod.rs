@@ -2,13 +2,16 @@
 //! app in stable mode, keys, the real loop, and the screen as text.
 #![allow(dead_code)] // each test binary uses its own part of it
 
+use std::sync::{Arc, Mutex};
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::{self, App, AppOptions};
 use segscope::emulator::{self, EMBEDDED_KEY, EmulatorConfig, RunningEmulator, Workspace};
-use segscope::tui::{self, App, AppOptions};
 
 pub const LABEL: &str = "embedded emulator (demo workspace)";
 pub const F5: KeyCode = KeyCode::F(5);
@@ -61,7 +64,7 @@ pub fn typed(text: &str) -> Vec<Event> {
 
 /// Runs the real loop over `events`, then until every request has answered.
 pub async fn drive(app: App, term: &mut Terminal<TestBackend>, events: Vec<Event>) -> App {
-    tui::run_app(app, term, stream::iter(events))
+    console::run_app(app, term, stream::iter(events))
         .await
         .expect("the loop runs")
 }
@@ -79,4 +82,94 @@ pub fn screen(term: &Terminal<TestBackend>) -> String {
         out.push('\n');
     }
     out
+}
+
+// ------------------------------------------------ helpers of the feature tests
+
+pub fn app_with(base_url: &str, options: AppOptions) -> App {
+    let target = Target::new(base_url, Some(ApiKey::new(EMBEDDED_KEY)));
+    App::new(Client::new(target), options)
+}
+
+pub fn wide_terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(150, 44)).unwrap()
+}
+
+pub fn ch(c: char) -> Event {
+    key(KeyCode::Char(c))
+}
+
+/// The modifiers of the first cell of the screen row holding `needle`, at its column.
+pub fn modifiers_at(term: &Terminal<TestBackend>, needle: &str) -> Modifier {
+    let buf = term.backend().buffer();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut columns = Vec::new();
+        for x in 0..buf.area.width {
+            columns.push((line.len(), x));
+            line.push_str(buf[(x, y)].symbol());
+        }
+        if let Some(at) = line.find(needle) {
+            let x = columns
+                .iter()
+                .rev()
+                .find(|(byte, _)| *byte <= at)
+                .map_or(0, |(_, x)| *x);
+            return buf[(x, y)].modifier;
+        }
+    }
+    panic!("{needle:?} is not on the screen:\n{}", screen(term));
+}
+
+/// `n` football Pageviews, a minute apart, ending now; view ids start at `first`.
+pub fn football_pageviews(n: usize, first: usize) -> String {
+    let now = jiff::Timestamp::now().as_second();
+    let events: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let time = jiff::Timestamp::from_second(now - 60 * (n - i) as i64).unwrap();
+            serde_json::json!({
+                "name": "Pageview",
+                "time": time.to_string(),
+                "session_id": "00000000-0000-4000-8000-0000000000aa",
+                "view_id": format!("00000000-0000-4000-8000-0000000001{:02}", first + i),
+                "properties": {
+                    "article": {"title": format!("Match report {}", first + i), "category": "football"},
+                    "client": {
+                        "url": format!("https://www.dailycourier.example/football/report-{}", first + i),
+                        "domain": "www.dailycourier.example"
+                    }
+                }
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&events).unwrap()
+}
+
+/// A fresh, empty directory for one test's files, removed when dropped.
+pub fn state_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A clipboard sink the test can read.
+#[derive(Clone, Default)]
+pub struct Sink(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -8,8 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::api::Identity;
-use crate::tui::app::{App, StatusKind};
-use crate::tui::keymap;
+use crate::console::app::{App, StatusKind};
+use crate::console::keymap;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 

@@ -13,9 +13,9 @@ use ratatui::widgets::{
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
-use crate::tui::app::{App, DetailView, DiffMode, Focus};
-use crate::tui::call::latency_text;
-use crate::tui::editor::Check;
+use crate::console::app::{App, DetailView, DiffMode, Focus};
+use crate::console::call::latency_text;
+use crate::console::editor::Check;
 
 /// A pane's block: the focused one is marked (`▸` and a bold border) so it shows without
 /// colour too.

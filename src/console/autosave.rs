@@ -44,23 +44,16 @@ pub const IDLE: Duration = Duration::from_millis(1500);
 /// `$SEGSCOPE_STATE_DIR/autosave.json`, else `$XDG_STATE_HOME/segscope/autosave.json`, else
 /// `~/.local/state/segscope/autosave.json`.
 pub fn default_path() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = var(STATE_DIR_ENV) {
-        return Some(dir.join(FILE_NAME));
+    use etcetera::BaseStrategy;
+    if let Some(dir) = std::env::var_os(STATE_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir).join(FILE_NAME));
     }
-    if let Some(dir) = var("XDG_STATE_HOME").filter(|d| d.is_absolute()) {
-        return Some(dir.join("segscope").join(FILE_NAME));
-    }
-    var("HOME").map(|home| {
-        home.join(".local")
-            .join("state")
-            .join("segscope")
-            .join(FILE_NAME)
-    })
+    // XDG on Linux (an absolute `$XDG_STATE_HOME`, else `~/.local/state`).
+    let dirs = etcetera::choose_base_strategy().ok()?;
+    let state = dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.home_dir().join(".local").join("state"));
+    Some(state.join("segscope").join(FILE_NAME))
 }
 
 /// The autosave's bookkeeping in the app.
@@ -834,15 +827,14 @@ pub(crate) fn flush(app: &mut App) {
 
 /// Performs [`Effect::Autosave`]: hands the records to the journal's writer thread, which
 /// answers with `Message::Autosaved`.
-#[allow(clippy::boxed_local)]
-pub(crate) fn spawn_write(app: &mut App, write: Box<Write>) {
+pub(crate) fn spawn_write(app: &mut App, write: Write) {
     let writer = app
         .autosave
         .journal
         .take()
         .filter(|w| w.path == write.path)
         .unwrap_or_else(|| JournalWriter::start(write.path.clone(), app.runtime.tx.clone()));
-    if let Err(e) = writer.send(*write) {
+    if let Err(e) = writer.send(write) {
         app.set_status(StatusKind::Warning, format!("Autosave failed: {e}"));
     }
     app.autosave.journal = Some(writer);

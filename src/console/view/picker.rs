@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::popup::{centered, frame_block};
-use crate::tui::app::App;
-use crate::tui::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
+use crate::console::app::App;
+use crate::console::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
 
 pub fn draw(app: &App, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
     match popup {

@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListSt
 use serde_json::Value;
 
 use super::render_lines;
-use crate::tui::app::{AliasForm, App, Popup};
-use crate::tui::keymap::{KEYMAP, NOTES};
+use crate::console::app::{AliasForm, App, Popup};
+use crate::console::keymap::{KEYMAP, NOTES};
 
 pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
     match popup {

@@ -1,4 +1,4 @@
-//! Sessions in the console (issue 6): save the history (F6), open a session (F7 or
+//! Sessions in the console: save the history (F6), open a session (F7 or
 //! `App::open_session`, as `--session FILE` does), and replay it step by step (F8) with the
 //! recorded and actual cohorts side by side. Driven through the real loop into a `TestBackend`
 //! against an in-process emulator on 127.0.0.1; no timing anywhere.
@@ -13,9 +13,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use segscope::api::{ApiKey, Client, Target};
+use segscope::console::App;
 use segscope::emulator::EMBEDDED_KEY;
 use segscope::session::{self, ReplayOptions, RunOptions, Session, Verdict};
-use segscope::tui::App;
 
 // ---------------------------------------------------------------- harness
 

@@ -415,7 +415,7 @@ impl App {
                 }
             }
             Effect::Explain { task, request } => super::explain::spawn(self, task, request),
-            Effect::Autosave(write) => super::autosave::spawn_write(self, write),
+            Effect::Autosave(write) => super::autosave::spawn_write(self, *write),
             Effect::AutosaveTimer { after } => super::autosave::spawn_timer(self, after),
             Effect::Copy { text } => super::clipboard::perform(self, &text),
             Effect::RenderDetail { task, call } => super::detail::spawn(self, task, call),

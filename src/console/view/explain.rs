@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::popup::{centered, frame_block};
 use super::render_lines;
-use crate::tui::app::App;
-use crate::tui::explain::{ExplainPopup, Stage};
+use crate::console::app::App;
+use crate::console::explain::{ExplainPopup, Stage};
 
 pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
     let theme = app.theme;

@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 
 use super::panes::block;
 use super::render_lines;
+use crate::console::app::{App, Focus};
+use crate::console::call::Call;
+use crate::console::sessions::{Mark, StepRun, comparison_rows, explain};
+use crate::console::theme::Theme;
 use crate::session::Verdict;
-use crate::tui::app::{App, Focus};
-use crate::tui::call::Call;
-use crate::tui::sessions::{Mark, StepRun, comparison_rows, explain};
-use crate::tui::theme::Theme;
 
 /// The verdict marker of a replayed step: `✓`, a red `≠`, `?` (no recording), `!` (target error).
 fn verdict_mark(run: &StepRun, theme: Theme) -> Span<'static> {

@@ -1,0 +1,123 @@
+//! Copies (y, c, C) and the key: the key is in no saved or copied text, and nothing is searched
+//! for its text and rewritten.
+
+mod common;
+use common::*;
+
+use crossterm::event::KeyCode;
+use segscope::api::{ApiKey, Client, Target};
+use segscope::console::App;
+
+#[tokio::test]
+async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
+    const SECRET: &str = "sk-live-console5-0123456789";
+    let emu = emulator_with_keys(&[SECRET]).await;
+    let dir = state_dir();
+    let path = dir.path().join("autosave.json");
+    let mut options = options();
+    options.autosave = Some(path.clone());
+    let mut app = App::new(
+        Client::new(Target::new(emu.base_url(), Some(ApiKey::new(SECRET)))),
+        options,
+    );
+    let sink = Sink::default();
+    app.set_clipboard_sink(Box::new(sink.clone()));
+    app.set_editor_text(&football_pageviews(2, 1));
+    let mut term = wide_terminal();
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('c')]).await;
+    assert_eq!(app.history().len(), 2);
+    assert!(app.history()[1].succeeded(), "{}", app.status().text);
+    let state = app.history()[1].state_before.clone().unwrap();
+
+    let curl = app
+        .last_copied()
+        .expect("a curl command was copied")
+        .to_string();
+    assert!(curl.starts_with("curl "), "{curl}");
+    assert!(curl.contains("$PERMUTIVE_API_KEY"), "{curl}");
+    assert!(curl.contains("synchronous-validation=true"), "{curl}");
+    assert!(
+        curl.contains(state.as_str()),
+        "the state's exact bytes: {curl}"
+    );
+    assert!(!curl.contains(SECRET));
+    // It went to the terminal as OSC 52.
+    let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(written.starts_with("\x1b]52;c;") && written.ends_with('\x07'));
+    assert!(
+        app.status()
+            .text
+            .starts_with("Copied a curl command for call 2")
+    );
+
+    let app = drive(app, &mut term, vec![ch('y')]).await;
+    let body = app.last_copied().unwrap().to_string();
+    let value: serde_json::Value = serde_json::from_str(&body).expect("the response JSON");
+    assert!(value.get("state").is_some());
+    let mut app = drive(app, &mut term, vec![ch('C')]).await;
+    let send = app.last_copied().unwrap().to_string();
+    assert!(send.contains("segscope send -"), "{send}");
+    assert!(send.contains(state.as_str()), "{send}");
+    assert!(!send.contains(SECRET));
+
+    app.close_autosave().unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains(state.as_str()));
+    assert!(!saved.contains(SECRET), "the key is never autosaved");
+    assert!(!saved.contains("0123456789"));
+}
+
+/// The key lives in the client and the header it writes, so it cannot reach saved or copied text:
+/// nothing is searched for the key's text and rewritten (a key that is also a word of the events
+/// used to turn `"category": "football"` into `"category": "****"`).
+#[tokio::test]
+async fn a_key_that_is_also_a_word_of_the_events_never_rewrites_them() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autosave.json");
+    let keyed = |key: &str| {
+        let mut options = options();
+        options.autosave = Some(path.clone());
+        App::new(
+            Client::new(Target::new(emu.base_url(), Some(ApiKey::new(key)))),
+            options,
+        )
+    };
+    let mut term = wide_terminal();
+
+    // --api-key football: the editor's "category": "football" survives the autosave and restore.
+    let mut app = keyed("football");
+    let text = football_pageviews(1, 1);
+    app.set_editor_text(&text);
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    assert!(app.history()[0].succeeded(), "{}", app.status().text);
+    app.close_autosave().unwrap();
+    drop(app);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(!saved.contains("****"), "nothing was masked: {saved}");
+    let restored = drive(keyed("football"), &mut term, vec![]).await;
+    assert_eq!(restored.editor_text(), text);
+    assert_eq!(restored.history().len(), 1);
+
+    // --api-key web: the copied curl's body keeps "type": "web".
+    std::fs::remove_file(&path).unwrap();
+    let mut app = keyed("web");
+    app.set_clipboard_sink(Box::new(Sink::default()));
+    app.set_editor_text(
+        r#"[{"name": "Pageview", "time": "2026-03-06T12:00:00Z", "properties": {"client": {"type": "web", "domain": "x.example"}}}]"#,
+    );
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('c')]).await;
+    let curl = app
+        .last_copied()
+        .unwrap_or_else(|| panic!("a curl command: {:?} {}", app.status(), screen(&term)))
+        .to_string();
+    assert!(curl.contains(r#""type": "web""#), "{curl}");
+    assert!(curl.contains("$PERMUTIVE_API_KEY"), "{curl}");
+    let app = drive(app, &mut term, vec![ch('C')]).await;
+    let send = app.last_copied().expect("a send command").to_string();
+    assert!(send.contains(r#""type": "web""#), "{send}");
+    emu.stop().await;
+}

@@ -1,0 +1,112 @@
+//! The explanation popup (Enter on a cohort): the computed values, the threshold and the window
+//! of each clause, against the emulator; and what a target without explanations shows.
+
+mod common;
+use common::*;
+
+use crossterm::event::KeyCode;
+
+#[tokio::test]
+async fn explaining_a_cohort_the_user_is_not_in_shows_the_computed_count() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(2, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert!(app.history()[0].succeeded(), "{}", app.status().text);
+    assert!(app.history()[0].delta.members.is_empty());
+
+    // Cohorts pane (empty: the user is in no cohort), Enter: every workspace cohort to pick.
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    )
+    .await;
+    let popup = app.explanation().expect("the popup is open");
+    assert_eq!(popup.entries.len(), 12, "every workspace cohort");
+    let fans = popup.selected().expect("a cohort is highlighted");
+    assert_eq!(
+        (fans.code.as_str(), fans.name.as_str()),
+        ("1001", "Football fans")
+    );
+    let text = screen(&term);
+    assert!(text.contains("Why (not) in the cohort? · call 1"), "{text}");
+    assert!(
+        text.contains("✗ Pageview: count = 2, needs ≥ 3"),
+        "the clause with its computed value: {text}"
+    );
+    assert!(text.contains("window the last 7 days ("), "{text}");
+    assert!(
+        text.contains("properties.article.category equal_to \"football\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("not before either: call 1 changed nothing"),
+        "{text}"
+    );
+
+    // Another cohort, then close.
+    let app = drive(app, &mut term, vec![key(KeyCode::Down)]).await;
+    assert_eq!(app.explanation().unwrap().selected().unwrap().code, "1002");
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
+    assert!(app.explanation().is_none());
+}
+
+#[tokio::test]
+async fn enter_on_a_member_cohort_explains_that_cohort() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(3, 1));
+    // One batch per call: keys typed while a request is in flight would race it.
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    )
+    .await;
+    let popup = app.explanation().expect("the popup is open");
+    let entry = popup.selected().unwrap();
+    assert_eq!(entry.code, "1001");
+    assert_eq!(entry.member, Some(true));
+    let text = screen(&term);
+    assert!(text.contains("✓ Pageview: count = 3, needs ≥ 3"), "{text}");
+    assert!(text.contains("entered by call 1"), "{text}");
+}
+
+#[tokio::test]
+async fn against_a_target_without_explanations_the_key_says_so_and_shows_the_raw_state() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut options = options();
+    options.emulator_endpoints = false;
+    options.target_label = Some("https://api.permutive.app (key ****abcd)".into());
+    let mut app = app_with(&emu.base_url(), options);
+    app.set_editor_text(&football_pageviews(3, 1));
+    // One batch per call: keys typed while a request is in flight would race it.
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Enter)],
+    )
+    .await;
+    assert!(
+        app.status()
+            .text
+            .starts_with("Explanations need the segscope emulator"),
+        "{}",
+        app.status().text
+    );
+    assert_eq!(app.pending_tasks(), 0);
+    let text = screen(&term);
+    assert!(
+        text.contains("Explanations need the segscope emulator"),
+        "{text}"
+    );
+    assert!(text.contains("internal_state[\"1001\"]"), "{text}");
+    assert!(text.contains("external_state[\"1001\"]"), "{text}");
+    assert!(text.contains("(absent)"), "{text}");
+}
