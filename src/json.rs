@@ -29,3 +29,20 @@ impl<'de> Deserialize<'de> for Key<'de> {
         d.deserialize_str(KeyVisitor)
     }
 }
+
+/// What went wrong in JSON text, in words a person can act on: serde_json's message without its
+/// own " at line L column C" (callers say where), and a lone UTF-16 surrogate escape (`\ud800`
+/// with no low half after it) called what it is rather than "unexpected end of hex escape".
+pub fn describe_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => text.as_str(),
+    };
+    match what {
+        "unexpected end of hex escape" | "lone leading surrogate in hex escape" => {
+            "unpaired surrogate: a \\uD800-\\uDBFF escape must be followed by a \\uDC00-\\uDFFF escape".into()
+        }
+        other => other.to_string(),
+    }
+}

@@ -99,18 +99,17 @@ impl RunningEmulator {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(mut task) = self.task.take() {
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            self.cut.cancel();
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
                 .is_err()
             {
-                self.cut.cancel();
-                if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-                    .await
-                    .is_err()
-                {
-                    task.abort();
-                }
+                task.abort();
             }
         }
     }
