@@ -93,6 +93,11 @@ pub struct Step {
 }
 
 impl Step {
+    /// The events laid out for reading (two-space indent), every token as written.
+    pub fn events_pretty(&self) -> String {
+        crate::json::pretty(self.events.get())
+    }
+
     /// How many events the step sends (0 when its `events` is not an array).
     pub fn event_count(&self) -> usize {
         serde_json::from_str::<Vec<serde::de::IgnoredAny>>(self.events.get()).map_or(0, |v| v.len())
