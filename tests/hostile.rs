@@ -1,7 +1,8 @@
 //! Hostile input: a table of nasty bodies over real HTTP, and property tests (arbitrary bytes
 //! and arbitrary JSON) for the request parser, the state decoder, the cohort query loader and the
-//! session file loader. cargo-fuzz needs a nightly toolchain this machine cannot fetch, so these
-//! run as `proptest` cases inside `cargo test`.
+//! session file loader, run inside `cargo test` (the same four parsers have `cargo fuzz` targets
+//! under `fuzz/`, for a nightly toolchain). Below them, issue 14's hardening cases: each test
+//! failed on the code before its fix.
 
 use proptest::prelude::*;
 use segscope::api::{ApiKey, Client, Target};
