@@ -1,6 +1,7 @@
 //! Replaying a 1,000-step session against the embedded emulator (real loopback HTTP): the
 //! replay's own overhead must stay small next to one round trip. Reports steps per second as
-//! criterion's throughput (elements/s).
+//! criterion's throughput (elements/s). Also the client's cohort delta (entered/left) for a
+//! state of 100,000 cohorts, which must stay well under 100 ms (issue 14).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use segscope::api::Identity;
@@ -57,5 +58,34 @@ fn bench(c: &mut Criterion) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-criterion_group!(benches, bench);
+/// Entered/left between two 100,000-cohort memberships, and reading the cohorts of a state
+/// that lists 100,000 of them (what `send --state`, a replay step and the console's F8 do).
+fn cohort_delta(c: &mut Criterion) {
+    use segscope::api::OpaqueState;
+    use segscope::session::replay::{cohorts_of, entered_and_left, sorted_cohorts};
+    const COHORTS: usize = 100_000;
+    let before = sorted_cohorts((0..COHORTS).map(|i| (500_000 + i).to_string()).collect());
+    let after = sorted_cohorts(
+        (0..COHORTS)
+            .map(|i| (500_000 + i + COHORTS / 2).to_string())
+            .collect(),
+    );
+    let listed: Vec<String> = before.iter().map(|c| format!("\"{c}\"")).collect();
+    let state = OpaqueState::from_json(&format!(
+        r#"{{"internal_state":{{}},"external_state":{{}},"cohorts":[{}]}}"#,
+        listed.join(",")
+    ))
+    .unwrap();
+    let mut group = c.benchmark_group("cohort_delta");
+    group.sample_size(20);
+    group.bench_function("entered_left_100k", |b| {
+        b.iter(|| entered_and_left(&before, &after))
+    });
+    group.bench_function("cohorts_of_100k_state", |b| {
+        b.iter(|| cohorts_of(Some(&state)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, cohort_delta);
 criterion_main!(benches);

@@ -29,3 +29,95 @@ impl<'de> Deserialize<'de> for Key<'de> {
         d.deserialize_str(KeyVisitor)
     }
 }
+
+/// What went wrong in JSON text, in words a person can act on: serde_json's message without its
+/// own " at line L column C" (callers say where), and a lone UTF-16 surrogate escape (`\ud800`
+/// with no low half after it) called what it is rather than "unexpected end of hex escape".
+pub fn describe_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let what = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => text.as_str(),
+    };
+    match what {
+        "unexpected end of hex escape" | "lone leading surrogate in hex escape" => {
+            "unpaired surrogate: a \\uD800-\\uDBFF escape must be followed by a \\uDC00-\\uDFFF escape".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// JSON text re-indented as `serde_json::to_string_pretty` lays it out (two spaces), every token
+/// kept byte for byte: numbers keep their spelling (`1.0e2`, `-0`), strings their escapes. For
+/// showing raw JSON (a session's events) without re-encoding it. `text` must be valid JSON.
+pub fn pretty(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                // An empty container stays on one line, as serde writes it.
+                while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek().is_some_and(|&n| n == '}' || n == ']') {
+                    out.push(chars.next().unwrap_or(c));
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_lays_out_like_serde_and_keeps_every_token() {
+        let text = r#" [ {"name" :"a\"]}," , "n":[1,{}, "s"], "e":[], "t":"x , y: {"} ] "#;
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(pretty(text), serde_json::to_string_pretty(&value).unwrap());
+        let spelled = pretty(r#"[1.0e2,-0,18446744073709551616]"#);
+        assert_eq!(spelled, "[\n  1.0e2,\n  -0,\n  18446744073709551616\n]");
+    }
+}

@@ -187,12 +187,23 @@ struct ServeArgs {
     /// Workspace directory (cohorts.json and schemas/); default: the bundled demo.
     #[arg(long)]
     workspace: Option<PathBuf>,
-    /// Accept only these keys (repeatable); without it any non-empty key is accepted.
-    #[arg(long = "api-key", value_parser = parse_key)]
+    /// Accept only these keys. Prefer SEGSCOPE_API_KEYS=k1,k2 (comma-separated) or
+    /// --api-key-file: a key on the command line shows in `ps`. Without any, every non-empty key
+    /// is accepted.
+    #[arg(
+        long = "api-key",
+        env = "SEGSCOPE_API_KEYS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_parser = parse_key
+    )]
     api_keys: Vec<ApiKey>,
     /// Measure windows against `event` time (the latest event the user has) or the `wall` clock.
     #[arg(long, default_value = "event")]
     clock: segscope::engine::Clock,
+    /// Accept the keys in this file, one per line (blank lines and `#` comments skipped).
+    #[arg(long, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
     /// Answer with the request's own state, segmenting nothing: the load-test baseline.
     #[arg(long)]
     echo: bool,
@@ -288,6 +299,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|k| k.expose().to_string())
         .collect();
+    if let Some(path) = &args.api_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the key file: {e}", path.display()))?;
+        let keys: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        if keys.is_empty() {
+            anyhow::bail!("{}: the key file holds no key", path.display());
+        }
+        config.api_keys.extend(keys);
+    }
     config.log = !args.echo;
     config.echo = args.echo;
     config.limits = emulator::Limits {
@@ -301,6 +326,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("injecting faults: {fault:?}");
         config.fault = fault;
     }
+    let running_keys = config.api_keys.len();
     emulator::server::log_panics_in_one_line();
     let running = emulator::spawn(config, args.addr).await?;
     println!(
@@ -324,6 +350,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!("clock: {}", args.clock.name());
     for warning in warnings {
         println!("warning: {warning}");
+    }
+    match running_keys {
+        0 => println!("any non-empty key is accepted"),
+        n => println!("{n} key(s) accepted (not shown)"),
     }
     tokio::signal::ctrl_c().await?;
     running.stop().await;
@@ -384,9 +414,10 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     // Checked as JSON, but sent as written: numbers keep their spelling (`1.0e2`, `-0`).
     let events_value: serde_json::Value = serde_json::from_str(&events_text).map_err(|e| {
         anyhow::anyhow!(
-            "the events are not JSON: line {}, column {}: {e}",
+            "the events are not JSON: line {}, column {}: {}",
             e.line(),
-            e.column()
+            e.column(),
+            segscope::json::describe_error(&e)
         )
     })?;
     let events_text = match events_value {
@@ -405,12 +436,9 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
                 id: id.to_string(),
             })
         }
-        (None, None) => {
-            let id = uuid::Uuid::new_v4().to_string();
-            eprintln!("user_id {id} (a new user)");
-            Identity::UserId(id)
-        }
+        (None, None) => Identity::UserId(uuid::Uuid::new_v4().to_string()),
     };
+    let new_user = args.user_id.is_none() && args.alias.is_none();
     let state = match &args.state {
         None => None,
         Some(path) => {
@@ -418,17 +446,18 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
             Some(OpaqueState::from_json(text.trim()).map_err(|e| {
                 anyhow::anyhow!(
-                    "{}: the state is not JSON: line {}, column {}: {e}",
+                    "{}: the state is not JSON: line {}, column {}: {}",
                     path.display(),
                     e.line(),
-                    e.column()
+                    e.column(),
+                    segscope::json::describe_error(&e)
                 )
             })?)
         }
     };
     let before = session::replay::cohorts_of(state.as_ref());
     let request = SegmentationRequest {
-        identity,
+        identity: identity.clone(),
         events: serde_json::value::RawValue::from_string(events_text)?,
         state,
     };
@@ -439,10 +468,14 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         .await;
     match &outcome {
         CallOutcome::Success { raw_body, .. } | CallOutcome::ApiError { raw_body, .. } => {
+            if new_user {
+                eprintln!("user_id {} (a new user)", identity.describe());
+            }
             println!("{raw_body}")
         }
         CallOutcome::Transport { .. } => {}
     }
+    // With no answer at all, this is the one line `send` prints.
     eprintln!("{}", outcome.summary());
     if let Some(rec) = Recording::from_outcome(&outcome, &before)
         && rec.error_code.is_none()

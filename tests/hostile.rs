@@ -1,7 +1,8 @@
 //! Hostile input: a table of nasty bodies over real HTTP, and property tests (arbitrary bytes
 //! and arbitrary JSON) for the request parser, the state decoder, the cohort query loader and the
-//! session file loader. cargo-fuzz needs a nightly toolchain this machine cannot fetch, so these
-//! run as `proptest` cases inside `cargo test`.
+//! session file loader, run inside `cargo test` (the same four parsers have `cargo fuzz` targets
+//! under `fuzz/`, for a nightly toolchain). Below them, issue 14's hardening cases: each test
+//! failed on the code before its fix.
 
 use proptest::prelude::*;
 use segscope::api::{ApiKey, Client, Target};
@@ -974,10 +975,21 @@ async fn protocol_errors_and_key_rules_use_the_envelope() {
 /// `segscope serve ARGS` on 127.0.0.1:0, its stderr going to `log`; returns it and its address.
 #[cfg(unix)]
 fn serve_process(args: &[&str], log: &Path) -> (std::process::Child, String) {
+    serve_process_with(args, &[], log)
+}
+
+/// [`serve_process`] with environment variables.
+#[cfg(unix)]
+fn serve_process_with(
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &Path,
+) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = bin()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_BACKTRACE", "full")
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap())
@@ -1070,4 +1082,345 @@ fn errors_quote_a_bounded_slice_of_the_input_and_panics_log_one_line() {
     assert_eq!(panic_lines.len(), 1, "{text}");
     assert!(panic_lines[0].contains("injected fault"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14 item 9: alias identity is unambiguous, independent of list order, and an empty tag
+/// or id is refused.
+#[tokio::test]
+async fn alias_identity_is_unambiguous_and_order_free() {
+    let emu = emulator_with(&[], None).await;
+    let http = reqwest::Client::new();
+    let user_of = |body: Value| {
+        let http = http.clone();
+        let url = format!("{}{PATH}", emu.base_url());
+        async move {
+            let resp = http
+                .post(url)
+                .header("x-api-key", "k-123456789")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let answer: Value = resp.json().await.unwrap();
+            (status, answer)
+        }
+    };
+    let (_, a) = user_of(json!({"alias": {"tag": "a:b", "id": "c"}})).await;
+    let (_, b) = user_of(json!({"alias": {"tag": "a", "id": "b:c"}})).await;
+    assert_ne!(a["user_id"], b["user_id"], "two aliases became one user");
+    let one = json!({"tag": "email", "id": "x", "priority": 0});
+    let two = json!({"tag": "crm", "id": "y", "priority": 0});
+    let (_, first) = user_of(json!({"aliases": [one, two]})).await;
+    let (_, second) = user_of(json!({"aliases": [two, one]})).await;
+    assert_eq!(
+        first["user_id"], second["user_id"],
+        "equal priorities depend on order"
+    );
+    for body in [
+        json!({"alias": {"tag": "", "id": "x"}}),
+        json!({"alias": {"tag": "email", "id": ""}}),
+        json!({"aliases": [{"tag": "", "id": "x", "priority": 0}]}),
+    ] {
+        let (status, answer) = user_of(body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains("must not be empty"), "{message}");
+    }
+}
+
+/// Issue 14 item 5: a key repeated inside `internal_state` or `external_state` is a 400 that
+/// names it, as a repeated top-level field is (it used to come back repeated).
+#[tokio::test]
+async fn repeated_keys_inside_the_state_are_refused_naming_the_key() {
+    let emu = emulator_with(&[], None).await;
+    let http = reqwest::Client::new();
+    for (what, state) in [
+        (
+            "internal_state",
+            r#"{"internal_state":{"777":{"a":1},"777":{"a":2}},"external_state":{},"cohorts":[]}"#,
+        ),
+        (
+            "external_state",
+            r#"{"internal_state":{},"external_state":{"ext":1,"ext":2},"cohorts":[]}"#,
+        ),
+    ] {
+        let resp = http
+            .post(format!("{}{PATH}", emu.base_url()))
+            .header("x-api-key", "k-123456789")
+            .body(format!(
+                r#"{{"user_id":"{USER}","events":[],"state":{state}}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        assert_eq!(status, 400, "{what}: {text}");
+        let key = if what == "internal_state" {
+            "777"
+        } else {
+            "ext"
+        };
+        assert!(
+            text.contains(&format!("duplicate key \\\"{key}\\\" in state.{what}")),
+            "{what}: {text}"
+        );
+    }
+}
+
+/// Issue 14 item 14: `send` with nothing to talk to prints one line; a lone `\ud800` escape is
+/// called an unpaired surrogate (in `send`, in a session file and in the emulator's answer).
+#[tokio::test]
+async fn send_without_a_target_prints_one_line_and_surrogates_are_named() {
+    let dir = temp_dir();
+    let events = dir.join("events.json");
+    std::fs::write(&events, "[]").unwrap();
+    let out = bin()
+        .args(["send", "--base-url", "http://127.0.0.1:9"])
+        .arg(&events)
+        .env_remove("PERMUTIVE_API_KEY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let lone = r#"[{"name":"\ud800","time":"2026-01-01T00:00:00Z","properties":{}}]"#;
+    std::fs::write(&events, lone).unwrap();
+    let out = bin().arg("send").arg(&events).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unpaired surrogate"), "{stderr}");
+    assert!(!stderr.contains("hex escape"), "{stderr}");
+
+    let session = format!(
+        r#"{{"format":"segscope-session/1","name":"x","identity":{{"user_id":"{USER}"}},"steps":[{{"events":{lone}}}]}}"#
+    );
+    let message = Session::parse(&session, "s.json").unwrap_err().to_string();
+    assert!(message.contains("unpaired surrogate"), "{message}");
+
+    let emu = emulator_with(&[], None).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}{PATH}", emu.base_url()))
+        .header("x-api-key", "k-123456789")
+        .body(format!(r#"{{"user_id":"{USER}","events":{lone}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("unpaired surrogate"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14 item 10: `serve` takes its keys from SEGSCOPE_API_KEYS or a key file (a key on the
+/// command line shows in `ps`), and says so in `--help`.
+#[cfg(unix)]
+#[test]
+fn serve_takes_keys_from_the_environment_and_a_file() {
+    let dir = temp_dir();
+    let log = dir.join("serve.log");
+    let keys = dir.join("keys.txt");
+    std::fs::write(&keys, "# team keys\nfile-key-3333\n\n").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status_with = |base: &str, key: &str| {
+        runtime.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{base}{PATH}"))
+                .header("x-api-key", key)
+                .body(json!({"user_id": USER}).to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    let mut child = serve_process_with(
+        &["--api-key-file", keys.to_str().unwrap()],
+        &[("SEGSCOPE_API_KEYS", "alpha-key-1111,beta-key-2222")],
+        &log,
+    );
+    let base = child.1.clone();
+    assert_eq!(status_with(&base, "beta-key-2222"), 200);
+    assert_eq!(status_with(&base, "alpha-key-1111"), 200);
+    assert_eq!(status_with(&base, "file-key-3333"), 200);
+    assert_eq!(status_with(&base, "gamma-key-4444"), 401);
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    let help = bin().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("SEGSCOPE_API_KEYS") && help.contains("--api-key-file"),
+        "{help}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14 item 2 (api, session, CLI): the key is masked where the key itself would be shown,
+/// never searched for in text: a URL or a message that merely contains the key's text is left
+/// alone, and a key inside `--base-url` (percent-encoded too) is masked wherever the URL is
+/// printed or saved.
+#[tokio::test]
+async fn the_key_is_masked_where_it_is_shown_and_nowhere_else() {
+    // The key's text inside the host name is not the key.
+    let target = Target::new("http://localhost:9", Some(ApiKey::new("local")));
+    assert_eq!(target.display_url(), "http://localhost:9");
+    assert!(
+        target.describe().starts_with("http://localhost:9 "),
+        "{}",
+        target.describe()
+    );
+    let outcome = Client::new(target.clone())
+        .segment(
+            &segscope::api::SegmentationRequest {
+                identity: segscope::api::Identity::UserId(USER.into()),
+                events: serde_json::value::RawValue::from_string("[]".into()).unwrap(),
+                state: None,
+            },
+            true,
+        )
+        .await;
+    assert!(
+        outcome.summary().contains("http://localhost:9"),
+        "{}",
+        outcome.summary()
+    );
+
+    // A key in the URL, percent-encoded, with or without --api-key.
+    for key in [None, Some(ApiKey::new("sk-live-4242424242"))] {
+        let target = Target::new(
+            "http://127.0.0.1:9/base?k=sk%2Dlive%2D4242424242&region=eu",
+            key,
+        );
+        for shown in [
+            target.display_url(),
+            target.describe(),
+            format!("{target:?}"),
+        ] {
+            assert!(!shown.contains("4242424242"), "{shown}");
+            assert!(shown.contains("region=eu"), "{shown}");
+        }
+        let mut session = Session::new("s", &segscope::api::Identity::UserId(USER.into()));
+        session.set_recorded_against(&target);
+        assert!(!session.to_json().contains("4242424242"));
+    }
+    let out = bin()
+        .args([
+            "replay",
+            "--base-url",
+            "http://127.0.0.1:9/?k=sk%2Dlive%2D4242424242",
+        ])
+        .arg(bundled_session("01-football-fan.json"))
+        .env_remove("PERMUTIVE_API_KEY")
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(2), "{printed}");
+    assert!(!printed.contains("4242424242"), "{printed}");
+}
+
+/// The events of a step, naming the key's text as values and as a field name.
+fn events_naming(word: &str) -> String {
+    format!(
+        r#"[{{"name":"Pageview","time":"2026-01-01T00:00:00Z","properties":{{"article":{{"category":"{word}","{word}":1.0e2}},"client":{{"type":"{word}","url":"https://{word}.example/{word}"}}}}}}]"#
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Issue 14 item 2: masking never changes a saved byte that is not the key's own header. A
+    /// session recorded with a key is byte for byte the session recorded without one, whatever
+    /// the events say, and what is sent carries the key in `X-Api-Key` only.
+    #[test]
+    fn masking_never_changes_a_saved_byte(key in "[a-z]{1,12}", other in "[a-z0-9]{1,6}") {
+        let identity = segscope::api::Identity::UserId(USER.into());
+        let outcome = segscope::api::CallOutcome::ApiError {
+            status: 400,
+            latency: std::time::Duration::ZERO,
+            envelope: None,
+            raw_body: std::sync::Arc::from(format!("{{\"note\":\"{key}\"}}")),
+        };
+        let base = format!("http://{key}.{other}.example:8787/v1-{key}");
+        let save = |api_key: Option<ApiKey>| {
+            let target = Target::new(base.clone(), api_key);
+            let mut session = Session::new(format!("about {key}"), &identity);
+            session.description = format!("{key} {other} {key}");
+            session.set_recorded_against(&target);
+            session.initial_state = Some(
+                serde_json::value::RawValue::from_string(format!(
+                    r#"{{"internal_state":{{"{key}":["{key}"]}},"external_state":{{}},"cohorts":["{key}"]}}"#
+                ))
+                .unwrap(),
+            );
+            session.record_raw_step(
+                key.clone(),
+                serde_json::value::RawValue::from_string(events_naming(&key)).unwrap(),
+                true,
+                &outcome,
+                std::slice::from_ref(&key),
+            );
+            session.to_json()
+        };
+        let with_key = save(Some(ApiKey::new(key.clone())));
+        prop_assert_eq!(&with_key, &save(None));
+        prop_assert!(with_key.contains(&events_naming(&key)));
+        let reloaded = Session::parse(&with_key, "p.json").unwrap();
+        prop_assert_eq!(reloaded.steps[0].events.get(), events_naming(&key));
+        prop_assert_eq!(reloaded.recorded_against.as_deref(), Some(base.as_str()));
+    }
+}
+
+/// Issue 14 item 2: on the wire, the key is in the `X-Api-Key` header and nowhere else; the body
+/// is the events as written, the key's text inside them included.
+#[tokio::test]
+async fn the_key_travels_in_its_header_only() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(
+        Vec::<(Vec<(String, String)>, String)>::new(),
+    ));
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        PATH,
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, uri: axum::http::Uri, body: String| {
+                let log = log.clone();
+                async move {
+                    let mut pairs: Vec<(String, String)> = headers
+                        .iter()
+                        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
+                        .collect();
+                    pairs.push(("(uri)".into(), uri.to_string()));
+                    log.lock().unwrap().push((pairs, body));
+                    (axum::http::StatusCode::BAD_REQUEST, "{}")
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let key = "football";
+    let client = Client::new(Target::new(url, Some(ApiKey::new(key))));
+    let events = events_naming(key);
+    client
+        .segment(
+            &segscope::api::SegmentationRequest {
+                identity: segscope::api::Identity::UserId(USER.into()),
+                events: serde_json::value::RawValue::from_string(events.clone()).unwrap(),
+                state: None,
+            },
+            true,
+        )
+        .await;
+    let (headers, body) = seen.lock().unwrap()[0].clone();
+    assert!(body.contains(&events), "{body}");
+    for (name, value) in headers {
+        assert_eq!(value.contains(key), name == "x-api-key", "{name}: {value}");
+    }
 }

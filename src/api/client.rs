@@ -32,14 +32,29 @@ impl Target {
 
     /// The target as it may be shown: base URL (with any key in it masked) and the masked key.
     pub fn describe(&self) -> String {
-        let url = self.scrub(&self.base_url);
+        let url = self.display_url();
         match &self.api_key {
             Some(key) => format!("{url} (key {})", key.masked()),
             None => url,
         }
     }
 
-    /// Removes the key from any text that might have picked it up.
+    /// The base URL as it may be printed or saved. The key belongs in the `X-Api-Key` header, but
+    /// a URL may carry one anyway (`--base-url 'https://…?k=sk%2Dlive…'`): a query value that is
+    /// the key or sits under a key-like name (`k`, `key`, `api_key`, `token`, …), a path segment
+    /// that is the key, and a userinfo password are masked, compared after percent-decoding.
+    /// Nothing else is touched: a URL without a secret comes back byte for byte.
+    pub fn display_url(&self) -> String {
+        mask_url(&self.base_url, self.api_key.as_ref())
+    }
+
+    /// Replaces every occurrence of the key in `text` with its masked form.
+    ///
+    /// Text-wide scrubbing rewrites user data that merely contains the key's text (with the key
+    /// `web`, `"type": "web"` became `"type": "****"`), so nothing in `api`, `session` or the
+    /// CLI uses it: the key is kept out of data by construction and masked only where the key
+    /// itself is shown ([`Target::describe`], [`Target::display_url`]). Kept for the console
+    /// until it has moved off it.
     pub fn scrub(&self, text: &str) -> String {
         match &self.api_key {
             Some(key) => key.scrub(text),
@@ -48,11 +63,114 @@ impl Target {
     }
 }
 
+/// Query parameter names that carry a key by convention.
+const KEY_PARAMS: [&str; 8] = [
+    "k",
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "x-api-key",
+    "token",
+    "access_token",
+];
+
+/// See [`Target::display_url`].
+fn mask_url(url: &str, key: Option<&ApiKey>) -> String {
+    let masked = |value: &str| {
+        key.filter(|k| k.expose() == value)
+            .map_or_else(|| "****".to_string(), ApiKey::masked)
+    };
+    let is_key = |value: &str| key.is_some_and(|k| !k.expose().is_empty() && k.expose() == value);
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        // Not a URL (the client cannot use it either): show none of it that could be the key.
+        return match key {
+            Some(k) if !k.expose().is_empty() && url.contains(k.expose()) => {
+                "(a URL that holds the key)".into()
+            }
+            _ => url.to_string(),
+        };
+    };
+    let mut changed = false;
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("****"));
+        changed = true;
+    }
+    if is_key(&percent_decoded(parsed.username())) {
+        let _ = parsed.set_username("****");
+        changed = true;
+    }
+    let segments: Option<Vec<String>> = parsed
+        .path_segments()
+        .map(|s| s.map(|seg| seg.to_string()).collect());
+    if let Some(segments) = segments
+        && segments.iter().any(|seg| is_key(&percent_decoded(seg)))
+    {
+        let path: Vec<String> = segments
+            .iter()
+            .map(|seg| {
+                if is_key(&percent_decoded(seg)) {
+                    masked(&percent_decoded(seg))
+                } else {
+                    seg.clone()
+                }
+            })
+            .collect();
+        parsed.set_path(&format!("/{}", path.join("/")));
+        changed = true;
+    }
+    let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    let secret = |(name, value): &(String, String)| {
+        KEY_PARAMS.contains(&name.to_ascii_lowercase().as_str()) || is_key(value)
+    };
+    if pairs.iter().any(secret) {
+        let shown: Vec<(String, String)> = pairs
+            .iter()
+            .map(|pair| {
+                if secret(pair) {
+                    (pair.0.clone(), masked(&pair.1))
+                } else {
+                    pair.clone()
+                }
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(shown);
+        changed = true;
+    }
+    if changed {
+        parsed.to_string()
+    } else {
+        url.to_string()
+    }
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URL may carry the key (a careless `--base-url ...?k=KEY`): show it scrubbed.
+        // The URL may carry the key (a careless `--base-url ...?k=KEY`): show it masked.
         f.debug_struct("Target")
-            .field("base_url", &self.scrub(&self.base_url))
+            .field("base_url", &self.display_url())
             .field("api_key", &self.api_key)
             .field("timeout", &self.timeout)
             .finish()
@@ -266,11 +384,11 @@ impl Client {
     }
 
     /// A human message for a transport failure. reqwest's own text carries the URL (which may
-    /// carry a key if the user put one in `--base-url`), so the message is built here and
-    /// scrubbed of the key whatever it contains.
+    /// carry a key if the user put one in `--base-url`), so the message is built here from the
+    /// masked URL and the innermost cause (with the URL taken out).
     fn describe_error(&self, error: &reqwest::Error) -> String {
-        let host = self.target.scrub(&self.target.base_url);
-        let what = if error.is_timeout() {
+        let host = self.target.display_url();
+        if error.is_timeout() {
             format!(
                 "timed out after {} s waiting for {host}",
                 self.target.timeout.as_secs_f32()
@@ -284,8 +402,7 @@ impl Client {
                 "the connection to {host} broke before the answer was complete: {}",
                 root_cause(error)
             )
-        };
-        self.target.scrub(&what)
+        }
     }
 }
 

@@ -581,7 +581,7 @@ pub(crate) fn next_step(app: &mut App) -> Vec<Effect> {
     }
     let index = playback.next;
     let step = &playback.session.steps[index];
-    let pretty = serde_json::to_string_pretty(&step.events).unwrap_or_default();
+    let pretty = step.events_pretty();
     let events = match RawValue::from_string(step.events.to_string()) {
         Ok(raw) => raw,
         Err(e) => {

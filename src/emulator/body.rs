@@ -27,8 +27,29 @@ impl<'de> Visitor<'de> for EntriesVisitor {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             entries.push((key, map.next_value::<&'de RawValue>()?));
         }
+        if let Some(key) = first_repeated(&entries) {
+            // A repeated key would come back repeated (the state is written back entry by
+            // entry): refuse it, as a repeated top-level field is refused.
+            return Err(de::Error::custom(format!(
+                "duplicate key \"{}\" in {}",
+                crate::emulator::failure::quote(key),
+                self.0
+            )));
+        }
         Ok(RawEntries(entries))
     }
+}
+
+/// The first key that appears twice, if any.
+fn first_repeated<'e>(entries: &'e [(Cow<'_, str>, &RawValue)]) -> Option<&'e str> {
+    if entries.len() < 2 {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .map(|(key, _)| key.as_ref())
+        .find(|key| !seen.insert(*key))
 }
 
 impl<'de> RawEntries<'de> {
@@ -93,6 +114,8 @@ impl<'de> Deserialize<'de> for ExternalState<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = <&'de RawValue>::deserialize(d)?;
         if raw.get().starts_with('{') {
+            // Kept raw (it goes back byte for byte), but its keys are checked like internal's.
+            RawEntries::parse(raw, "state.external_state").map_err(de::Error::custom)?;
             Ok(ExternalState(raw))
         } else {
             Err(de::Error::custom(

@@ -23,9 +23,13 @@ pub struct CheckedRequest<'a> {
 const ALIAS_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x5e65_c0be_7a11_4a5e_9d3b_51de_c0de_0001);
 
-/// The user id an alias resolves to: UUID v5 of `tag:id`.
+/// The user id an alias resolves to: UUID v5 of the JSON array `["tag","id"]`. An encoding
+/// with a separator (`tag:id`) would make `{"tag":"a:b","id":"c"}` and `{"tag":"a","id":"b:c"}`
+/// one user; the JSON text of the pair cannot collide. (An assumption: Permutive does not
+/// document how it derives a user from an alias, only that the same alias is the same user.)
 pub fn alias_user_id(tag: &str, id: &str) -> String {
-    uuid::Uuid::new_v5(&ALIAS_NAMESPACE, format!("{tag}:{id}").as_bytes()).to_string()
+    let pair = serde_json::to_string(&[tag, id]).unwrap_or_default();
+    uuid::Uuid::new_v5(&ALIAS_NAMESPACE, pair.as_bytes()).to_string()
 }
 
 /// Checks a body against the contract (shape, identity, events, state).
@@ -92,10 +96,18 @@ pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec
 }
 
 fn json_failure(what: &str, e: &serde_json::Error) -> Failure {
+    let detail = format!(
+        "{} at line {} column {}",
+        crate::json::describe_error(e),
+        e.line(),
+        e.column()
+    );
     let reason = match e.classify() {
-        serde_json::error::Category::Data => format!("{what} is not structured as expected: {e}"),
-        serde_json::error::Category::Eof => format!("{what} ends too early: {e}"),
-        _ => format!("{what} is not valid JSON: {e}"),
+        serde_json::error::Category::Data => {
+            format!("{what} is not structured as expected: {detail}")
+        }
+        serde_json::error::Category::Eof => format!("{what} ends too early: {detail}"),
+        _ => format!("{what} is not valid JSON: {detail}"),
     };
     Failure::bad_body(reason)
 }
@@ -111,11 +123,7 @@ fn parse<T: serde::de::DeserializeOwned>(raw: &RawValue, what: &str) -> Result<T
 
 /// serde's position is relative to the field's own text, which would mislead; drop it.
 fn strip_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.find(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
+    crate::json::describe_error(e)
 }
 
 fn resolve_identity(
@@ -144,17 +152,36 @@ fn resolve_identity(
     }
     if let Some(raw) = alias {
         let alias: crate::api::Alias = parse(raw, "\"alias\"")?;
+        check_alias_parts("alias", &alias.tag, &alias.id)?;
         return Ok(alias_user_id(&alias.tag, &alias.id));
     }
     let list: Vec<crate::api::PrioritisedAlias> = match aliases {
         Some(raw) => parse(raw, "\"aliases\"")?,
         None => Vec::new(),
     };
+    for (i, a) in list.iter().enumerate() {
+        check_alias_parts(&format!("aliases[{i}]"), &a.tag, &a.id)?;
+    }
+    // Priority 0 is the highest. Equal priorities are broken by tag, then id (not by the order
+    // of the list, which a client may not keep stable): an assumption, Permutive's docs do not
+    // say.
     let best = list
         .iter()
-        .min_by_key(|a| a.priority)
+        .min_by(|a, b| (a.priority, &a.tag, &a.id).cmp(&(b.priority, &b.tag, &b.id)))
         .ok_or_else(|| Failure::bad_body("\"aliases\" must not be empty"))?;
     Ok(alias_user_id(&best.tag, &best.id))
+}
+
+/// An alias names a tag and an id: neither may be empty.
+fn check_alias_parts(what: &str, tag: &str, id: &str) -> Result<(), Failure> {
+    for (field, value) in [("tag", tag), ("id", id)] {
+        if value.is_empty() {
+            return Err(Failure::bad_body(format!(
+                "{what}.{field} must not be empty"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {

@@ -125,7 +125,7 @@ fn status_words(status: u16) -> (&'static str, &'static str) {
         502 => "https://tools.ietf.org/html/rfc7231#section-6.6.3",
         503 => "https://tools.ietf.org/html/rfc7231#section-6.6.4",
         504 => "https://tools.ietf.org/html/rfc7231#section-6.6.5",
-        400..500 => "https://tools.ietf.org/html/rfc7231#section-6.5",
+        _ if status < 500 => "https://tools.ietf.org/html/rfc7231#section-6.5",
         _ => "https://tools.ietf.org/html/rfc7231#section-6.6.1",
     };
     let words = axum::http::StatusCode::from_u16(status)

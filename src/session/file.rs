@@ -93,6 +93,11 @@ pub struct Step {
 }
 
 impl Step {
+    /// The events laid out for reading (two-space indent), every token as written.
+    pub fn events_pretty(&self) -> String {
+        crate::json::pretty(self.events.get())
+    }
+
     /// How many events the step sends (0 when its `events` is not an array).
     pub fn event_count(&self) -> usize {
         serde_json::from_str::<Vec<serde::de::IgnoredAny>>(self.events.get()).map_or(0, |v| v.len())
@@ -240,12 +245,8 @@ impl Session {
             message,
         };
         let session: Session = serde_json::from_str(text).map_err(|e| {
-            let what = e.to_string();
-            // serde appends " at line L column C"; put the position first, as editors do.
-            let what = what
-                .rsplit_once(" at line ")
-                .map(|(m, _)| m.to_string())
-                .unwrap_or(what);
+            // The position first, as editors show it.
+            let what = crate::json::describe_error(&e);
             error(format!("line {}, column {}: {what}", e.line(), e.column()))
         })?;
         if session.format != FORMAT {
@@ -259,6 +260,14 @@ impl Session {
             if !step.events.get().trim_start().starts_with('[') {
                 return Err(error(format!(
                     "steps[{i}].events must be an array of events"
+                )));
+            }
+            // Raw text is checked only for its shape; read it once as values so that what the
+            // API would refuse (a lone surrogate escape) is reported here, with the step.
+            if let Err(e) = serde_json::from_str::<Value>(step.events.get()) {
+                return Err(error(format!(
+                    "steps[{i}].events: {}",
+                    crate::json::describe_error(&e)
                 )));
             }
         }
@@ -299,9 +308,9 @@ impl Session {
         })
     }
 
-    /// Notes where the session was recorded: the base URL only, scrubbed of the key.
+    /// Notes where the session was recorded: the base URL only, any key in it masked.
     pub fn set_recorded_against(&mut self, target: &crate::api::Target) {
-        self.recorded_against = Some(target.scrub(&target.base_url));
+        self.recorded_against = Some(target.display_url());
     }
 
     /// Appends a step for a call that got an HTTP answer (a call with none is not a step).

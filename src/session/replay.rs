@@ -161,6 +161,8 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
         .retime_to
         .and_then(|to| last_event_time(session).map(|last| to.duration_since(last)));
     let mut state = session.initial_opaque_state();
+    // The cohorts of `state`: read once per state (a step's "after" is the next one's "before").
+    let mut before = cohorts_of(state.as_ref());
     let mut results = Vec::with_capacity(session.steps.len());
     for (index, step) in session.steps.iter().enumerate() {
         let events = match shift {
@@ -172,7 +174,6 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
             events,
             state: state.clone(),
         };
-        let before = cohorts_of(state.as_ref());
         let outcome = client.segment(&request, step.synchronous_validation).await;
         let mut actual = Recording::from_outcome(&outcome, &before);
         if step.keep_state
@@ -181,8 +182,9 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
             actual.state = Some(RecordedState::Whole(response.state.to_raw()));
         }
         let verdict = judge(step.expect.as_ref(), actual.as_ref(), &outcome, options);
-        if let CallOutcome::Success { response, .. } = &outcome {
+        if let (CallOutcome::Success { response, .. }, Some(actual)) = (&outcome, &actual) {
             state = Some(response.state.clone());
+            before = actual.cohorts.clone();
         }
         let stop = matches!(verdict, Verdict::TargetError(_));
         results.push(StepResult {
