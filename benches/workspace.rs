@@ -4,7 +4,6 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use segscope::api::{ApiKey, Identity, OpaqueState, Target};
 use segscope::emulator::{self, EmulatorConfig, Workspace};
-use segscope::loadgen::reader_event;
 use segscope::session::Recording;
 use segscope::workspace::CohortsClient;
 use segscope::workspace::pull::{Progress, pull};
@@ -12,11 +11,18 @@ use segscope::workspace::redecide::{PastCall, decide, redecide};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+// The load generator's realistic reader events (developer tooling, outside the library).
+#[allow(dead_code)]
+#[path = "../devtools/loadgen.rs"]
+mod loadgen;
+use loadgen::reader_event;
+
 const USERS: usize = 20;
 const CALLS_PER_USER: usize = 10;
 
 /// 20 readers × 10 calls of 5 events (Pageviews and engagement heartbeats, an hour apart),
 /// each call continuing its reader's previous one: the kind of history a console session holds.
+#[allow(clippy::needless_range_loop)]
 fn history(workspace: &Workspace) -> Vec<PastCall> {
     let start: jiff::Timestamp = "2026-10-01T08:00:00Z".parse().unwrap();
     let mut history = Vec::with_capacity(USERS * CALLS_PER_USER);
@@ -51,7 +57,10 @@ fn history(workspace: &Workspace) -> Vec<PastCall> {
             };
             past.recorded = decide(workspace, &past, past.state.clone());
             assert_eq!(past.recorded.status, 200, "{:?}", past.recorded);
-            states[user] = OpaqueState::from_json(past.recorded.state.as_ref().unwrap().get()).ok();
+            states[user] = OpaqueState::from_json(
+                past.recorded.state.as_ref().unwrap().whole().unwrap().get(),
+            )
+            .ok();
             history.push(past);
         }
     }
