@@ -445,12 +445,16 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         (None, None) => Identity::UserId(uuid::Uuid::new_v4().to_string()),
     };
     let new_user = args.user_id.is_none() && args.alias.is_none();
-    let state = match &args.state {
-        None => None,
+    // The state is checked and its cohorts read in one pass (a state may be a megabyte).
+    let (state, before) = match &args.state {
+        None => (None, Vec::new()),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let mut text = std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-            Some(OpaqueState::from_json(text.trim()).map_err(|e| {
+            if text.trim().len() != text.len() {
+                text = text.trim().to_string();
+            }
+            let (state, listed) = OpaqueState::from_json_reading_cohorts(text).map_err(|e| {
                 anyhow::anyhow!(
                     "{}: the state is not JSON: line {}, column {}: {}",
                     path.display(),
@@ -458,10 +462,10 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
                     e.column(),
                     segscope::json::describe_error(&e)
                 )
-            })?)
+            })?;
+            (Some(state), session::replay::sorted_cohorts(listed))
         }
     };
-    let before = session::replay::cohorts_of(state.as_ref());
     let request = SegmentationRequest {
         identity: identity.clone(),
         events: serde_json::value::RawValue::from_string(events_text)?,

@@ -32,6 +32,24 @@ impl OpaqueState {
         RawValue::from_string(text.to_string()).map(|raw| OpaqueState::from_raw(&raw))
     }
 
+    /// Takes JSON text it owns, and reads the state's `cohorts` (as listed, unsorted) in the same
+    /// pass that checks the text is JSON: a state of a megabyte is scanned once, not twice, and
+    /// not copied before it is kept.
+    pub fn from_json_reading_cohorts(
+        text: String,
+    ) -> Result<(OpaqueState, Vec<String>), serde_json::Error> {
+        let cohorts = listed_cohorts(&text)?.unwrap_or_default();
+        let text: Arc<str> = Arc::from(text);
+        Ok((
+            OpaqueState {
+                end: text.len(),
+                text,
+                start: 0,
+            },
+            cohorts,
+        ))
+    }
+
     /// The state that is `raw`, a slice of `body` (a JSON value already validated by the parse
     /// that found it).
     pub(crate) fn within(body: &Arc<str>, raw: &RawValue) -> OpaqueState {
@@ -79,6 +97,36 @@ impl std::fmt::Debug for OpaqueState {
 impl PartialEq for OpaqueState {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
+    }
+}
+
+/// The `cohorts` a state's JSON text lists, in its order (`None` when it lists none, or is not an
+/// object), read in one pass that also checks the whole text is JSON (an error if it is not).
+/// The rest of the state (which may hold 100,000 entries) is skipped, never built; codes are
+/// borrowed from the text until they are kept.
+pub(crate) fn listed_cohorts(text: &str) -> Result<Option<Vec<String>>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct CohortsOnly<'a> {
+        #[serde(borrow, default)]
+        cohorts: Option<Vec<&'a RawValue>>,
+    }
+    match serde_json::from_str::<CohortsOnly<'_>>(text) {
+        Ok(only) => Ok(only.cohorts.map(|list| {
+            list.into_iter()
+                .map(|raw| match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(Value::String(code)) => code,
+                    Ok(other) => other.to_string(),
+                    Err(_) => raw.get().to_string(),
+                })
+                .collect()
+        })),
+        // JSON of another shape (an array, `cohorts` not a list, a repeated key): no cohorts,
+        // as long as it is JSON at all.
+        Err(e) if e.is_data() => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)?;
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -130,5 +178,40 @@ pub fn cohort_order(a: &str, b: &str) -> std::cmp::Ordering {
         (Ok(_), Err(_)) => std::cmp::Ordering::Less,
         (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
         (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cohorts_are_read_in_the_pass_that_checks_the_state() {
+        let text = r#"{"internal_state":{"a":[1,2]},"cohorts":["7","1001",12],"x":{}}"#;
+        let (state, cohorts) = OpaqueState::from_json_reading_cohorts(text.into()).unwrap();
+        assert_eq!(state.as_str(), text);
+        assert_eq!(cohorts, vec!["7", "1001", "12"]);
+        // Valid JSON of another shape: kept, no cohorts.
+        for other in [
+            "[]",
+            "3",
+            r#"{"cohorts":"no"}"#,
+            r#"{"cohorts":[],"cohorts":["1"]}"#,
+        ] {
+            let (state, cohorts) = OpaqueState::from_json_reading_cohorts(other.into()).unwrap();
+            assert_eq!((state.as_str(), cohorts.len()), (other, 0));
+        }
+        // Not JSON, wherever the fault is (also after the cohorts, also in a wrongly shaped one).
+        for broken in [
+            r#"{"cohorts":["1"],"x":}"#,
+            r#"{"cohorts":["1"]} trailing"#,
+            r#"{"cohorts":"no","x":[}"#,
+            "",
+        ] {
+            assert!(
+                OpaqueState::from_json_reading_cohorts(broken.into()).is_err(),
+                "{broken}"
+            );
+        }
     }
 }

@@ -40,24 +40,11 @@ pub struct StepResult {
 /// The cohorts of a state (sorted as the API sorts them), or none for no state. Reads only
 /// `cohorts`: the rest of a state (which may hold 100,000 entries) is skipped, not parsed.
 pub fn cohorts_of(state: Option<&OpaqueState>) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct CohortsOnly {
-        #[serde(default)]
-        cohorts: Option<Vec<serde_json::Value>>,
-    }
     let listed = state
-        .and_then(|s| serde_json::from_str::<CohortsOnly>(s.as_str()).ok())
-        .and_then(|s| s.cohorts)
+        .and_then(|s| crate::api::state::listed_cohorts(s.as_str()).ok())
+        .flatten()
         .unwrap_or_default();
-    sorted_cohorts(
-        listed
-            .into_iter()
-            .map(|v| match v {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            })
-            .collect(),
-    )
+    sorted_cohorts(listed)
 }
 
 /// Sorts cohort codes by [`cohort_order`] and drops repeats. Each code is read as a number once
