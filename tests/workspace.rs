@@ -626,6 +626,33 @@ fn check_reports_every_broken_cohort_with_its_path() {
     let report = check(&dir);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 1));
 
+    // The loader's warnings come through too: logic beyond an AND of ORs, a Disabled cohort.
+    let loader_warnings = json!([
+        {"code": 1, "name": "OR of ANDs", "query": {"or": [
+            {"and": [{"event": "Pageview"}, {"event": "PageviewEngagement"}]},
+            {"event": "Pageview"}]}},
+        {"code": 2, "name": "Switched off", "state": "Disabled", "query": {"event": "Pageview"}},
+    ]);
+    std::fs::write(dir.join("cohorts.json"), loader_warnings.to_string()).unwrap();
+    let report = check(&dir);
+    assert_eq!(
+        (report.errors, report.warnings),
+        (0, 2),
+        "{}",
+        report.text()
+    );
+    let found: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.clone().unwrap(), f.message.clone()))
+        .collect();
+    assert!(
+        found[0].0.starts_with("$[0].query.or[0]") && found[0].1.contains("AND of ORs"),
+        "{found:?}"
+    );
+    assert_eq!(found[1].0, "$[1].state", "{found:?}");
+    assert!(found[1].1.starts_with("Disabled"), "{found:?}");
+
     // A cycle is an error of the whole file; not JSON is an error with line and column.
     let cycle =
         json!([{"code": 1, "query": {"in_segment": 2}}, {"code": 2, "query": {"in_segment": 1}}]);
