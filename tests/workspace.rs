@@ -208,6 +208,13 @@ async fn pull_edit_diff_push_pull_round_trip() {
     assert_eq!(new["code"], 1014);
     assert_eq!(new["query"]["has_entered"]["segment"], 1013);
     assert!(new["id"].is_string());
+    // ... and as a pull would write it: pulling now changes no byte (no churn in git).
+    let pushed = std::fs::read_to_string(dir.join("cohorts.json")).unwrap();
+    pull(&client, &dir, 4, Progress::Quiet).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cohorts.json")).unwrap(),
+        pushed
+    );
 
     // Pull into a fresh directory: the same cohorts as the pushed file.
     let fresh = temp_dir("fresh");
