@@ -45,7 +45,7 @@ async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
     assert!(!curl.contains(SECRET));
     // It went to the terminal as OSC 52.
     let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    assert!(written.starts_with("\x1b]52;c;") && written.ends_with('\x07'));
+    assert!(written.starts_with("\x1b]52;c;") && written.ends_with("\x1b\\"));
     assert!(
         app.status()
             .text

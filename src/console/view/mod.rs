@@ -3,6 +3,7 @@
 
 pub mod chrome;
 pub mod explain;
+pub mod frame;
 pub mod layout;
 pub mod panes;
 pub mod picker;
