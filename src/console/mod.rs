@@ -15,6 +15,7 @@ pub mod diff;
 pub mod editor;
 pub mod explain;
 pub mod keymap;
+pub mod live;
 pub mod message;
 pub mod rewind;
 pub mod runtime;

@@ -228,6 +228,13 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
             clock: connection.is_embedded().then_some(options.target.clock),
+            live_workspace: match (&connection.emulator, &options.target.workspace) {
+                (Some(running), Some(dir)) => Some(super::live::LiveSetup {
+                    dir: dir.clone(),
+                    emulator: running.config().clone(),
+                }),
+                _ => None,
+            },
             ..AppOptions::default()
         },
     );

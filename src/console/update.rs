@@ -64,6 +64,7 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::AutosaveDue => super::autosave::on_due(app),
+        Message::Live(event) => super::live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
         } => {
@@ -191,6 +192,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Send => return send(app),
         Action::Rewind => return super::rewind::rewind(app),
         Action::Explain => return super::explain::open(app),
+        Action::CompareEdit => super::live::compare(app),
         Action::CopyResponse => return super::clipboard::copy(app, CopyWhat::Response),
         Action::CopyCurl => return super::clipboard::copy(app, CopyWhat::Curl),
         Action::CopySend => return super::clipboard::copy(app, CopyWhat::Send),
@@ -385,6 +387,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             _ => {}
         },
         Popup::Explain(_) => {}
+        Popup::EditComparison(_) => app.popup = None,
         Popup::AliasForm(form) => match key.code {
             KeyCode::Esc => app.popup = None,
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {

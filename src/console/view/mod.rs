@@ -9,6 +9,7 @@ pub mod panes;
 pub mod picker;
 pub mod playback;
 pub mod popup;
+pub mod redecided;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

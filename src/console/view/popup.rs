@@ -18,6 +18,7 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::AliasForm(form) => alias(app, form, frame, area),
         Popup::Explain(popup) => super::explain::draw(app, popup, frame, area),
         Popup::Session(popup) => super::picker::draw(app, popup, frame, area),
+        Popup::EditComparison(popup) => super::redecided::draw(app, popup, frame, area),
     }
 }
 
