@@ -13,6 +13,7 @@ use crossterm::event::KeyCode;
 use segscope::console::live::LiveSetup;
 use segscope::console::{App, AppOptions};
 use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+use segscope::engine::Clock;
 
 /// How long a file change may take to be noticed, loaded and re-decided (a deadline, not a
 /// sleep: the wait ends as soon as the app's state says so).
@@ -41,13 +42,24 @@ fn set_football_threshold(dir: &Path, threshold: u32) {
         .find(|c| c["code"] == serde_json::json!(1001) || c["code"] == "1001")
         .expect("the demo workspace has 1001");
     fans["query"]["frequency"]["greater_than_or_equal_to"] = threshold.into();
-    let tmp = dir.join("cohorts.json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&cohorts).unwrap()).unwrap();
-    std::fs::rename(&tmp, &file).unwrap();
+    write_atomically(&file, &serde_json::to_string_pretty(&cohorts).unwrap());
+}
+
+/// Written next to the file and renamed over it, so the watcher never reads half a file.
+fn write_atomically(file: &Path, text: &str) {
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, file).unwrap();
 }
 
 async fn live_setup(dir: &Path) -> (RunningEmulator, App) {
-    let config = EmulatorConfig::new(Workspace::load(dir).expect("the copy loads"));
+    live_setup_with_clock(dir, Clock::Event).await
+}
+
+async fn live_setup_with_clock(dir: &Path, clock: Clock) -> (RunningEmulator, App) {
+    let mut workspace = Workspace::load(dir).expect("the copy loads");
+    workspace.clock = clock;
+    let config = EmulatorConfig::new(workspace);
     let running = emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -161,11 +173,10 @@ async fn a_broken_edit_names_file_line_and_column_and_the_previous_workspace_sta
     );
     assert_eq!(threshold_in_use(&running), serde_json::json!(5));
 
-    std::fs::write(
-        dir.path().join("cohorts.json"),
+    write_atomically(
+        &dir.path().join("cohorts.json"),
         "[\n  {\"code\": 1001,\n  oops\n]",
-    )
-    .unwrap();
+    );
     assert!(
         app.settle_until(WITHIN, |a| a.status().text.contains("not loaded"))
             .await,
@@ -199,4 +210,38 @@ async fn d_without_a_live_workspace_says_what_it_needs() {
         "{}",
         app.status().text
     );
+}
+
+#[tokio::test]
+async fn a_schema_edit_is_picked_up_too_and_keeps_the_emulators_clock() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, app) = live_setup_with_clock(dir.path(), Clock::Wall).await;
+    let mut term = wide_terminal();
+    let mut app = drive(app, &mut term, Vec::new()).await;
+
+    // A broken schema: named with its line and column; nothing swapped.
+    let schema = dir.path().join("schemas").join("Pageview.json");
+    let good = std::fs::read_to_string(&schema).unwrap();
+    write_atomically(&schema, "{\n  \"type\": \"object\",\n  ]");
+    assert!(
+        app.settle_until(WITHIN, |a| a.status().text.contains("not loaded"))
+            .await,
+        "{}",
+        app.status().text
+    );
+    let status = app.status().text.clone();
+    assert!(status.contains("Pageview.json"), "{status}");
+    assert!(status.contains("line 3 column 3"), "{status}");
+    assert_eq!(app.workspace_edits(), 0);
+
+    // Fixed again: swapped in, with the clock the emulator was started with.
+    write_atomically(&schema, &good);
+    assert!(
+        app.settle_until(WITHIN, |a| a.workspace_edits() >= 1).await,
+        "{}",
+        app.status().text
+    );
+    assert_eq!(running.config().workspace.current().clock, Clock::Wall);
+    running.stop().await;
 }
