@@ -215,6 +215,8 @@ pub struct AppOptions {
     pub autosave: Option<std::path::PathBuf>,
     /// Start clean: move an existing autosave aside instead of restoring it (`--fresh`).
     pub fresh: bool,
+    /// The embedded emulator's clock (`--clock`), shown in the header; `None`: not embedded.
+    pub clock: Option<crate::engine::Clock>,
 }
 
 /// New ids: random UUIDs v4, or counters in stable mode.
@@ -290,6 +292,8 @@ pub struct App {
     pub(crate) lineage: super::rewind::Lineage,
     pub(crate) clipboard: super::clipboard::Clipboard,
     pub(crate) autosave: super::autosave::Autosave,
+    /// What the emulator's explanations said about the calls (see `timeline.rs`).
+    pub(crate) insights: super::timeline::Insights,
 }
 
 impl App {
@@ -346,6 +350,7 @@ impl App {
             lineage: Default::default(),
             clipboard: Default::default(),
             autosave: Default::default(),
+            insights: Default::default(),
             options,
         }
     }

@@ -21,6 +21,7 @@ pub mod runtime;
 pub mod sessions;
 pub mod terminal;
 pub mod theme;
+pub mod timeline;
 pub mod update;
 pub mod view;
 

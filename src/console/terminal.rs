@@ -227,6 +227,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             no_color,
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
+            clock: connection.is_embedded().then_some(options.target.clock),
             ..AppOptions::default()
         },
     );

@@ -49,10 +49,14 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
         }
         Message::CallFinished { task, call } => {
             on_call_finished(app, task, *call);
-            super::autosave::save(app)
+            let mut effects = super::autosave::save(app);
+            effects.extend(super::timeline::after_call(app));
+            effects
         }
         Message::Explained { task, result } => {
-            super::explain::on_explained(app, task, result);
+            if !super::timeline::on_explained(app, task, &result) {
+                super::explain::on_explained(app, task, result);
+            }
             Vec::new()
         }
         Message::Autosaved { result, .. } => {

@@ -126,6 +126,7 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
                 Line::from(Span::styled("unchanged", theme.muted()))
             };
             let delta = super::playback::marked(app, call, delta);
+            let delta = crate::console::timeline::marked(app, call, delta);
             let mut cells = vec![Cell::from(format!("{}", i + 1))];
             if !narrow {
                 cells.push(Cell::from(clock(app, call.sent_at)));
