@@ -80,9 +80,20 @@ struct BenchArgs {
     /// Cohorts in the (scaled demo) workspace of the in-process emulator.
     #[arg(long, default_value_t = 100)]
     cohorts: usize,
-    /// Load this endpoint instead of in-process emulator + echo baseline.
+    /// Load this endpoint instead of in-process emulator + echo baseline. With --echo-url, the
+    /// emulator (a separate `segscope serve`) in an interleaved comparison.
     #[arg(long)]
     base_url: Option<String>,
+    /// The echo baseline (a separate `segscope serve --echo`): measure --base-url and this
+    /// interleaved, A B A B …, and report the ratio of each pair and their min/median.
+    #[arg(long, requires = "base_url")]
+    echo_url: Option<String>,
+    /// Pairs of interleaved runs (with --echo-url).
+    #[arg(long, default_value_t = 5)]
+    pairs: usize,
+    /// Write the request body (built through --base-url) to this file and stop: for wrk/oha.
+    #[arg(long, requires = "base_url", value_name = "FILE")]
+    write_body: Option<PathBuf>,
     /// Report this server process's resident memory after 5 s and at the end (soak test).
     #[arg(long)]
     server_pid: Option<u32>,
@@ -103,7 +114,16 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         })
     });
     let mut failed = false;
-    if let Some(url) = &args.base_url {
+    if let (Some(url), Some(path)) = (&args.base_url, &args.write_body) {
+        let request = loadgen::realistic_request(url, key.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let body = request.to_body();
+        std::fs::write(path, &body)?;
+        println!("wrote {} ({} bytes)", path.display(), body.len());
+    } else if let (Some(url), Some(echo)) = (&args.base_url, &args.echo_url) {
+        failed = interleaved(url, echo, key, &plan, args.pairs).await?;
+    } else if let Some(url) = &args.base_url {
         println!(
             "loading {url} with {} connections for {} s",
             plan.connections, args.seconds
@@ -169,4 +189,58 @@ async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The emulator at `url` and the echo baseline at `echo`, each a process of its own (so is this
+/// generator), loaded in turn: echo, emulator, echo, emulator … with the same body (a state the
+/// emulator accumulated). Each pair gives a ratio; the spread shows how noisy the machine was.
+/// Returns whether any request failed.
+async fn interleaved(
+    url: &str,
+    echo: &str,
+    key: Option<ApiKey>,
+    plan: &loadgen::LoadPlan,
+    pairs: usize,
+) -> anyhow::Result<bool> {
+    let request = loadgen::realistic_request(url, key.clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "{} pairs, {} connections, {:.1} s per run, state {} bytes",
+        pairs,
+        plan.connections,
+        plan.duration.as_secs_f64(),
+        request.state.as_ref().map_or(0, |s| s.as_str().len())
+    );
+    let (mut ratios, mut echo_rps, mut emu_rps, mut emu_p99) = (vec![], vec![], vec![], vec![]);
+    let mut failed = false;
+    for pair in 1..=pairs.max(1) {
+        let base = loadgen::run(echo, key.clone(), &request, plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let emu = loadgen::run(url, key.clone(), &request, plan)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let ratio = emu.requests_per_second() / base.requests_per_second().max(1e-9);
+        println!("pair {pair} echo      {}", base.line());
+        println!("pair {pair} emulator  {}", emu.line());
+        println!("pair {pair} ratio     {ratio:.2}");
+        for e in [&base.first_error, &emu.first_error].into_iter().flatten() {
+            println!("first error: {e}");
+        }
+        failed |= base.errors + emu.errors > 0;
+        ratios.push(ratio);
+        echo_rps.push(base.requests_per_second());
+        emu_rps.push(emu.requests_per_second());
+        emu_p99.push(emu.p99.as_secs_f64() * 1000.0);
+    }
+    let show = |name: &str, figures: &[f64], unit: &str| {
+        let (min, median) = loadgen::min_median(figures);
+        println!("{name:<13} min {min:.2}{unit}  median {median:.2}{unit}");
+    };
+    show("ratio", &ratios, "");
+    show("echo req/s", &echo_rps, "");
+    show("emulator req/s", &emu_rps, "");
+    show("emulator p99", &emu_p99, " ms");
+    Ok(failed)
 }

@@ -33,7 +33,8 @@ struct TargetArgs {
     #[arg(long)]
     workspace: Option<PathBuf>,
     /// The embedded emulator's clock: `event` (the latest event time) or `wall` (this machine's).
-    #[arg(long, default_value = "event")]
+    /// A remote target keeps its own clock, so it is refused with --api-key or --base-url.
+    #[arg(long, default_value = "event", conflicts_with_all = ["api_key", "base_url"])]
     clock: segscope::engine::Clock,
 }
 
@@ -225,6 +226,9 @@ struct ServeArgs {
     /// Write the Cohorts API's changes back to the workspace's cohorts.json (atomically).
     #[arg(long, requires = "workspace")]
     persist: bool,
+    /// Serve the demo workspace scaled to this many cohorts (for load figures on large states).
+    #[arg(long, hide = true, conflicts_with = "workspace", value_name = "N")]
+    scale_cohorts: Option<usize>,
 }
 
 /// A load duration: a finite number of seconds, more than 0 and at most a day.
@@ -285,7 +289,10 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let workspace = load_workspace(args.workspace.as_ref())?;
+    let workspace = match args.scale_cohorts {
+        Some(count) => emulator::Workspace::demo_scaled(count)?,
+        None => load_workspace(args.workspace.as_ref())?,
+    };
     let cohorts = workspace.cohorts.cohorts().len();
     let schemas = workspace.schemas.len();
     let dir = workspace.dir.display().to_string();

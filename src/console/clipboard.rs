@@ -58,7 +58,7 @@ pub fn curl_command(call: &Call, target: &Target) -> String {
     // copied byte for byte, never searched for the key's text.
     let url = format!(
         "{}{STATELESS_PATH}?synchronous-validation={}",
-        target.scrub(&target.base_url),
+        target.display_url(),
         call.sync_validation
     );
     let command = format!(
@@ -92,10 +92,7 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
         args.push("--no-sync-validation".into());
     }
     if target.base_url != DEFAULT_BASE_URL {
-        args.push(format!(
-            "--base-url {}",
-            shell_quote(&target.scrub(&target.base_url))
-        ));
+        args.push(format!("--base-url {}", shell_quote(&target.display_url())));
     }
     let command = format!(
         "printf '%s' {} | \\\n  segscope send - {}\n",

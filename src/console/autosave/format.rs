@@ -164,7 +164,7 @@ pub fn serialise(app: &App) -> String {
     let file = File {
         format: FORMAT.into(),
         saved_at: jiff::Timestamp::now(),
-        target: Some(target.scrub(&target.base_url)),
+        target: Some(target.display_url()),
         editor: app.editor.text(),
         identity: SessionIdentity::from_identity(&app.identity),
         sync_validation: app.sync_validation,

@@ -217,7 +217,7 @@ pub(crate) fn on_start(app: &mut App) {
                 n => format!("{n} calls"),
             };
             let target = app.client.target();
-            let here = target.scrub(&target.base_url);
+            let here = target.display_url();
             let went = match r.target {
                 Some(there) if there != here => format!(" (they went to {there})"),
                 _ => String::new(),
