@@ -33,7 +33,8 @@ struct TargetArgs {
     #[arg(long)]
     workspace: Option<PathBuf>,
     /// The embedded emulator's clock: `event` (the latest event time) or `wall` (this machine's).
-    #[arg(long, default_value = "event")]
+    /// A remote target keeps its own clock, so it is refused with --api-key or --base-url.
+    #[arg(long, default_value = "event", conflicts_with_all = ["api_key", "base_url"])]
     clock: segscope::engine::Clock,
 }
 

@@ -45,7 +45,7 @@ async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
     assert!(!curl.contains(SECRET));
     // It went to the terminal as OSC 52.
     let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    assert!(written.starts_with("\x1b]52;c;") && written.ends_with('\x07'));
+    assert!(written.starts_with("\x1b]52;c;") && written.ends_with("\x1b\\"));
     assert!(
         app.status()
             .text
@@ -119,5 +119,49 @@ async fn a_key_that_is_also_a_word_of_the_events_never_rewrites_them() {
     let app = drive(app, &mut term, vec![ch('C')]).await;
     let send = app.last_copied().expect("a send command").to_string();
     assert!(send.contains(r#""type": "web""#), "{send}");
+    emu.stop().await;
+}
+
+/// Only a secret in the URL is masked: a key whose text also occurs in the URL (`127`, in
+/// `http://127.0.0.1:…`) leaves the copied URL and the autosaved target as they are, and a key
+/// carried in the URL itself (`?k=sk%2Dlive…`, no `--api-key`) is masked in both.
+#[tokio::test]
+async fn copied_and_saved_urls_mask_the_key_and_nothing_else() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autosave.json");
+    let mut term = wide_terminal();
+    for (base_url, api_key, hidden) in [
+        (emu.base_url(), Some("127"), None),
+        (
+            format!("{}?k=sk%2Dlive%2D0123456789", emu.base_url()),
+            None,
+            Some("0123456789"),
+        ),
+    ] {
+        let _ = std::fs::remove_file(&path);
+        let mut options = options();
+        options.autosave = Some(path.clone());
+        let target = Target::new(base_url.clone(), api_key.map(ApiKey::new));
+        let mut app = App::new(Client::new(target), options);
+        app.set_clipboard_sink(Box::new(Sink::default()));
+        app.set_editor_text(&football_pageviews(1, 1));
+        let app = drive(app, &mut term, vec![key(F5)]).await;
+        let mut app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('c')]).await;
+        let curl = app.last_copied().expect("a curl command").to_string();
+        app.close_autosave().unwrap();
+        let saved = std::fs::read_to_string(&path).unwrap();
+        match hidden {
+            None => {
+                assert!(curl.contains(&emu.base_url()), "{curl}");
+                assert!(saved.contains(&emu.base_url()), "{saved}");
+            }
+            Some(secret) => {
+                assert!(!curl.contains(secret), "{curl}");
+                assert!(!saved.contains(secret), "{saved}");
+                assert!(curl.contains(&emu.base_url()), "{curl}");
+            }
+        }
+    }
     emu.stop().await;
 }

@@ -165,6 +165,13 @@ const NAMES: [&str; 3] = ["A", "B", "PageviewEngagement"];
 const KINDS: [&str; 3] = ["x", "y", "z"];
 
 fn window() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        4 => window_without_session(),
+        1 => Just(Some(json!({"this_session": true}))),
+    ]
+}
+
+fn window_without_session() -> impl Strategy<Value = Option<Value>> {
     prop::option::of(prop_oneof![
         (
             1u32..4,
@@ -225,7 +232,7 @@ fn event_clause() -> impl Strategy<Value = Value> {
         (0u32..10, window()).prop_map(|(tenths, during)| {
             json!({"engaged_completion": with(json!({"completion": {"greater_than": f64::from(tenths) / 10.0}}), "during", during)})
         }),
-        (comparison(3), window()).prop_map(|(count, during)| {
+        (comparison(3), window_without_session()).prop_map(|(count, during)| {
             json!({"engaged_views": with(json!({"count": count}), "during", during)})
         }),
     ]
@@ -276,6 +283,7 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
             0u32..25,
             0u32..11,
             0usize..3,
+            0usize..3,
         ),
         0..30,
     )
@@ -283,7 +291,7 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
         let mut at = 0;
         items
             .into_iter()
-            .map(|(name, gap, kind, seconds, tenths, view)| {
+            .map(|(name, gap, kind, seconds, tenths, view, session)| {
                 at += gap * MIN;
                 let mut properties = json!({});
                 if let Some(kind) = kind {
@@ -295,6 +303,9 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
                 }
                 let mut event = ev(name, at, properties);
                 event.view_id = Some(format!("00000000-0000-4000-8000-00000000000{view}"));
+                // No session id (sessions end after 30 minutes without events), or one of two.
+                event.session_id =
+                    (session > 0).then(|| format!("00000000-0000-4000-9000-00000000000{session}"));
                 event
             })
             .collect()

@@ -178,3 +178,77 @@ fn a_disabled_cohort_is_never_in_cohorts_and_its_state_passes_through_byte_for_b
     assert_eq!(state["state"]["cohorts"], json!(["1"]));
     assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
 }
+
+fn in_session(name: &str, at_ms: i64, session: Option<&str>) -> Event {
+    let mut event = ev(name, at_ms);
+    event.session_id = session.map(|s| format!("00000000-0000-4000-9000-00000000000{s}"));
+    event
+}
+
+#[test]
+fn this_session_counts_the_events_of_the_current_session() {
+    const MIN: i64 = 60_000;
+    let ws = workspace(json!([
+        {"code": 1, "query": {"event": "A", "frequency": {"greater_than_or_equal_to": 2}, "during": {"this_session": true}}}
+    ]));
+    let none = BTreeMap::new();
+    // Without session ids: a session ends after 30 minutes without events.
+    assert_eq!(
+        members_after(
+            &ws,
+            &none,
+            &[
+                vec![in_session("A", 0, None)],
+                vec![in_session("A", 29 * MIN, None)]
+            ]
+        ),
+        ["1"]
+    );
+    assert_eq!(
+        members_after(
+            &ws,
+            &none,
+            &[
+                vec![in_session("A", 0, None)],
+                vec![in_session("A", 30 * MIN, None)]
+            ]
+        ),
+        Vec::<String>::new()
+    );
+    // Any event keeps the session going.
+    assert_eq!(
+        members_after(
+            &ws,
+            &none,
+            &[vec![
+                in_session("A", 0, None),
+                in_session("B", 25 * MIN, None),
+                in_session("A", 50 * MIN, None)
+            ]]
+        ),
+        ["1"]
+    );
+    // With session ids: the session of the latest event.
+    assert_eq!(
+        members_after(
+            &ws,
+            &none,
+            &[vec![
+                in_session("A", 0, Some("1")),
+                in_session("A", MIN, Some("2"))
+            ]]
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        members_after(
+            &ws,
+            &none,
+            &[
+                vec![in_session("A", 0, Some("1"))],
+                vec![in_session("A", 3 * 60 * MIN, Some("1"))]
+            ]
+        ),
+        ["1"]
+    );
+}

@@ -208,6 +208,13 @@ async fn pull_edit_diff_push_pull_round_trip() {
     assert_eq!(new["code"], 1014);
     assert_eq!(new["query"]["has_entered"]["segment"], 1013);
     assert!(new["id"].is_string());
+    // ... and as a pull would write it: pulling now changes no byte (no churn in git).
+    let pushed = std::fs::read_to_string(dir.join("cohorts.json")).unwrap();
+    pull(&client, &dir, 4, Progress::Quiet).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cohorts.json")).unwrap(),
+        pushed
+    );
 
     // Pull into a fresh directory: the same cohorts as the pushed file.
     let fresh = temp_dir("fresh");
@@ -625,6 +632,33 @@ fn check_reports_every_broken_cohort_with_its_path() {
     std::fs::write(dir.join("cohorts.json"), warnings_only.to_string()).unwrap();
     let report = check(&dir);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 1));
+
+    // The loader's warnings come through too: logic beyond an AND of ORs, a Disabled cohort.
+    let loader_warnings = json!([
+        {"code": 1, "name": "OR of ANDs", "query": {"or": [
+            {"and": [{"event": "Pageview"}, {"event": "PageviewEngagement"}]},
+            {"event": "Pageview"}]}},
+        {"code": 2, "name": "Switched off", "state": "Disabled", "query": {"event": "Pageview"}},
+    ]);
+    std::fs::write(dir.join("cohorts.json"), loader_warnings.to_string()).unwrap();
+    let report = check(&dir);
+    assert_eq!(
+        (report.errors, report.warnings),
+        (0, 2),
+        "{}",
+        report.text()
+    );
+    let found: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.clone().unwrap(), f.message.clone()))
+        .collect();
+    assert!(
+        found[0].0.starts_with("$[0].query.or[0]") && found[0].1.contains("AND of ORs"),
+        "{found:?}"
+    );
+    assert_eq!(found[1].0, "$[1].state", "{found:?}");
+    assert!(found[1].1.starts_with("Disabled"), "{found:?}");
 
     // A cycle is an error of the whole file; not JSON is an error with line and column.
     let cycle =

@@ -385,3 +385,29 @@ async fn lookalikes_are_served_without_a_query_and_cannot_be_changed() {
     assert_eq!(status, 400);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A workspace that already uses the largest code: creating one more is a 400, not an overflow
+/// (a panic in a debug build, code 0 in a release one), and the emulator keeps serving.
+#[tokio::test]
+async fn creating_past_the_largest_code_is_refused() {
+    let dir = demo_copy();
+    std::fs::write(
+        dir.join("cohorts.json"),
+        r#"[{"code": 18446744073709551615, "name": "Last", "query": {"event": "Pageview"}}]"#,
+    )
+    .unwrap();
+    let emulator = start(&dir, &[], false).await;
+    let base = emulator.base_url();
+    let (status, body) = call(
+        "POST",
+        &format!("{base}{COHORTS}"),
+        Some(json!({"name": "One more", "query": {"event": "Pageview"}})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_envelope(&body, 400, 1002);
+    let (status, listed) = call("GET", &format!("{base}{COHORTS}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    emulator.stop().await;
+}

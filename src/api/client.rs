@@ -53,8 +53,8 @@ impl Target {
     /// Text-wide scrubbing rewrites user data that merely contains the key's text (with the key
     /// `web`, `"type": "web"` became `"type": "****"`), so nothing in `api`, `session` or the
     /// CLI uses it: the key is kept out of data by construction and masked only where the key
-    /// itself is shown ([`Target::describe`], [`Target::display_url`]). Kept for the console
-    /// until it has moved off it.
+    /// itself is shown ([`Target::describe`], [`Target::display_url`]). Used only on the text of
+    /// a remote's error and of a transport failure, which could quote the key back.
     pub fn scrub(&self, text: &str) -> String {
         match &self.api_key {
             Some(key) => key.scrub(text),

@@ -130,6 +130,8 @@ pub enum Popup {
     Explain(Box<super::explain::ExplainPopup>),
     /// Save a session (F6) or pick one to open (F7).
     Session(Box<super::sessions::SessionPopup>),
+    /// A call before vs after a workspace edit (see `live.rs`).
+    EditComparison(Box<super::live::EditComparison>),
 }
 
 /// How the last thing that happened went.
@@ -215,6 +217,10 @@ pub struct AppOptions {
     pub autosave: Option<std::path::PathBuf>,
     /// Start clean: move an existing autosave aside instead of restoring it (`--fresh`).
     pub fresh: bool,
+    /// The embedded emulator's clock (`--clock`), shown in the header; `None`: not embedded.
+    pub clock: Option<crate::engine::Clock>,
+    /// Watch this workspace and swap edits into this emulator (see `live.rs`).
+    pub live_workspace: Option<super::live::LiveSetup>,
 }
 
 /// New ids: random UUIDs v4, or counters in stable mode.
@@ -290,6 +296,9 @@ pub struct App {
     pub(crate) lineage: super::rewind::Lineage,
     pub(crate) clipboard: super::clipboard::Clipboard,
     pub(crate) autosave: super::autosave::Autosave,
+    /// What the emulator's explanations said about the calls (see `timeline.rs`).
+    pub(crate) insights: super::timeline::Insights,
+    pub(crate) live: super::live::Live,
 }
 
 impl App {
@@ -346,6 +355,8 @@ impl App {
             lineage: Default::default(),
             clipboard: Default::default(),
             autosave: Default::default(),
+            insights: Default::default(),
+            live: Default::default(),
             options,
         }
     }
@@ -353,6 +364,7 @@ impl App {
     /// The effects to run when the loop starts (loading the workspace description).
     pub(crate) fn start(&mut self) -> Vec<Effect> {
         super::autosave::on_start(self);
+        super::live::start(self);
         if self.options.emulator_endpoints && self.workspace.is_none() {
             vec![Effect::LoadWorkspace {
                 task: self.next_task(),
@@ -419,6 +431,7 @@ impl App {
             Effect::AutosaveTimer { after } => super::autosave::spawn_timer(self, after),
             Effect::Copy { text } => super::clipboard::perform(self, &text),
             Effect::RenderDetail { task, call } => super::detail::spawn(self, task, call),
+            Effect::Live(reload) => super::live::spawn(self, *reload),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Copying a call out of the console: its response JSON, a `curl` command, or a `segscope send`
 //! command that reproduces it. The text goes to the terminal's clipboard with OSC 52
-//! (`ESC ] 52 ; c ; <base64> BEL`), which works over SSH and through tmux (`set-clipboard on`).
+//! (`ESC ] 52 ; c ; <base64> ESC \\`, written by crossterm's `osc52` feature), which works over SSH
+//! and through tmux (`set-clipboard on`).
 //! The API key is never part of it: commands read it from `$PERMUTIVE_API_KEY`.
 
 use std::io::Write;
@@ -36,32 +37,14 @@ pub enum CopyWhat {
     Send,
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(BASE64[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The OSC 52 sequence that puts `text` on the clipboard.
 pub fn osc52(text: &str) -> String {
-    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+    use crossterm::Command;
+    let mut sequence = String::new();
+    // Writing into a String cannot fail.
+    let _ =
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text).write_ansi(&mut sequence);
+    sequence
 }
 
 /// `text` as one shell word in single quotes.
@@ -75,7 +58,7 @@ pub fn curl_command(call: &Call, target: &Target) -> String {
     // copied byte for byte, never searched for the key's text.
     let url = format!(
         "{}{STATELESS_PATH}?synchronous-validation={}",
-        target.scrub(&target.base_url),
+        target.display_url(),
         call.sync_validation
     );
     let command = format!(
@@ -109,10 +92,7 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
         args.push("--no-sync-validation".into());
     }
     if target.base_url != DEFAULT_BASE_URL {
-        args.push(format!(
-            "--base-url {}",
-            shell_quote(&target.scrub(&target.base_url))
-        ));
+        args.push(format!("--base-url {}", shell_quote(&target.display_url())));
     }
     let command = format!(
         "printf '%s' {} | \\\n  segscope send - {}\n",
@@ -214,19 +194,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_rfc_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    fn osc52_is_base64_in_the_clipboard_sequence() {
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x1b\\");
+        assert_eq!(osc52("foobar"), "\x1b]52;c;Zm9vYmFy\x1b\\");
     }
 
     #[test]

@@ -297,6 +297,9 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
     }
 }
 
+/// The most items Ctrl+N writes for an array, whatever its `minItems` asks.
+const MAX_PLACEHOLDER_ITEMS: u64 = 16;
+
 /// A placeholder value for a JSON schema: the first enum value, a `const`, the minimum of a
 /// number, an object of its required properties, `"<name>"` for a string.
 pub fn placeholder(name: &str, schema: &Value) -> Value {
@@ -333,7 +336,12 @@ pub fn placeholder(name: &str, schema: &Value) -> Value {
             Value::Object(out)
         }
         "array" => {
-            let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            // A schema may ask for any number; the editor fills in a readable few.
+            let min = schema
+                .get("minItems")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+                .min(MAX_PLACEHOLDER_ITEMS);
             let items = schema.get("items").unwrap_or(&Value::Null);
             Value::Array((0..min).map(|_| placeholder(name, items)).collect())
         }
@@ -343,7 +351,9 @@ pub fn placeholder(name: &str, schema: &Value) -> Value {
                 .or_else(|| schema.get("exclusiveMinimum"))
                 .and_then(Value::as_f64);
             match min {
-                Some(m) if ty == "integer" || m.fract() == 0.0 => json!(m as i64 + 1),
+                Some(m) if ty == "integer" || m.fract() == 0.0 => {
+                    json!((m as i64).saturating_add(1))
+                }
                 Some(m) => json!(m + 1.0),
                 None => json!(0),
             }
@@ -622,6 +632,18 @@ mod tests {
         assert_eq!(
             placeholder("properties", &schema),
             json!({"a": {"t": "<t>"}, "n": 1, "k": "web"})
+        );
+    }
+
+    #[test]
+    fn absurd_schemas_give_small_placeholders_and_never_overflow() {
+        let huge_min = json!({"type": "integer", "minimum": 9.3e18});
+        assert_eq!(placeholder("n", &huge_min), json!(i64::MAX));
+        let many =
+            json!({"type": "array", "minItems": 4_000_000_000u64, "items": {"type": "string"}});
+        assert_eq!(
+            placeholder("tags", &many).as_array().map(Vec::len),
+            Some(MAX_PLACEHOLDER_ITEMS as usize)
         );
     }
 

@@ -201,6 +201,11 @@ pub(crate) fn on_explained(app: &mut App, task: u64, result: Result<Value, Strin
                 .iter()
                 .map(|c| explained_entry(c, number, theme))
                 .collect();
+            if let Ok(value) = &result
+                && let Ok(typed) = super::timeline::parse(value)
+            {
+                super::timeline::annotate(&mut popup.entries, &typed, number, theme);
+            }
             popup.cursor = wanted
                 .and_then(|w| popup.entries.iter().position(|e| e.code == w))
                 .unwrap_or(0);

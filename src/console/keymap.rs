@@ -31,6 +31,7 @@ pub enum Action {
     Bottom,
     Rewind,
     Explain,
+    CompareEdit,
     CopyResponse,
     CopyCurl,
     CopySend,
@@ -325,6 +326,13 @@ pub const KEYMAP: &[Binding] = &[
         Scope::OutsideEditor,
         "Rewind to just before the selected call (later calls stay, dimmed, as a branch)",
         None,
+    ),
+    bind(
+        Action::CompareEdit,
+        &[key(KeyCode::Char('d'))],
+        Scope::OutsideEditor,
+        "Live workspace (--workspace DIR): the selected call before vs after the last edit",
+        Some("edit diff"),
     ),
     bind(
         Action::Explain,

@@ -34,6 +34,8 @@ pub enum Message {
     },
     /// The idle timer of the autosave went off.
     AutosaveDue,
+    /// The live workspace: a file changed, or a reload finished (see `live.rs`).
+    Live(super::live::LiveEvent),
     /// An older call's detail was rendered again (see `detail.rs`).
     DetailRendered {
         task: u64,
@@ -51,6 +53,7 @@ impl Message {
             | Message::Explained { task, .. }
             | Message::Autosaved { task, .. }
             | Message::DetailRendered { task, .. } => Some(*task),
+            Message::Live(event) => event.task(),
             _ => None,
         }
     }
@@ -82,6 +85,8 @@ pub enum Effect {
     Copy {
         text: String,
     },
+    /// Load the edited workspace, swap it in and decide the history again (see `live.rs`).
+    Live(Box<super::live::Reload>),
     /// Render a call's detail again, off the UI task.
     RenderDetail {
         task: u64,

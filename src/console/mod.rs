@@ -15,12 +15,14 @@ pub mod diff;
 pub mod editor;
 pub mod explain;
 pub mod keymap;
+pub mod live;
 pub mod message;
 pub mod rewind;
 pub mod runtime;
 pub mod sessions;
 pub mod terminal;
 pub mod theme;
+pub mod timeline;
 pub mod update;
 pub mod view;
 

@@ -227,6 +227,14 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             no_color,
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
+            clock: connection.is_embedded().then_some(options.target.clock),
+            live_workspace: match (&connection.emulator, &options.target.workspace) {
+                (Some(running), Some(dir)) => Some(super::live::LiveSetup {
+                    dir: dir.clone(),
+                    emulator: running.config().clone(),
+                }),
+                _ => None,
+            },
             ..AppOptions::default()
         },
     );

@@ -49,10 +49,14 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
         }
         Message::CallFinished { task, call } => {
             on_call_finished(app, task, *call);
-            super::autosave::save(app)
+            let mut effects = super::autosave::save(app);
+            effects.extend(super::timeline::after_call(app));
+            effects
         }
         Message::Explained { task, result } => {
-            super::explain::on_explained(app, task, result);
+            if !super::timeline::on_explained(app, task, &result) {
+                super::explain::on_explained(app, task, result);
+            }
             Vec::new()
         }
         Message::Autosaved { result, .. } => {
@@ -60,6 +64,7 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::AutosaveDue => super::autosave::on_due(app),
+        Message::Live(event) => super::live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
         } => {
@@ -187,6 +192,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Send => return send(app),
         Action::Rewind => return super::rewind::rewind(app),
         Action::Explain => return super::explain::open(app),
+        Action::CompareEdit => super::live::compare(app),
         Action::CopyResponse => return super::clipboard::copy(app, CopyWhat::Response),
         Action::CopyCurl => return super::clipboard::copy(app, CopyWhat::Curl),
         Action::CopySend => return super::clipboard::copy(app, CopyWhat::Send),
@@ -381,6 +387,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             _ => {}
         },
         Popup::Explain(_) => {}
+        Popup::EditComparison(_) => app.popup = None,
         Popup::AliasForm(form) => match key.code {
             KeyCode::Esc => app.popup = None,
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {

@@ -56,14 +56,15 @@ impl Ledger {
     }
 
     /// Like Permutive: the next integer after every code in use (or ever handed out).
-    fn next_code(&mut self, records: &[CohortRecord]) -> u64 {
+    /// `None` once the codes have reached `u64::MAX` (a workspace can hold any code).
+    fn next_code(&mut self, records: &[CohortRecord]) -> Option<u64> {
         let in_use = records
             .iter()
             .filter_map(|r| r.code.number())
             .max()
             .unwrap_or(0);
-        self.highest_code = self.highest_code.max(in_use) + 1;
-        self.highest_code
+        self.highest_code = self.highest_code.max(in_use).checked_add(1)?;
+        Some(self.highest_code)
     }
 }
 
@@ -148,9 +149,14 @@ async fn create(
         let mut records = workspace.records.clone();
         let now = Timestamp::now();
         let id = uuid::Uuid::new_v4().to_string();
+        let Some(code) = ledger.next_code(&records) else {
+            return Err(Failure::bad_body(
+                "No cohort code is left: the workspace already uses the largest one.",
+            ));
+        };
         records.push(CohortRecord {
             id: Some(id.clone()),
-            code: CohortCode::Number(ledger.next_code(&records)),
+            code: CohortCode::Number(code),
             name: Some(request.name),
             description: request.description,
             tags: request.tags.unwrap_or_default(),

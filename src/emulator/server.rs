@@ -87,6 +87,8 @@ pub struct RunningEmulator {
     /// Cuts the connections still open when the grace period is over.
     cut: tokio_util::sync::CancellationToken,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// What it serves, shared with its routes (e.g. for the console to swap the workspace).
+    config: Shared,
 }
 
 /// How long `stop` lets requests in flight finish before it cuts their connections.
@@ -96,6 +98,11 @@ impl RunningEmulator {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The configuration it serves: its `workspace` can be replaced while it runs.
+    pub fn config(&self) -> &Arc<EmulatorConfig> {
+        &self.config
     }
 
     /// Stops accepting connections, lets requests in flight finish for [`SHUTDOWN_GRACE`], then
@@ -137,7 +144,8 @@ pub async fn spawn(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
     let (tx, rx) = oneshot::channel::<()>();
     let cut = tokio_util::sync::CancellationToken::new();
     let listener = GuardedListener::new(listener, config.limits, cut.clone());
-    let app = router(Arc::new(config));
+    let config = Arc::new(config);
+    let app = router(config.clone());
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -150,6 +158,7 @@ pub async fn spawn(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<
         shutdown: Some(tx),
         cut,
         task: Some(task),
+        config,
     })
 }
 

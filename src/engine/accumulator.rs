@@ -45,7 +45,14 @@ pub(crate) enum Mode {
     /// `(VIEW_MARK, view key)` names the view, then its `(time, value)` pairs as for a windowed
     /// maximum; `span_ms` is `i64::MAX` for all time. Written `["cv", VIEW_MARK, k, t1, x1, ...]`.
     CurrentView { span_ms: i64 },
+    /// A count/sum (`max: false`) or maximum over the current session (`this_session`): a
+    /// first pair `(VIEW_MARK, session key)` names the session, then `(time, value)` pairs
+    /// merged per time. Written `["s", mark, key, t1, x1, ...]`.
+    Session { max: bool },
 }
+
+/// A session ends after this long without events (Permutive: 30 minutes).
+pub(crate) const SESSION_GAP_MS: i64 = 30 * 60_000;
 
 /// The time of the pair that names the current view: below any event time (jiff's earliest
 /// instant is about -3.8e14 ms) and short enough for the fast reader (18 digits).
@@ -67,7 +74,8 @@ impl Accumulator {
             Mode::WindowedTotal { .. }
             | Mode::WindowedMax { .. }
             | Mode::Views { .. }
-            | Mode::CurrentView { .. } => Accumulator::Windowed(Vec::new()),
+            | Mode::CurrentView { .. }
+            | Mode::Session { .. } => Accumulator::Windowed(Vec::new()),
         }
     }
 
@@ -83,6 +91,13 @@ impl Accumulator {
             (Accumulator::Max(max), _) => {
                 *max = Some(max.map_or(x, |m| m.max(x)));
                 false
+            }
+            (Accumulator::Windowed(entries), Mode::Session { max }) => {
+                if max {
+                    insert_sorted(entries, time, x, f64::max)
+                } else {
+                    insert_sorted(entries, time, x, sum)
+                }
             }
             (Accumulator::Windowed(entries), Mode::Views { .. }) => {
                 // One entry per view, at its latest time.
@@ -110,6 +125,22 @@ impl Accumulator {
             }
             (Accumulator::Windowed(entries), _) => insert_sorted(entries, time, x, sum),
         }
+    }
+
+    /// The session a session accumulator is counting, if any.
+    pub fn session(&self) -> Option<f64> {
+        match self {
+            Accumulator::Windowed(entries) => entries
+                .first()
+                .filter(|&&(t, _)| t == VIEW_MARK)
+                .map(|&(_, key)| key),
+            _ => None,
+        }
+    }
+
+    /// Starts counting session `key` afresh.
+    pub fn start_session(&mut self, key: f64) {
+        *self = Accumulator::Windowed(vec![(VIEW_MARK, key)]);
     }
 
     /// Folds one value of page view `key` into a current-view maximum: a later view replaces
@@ -146,6 +177,22 @@ impl Accumulator {
     /// The windowed accumulator that adding `pairs` one by one to an empty one gives, in
     /// O(n log n) whatever their order (state this engine did not write may hold any).
     fn from_pairs(mode: Mode, mut pairs: Vec<(i64, f64)>) -> Accumulator {
+        if let Mode::Session { max } = mode {
+            let Some(mark) = pairs.iter().position(|&(t, _)| t == VIEW_MARK) else {
+                return Accumulator::Windowed(Vec::new());
+            };
+            let key = pairs.remove(mark);
+            // The same merging as `add`: stable sort, then per instant.
+            pairs.sort_by_key(|&(t, _)| t);
+            let mut entries = vec![key];
+            for (t, x) in pairs {
+                match entries.last_mut() {
+                    Some((last, v)) if *last == t => *v = if max { v.max(x) } else { sum(*v, x) },
+                    _ => entries.push((t, x)),
+                }
+            }
+            return Accumulator::Windowed(entries);
+        }
         if let Mode::CurrentView { span_ms } = mode {
             // The naming pair first, then the view's pairs as a windowed maximum.
             let Some(mark) = pairs.iter().position(|&(t, _)| t == VIEW_MARK) else {
@@ -241,6 +288,15 @@ impl Accumulator {
                 in_window(entries, span_ms, now)
                     .map(|&(_, v)| v)
                     .reduce(f64::max)
+            }
+            (Accumulator::Windowed(entries), Mode::Session { max }) => {
+                let named = entries.first().is_some_and(|&(t, _)| t == VIEW_MARK);
+                let values = entries[usize::from(named)..].iter().map(|&(_, v)| v);
+                if max {
+                    values.reduce(f64::max)
+                } else {
+                    Some(values.fold(0.0, sum))
+                }
             }
             (Accumulator::Windowed(entries), Mode::CurrentView { span_ms }) => {
                 // The pair naming the view is not a value.
@@ -343,6 +399,8 @@ impl Accumulator {
                     out.extend_from_slice(b"[\"wd\"");
                 } else if matches!(mode, Mode::CurrentView { .. }) {
                     out.extend_from_slice(b"[\"cv\"");
+                } else if matches!(mode, Mode::Session { .. }) {
+                    out.extend_from_slice(b"[\"s\"");
                 } else {
                     out.extend_from_slice(b"[\"wp\"");
                 }
@@ -576,6 +634,8 @@ impl Serialize for EncodedAccumulator<'_> {
                     "wd"
                 } else if matches!(self.mode, Mode::CurrentView { .. }) {
                     "cv"
+                } else if matches!(self.mode, Mode::Session { .. }) {
+                    "s"
                 } else {
                     "wp"
                 };
@@ -845,14 +905,18 @@ impl<'a> Scanner<'a> {
             (Mode::WindowedTotal { .. }, b"wp")
             | (Mode::WindowedMax { .. }, b"wv")
             | (Mode::Views { .. }, b"wd")
-            | (Mode::CurrentView { .. }, b"cv") => {
+            | (Mode::CurrentView { .. }, b"cv")
+            | (Mode::Session { .. }, b"s") => {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
                 let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
                 // Views are always put in order again (a key may repeat): never copied.
-                let mut canonical = !matches!(mode, Mode::Views { .. } | Mode::CurrentView { .. });
+                let mut canonical = !matches!(
+                    mode,
+                    Mode::Views { .. } | Mode::CurrentView { .. } | Mode::Session { .. }
+                );
                 while self.peek()? == b',' {
                     self.pos += 1;
                     let time = self.integer()?;
@@ -1128,7 +1192,8 @@ impl<'de> Visitor<'de> for AccumulatorSeed {
             (Mode::WindowedTotal { .. }, Tag::Wp)
             | (Mode::WindowedMax { .. }, Tag::Wv)
             | (Mode::Views { .. }, Tag::Wd)
-            | (Mode::CurrentView { .. }, Tag::Cv) => {
+            | (Mode::CurrentView { .. }, Tag::Cv)
+            | (Mode::Session { .. }, Tag::S) => {
                 let mut pairs = Vec::new();
                 let mut well_formed = true;
                 let mut time = None;
@@ -1187,6 +1252,7 @@ enum Tag {
     Wv,
     Wd,
     Cv,
+    S,
 }
 
 /// One element of a state: a scalar the format uses, or anything else (consumed, unread).
@@ -1241,6 +1307,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
             "wv" => Item::Tag(Tag::Wv),
             "wd" => Item::Tag(Tag::Wd),
             "cv" => Item::Tag(Tag::Cv),
+            "s" => Item::Tag(Tag::S),
             _ => Item::Other,
         })
     }

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode, VIEW_MARK};
 use super::load::CompiledCohort;
-use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, view_key};
+use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, session_key, view_key};
 use super::window::Window;
 use super::{CohortInfo, Event, Now, Segmented, StateText};
 
@@ -229,6 +229,25 @@ pub(crate) fn evaluate(
     }
     for k in 0..events.len() {
         let time = events[k].0;
+        // `this_session` clauses: the event continues the current session or starts a new one
+        // (a late event never starts one).
+        let mut session = None;
+        if let Some(&(c, l)) = catalog.sessions.first() {
+            let current = lives[c].state.accumulators[l].session();
+            let key = session_key(events[k].1, now, current);
+            session = Some(key);
+            let late = now.is_some_and(|n| time < n);
+            for &(c, l) in &catalog.sessions {
+                let live = &mut lives[c];
+                let accumulator = &mut live.state.accumulators[l];
+                if accumulator.session() != Some(key) && !late {
+                    accumulator.start_session(key);
+                    live.touched = true;
+                    live.stale[l] = true;
+                    forget_copy(&mut live.copy, l);
+                }
+            }
+        }
         if wall.is_none() {
             if let Some(before) = now
                 && time > before.saturating_add(FAR_AHEAD_MS)
@@ -241,6 +260,12 @@ pub(crate) fn evaluate(
             for &(c, l) in &catalog.readers[event_id] {
                 let live = &mut lives[c];
                 let leaf = &compiled[c].query.leaves[l];
+                // Only events of the current session count for `this_session`.
+                if let Mode::Session { .. } = leaf.mode
+                    && live.state.accumulators[l].session() != session
+                {
+                    continue;
+                }
                 if let Some(intact) =
                     fold_event(leaf, &mut live.state.accumulators[l], &mut matcher, k, now)
                 {
@@ -548,7 +573,11 @@ fn fold_transition(leaf: &Leaf, accumulator: &mut Accumulator, now: Option<i64>)
 fn combine(mode: Mode, own: Option<f64>, theirs: Option<f64>) -> Option<f64> {
     match (own, theirs) {
         (Some(a), Some(b)) => Some(match mode {
-            Mode::Max | Mode::WindowedMax { .. } | Mode::CurrentView { .. } => a.max(b),
+            Mode::Max
+            | Mode::WindowedMax { .. }
+            | Mode::CurrentView { .. }
+            | Mode::Session { max: true } => a.max(b),
+            Mode::Session { max: false } => a + b,
             Mode::Total | Mode::WindowedTotal { .. } | Mode::Views { .. } => a + b,
         }),
         (a, b) => a.or(b),

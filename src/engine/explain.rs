@@ -350,6 +350,7 @@ impl Explainer<'_> {
         };
         match window {
             Window::AllTime => explanation.kind = "all_time".into(),
+            Window::ThisSession => explanation.kind = "this_session".into(),
             Window::Last {
                 span_ms,
                 value,

@@ -85,6 +85,9 @@ pub(crate) fn load(text: &str) -> Result<Loaded, LoadError> {
             if let Source::Events { event_id, .. } = leaf.source {
                 catalog.readers[event_id].push((c, l));
             }
+            if leaf.window == super::window::Window::ThisSession {
+                catalog.sessions.push((c, l));
+            }
         }
     }
     Ok(Loaded {

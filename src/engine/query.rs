@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::Event;
-use super::accumulator::Mode;
+use super::accumulator::{Mode, SESSION_GAP_MS};
 use super::checksum::fnv1a64;
 use super::compare::Comparison;
 use super::condition::{Condition, Scope};
@@ -168,6 +168,22 @@ pub(crate) fn view_key(event: &Event) -> f64 {
     ((hash ^ (hash >> 40)) & 0xff_ffff_ffff) as f64
 }
 
+/// The key of an event's session: a 40-bit hash of its `session_id`; without one, the current
+/// session goes on unless the event comes `SESSION_GAP_MS` or more after the clock, when a new
+/// session starts, keyed by the event's time.
+pub(crate) fn session_key(event: &Event, previous: Option<i64>, current: Option<f64>) -> f64 {
+    let time = event.time.as_millisecond();
+    let id = match (&event.session_id, previous, current) {
+        (Some(id), _, _) => format!("session:{id}"),
+        (None, Some(previous), Some(current)) if time - previous < SESSION_GAP_MS => {
+            return current;
+        }
+        (None, _, _) => format!("time:{time}"),
+    };
+    let hash = fnv1a64(id.as_bytes());
+    ((hash ^ (hash >> 40)) & 0xff_ffff_ffff) as f64
+}
+
 /// Event names and `where` conditions shared by all the cohorts of a workspace, so that one
 /// request matches each event name and tests each distinct condition on each event once,
 /// however many cohorts use them.
@@ -177,6 +193,8 @@ pub(crate) struct Catalog {
     pub filters: Vec<Condition>,
     /// By event id: the clauses that read that event, as (cohort index, leaf index).
     pub readers: Vec<Vec<(usize, usize)>>,
+    /// The `this_session` clauses (cohort index, leaf index): every event may start a session.
+    pub sessions: Vec<(usize, usize)>,
     /// Compact JSON of each filter, to find an identical one.
     filter_texts: HashMap<String, usize>,
 }
@@ -228,7 +246,11 @@ pub(crate) fn compile(
     };
     let root = compiler.clause(query, "query")?;
     let modes: Vec<Mode> = compiler.leaves.iter().map(|l| l.mode).collect();
-    let uses_clock = compiler.leaves.iter().any(|l| l.window.span_ms().is_some());
+    // A session ends after a gap measured from the clock: it must be remembered too.
+    let uses_clock = compiler
+        .leaves
+        .iter()
+        .any(|l| l.window.span_ms().is_some() || l.window == Window::ThisSession);
     let mut dependencies = compiler.dependencies;
     dependencies.sort_unstable();
     dependencies.dedup();
@@ -387,7 +409,17 @@ impl Compiler<'_> {
         };
         let event_id = self.catalog.event_id(event);
         let window = Window::parse(map.get("during"), &child(path, "during"))?;
+        if window == Window::ThisSession && measure == Measure::Views {
+            return Err(QueryError::new(
+                &child(path, "during"),
+                "this_session is not supported for engaged_views",
+            ));
+        }
         let mode = match (measure, window.span_ms()) {
+            // `this_session` (a maximum of completion is then the session's maximum).
+            (_, _) if window == Window::ThisSession => Mode::Session {
+                max: matches!(measure, Measure::Max(_)),
+            },
             (Measure::Views, span_ms) => Mode::Views {
                 span_ms: span_ms.unwrap_or(i64::MAX),
             },
@@ -423,6 +455,7 @@ impl Compiler<'_> {
         let window = Window::parse(map.get("during"), &child(path, "during"))?;
         let mode = match window.span_ms() {
             Some(span_ms) => Mode::WindowedTotal { span_ms },
+            None if window == Window::ThisSession => Mode::Session { max: false },
             None => Mode::Total,
         };
         let leaf = self.push_leaf(Leaf {

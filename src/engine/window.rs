@@ -24,6 +24,8 @@ pub(crate) enum Window {
     Before(i64),
     /// `between`: inclusive at both ends.
     Between(i64, i64),
+    /// `this_session`: the events of the user's current session.
+    ThisSession,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -115,6 +117,10 @@ impl Window {
                 Value::Bool(true) => Window::AllTime,
                 _ => return Err(QueryError::new(&body_path, "expected true")),
             },
+            "this_session" => match body {
+                Value::Bool(true) => Window::ThisSession,
+                _ => return Err(QueryError::new(&body_path, "expected true")),
+            },
             "after" => Window::After(instant(body, &body_path)?),
             "before" => Window::Before(instant(body, &body_path)?),
             "between" => match body.as_array().map(Vec::as_slice) {
@@ -137,7 +143,7 @@ impl Window {
                 return Err(QueryError::new(
                     path,
                     format!(
-                        "unknown window \"{other}\" (expected the_last, all_time, after, before or between)"
+                        "unknown window \"{other}\" (expected the_last, this_session, all_time, after, before or between)"
                     ),
                 ));
             }
@@ -155,7 +161,8 @@ impl Window {
     /// Whether an event at `time` counts, given the user's clock `now` (if known).
     pub fn admits(self, time: i64, now: Option<i64>) -> bool {
         match self {
-            Window::AllTime => true,
+            // The session's own bookkeeping decides (see `Mode::Session`).
+            Window::AllTime | Window::ThisSession => true,
             Window::Last { span_ms, .. } => {
                 now.is_some_and(|now| time > now.saturating_sub(span_ms) && time <= now)
             }
@@ -249,8 +256,12 @@ mod tests {
         )
         .expect_err("bad unit");
         assert_eq!(err.path, "q.during.the_last.unit");
-        let err = Window::parse(Some(&json!({"this_session": true})), "q.during").expect_err("bad");
+        let err = Window::parse(Some(&json!({"next_session": true})), "q.during").expect_err("bad");
         assert_eq!(err.path, "q.during");
+        assert_eq!(
+            Window::parse(Some(&json!({"this_session": true})), "q.during"),
+            Ok(Window::ThisSession)
+        );
         assert!(Window::parse(Some(&json!({"after": "yesterday"})), "q").is_err());
         assert!(
             Window::parse(

@@ -5,7 +5,8 @@
 //! The engine stops at a workspace's first query error; to report every broken cohort at once,
 //! a broken cohort's query is set aside (replaced by one that loads) and the load is retried.
 //!
-//! Warnings of its own: a `where` on an event the workspace has no schema for, and a property
+//! Warnings: whatever the engine's loader warns about (logic beyond an AND of ORs, a Disabled
+//! cohort, ...), and two of its own: a `where` on an event the workspace has no schema for, and a property
 //! path the event's schema does not declare (a typo there is a clause that silently never
 //! matches, since events that fail no schema still pass when synchronous validation is off).
 
@@ -248,7 +249,37 @@ fn check_cohorts(dir: &Path, findings: &mut Vec<Finding>) -> Option<Vec<CohortRe
     // Each round either loads or sets aside one more broken query, so this ends.
     for _ in 0..=trial.len() {
         match compile_records(&trial) {
-            Ok(_) => break,
+            Ok(compiled) => {
+                // The loader's own warnings (beyond an AND of ORs, Disabled, ...).
+                for warning in compiled.warnings() {
+                    let index = trial.iter().position(|r| r.code.key() == warning.code);
+                    findings.push(Finding {
+                        severity: Severity::Warning,
+                        code: Some(warning.code.clone()),
+                        name: index.and_then(|i| trial[i].name.clone()),
+                        path: Some(match index {
+                            Some(i) => format!("$[{i}].{}", warning.path),
+                            None => warning.path.clone(),
+                        }),
+                        ..error(warning.message.clone())
+                    });
+                }
+                // A Disabled cohort loads and is never evaluated, as in Permutive: worth a word.
+                for info in compiled.cohorts().iter().filter(|c| !c.enabled) {
+                    let index = trial.iter().position(|r| r.code.key() == info.code);
+                    findings.push(Finding {
+                        severity: Severity::Warning,
+                        code: Some(info.code.clone()),
+                        name: Some(info.name.clone()),
+                        path: index.map(|i| format!("$[{i}].state")),
+                        ..error(
+                            "Disabled: the emulator loads it but never evaluates it (no user enters it)"
+                                .into(),
+                        )
+                    });
+                }
+                break;
+            }
             Err(LoadError::Query {
                 code,
                 path,

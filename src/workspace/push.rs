@@ -268,6 +268,11 @@ async fn run(
             record.id = Some(created.id.clone());
             record.code = created.code.clone();
             record.query = Some(query);
+            // Filled in as a pull would write them, so the next pull changes no byte.
+            record.state.get_or_insert_with(|| created.state.clone());
+            if record.segment_type.is_none() {
+                record.segment_type = created.segment_type.clone();
+            }
             let mut line = format!(
                 "created {} \"{}\" (id {}",
                 created.code, created.name, created.id

@@ -228,7 +228,7 @@ impl CohortsClient {
     /// A transport failure in words, without the URL (which a careless `--base-url` could have
     /// given a key) and scrubbed of the key whatever it says.
     fn describe_error(&self, error: &reqwest::Error) -> String {
-        let host = self.target.scrub(&self.target.base_url);
+        let host = self.target.display_url();
         let what = if error.is_timeout() {
             format!(
                 "timed out after {} s waiting for {host}",

@@ -21,6 +21,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled("Target ", theme.muted()),
         Span::styled(app.target_label(), theme.title()),
     ];
+    left.extend(crate::console::timeline::header_note(app));
     if !app.options.emulator_endpoints && app.client.target().api_key.is_some() {
         left.push(Span::styled(
             "  live API: events are real traffic",

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::popup::{centered, frame_block};
+use super::frame::{centered, frame_block};
 use super::render_lines;
 use crate::console::app::App;
 use crate::console::explain::{ExplainPopup, Stage};

@@ -3,11 +3,13 @@
 
 pub mod chrome;
 pub mod explain;
+pub mod frame;
 pub mod layout;
 pub mod panes;
 pub mod picker;
 pub mod playback;
 pub mod popup;
+pub mod redecided;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

@@ -6,43 +6,17 @@ use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Borders, Cell, List, ListItem, ListState, Padding, Paragraph, Row,
-    Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState, Wrap,
+    Cell, List, ListItem, ListState, Paragraph, Row, Scrollbar, ScrollbarOrientation,
+    ScrollbarState, Table, TableState, Wrap,
 };
 
+use super::frame::block;
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
 use crate::console::app::{App, DetailView, DiffMode, Focus};
 use crate::console::call::latency_text;
 use crate::console::editor::Check;
-
-/// A pane's block: the focused one is marked (`▸` and a bold border) so it shows without
-/// colour too.
-pub(crate) fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
-    let focused = app.focus == focus && app.popup.is_none();
-    let border = if focused {
-        app.theme.focus_border()
-    } else {
-        app.theme.border()
-    };
-    let mut spans = vec![Span::styled(
-        if focused { " ▸ " } else { " " },
-        app.theme.title(),
-    )];
-    spans.extend(title.spans);
-    spans.push(Span::raw(" "));
-    Block::default()
-        .padding(Padding::horizontal(1))
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Rounded
-        })
-        .border_style(border)
-        .title(Line::from(spans))
-}
 
 pub fn editor(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
@@ -152,6 +126,8 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
                 Line::from(Span::styled("unchanged", theme.muted()))
             };
             let delta = super::playback::marked(app, call, delta);
+            let delta = crate::console::timeline::marked(app, call, delta);
+            let delta = crate::console::live::marked(app, call, delta);
             let mut cells = vec![Cell::from(format!("{}", i + 1))];
             if !narrow {
                 cells.push(Cell::from(clock(app, call.sent_at)));

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::popup::{centered, frame_block};
+use super::frame::{centered, frame_block};
 use crate::console::app::App;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::panes::block;
+use super::frame::block;
 use super::render_lines;
 use crate::console::app::{App, Focus};
 use crate::console::call::Call;

@@ -3,9 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 use serde_json::Value;
 
+use super::frame::{centered, frame_block};
 use super::render_lines;
 use crate::console::app::{AliasForm, App, Popup};
 use crate::console::keymap::{KEYMAP, NOTES};
@@ -17,27 +18,8 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::AliasForm(form) => alias(app, form, frame, area),
         Popup::Explain(popup) => super::explain::draw(app, popup, frame, area),
         Popup::Session(popup) => super::picker::draw(app, popup, frame, area),
+        Popup::EditComparison(popup) => super::redecided::draw(app, popup, frame, area),
     }
-}
-
-pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
-}
-
-pub(crate) fn frame_block<'a>(app: &App, title: &'a str, hint: &'a str) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(app.theme.focus_border())
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
-        .title_bottom(Span::styled(format!(" {hint} "), app.theme.muted()))
 }
 
 /// The help's lines, written from the keymap.

@@ -1,0 +1,372 @@
+//! What the files hold: the snapshot (`File`), the journal's records (a call, or the head), and
+//! the way back from them to calls, including the restore that drops what cannot be read.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::api::{
+    CallOutcome, ErrorEnvelope, OpaqueState, SegmentationRequest, SegmentationResponse,
+    TransportKind,
+};
+use crate::console::app::App;
+use crate::console::call::{Call, PendingCall};
+use crate::console::rewind::Lineage;
+use crate::session::SessionIdentity;
+
+/// The format tag of the file.
+pub const FORMAT: &str = "segscope-autosave/1";
+
+/// One line of the journal.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Record {
+    /// A finished call, appended once.
+    Call(SavedCall),
+    /// Everything but the history, as it is now (the last one wins).
+    Head(Head),
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct Head {
+    saved_at: jiff::Timestamp,
+    editor: String,
+    identity: SessionIdentity,
+    sync_validation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<Box<RawValue>>,
+    session_id: String,
+    #[serde(default)]
+    lineage: Lineage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selected: Option<usize>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    saved_at: jiff::Timestamp,
+    /// Where the calls went (scrubbed of the key); informational.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+    editor: String,
+    identity: SessionIdentity,
+    sync_validation: bool,
+    /// The state the next call sends, exactly as the API returned it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<Box<RawValue>>,
+    session_id: String,
+    /// Read one by one: a call that cannot be read is dropped alone.
+    history: Vec<Box<RawValue>>,
+    #[serde(default)]
+    lineage: Lineage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selected: Option<usize>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SavedCall {
+    /// The editor's text as sent (the request's `events`).
+    events: String,
+    event_count: usize,
+    identity: SessionIdentity,
+    sync_validation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state_before: Option<Box<RawValue>>,
+    sent_at: jiff::Timestamp,
+    outcome: SavedOutcome,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum SavedOutcome {
+    Success {
+        status: u16,
+        latency_ms: f64,
+        body: String,
+    },
+    ApiError {
+        status: u16,
+        latency_ms: f64,
+        body: String,
+    },
+    Transport {
+        latency_ms: f64,
+        transport: String,
+        message: String,
+    },
+}
+
+fn raw(state: Option<&OpaqueState>) -> Option<Box<RawValue>> {
+    state.map(|s| s.to_raw())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub(super) fn saved_call(call: &Call) -> SavedCall {
+    let outcome = match &call.outcome {
+        CallOutcome::Success {
+            status,
+            latency,
+            raw_body,
+            ..
+        } => SavedOutcome::Success {
+            status: *status,
+            latency_ms: ms(*latency),
+            body: raw_body.to_string(),
+        },
+        CallOutcome::ApiError {
+            status,
+            latency,
+            raw_body,
+            ..
+        } => SavedOutcome::ApiError {
+            status: *status,
+            latency_ms: ms(*latency),
+            body: raw_body.to_string(),
+        },
+        CallOutcome::Transport {
+            latency,
+            kind,
+            message,
+        } => SavedOutcome::Transport {
+            latency_ms: ms(*latency),
+            transport: match kind {
+                TransportKind::Timeout => "timeout",
+                TransportKind::Connect => "connect",
+                TransportKind::Body => "body",
+                TransportKind::Other => "other",
+            }
+            .into(),
+            message: message.clone(),
+        },
+    };
+    SavedCall {
+        events: call.events_text.clone(),
+        event_count: call.event_count,
+        identity: SessionIdentity::from_identity(&call.identity),
+        sync_validation: call.sync_validation,
+        state_before: raw(call.state_before.as_ref()),
+        sent_at: call.sent_at,
+        outcome,
+    }
+}
+
+/// The snapshot's text for the app as it is now (everything: for the compaction on start and
+/// exit, never on every change).
+pub fn serialise(app: &App) -> String {
+    let target = app.client.target();
+    let file = File {
+        format: FORMAT.into(),
+        saved_at: jiff::Timestamp::now(),
+        target: Some(target.display_url()),
+        editor: app.editor.text(),
+        identity: SessionIdentity::from_identity(&app.identity),
+        sync_validation: app.sync_validation,
+        state: raw(app.state.as_ref()),
+        session_id: app.session_id.clone(),
+        history: app
+            .history
+            .iter()
+            .filter_map(|c| serde_json::value::to_raw_value(&saved_call(c)).ok())
+            .collect(),
+        lineage: app.lineage.clone(),
+        selected: app.selected,
+    };
+    // The key has no field here and lives only in the client: the text is written as it is,
+    // never searched for the key and rewritten (that changed events that contain its text).
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
+pub(super) fn head(app: &App) -> Head {
+    Head {
+        saved_at: jiff::Timestamp::now(),
+        editor: app.editor.text(),
+        identity: SessionIdentity::from_identity(&app.identity),
+        sync_validation: app.sync_validation,
+        state: raw(app.state.as_ref()),
+        session_id: app.session_id.clone(),
+        lineage: app.lineage.clone(),
+        selected: app.selected,
+    }
+}
+
+/// One journal line (with its newline).
+pub(super) fn line(record: &Record) -> String {
+    let mut text = serde_json::to_string(record).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
+    let identity = saved.identity.to_identity()?;
+    let state_before = saved.state_before.as_deref().map(OpaqueState::from_raw);
+    let events = RawValue::from_string(saved.events.trim().to_string())
+        .map_err(|e| format!("a call's events are not JSON: {e}"))?;
+    // An absurd latency (1e308 ms, NaN) makes the call unreadable, not the console panic.
+    let latency = |ms: f64| {
+        Duration::try_from_secs_f64((ms / 1000.0).max(0.0))
+            .map_err(|_| format!("a call's latency_ms {ms} is not a duration"))
+    };
+    let outcome = match saved.outcome {
+        SavedOutcome::Success {
+            status,
+            latency_ms,
+            body,
+        } => {
+            let body: std::sync::Arc<str> = body.into();
+            let response = SegmentationResponse::parse(&body)
+                .map_err(|e| format!("a saved response is not a segmentation response: {e}"))?;
+            CallOutcome::Success {
+                status,
+                latency: latency(latency_ms)?,
+                response,
+                raw_body: body,
+            }
+        }
+        SavedOutcome::ApiError {
+            status,
+            latency_ms,
+            body,
+        } => CallOutcome::ApiError {
+            status,
+            latency: latency(latency_ms)?,
+            envelope: ErrorEnvelope::parse(&body),
+            raw_body: body.into(),
+        },
+        SavedOutcome::Transport {
+            latency_ms,
+            transport,
+            message,
+        } => CallOutcome::Transport {
+            latency: latency(latency_ms)?,
+            kind: match transport.as_str() {
+                "timeout" => TransportKind::Timeout,
+                "connect" => TransportKind::Connect,
+                "body" => TransportKind::Body,
+                _ => TransportKind::Other,
+            },
+            message,
+        },
+    };
+    let pending = PendingCall {
+        id,
+        events_text: saved.events,
+        event_count: saved.event_count,
+        identity: identity.clone(),
+        sync_validation: saved.sync_validation,
+        state_before: state_before.clone(),
+        sent_at: saved.sent_at,
+        request: SegmentationRequest {
+            identity,
+            events,
+            state: state_before,
+        },
+    };
+    // Rendered when selected (see `detail.rs`): a restore of thousands of calls stays fast.
+    Ok(Call::complete(pending, outcome))
+}
+
+/// What a restore found.
+pub struct Restored {
+    pub calls: usize,
+    /// Calls (or journal records) that could not be read and were dropped.
+    pub dropped: usize,
+    /// The journal's last line was cut short (a kill mid-write) and was dropped.
+    pub torn: bool,
+    pub target: Option<String>,
+    pub saved_at: Option<jiff::Timestamp>,
+}
+
+/// Reads a snapshot (if any) and a journal (if any) into the app, replacing its editor, identity,
+/// state and history. Fails only when the snapshot as a whole cannot be read; a call that cannot
+/// be read is dropped alone.
+pub fn restore(
+    app: &mut App,
+    snapshot: Option<&str>,
+    journal: Option<&str>,
+) -> Result<Restored, String> {
+    let mut history = Vec::new();
+    let mut dropped = 0;
+    let mut latest: Option<Head> = None;
+    let mut target = None;
+    if let Some(text) = snapshot {
+        let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if file.format != FORMAT {
+            return Err(format!(
+                "format \"{}\" is not \"{FORMAT}\"",
+                file.format.chars().take(40).collect::<String>()
+            ));
+        }
+        for saved in &file.history {
+            let call = serde_json::from_str::<SavedCall>(saved.get())
+                .map_err(|e| e.to_string())
+                .and_then(|saved| rebuild(saved, app.next_task()));
+            match call {
+                Ok(call) => history.push(call),
+                Err(_) => dropped += 1,
+            }
+        }
+        target = file.target;
+        latest = Some(Head {
+            saved_at: file.saved_at,
+            editor: file.editor,
+            identity: file.identity,
+            sync_validation: file.sync_validation,
+            state: file.state,
+            session_id: file.session_id,
+            lineage: file.lineage,
+            selected: file.selected,
+        });
+    }
+    let mut torn = false;
+    if let Some(text) = journal {
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        // Text after the last newline is a record cut short by a kill mid-write.
+        if lines.pop().is_some_and(|tail| !tail.trim().is_empty()) {
+            torn = true;
+        }
+        for record in lines.iter().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Record>(record) {
+                Ok(Record::Call(saved)) => match rebuild(saved, app.next_task()) {
+                    Ok(call) => history.push(call),
+                    Err(_) => dropped += 1,
+                },
+                Ok(Record::Head(head)) => latest = Some(head),
+                Err(_) => dropped += 1,
+            }
+        }
+    }
+    let calls = history.len();
+    let saved_at = latest.as_ref().map(|h| h.saved_at);
+    if let Some(head) = latest {
+        match head.identity.to_identity() {
+            Ok(identity) => app.identity = identity,
+            Err(_) => dropped += 1,
+        }
+        app.editor.set_text(&head.editor);
+        app.sync_validation = head.sync_validation;
+        app.state = head.state.as_deref().map(OpaqueState::from_raw);
+        app.session_id = head.session_id;
+        app.lineage = head.lineage;
+        app.selected = head
+            .selected
+            .filter(|i| *i < calls)
+            .or(calls.checked_sub(1));
+    } else {
+        app.selected = calls.checked_sub(1);
+    }
+    app.history = history;
+    Ok(Restored {
+        calls,
+        dropped,
+        torn,
+        target,
+        saved_at,
+    })
+}

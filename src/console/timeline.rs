@@ -1,0 +1,284 @@
+//! What happened *inside* a call (issue 11): the engine re-evaluates every cohort after each
+//! event, so a call can enter and leave a cohort without its before/after delta showing it.
+//! The emulator's explanation (`/_segscope/explain`, read into the engine's own
+//! [`Explanation`]) says after which event each cohort was entered or left, which clock the
+//! windows used, and notes such as an event far ahead of the user's clock.
+//!
+//! Against an emulator, every successful call is explained once more in the background, so the
+//! History row can mark "entered and left within this call" and the status line can show the
+//! notes. Against any other target nothing is claimed: the real API does not say.
+
+use std::collections::HashMap;
+
+use ratatui::text::{Line, Span};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::app::{App, StatusKind};
+use super::explain::Entry;
+use super::message::Effect;
+use super::theme::Theme;
+use crate::engine::{Clock, CohortExplanation, Explanation, TimelineStep, Transition};
+
+/// What the emulator's explanation said about one call of the history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallInsight {
+    pub clock: Clock,
+    /// Cohorts both entered and left within the call (invisible in its delta).
+    pub entered_and_left: Vec<String>,
+    /// The explanation's notes (e.g. an event more than a day ahead of the user's clock).
+    pub notes: Vec<String>,
+}
+
+impl CallInsight {
+    pub fn of(explanation: &Explanation) -> CallInsight {
+        CallInsight {
+            clock: explanation.clock,
+            entered_and_left: explanation
+                .cohorts
+                .iter()
+                .filter(|c| c.entered_and_left)
+                .map(|c| c.code.clone())
+                .collect(),
+            notes: explanation.notes.clone(),
+        }
+    }
+}
+
+/// The insights of the history's calls, and the background explanations still on their way.
+#[derive(Debug, Default)]
+pub struct Insights {
+    /// By call id.
+    by_call: HashMap<u64, CallInsight>,
+    /// Background explanations in flight: task → call id.
+    asking: HashMap<u64, u64>,
+}
+
+/// Reads the emulator's answer into the engine's own type.
+pub fn parse(value: &Value) -> Result<Explanation, String> {
+    Explanation::deserialize(value)
+        .map_err(|e| format!("the emulator's explanation is not one this console reads: {e}"))
+}
+
+/// After a call came back: against an emulator, ask for its explanation in the background.
+pub(crate) fn after_call(app: &mut App) -> Vec<Effect> {
+    if !app.options.emulator_endpoints {
+        return Vec::new();
+    }
+    let Some(call) = app.history.last() else {
+        return Vec::new();
+    };
+    let id = call.id;
+    if !call.succeeded()
+        || app.insights.by_call.contains_key(&id)
+        || app.insights.asking.values().any(|c| *c == id)
+    {
+        return Vec::new();
+    }
+    let request = Box::new(call.request.clone());
+    let task = app.next_task();
+    app.insights.asking.insert(task, id);
+    vec![Effect::Explain { task, request }]
+}
+
+/// `Message::Explained`: takes the answers to [`after_call`]'s questions (`true`), and leaves
+/// the rest to the explanation popup (`false`).
+pub(crate) fn on_explained(app: &mut App, task: u64, result: &Result<Value, String>) -> bool {
+    let Some(call_id) = app.insights.asking.remove(&task) else {
+        return false;
+    };
+    // A failed background explanation costs nothing but the marks: the call itself is fine.
+    let Ok(explanation) = result.as_ref().map_err(String::clone).and_then(parse) else {
+        return true;
+    };
+    let insight = CallInsight::of(&explanation);
+    // The notes go first on the status line, while the call still is the latest, so that a
+    // narrow line cuts the call's summary rather than the warning. The notes' tails (what the
+    // clock does about it) are in the explanation.
+    if !insight.notes.is_empty() && app.history.last().is_some_and(|c| c.id == call_id) {
+        let kind = match app.status.kind {
+            StatusKind::Error => StatusKind::Error,
+            _ => StatusKind::Warning,
+        };
+        let short: Vec<&str> = insight
+            .notes
+            .iter()
+            .map(|n| n.split_once(": ").map_or(n.as_str(), |(head, _)| head))
+            .collect();
+        let text = format!(
+            "Note ({} clock): {}. {}",
+            insight.clock.name(),
+            short.join("; "),
+            app.status.text
+        );
+        app.set_status(kind, text);
+    }
+    app.insights.by_call.insert(call_id, insight);
+    true
+}
+
+impl App {
+    /// What the emulator's explanation said about a call of the history (`None`: not asked,
+    /// not answered yet, or a target without explanations).
+    pub fn insight(&self, call_id: u64) -> Option<&CallInsight> {
+        self.insights.by_call.get(&call_id)
+    }
+}
+
+/// The history row's cohorts cell, with `↕1001` for each cohort entered and left within it.
+pub fn marked<'a>(app: &App, call: &super::call::Call, cell: Line<'a>) -> Line<'a> {
+    let Some(insight) = app.insight(call.id) else {
+        return cell;
+    };
+    let mut spans = cell.spans;
+    for code in &insight.entered_and_left {
+        spans.push(Span::styled(format!(" ↕{code}"), app.theme.warning()));
+    }
+    Line::from(spans)
+}
+
+/// The header's note on the embedded emulator's clock (`--clock`).
+pub fn header_note(app: &App) -> Option<Span<'static>> {
+    let clock = app.options.clock?;
+    let text = match clock {
+        Clock::Event => "  clock: event time",
+        Clock::Wall => "  clock: wall",
+    };
+    Some(Span::styled(text, app.theme.muted()))
+}
+
+fn event_text(event: Option<usize>, now: &Option<String>) -> String {
+    let at = now.as_deref().unwrap_or("?");
+    match event {
+        Some(i) => format!("event {} ({at})", i + 1),
+        None => format!("the user's clock ({at})"),
+    }
+}
+
+fn transition_text(t: &Transition) -> String {
+    format!(
+        "{} after {}",
+        if t.entered { "entered" } else { "left" },
+        event_text(t.event, &t.now)
+    )
+}
+
+/// The lines one cohort gains from the typed explanation: its transitions inside the call.
+pub fn cohort_lines(
+    cohort: &CohortExplanation,
+    call_number: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if cohort.entered_and_left {
+        lines.push(Line::from(Span::styled(
+            format!("↕ entered and left within call {call_number}"),
+            theme.warning(),
+        )));
+    }
+    if !cohort.transitions.is_empty() {
+        lines.push(Line::from(Span::styled("within the call:", theme.muted())));
+        lines.extend(
+            cohort
+                .transitions
+                .iter()
+                .map(|t| Line::from(vec![Span::raw("  "), Span::raw(transition_text(t))])),
+        );
+    }
+    lines
+}
+
+fn step_line(step: &TimelineStep, names: &HashMap<&str, &str>, theme: Theme) -> Line<'static> {
+    let named = |codes: &[String]| -> String {
+        codes
+            .iter()
+            .map(|c| match names.get(c.as_str()) {
+                Some(n) if !n.is_empty() => format!("{c} {n}"),
+                _ => c.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut spans = vec![Span::styled(
+        format!("  after {}: ", event_text(step.event, &step.now)),
+        theme.muted(),
+    )];
+    if !step.entered.is_empty() {
+        spans.push(Span::styled(
+            format!("entered {}", named(&step.entered)),
+            theme.added(),
+        ));
+    }
+    if !step.exited.is_empty() {
+        if !step.entered.is_empty() {
+            spans.push(Span::raw("; "));
+        }
+        spans.push(Span::styled(
+            format!("left {}", named(&step.exited)),
+            theme.removed(),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The call-wide lines: the clock, the notes, and event by event what was entered and left.
+pub fn call_lines(
+    explanation: &Explanation,
+    call_number: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let names: HashMap<&str, &str> = explanation
+        .cohorts
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_str()))
+        .collect();
+    let mut lines = vec![
+        Line::default(),
+        Line::from(Span::styled(
+            format!(
+                "Timeline of call {call_number} (clock: {}):",
+                explanation.clock.name()
+            ),
+            theme.title(),
+        )),
+    ];
+    for note in &explanation.notes {
+        lines.push(Line::from(Span::styled(
+            format!("  note: {note}"),
+            theme.warning(),
+        )));
+    }
+    if explanation.timeline.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  no event entered or left any cohort",
+            theme.muted(),
+        )));
+    }
+    lines.extend(
+        explanation
+            .timeline
+            .iter()
+            .map(|s| step_line(s, &names, theme)),
+    );
+    lines
+}
+
+/// Adds the typed explanation's parts to the popup's entries: each cohort's transitions under
+/// its verdict, and the call's timeline at the end.
+pub(crate) fn annotate(
+    entries: &mut [Entry],
+    explanation: &Explanation,
+    call_number: usize,
+    theme: Theme,
+) {
+    let whole = call_lines(explanation, call_number, theme);
+    for entry in entries {
+        if let Some(cohort) = explanation.cohorts.iter().find(|c| c.code == entry.code) {
+            // Under the verdict and the clock line (lines 1 and 2).
+            let at = entry.lines.len().min(3);
+            let extra = cohort_lines(cohort, call_number, theme);
+            entry.lines.splice(at..at, extra);
+        }
+        entry.lines.extend(whole.iter().cloned());
+    }
+}

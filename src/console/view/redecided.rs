@@ -1,0 +1,30 @@
+//! The before/after comparison of a call after a workspace edit (`d`, see `live.rs`).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::frame::{centered, frame_block};
+use crate::console::app::App;
+use crate::console::live::EditComparison;
+
+pub fn draw(app: &App, popup: &EditComparison, frame: &mut Frame, area: Rect) {
+    let width = popup
+        .lines
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(40)
+        .max(popup.title.chars().count() + 4) as u16
+        + 4;
+    let rect = centered(area, width, popup.lines.len() as u16 + 2);
+    let block = frame_block(app, &popup.title, "Esc closes");
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(
+        Paragraph::new(popup.lines.clone()).wrap(Wrap { trim: false }),
+        inner,
+    );
+}

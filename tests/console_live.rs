@@ -1,0 +1,247 @@
+//! The live workspace (issue 12): the console watches `--workspace DIR`; an edit that loads is
+//! swapped into the embedded emulator and the history is decided again (≠ marks, `d` compares);
+//! an edit that does not load is named with file, line and column, and the previous workspace
+//! stays. The watch is tested by writing the file and waiting for the app's state to say so.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use segscope::console::live::LiveSetup;
+use segscope::console::{App, AppOptions};
+use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+use segscope::engine::Clock;
+
+/// How long a file change may take to be noticed, loaded and re-decided (a deadline, not a
+/// sleep: the wait ends as soon as the app's state says so).
+const WITHIN: Duration = Duration::from_secs(20);
+
+fn copy_demo_workspace(dir: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace");
+    std::fs::copy(from.join("cohorts.json"), dir.join("cohorts.json")).unwrap();
+    std::fs::create_dir(dir.join("schemas")).unwrap();
+    for entry in std::fs::read_dir(from.join("schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Football fans (1001) need `threshold` football Pageviews instead of 3: written next to the
+/// file and renamed over it, as editors do.
+fn set_football_threshold(dir: &Path, threshold: u32) {
+    let file = dir.join("cohorts.json");
+    let mut cohorts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let fans = cohorts
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["code"] == serde_json::json!(1001) || c["code"] == "1001")
+        .expect("the demo workspace has 1001");
+    fans["query"]["frequency"]["greater_than_or_equal_to"] = threshold.into();
+    write_atomically(&file, &serde_json::to_string_pretty(&cohorts).unwrap());
+}
+
+/// Written next to the file and renamed over it, so the watcher never reads half a file.
+fn write_atomically(file: &Path, text: &str) {
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, file).unwrap();
+}
+
+async fn live_setup(dir: &Path) -> (RunningEmulator, App) {
+    live_setup_with_clock(dir, Clock::Event).await
+}
+
+async fn live_setup_with_clock(dir: &Path, clock: Clock) -> (RunningEmulator, App) {
+    let mut workspace = Workspace::load(dir).expect("the copy loads");
+    workspace.clock = clock;
+    let config = EmulatorConfig::new(workspace);
+    let running = emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let app = app_with(
+        &running.base_url(),
+        AppOptions {
+            live_workspace: Some(LiveSetup {
+                dir: dir.to_path_buf(),
+                emulator: running.config().clone(),
+            }),
+            ..options()
+        },
+    );
+    (running, app)
+}
+
+fn threshold_in_use(running: &RunningEmulator) -> serde_json::Value {
+    let workspace = running.config().workspace.current();
+    let fans = workspace
+        .records
+        .iter()
+        .find(|r| r.code.to_string() == "1001")
+        .unwrap();
+    fans.query.as_ref().unwrap()["frequency"]["greater_than_or_equal_to"].clone()
+}
+
+#[tokio::test]
+async fn an_edit_of_cohorts_json_re_decides_the_history_and_d_compares_before_and_after() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, mut app) = live_setup(dir.path()).await;
+    let mut term = wide_terminal();
+    app.set_editor_text(&football_pageviews(3, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    let first = app.history()[0].clone();
+    assert!(first.delta.entered.contains(&"1001".to_string()));
+    app.set_editor_text(&football_pageviews(1, 4));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    assert_eq!(app.history().len(), 2);
+    assert!(app.redecision(first.id).is_none(), "no edit yet");
+
+    // Football fans now need 4 page views: call 1 no longer enters 1001; call 2 (the 4th
+    // page view, continuing call 1's re-decided state) now does.
+    set_football_threshold(dir.path(), 4);
+    let settled = app
+        .settle_until(WITHIN, |a| {
+            a.workspace_edits() >= 1 && a.redecision(a.history()[1].id).is_some()
+        })
+        .await;
+    assert!(settled, "the edit was not picked up: {}", app.status().text);
+    assert_eq!(
+        threshold_in_use(&running),
+        serde_json::json!(4),
+        "swapped in"
+    );
+    let one = app.redecision(app.history()[0].id).unwrap().clone();
+    assert!(one.changed());
+    assert!(one.before.entered.contains(&"1001".to_string()));
+    assert!(!one.after.cohorts.contains(&"1001".to_string()), "{one:?}");
+    let two = app.redecision(app.history()[1].id).unwrap().clone();
+    assert!(two.continued, "call 2 continues call 1's re-decided state");
+    assert!(two.after.entered.contains(&"1001".to_string()), "{two:?}");
+    assert!(
+        app.status()
+            .text
+            .starts_with("Workspace edit loaded: 2 of 2 calls decide differently"),
+        "{}",
+        app.status().text
+    );
+
+    // The History marks both; `d` on call 1 shows before and after.
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), key(KeyCode::Up)]).await;
+    let text = screen(&term);
+    assert!(text.contains("≠ +2 -0"), "call 1: {text}");
+    assert!(text.contains("≠ +0 -0"), "call 2: {text}");
+    let app = drive(app, &mut term, vec![ch('d')]).await;
+    let text = screen(&term);
+    assert!(
+        text.contains("Call 1: before vs after the workspace edit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Before the edit (as the call was made) · status 200"),
+        "{text}"
+    );
+    assert!(text.contains("entered  1001 Football fans"), "{text}");
+    assert!(text.contains("After the edit · status 200"), "{text}");
+    assert!(
+        text.contains("Call 1 decides differently after the edit: cohorts -1001"),
+        "{text}"
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
+    assert!(!screen(&term).contains("before vs after"));
+    drop(app);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_broken_edit_names_file_line_and_column_and_the_previous_workspace_stays() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, app) = live_setup(dir.path()).await;
+    let mut term = wide_terminal();
+    let mut app = drive(app, &mut term, Vec::new()).await;
+
+    set_football_threshold(dir.path(), 5);
+    assert!(
+        app.settle_until(WITHIN, |a| a.workspace_edits() == 1).await,
+        "{}",
+        app.status().text
+    );
+    assert_eq!(threshold_in_use(&running), serde_json::json!(5));
+
+    write_atomically(
+        &dir.path().join("cohorts.json"),
+        "[\n  {\"code\": 1001,\n  oops\n]",
+    );
+    assert!(
+        app.settle_until(WITHIN, |a| a.status().text.contains("not loaded"))
+            .await,
+        "{}",
+        app.status().text
+    );
+    let status = app.status().text.clone();
+    assert!(status.contains("cohorts.json"), "{status}");
+    assert!(status.contains("line 3 column 3"), "{status}");
+    assert!(
+        status.ends_with("The previous workspace stays in use."),
+        "{status}"
+    );
+    assert_eq!(threshold_in_use(&running), serde_json::json!(5), "kept");
+    assert_eq!(app.workspace_edits(), 1);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn d_without_a_live_workspace_says_what_it_needs() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('d')]).await;
+    assert!(
+        app.status()
+            .text
+            .contains("needs the embedded emulator with --workspace DIR"),
+        "{}",
+        app.status().text
+    );
+}
+
+#[tokio::test]
+async fn a_schema_edit_is_picked_up_too_and_keeps_the_emulators_clock() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, app) = live_setup_with_clock(dir.path(), Clock::Wall).await;
+    let mut term = wide_terminal();
+    let mut app = drive(app, &mut term, Vec::new()).await;
+
+    // A broken schema: named with its line and column; nothing swapped.
+    let schema = dir.path().join("schemas").join("Pageview.json");
+    let good = std::fs::read_to_string(&schema).unwrap();
+    write_atomically(&schema, "{\n  \"type\": \"object\",\n  ]");
+    assert!(
+        app.settle_until(WITHIN, |a| a.status().text.contains("not loaded"))
+            .await,
+        "{}",
+        app.status().text
+    );
+    let status = app.status().text.clone();
+    assert!(status.contains("Pageview.json"), "{status}");
+    assert!(status.contains("line 3 column 3"), "{status}");
+    assert_eq!(app.workspace_edits(), 0);
+
+    // Fixed again: swapped in, with the clock the emulator was started with.
+    write_atomically(&schema, &good);
+    assert!(
+        app.settle_until(WITHIN, |a| a.workspace_edits() >= 1).await,
+        "{}",
+        app.status().text
+    );
+    assert_eq!(running.config().workspace.current().clock, Clock::Wall);
+    running.stop().await;
+}
