@@ -151,6 +151,18 @@ async fn an_edit_of_cohorts_json_re_decides_the_history_and_d_compares_before_an
         text.contains("Call 1 decides differently after the edit: cohorts -1001"),
         "{text}"
     );
+    // …and why: the changed clause, with its value and both thresholds, under each workspace.
+    assert!(text.contains("Why 1001 Football fans differs"), "{text}");
+    assert!(
+        text.contains("before  ✓ a member (before the call: ✗)"),
+        "{text}"
+    );
+    assert!(text.contains("✓ Pageview: count = 3, needs ≥ 3"), "{text}");
+    assert!(
+        text.contains("after   ✗ not a member (before the call: ✗)"),
+        "{text}"
+    );
+    assert!(text.contains("✗ Pageview: count = 3, needs ≥ 4"), "{text}");
     let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
     assert!(!screen(&term).contains("before vs after"));
     drop(app);

@@ -328,7 +328,7 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn mark(ok: bool, theme: Theme) -> Span<'static> {
+pub(crate) fn mark(ok: bool, theme: Theme) -> Span<'static> {
     if ok {
         Span::styled("✓ ", theme.ok())
     } else {
