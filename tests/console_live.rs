@@ -257,3 +257,64 @@ async fn a_schema_edit_is_picked_up_too_and_keeps_the_emulators_clock() {
     assert_eq!(running.config().workspace.current().clock, Clock::Wall);
     running.stop().await;
 }
+
+/// Against a target that cannot explain (as the real API; here an emulator the console is not
+/// told is one), `--cohort-definitions DIR` puts the pulled cohort's name and query beside the
+/// raw state in the explanation view.
+#[tokio::test]
+async fn without_explanations_the_pulled_definition_shows_beside_the_raw_state() {
+    let pulled = state_dir();
+    copy_demo_workspace(pulled.path());
+    set_football_threshold(pulled.path(), 4);
+    let definitions =
+        segscope::console::terminal::read_cohort_definitions(pulled.path()).expect("pulled");
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_with(
+        &emu.base_url(),
+        AppOptions {
+            emulator_endpoints: false,
+            cohort_definitions: definitions,
+            ..options()
+        },
+    );
+    app.set_editor_text(&football_pageviews(3, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('e')]).await;
+    let text = screen(&term);
+    assert!(
+        text.contains("Explanations need the segscope emulator"),
+        "{text}"
+    );
+    let popup = app.explanation().expect("the explanation view is open");
+    assert_eq!(popup.selected().unwrap().code, "1001", "{text}");
+    assert!(
+        text.contains("Definition (pulled): 1001 Football fans"),
+        "{text}"
+    );
+    // The pulled query (threshold 4), not the emulator's own (3).
+    assert!(text.contains("\"greater_than_or_equal_to\": 4"), "{text}");
+    assert!(text.contains("\"event\": \"Pageview\""), "{text}");
+    // …beside the raw state, which is still there.
+    assert!(text.contains("internal_state[\"1001\"]"), "{text}");
+}
+
+#[test]
+fn cohort_definitions_that_do_not_load_say_file_line_and_column() {
+    let pulled = state_dir();
+    std::fs::write(
+        pulled.path().join("cohorts.json"),
+        "[\n  {\"code\": 1001,\n  oops\n]",
+    )
+    .unwrap();
+    let err = segscope::console::terminal::read_cohort_definitions(pulled.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cohorts.json"), "{err}");
+    assert!(err.contains("line 3 column 3"), "{err}");
+    let missing = state_dir();
+    let err = segscope::console::terminal::read_cohort_definitions(missing.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read the cohort definitions"), "{err}");
+}
