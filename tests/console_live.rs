@@ -318,3 +318,42 @@ fn cohort_definitions_that_do_not_load_say_file_line_and_column() {
         .to_string();
     assert!(err.contains("cannot read the cohort definitions"), "{err}");
 }
+
+/// Two edits in a row: the "before" of `d` is the workspace the call was made under (≥ 3), not
+/// the one the last edit replaced (≥ 4).
+#[tokio::test]
+async fn after_two_edits_d_explains_against_the_workspace_the_call_was_made_under() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, mut app) = live_setup(dir.path()).await;
+    let mut term = wide_terminal();
+    app.set_editor_text(&football_pageviews(3, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    set_football_threshold(dir.path(), 4);
+    assert!(
+        app.settle_until(WITHIN, |a| a.workspace_edits() >= 1).await,
+        "{}",
+        app.status().text
+    );
+    set_football_threshold(dir.path(), 5);
+    // The second edit is in use, and its re-decision has reached the app (the swap happens
+    // only inside a reload, which ends with the app's reloading flag down).
+    let running_ref = &running;
+    assert!(
+        app.settle_until(WITHIN, |a| {
+            threshold_in_use(running_ref) == serde_json::json!(5)
+                && !a.workspace_reloading()
+                && a.workspace_edits() >= 2
+        })
+        .await,
+        "{}",
+        app.status().text
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('d')]).await;
+    let text = screen(&term);
+    assert!(text.contains("✓ Pageview: count = 3, needs ≥ 3"), "{text}");
+    assert!(text.contains("✗ Pageview: count = 3, needs ≥ 5"), "{text}");
+    assert!(!text.contains("needs ≥ 4"), "{text}");
+    drop(app);
+    running.stop().await;
+}

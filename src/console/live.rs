@@ -448,6 +448,11 @@ impl App {
         self.live.edits
     }
 
+    /// A workspace reload (load, swap, re-decide) is under way.
+    pub fn workspace_reloading(&self) -> bool {
+        self.live.reloading
+    }
+
     /// Handles the messages of background work (no terminal input) until `done` holds or
     /// `within` has passed; `false` on the deadline. For tests and drivers that wait on
     /// something outside the app, such as a file written to a watched workspace.
