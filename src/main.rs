@@ -46,6 +46,11 @@ struct ConsoleArgs {
     /// a JSON file `{"code": "name", ...}`.
     #[arg(long, value_name = "FILE")]
     cohort_names: Option<PathBuf>,
+    /// Cohort definitions for targets that cannot explain (the real API): a directory written
+    /// by `segscope workspace pull` (its `cohorts.json`); the explanation view shows the
+    /// cohort's query beside the raw state.
+    #[arg(long, value_name = "DIR")]
+    cohort_definitions: Option<PathBuf>,
     /// Start clean instead of restoring the autosave (the old file is kept as a `.bak`).
     #[arg(long)]
     fresh: bool,
@@ -271,6 +276,7 @@ fn main() -> ExitCode {
             let options = segscope::console::LaunchOptions {
                 target: cli.console.target.choice(),
                 cohort_names: cli.console.cohort_names.clone(),
+                cohort_definitions: cli.console.cohort_definitions.clone(),
                 fresh: cli.console.fresh,
                 session: cli.console.session.clone(),
             };

@@ -151,6 +151,18 @@ async fn an_edit_of_cohorts_json_re_decides_the_history_and_d_compares_before_an
         text.contains("Call 1 decides differently after the edit: cohorts -1001"),
         "{text}"
     );
+    // …and why: the changed clause, with its value and both thresholds, under each workspace.
+    assert!(text.contains("Why 1001 Football fans differs"), "{text}");
+    assert!(
+        text.contains("before  ✓ a member (before the call: ✗)"),
+        "{text}"
+    );
+    assert!(text.contains("✓ Pageview: count = 3, needs ≥ 3"), "{text}");
+    assert!(
+        text.contains("after   ✗ not a member (before the call: ✗)"),
+        "{text}"
+    );
+    assert!(text.contains("✗ Pageview: count = 3, needs ≥ 4"), "{text}");
     let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
     assert!(!screen(&term).contains("before vs after"));
     drop(app);
@@ -243,5 +255,105 @@ async fn a_schema_edit_is_picked_up_too_and_keeps_the_emulators_clock() {
         app.status().text
     );
     assert_eq!(running.config().workspace.current().clock, Clock::Wall);
+    running.stop().await;
+}
+
+/// Against a target that cannot explain (as the real API; here an emulator the console is not
+/// told is one), `--cohort-definitions DIR` puts the pulled cohort's name and query beside the
+/// raw state in the explanation view.
+#[tokio::test]
+async fn without_explanations_the_pulled_definition_shows_beside_the_raw_state() {
+    let pulled = state_dir();
+    copy_demo_workspace(pulled.path());
+    set_football_threshold(pulled.path(), 4);
+    let definitions =
+        segscope::console::terminal::read_cohort_definitions(pulled.path()).expect("pulled");
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_with(
+        &emu.base_url(),
+        AppOptions {
+            emulator_endpoints: false,
+            cohort_definitions: definitions,
+            ..options()
+        },
+    );
+    app.set_editor_text(&football_pageviews(3, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('e')]).await;
+    let text = screen(&term);
+    assert!(
+        text.contains("Explanations need the segscope emulator"),
+        "{text}"
+    );
+    let popup = app.explanation().expect("the explanation view is open");
+    assert_eq!(popup.selected().unwrap().code, "1001", "{text}");
+    assert!(
+        text.contains("Definition (pulled): 1001 Football fans"),
+        "{text}"
+    );
+    // The pulled query (threshold 4), not the emulator's own (3).
+    assert!(text.contains("\"greater_than_or_equal_to\": 4"), "{text}");
+    assert!(text.contains("\"event\": \"Pageview\""), "{text}");
+    // …beside the raw state, which is still there.
+    assert!(text.contains("internal_state[\"1001\"]"), "{text}");
+}
+
+#[test]
+fn cohort_definitions_that_do_not_load_say_file_line_and_column() {
+    let pulled = state_dir();
+    std::fs::write(
+        pulled.path().join("cohorts.json"),
+        "[\n  {\"code\": 1001,\n  oops\n]",
+    )
+    .unwrap();
+    let err = segscope::console::terminal::read_cohort_definitions(pulled.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cohorts.json"), "{err}");
+    assert!(err.contains("line 3 column 3"), "{err}");
+    let missing = state_dir();
+    let err = segscope::console::terminal::read_cohort_definitions(missing.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read the cohort definitions"), "{err}");
+}
+
+/// Two edits in a row: the "before" of `d` is the workspace the call was made under (≥ 3), not
+/// the one the last edit replaced (≥ 4).
+#[tokio::test]
+async fn after_two_edits_d_explains_against_the_workspace_the_call_was_made_under() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let (running, mut app) = live_setup(dir.path()).await;
+    let mut term = wide_terminal();
+    app.set_editor_text(&football_pageviews(3, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    set_football_threshold(dir.path(), 4);
+    assert!(
+        app.settle_until(WITHIN, |a| a.workspace_edits() >= 1).await,
+        "{}",
+        app.status().text
+    );
+    set_football_threshold(dir.path(), 5);
+    // The second edit is in use, and its re-decision has reached the app (the swap happens
+    // only inside a reload, which ends with the app's reloading flag down).
+    let running_ref = &running;
+    assert!(
+        app.settle_until(WITHIN, |a| {
+            threshold_in_use(running_ref) == serde_json::json!(5)
+                && !a.workspace_reloading()
+                && a.workspace_edits() >= 2
+        })
+        .await,
+        "{}",
+        app.status().text
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('d')]).await;
+    let text = screen(&term);
+    assert!(text.contains("✓ Pageview: count = 3, needs ≥ 3"), "{text}");
+    assert!(text.contains("✗ Pageview: count = 3, needs ≥ 5"), "{text}");
+    assert!(!text.contains("needs ≥ 4"), "{text}");
+    drop(app);
     running.stop().await;
 }

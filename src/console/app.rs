@@ -221,6 +221,9 @@ pub struct AppOptions {
     pub clock: Option<crate::engine::Clock>,
     /// Watch this workspace and swap edits into this emulator (see `live.rs`).
     pub live_workspace: Option<super::live::LiveSetup>,
+    /// Cohort definitions by code, pulled from the real workspace (`--cohort-definitions DIR`):
+    /// where the target cannot explain, the explanation view shows them beside the raw state.
+    pub cohort_definitions: BTreeMap<String, crate::emulator::workspace::CohortRecord>,
 }
 
 /// New ids: random UUIDs v4, or counters in stable mode.
@@ -540,6 +543,10 @@ impl App {
             .and_then(|w| w.cohort_names.get(code))
             .or_else(|| self.options.cohort_names.get(code))
             .map(String::as_str)
+            .or_else(|| {
+                let record = self.options.cohort_definitions.get(code)?;
+                record.name.as_deref()
+            })
     }
 
     pub(crate) fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {

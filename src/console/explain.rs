@@ -85,6 +85,7 @@ pub(crate) fn open(app: &mut App) -> Vec<Effect> {
         .map(|w| w.cohort_names.keys().cloned().collect())
         .unwrap_or_default();
     codes.extend(app.options.cohort_names.keys().cloned());
+    codes.extend(app.options.cohort_definitions.keys().cloned());
     codes.extend(call.delta.members.iter().cloned());
     codes.extend(call.delta.left.iter().cloned());
     if let Some(view) = call_state(call).and_then(|s| s.view().ok()) {
@@ -133,6 +134,7 @@ pub(crate) fn open(app: &mut App) -> Vec<Effect> {
             app.target_label()
         );
         unavailable(&mut popup, call, &why, app.theme);
+        with_definitions(&mut popup, app);
         app.set_status(
             StatusKind::Warning,
             format!("{why} Showing the raw state entries of call {number} instead."),
@@ -265,6 +267,41 @@ fn call_state(call: &Call) -> Option<&OpaqueState> {
     call.state_after.as_ref().or(call.state_before.as_ref())
 }
 
+/// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):
+/// its name and its query, pretty-printed, before the raw state entries.
+fn with_definitions(popup: &mut ExplainPopup, app: &App) {
+    let theme = app.theme;
+    for entry in &mut popup.entries {
+        let Some(record) = app.options.cohort_definitions.get(&entry.code) else {
+            continue;
+        };
+        let mut lines = vec![
+            Line::default(),
+            Line::from(Span::styled(
+                format!(
+                    "Definition (pulled): {} {}",
+                    entry.code,
+                    record.name.as_deref().unwrap_or("")
+                ),
+                theme.accent(),
+            )),
+        ];
+        match &record.query {
+            Some(query) => {
+                let text = serde_json::to_string_pretty(query).unwrap_or_default();
+                lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
+            }
+            None => lines.push(Line::from(Span::styled(
+                "  (no query: a lookalike or other model cohort)",
+                theme.muted(),
+            ))),
+        }
+        // After the header (why, blank, code and name, membership): before the raw entries.
+        let at = entry.lines.len().min(4);
+        entry.lines.splice(at..at, lines);
+    }
+}
+
 /// No explanation: every entry shows why, and the cohort's raw state entries.
 fn unavailable(popup: &mut ExplainPopup, call: &Call, why: &str, theme: Theme) {
     popup.stage = Stage::Unavailable(why.to_string());
@@ -328,7 +365,7 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn mark(ok: bool, theme: Theme) -> Span<'static> {
+pub(crate) fn mark(ok: bool, theme: Theme) -> Span<'static> {
     if ok {
         Span::styled("✓ ", theme.ok())
     } else {

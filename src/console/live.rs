@@ -15,14 +15,21 @@ use std::time::Duration;
 
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Popup, StatusKind};
+use super::app::{App, StatusKind};
 use super::call::Call;
 use super::message::{Effect, Message};
-use super::theme::Theme;
+use crate::api::{OpaqueState, SegmentationRequest};
+use crate::emulator::segment;
 use crate::emulator::{EmulatorConfig, Workspace};
+use crate::engine::{CohortExplanation, Explanation};
 use crate::session::Recording;
-use crate::session::replay::cohorts_of;
+use crate::session::file::RecordedState;
+use crate::session::replay::{cohorts_of, difference};
 use crate::workspace::redecide::{PastCall, Redecision, redecide};
+
+mod compare;
+pub use compare::EditComparison;
+pub(crate) use compare::compare;
 
 /// What the console needs to run a live workspace: the directory and the emulator serving it.
 #[derive(Clone)]
@@ -45,8 +52,17 @@ pub enum LiveEvent {
     /// A reload finished: the history re-decided, or why the files did not load.
     Reloaded {
         task: u64,
-        result: Result<Vec<(u64, Redecision)>, String>,
+        result: Result<Swapped, String>,
     },
+}
+
+/// A workspace edit swapped in, and the history decided under it.
+#[derive(Debug)]
+pub struct Swapped {
+    /// By call id: the re-decision, and for a call that changed, why.
+    pub calls: Vec<(u64, Redecision, Vec<Difference>)>,
+    /// The workspace now in use.
+    pub workspace: Arc<Workspace>,
 }
 
 impl LiveEvent {
@@ -58,11 +74,21 @@ impl LiveEvent {
     }
 }
 
-/// A reload to run in the background: the calls to decide again, by call id.
-#[derive(Debug)]
+/// A reload to run in the background: the calls to decide again, by call id, each with the
+/// workspace it was made under.
 pub struct Reload {
     task: u64,
     calls: Vec<(u64, PastCall)>,
+    made_under: Vec<Option<Arc<Workspace>>>,
+}
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reload")
+            .field("task", &self.task)
+            .field("calls", &self.calls.len())
+            .finish()
+    }
 }
 
 /// The live workspace's state in the app.
@@ -75,6 +101,34 @@ pub struct Live {
     pub(crate) edits: usize,
     /// The latest re-decision of each call, by call id.
     redecided: HashMap<u64, Redecision>,
+    /// For the calls that changed: why, cohort by cohort (by call id).
+    differences: HashMap<u64, Vec<Difference>>,
+    /// Which workspace the calls were made under: from a task id (call ids are task ids) on,
+    /// in order. The "before" of an explanation is the workspace the call was really made
+    /// under, not merely the one the last reload replaced (an editor's save can fire several
+    /// reloads of the same edit). A call in flight while an edit is swapped in is counted as
+    /// made under the older one.
+    made_under: Vec<(u64, Arc<Workspace>)>,
+}
+
+impl Live {
+    fn made_under(&self, call_id: u64) -> Option<Arc<Workspace>> {
+        self.made_under
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= call_id)
+            .map(|(_, w)| w.clone())
+    }
+}
+
+/// A cohort whose membership (or entry, or exit) differs after an edit, explained by the engine
+/// under the workspace before the edit and under the one after it.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub code: String,
+    /// `None`: no explanation there (the call failed, or the cohort is not in that workspace).
+    pub before: Option<CohortExplanation>,
+    pub after: Option<CohortExplanation>,
 }
 
 impl std::fmt::Debug for Live {
@@ -102,6 +156,9 @@ pub(crate) fn start(app: &mut App) {
         return;
     };
     use notify::Watcher;
+    app.live
+        .made_under
+        .push((0, setup.emulator.workspace.current()));
     let tx = app.runtime.tx.clone();
     // Events name canonical paths on some systems: compare against the canonical directory.
     let dir = std::fs::canonicalize(&setup.dir).unwrap_or(setup.dir.clone());
@@ -168,10 +225,25 @@ pub(crate) fn on_event(app: &mut App, event: LiveEvent) -> Vec<Effect> {
             app.live.reloading = false;
             let mut effects = Vec::new();
             match result {
-                Ok(redecided) => {
+                Ok(Swapped {
+                    calls: redecided,
+                    workspace,
+                }) => {
                     app.live.edits += 1;
+                    // Calls from the next task id on are made under it.
+                    let from = app.next_task();
+                    app.live.made_under.push((from, workspace));
                     let total = redecided.len();
-                    app.live.redecided = redecided.into_iter().collect();
+                    app.live.differences.clear();
+                    app.live.redecided = redecided
+                        .into_iter()
+                        .map(|(id, r, why)| {
+                            if !why.is_empty() {
+                                app.live.differences.insert(id, why);
+                            }
+                            (id, r)
+                        })
+                        .collect();
                     let changed = app.live.redecided.values().filter(|r| r.changed()).count();
                     let text = match (total, changed) {
                         (0, _) => {
@@ -212,9 +284,15 @@ fn reload(app: &mut App) -> Vec<Effect> {
     }
     app.live.reloading = true;
     let task = app.next_task();
+    let calls = past_calls(&app.history);
+    let made_under = calls
+        .iter()
+        .map(|(id, _)| app.live.made_under(*id))
+        .collect();
     vec![Effect::Live(Box::new(Reload {
         task,
-        calls: past_calls(&app.history),
+        calls,
+        made_under,
     }))]
 }
 
@@ -228,18 +306,123 @@ pub(crate) fn spawn(app: &mut App, reload: Reload) {
     let handle = tokio::spawn(async move {
         let work = tokio::task::spawn_blocking(move || {
             let mut workspace = Workspace::load(&setup.dir).map_err(|e| e.to_string())?;
-            workspace.clock = setup.emulator.workspace.current().clock;
+            let previous = setup.emulator.workspace.current();
+            workspace.clock = previous.clock;
             setup.emulator.workspace.replace(workspace);
             let current = setup.emulator.workspace.current();
             let (ids, calls): (Vec<u64>, Vec<PastCall>) = reload.calls.into_iter().unzip();
             let decided = redecide(&calls, &current);
-            Ok(ids.into_iter().zip(decided).collect())
+            let made_under: Vec<Arc<Workspace>> = reload
+                .made_under
+                .into_iter()
+                .map(|w| w.unwrap_or_else(|| previous.clone()))
+                .collect();
+            let why = differences(&calls, &decided, &made_under, &current);
+            Ok(Swapped {
+                calls: ids
+                    .into_iter()
+                    .zip(decided)
+                    .zip(why)
+                    .map(|((id, r), why)| (id, r, why))
+                    .collect(),
+                workspace: current,
+            })
         })
         .await;
         let result = work.unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
         let _ = tx.send(Message::Live(LiveEvent::Reloaded { task, result }));
     });
     app.runtime.tasks.insert(task, handle);
+}
+
+/// For each call that decides differently, the engine's explanation of each differing cohort
+/// under the workspace before the edit (from the state the call sent, as it was made) and after
+/// it (from the state the re-decision started from: the re-decided previous call's, when the
+/// call continued it). Calls that did not change get nothing: explaining them costs time and
+/// says nothing new.
+fn differences(
+    calls: &[PastCall],
+    decided: &[Redecision],
+    made_under: &[Arc<Workspace>],
+    current: &Workspace,
+) -> Vec<Vec<Difference>> {
+    // Per identity, the state the next call continues from after the re-decision (as in
+    // `redecide`: a failed call leaves the state it started from).
+    let mut next: HashMap<String, Option<OpaqueState>> = HashMap::new();
+    calls
+        .iter()
+        .zip(decided)
+        .zip(made_under)
+        .map(|((call, r), previous)| {
+            let who = serde_json::to_string(&call.identity).unwrap_or_default();
+            let started = if r.continued {
+                next.get(&who).cloned().flatten()
+            } else {
+                call.state.clone()
+            };
+            let after_state = match r.after.state.as_ref().and_then(RecordedState::whole) {
+                Some(raw) => OpaqueState::from_json(raw.get()).ok(),
+                None => started.clone(),
+            };
+            next.insert(who, after_state);
+            if !r.changed() {
+                return Vec::new();
+            }
+            let before = explanation(previous, call, call.state.clone());
+            let after = explanation(current, call, started);
+            differing(r)
+                .into_iter()
+                .map(|code| Difference {
+                    before: find(&before, &code),
+                    after: find(&after, &code),
+                    code,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The cohorts in which a re-decision differs: membership, entry or exit.
+fn differing(r: &Redecision) -> Vec<String> {
+    let (a, b) = (&r.before, &r.after);
+    let mut codes: Vec<String> = [
+        (&a.cohorts, &b.cohorts),
+        (&a.entered, &b.entered),
+        (&a.left, &b.left),
+    ]
+    .into_iter()
+    .flat_map(|(old, new)| {
+        let mut d = difference(old, new);
+        d.extend(difference(new, old));
+        d
+    })
+    .collect();
+    codes.sort_by(|x, y| crate::api::cohort_order(x, y));
+    codes.dedup();
+    codes
+}
+
+fn explanation(
+    workspace: &Workspace,
+    call: &PastCall,
+    state: Option<OpaqueState>,
+) -> Option<Explanation> {
+    let request = SegmentationRequest {
+        identity: call.identity.clone(),
+        events: call.events.clone(),
+        state,
+    };
+    let value = segment::explain(workspace, request.to_body().as_bytes()).ok()?;
+    serde_json::from_value(value).ok()
+}
+
+fn find(explanation: &Option<Explanation>, code: &str) -> Option<CohortExplanation> {
+    explanation
+        .as_ref()?
+        .cohorts
+        .iter()
+        .find(|c| c.code == code)
+        .cloned()
 }
 
 /// The History row's cohorts cell, with `≠` first when an edit changed the call's outcome.
@@ -254,119 +437,6 @@ pub fn marked<'a>(app: &App, call: &Call, cell: Line<'a>) -> Line<'a> {
     }
 }
 
-/// The before/after comparison popup of one call.
-#[derive(Debug, Clone)]
-pub struct EditComparison {
-    pub title: String,
-    pub lines: Vec<Line<'static>>,
-}
-
-fn list(codes: &[String], app: &App) -> String {
-    if codes.is_empty() {
-        return "none".into();
-    }
-    codes
-        .iter()
-        .map(|c| match app.cohort_name(c) {
-            Some(name) => format!("{c} {name}"),
-            None => c.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn outcome_lines(label: &str, r: &Recording, app: &App, theme: Theme) -> Vec<Line<'static>> {
-    let status = match r.error_code {
-        Some(code) => format!("{} (code {code})", r.status),
-        None => r.status.to_string(),
-    };
-    vec![
-        Line::from(Span::styled(
-            format!("{label} · status {status}"),
-            theme.title(),
-        )),
-        Line::from(format!("  cohorts  {}", list(&r.cohorts, app))),
-        Line::from(vec![
-            Span::raw("  entered  "),
-            Span::styled(list(&r.entered, app), theme.added()),
-        ]),
-        Line::from(vec![
-            Span::raw("  left     "),
-            Span::styled(list(&r.left, app), theme.removed()),
-        ]),
-    ]
-}
-
-/// `d`: the selected call before the workspace edit (as it was made) and after it.
-pub(crate) fn compare(app: &mut App) {
-    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
-        app.set_status(
-            StatusKind::Info,
-            "No call selected: d compares a call before and after a workspace edit.",
-        );
-        return;
-    };
-    let number = index + 1;
-    let Some(r) = app.live.redecided.get(&app.history[index].id).cloned() else {
-        let why = if app.options.live_workspace.is_none() {
-            "d compares a call before and after an edit of the workspace: it needs the embedded emulator with --workspace DIR."
-                .to_string()
-        } else if app.live.edits == 0 {
-            "No workspace edit yet: change cohorts.json or a schema, and every call is decided again.".to_string()
-        } else {
-            format!(
-                "Call {number} was made after the last workspace edit (or never got an answer): nothing to compare."
-            )
-        };
-        app.set_status(StatusKind::Info, why);
-        return;
-    };
-    let theme = app.theme;
-    let mut lines = vec![
-        Line::from(Span::styled(
-            if r.changed() {
-                format!(
-                    "Call {number} decides differently after the edit: {}",
-                    r.summary()
-                )
-            } else {
-                format!("Call {number} decides as before the edit.")
-            },
-            if r.changed() {
-                theme.warning()
-            } else {
-                theme.ok()
-            },
-        )),
-        Line::default(),
-    ];
-    lines.extend(outcome_lines(
-        "Before the edit (as the call was made)",
-        &r.before,
-        app,
-        theme,
-    ));
-    lines.push(Line::default());
-    lines.extend(outcome_lines("After the edit", &r.after, app, theme));
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        if r.continued {
-            "Decided from the re-decided state of the previous call of this user."
-        } else {
-            "Decided from the state the call sent."
-        },
-        theme.muted(),
-    )));
-    lines.push(Line::from(Span::styled(
-        "e (Enter on a cohort) explains the call under the edited workspace.",
-        theme.muted(),
-    )));
-    app.popup = Some(Popup::EditComparison(Box::new(EditComparison {
-        title: format!("Call {number}: before vs after the workspace edit"),
-        lines,
-    })));
-}
-
 impl App {
     /// The latest re-decision of a call after a workspace edit (`None`: no edit since it).
     pub fn redecision(&self, call_id: u64) -> Option<&Redecision> {
@@ -376,6 +446,11 @@ impl App {
     /// How many workspace edits were swapped in.
     pub fn workspace_edits(&self) -> usize {
         self.live.edits
+    }
+
+    /// A workspace reload (load, swap, re-decide) is under way.
+    pub fn workspace_reloading(&self) -> bool {
+        self.live.reloading
     }
 
     /// Handles the messages of background work (no terminal input) until `done` holds or

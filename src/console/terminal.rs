@@ -30,10 +30,28 @@ pub struct LaunchOptions {
     /// A JSON file `{code: name}` of cohort names (for targets that do not describe their
     /// workspace, like the real API).
     pub cohort_names: Option<PathBuf>,
+    /// A directory written by `segscope workspace pull` (its `cohorts.json`): the cohorts'
+    /// definitions, shown next to the raw state where the target cannot explain (the real API).
+    pub cohort_definitions: Option<PathBuf>,
     /// Start clean: keep the previous autosave aside (`.bak`) instead of restoring it.
     pub fresh: bool,
     /// A session file to open for step-by-step replay (F8).
     pub session: Option<PathBuf>,
+}
+
+/// Reads the cohorts of `DIR/cohorts.json` (the workspace format), by code.
+pub fn read_cohort_definitions(
+    dir: &std::path::Path,
+) -> anyhow::Result<BTreeMap<String, crate::emulator::workspace::CohortRecord>> {
+    let path = dir.join("cohorts.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the cohort definitions {}", path.display()))?;
+    let records = crate::emulator::workspace::parse_records(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(records
+        .into_iter()
+        .map(|r| (r.code.to_string(), r))
+        .collect())
 }
 
 /// Reads a `{code: name}` file.
@@ -204,6 +222,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         Some(path) => read_cohort_names(path)?,
         None => BTreeMap::new(),
     };
+    let definitions = match &options.cohort_definitions {
+        Some(dir) => read_cohort_definitions(dir)?,
+        None => BTreeMap::new(),
+    };
     let connection = connect(&options.target).await?;
     let (label, emulator_endpoints) = if connection.is_embedded() {
         let what = match &options.target.workspace {
@@ -228,6 +250,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
             clock: connection.is_embedded().then_some(options.target.clock),
+            cohort_definitions: definitions,
             live_workspace: match (&connection.emulator, &options.target.workspace) {
                 (Some(running), Some(dir)) => Some(super::live::LiveSetup {
                     dir: dir.clone(),
