@@ -72,7 +72,7 @@ struct BenchArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     connections: u32,
     /// How long each target is loaded, in seconds (more than 0, at most a day).
-    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds)]
     seconds: f64,
     /// Stop each run after this many requests.
     #[arg(long)]
@@ -97,21 +97,6 @@ struct BenchArgs {
     /// Report this server process's resident memory after 5 s and at the end (soak test).
     #[arg(long)]
     server_pid: Option<u32>,
-}
-
-/// A load duration: a finite number of seconds, more than 0 and at most a day (a huge or
-/// negative number would panic in `Duration::from_secs_f64`).
-fn parse_seconds(text: &str) -> Result<f64, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
-    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
-        Ok(seconds)
-    } else {
-        Err(format!(
-            "{text} seconds: expected more than 0 and at most 86400"
-        ))
-    }
 }
 
 async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {

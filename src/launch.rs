@@ -70,3 +70,18 @@ pub async fn connect(choice: &TargetChoice) -> anyhow::Result<Connection> {
         emulator: Some(running),
     })
 }
+
+/// A duration flag in seconds (`serve --header-timeout`, the load generator's `--seconds`):
+/// finite, more than 0 and at most a day, so that `Duration::from_secs_f64` can never panic.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "{text} seconds: expected more than 0 and at most 86400"
+        ))
+    }
+}

@@ -217,13 +217,13 @@ struct ServeArgs {
     #[arg(long, value_parser = emulator::Fault::parse)]
     fault: Option<emulator::Fault>,
     /// Seconds a client has to send a request's head (from connecting, or its first byte).
-    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
     header_timeout: f64,
     /// Seconds a client has to send a request's body.
-    #[arg(long, default_value_t = 30.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 30.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
     body_timeout: f64,
     /// Seconds a kept-alive connection may sit idle between requests.
-    #[arg(long, default_value_t = 60.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 60.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
     idle_timeout: f64,
     /// Connections served at once; more are answered 503 and closed.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -234,20 +234,6 @@ struct ServeArgs {
     /// Serve the demo workspace scaled to this many cohorts (for load figures on large states).
     #[arg(long, hide = true, conflicts_with = "workspace", value_name = "N")]
     scale_cohorts: Option<usize>,
-}
-
-/// A load duration: a finite number of seconds, more than 0 and at most a day.
-fn parse_seconds(text: &str) -> Result<f64, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
-    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
-        Ok(seconds)
-    } else {
-        Err(format!(
-            "{text} seconds: expected more than 0 and at most 86400"
-        ))
-    }
 }
 
 fn parse_key(text: &str) -> Result<ApiKey, String> {

@@ -846,12 +846,10 @@ async fn stop_returns_within_5_s_with_a_client_half_way_through_a_request() {
 #[cfg(unix)]
 #[test]
 fn serve_stops_on_ctrl_c_within_5_s() {
-    use std::io::{BufRead, Write};
-    let mut child = bin()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
+    use std::io::Write;
+    let dir = temp_dir();
+    let (mut child, base) = serve_process(
+        &[
             "--header-timeout",
             "30",
             "--body-timeout",
@@ -860,22 +858,10 @@ fn serve_stops_on_ctrl_c_within_5_s() {
             "60",
             "--max-connections",
             "10",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(addr) = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-        {
-            break addr.to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+        ],
+        &dir.join("serve.log"),
+    );
+    let addr = base.trim_start_matches("http://").to_string();
     let mut client = std::net::TcpStream::connect(&addr).unwrap();
     client
         .write_all(
