@@ -244,6 +244,7 @@ fn parse_key(text: &str) -> Result<ApiKey, String> {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -581,5 +582,17 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
             print!("{}", report.text());
             Ok(ExitCode::from(if report.error.is_some() { 2 } else { 0 }))
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so a `println!` into a closed pipe (`segscope replay … | head`)
+/// panics with "failed printing to stdout". A command-line filter should stop quietly instead,
+/// as Unix tools do: give SIGPIPE back its default action.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; setting a signal's
+    // disposition to the default has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -427,3 +427,22 @@ fn help_never_shows_the_key_from_the_environment() {
         assert!(!text.contains("SECRET"), "{args:?} shows the key: {text}");
     }
 }
+
+/// `segscope replay … | head` closes the pipe early: the command stops quietly, like any Unix
+/// filter, instead of panicking with "failed printing to stdout: Broken pipe".
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_stops_replay_without_a_panic() {
+    let mut child = bin()
+        .args(["replay", "bundled:01-football-fan"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end goes before the replay has printed anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
