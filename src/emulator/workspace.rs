@@ -204,6 +204,24 @@ impl std::fmt::Debug for Workspace {
     }
 }
 
+/// The event schemas of a `schemas/` directory: `(event name, file)` for every `*.json`, sorted
+/// by file name (the emulator and `workspace check` read the same files in the same order).
+pub(crate) fn schema_files(schema_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(schema_dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files
+        .into_iter()
+        .filter_map(|file| {
+            let name = file.file_stem()?.to_str()?.to_string();
+            Some((name, file))
+        })
+        .collect())
+}
+
 /// Why a workspace could not be loaded: always names the file.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {message}")]
@@ -223,22 +241,12 @@ impl Workspace {
         let mut schemas = BTreeMap::new();
         let schema_dir = dir.join("schemas");
         if schema_dir.is_dir() {
-            let entries = std::fs::read_dir(&schema_dir).map_err(|e| WorkspaceError {
+            let files = schema_files(&schema_dir).map_err(|e| WorkspaceError {
                 file: schema_dir.clone(),
                 message: e.to_string(),
             })?;
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect();
-            files.sort();
-            for file in files {
-                let Some(name) = file.file_stem().and_then(|s| s.to_str()) else {
-                    continue;
-                };
-                let schema = load_schema(&file)?;
-                schemas.insert(name.to_string(), schema);
+            for (name, file) in files {
+                schemas.insert(name, load_schema(&file)?);
             }
         }
         Ok(Workspace {

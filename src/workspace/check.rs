@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::emulator::workspace::{
-    CohortRecord, assign_ids, compile_records, load_schema, parse_records,
+    CohortRecord, assign_ids, compile_records, load_schema, parse_records, schema_files,
 };
 use crate::engine::LoadError;
 
@@ -171,22 +171,13 @@ fn path_order(path: &str) -> Vec<(String, u64)> {
 /// Loads every schema file; each that does not load is an error. Returns the schemas that do.
 fn check_schemas(dir: &Path, findings: &mut Vec<Finding>) -> BTreeMap<String, Value> {
     let mut schemas = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir.join("schemas")) else {
+    let Ok(files) = schema_files(&dir.join("schemas")) else {
         return schemas;
     };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    for file in files {
-        let Some(name) = file.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
+    for (name, file) in files {
         match load_schema(&file) {
             Ok(schema) => {
-                schemas.insert(name.to_string(), schema.json);
+                schemas.insert(name.clone(), schema.json);
             }
             Err(e) => findings.push(Finding {
                 severity: Severity::Error,
