@@ -380,17 +380,32 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
     };
     let started = std::time::Instant::now();
-    let reports = session::run_files(&connection.client, &args.files, options).await;
-    for report in &reports {
-        print!("{}", session::report::text(report));
-    }
-    let tally = Tally::of(&reports);
+    let (tally, reports, steps) = if args.update {
+        // Recordings are rewritten whole: the sessions are held, and printed once written.
+        let reports = session::run_files(&connection.client, &args.files, options).await;
+        for report in &reports {
+            print!("{}", session::report::text(report));
+        }
+        let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
+        (Tally::of(&reports), reports, steps)
+    } else {
+        // A step at a time, each line printed as it is judged: memory stays flat.
+        let streamed = session::stream::run_files(
+            &connection.client,
+            &args.files,
+            options.replay,
+            options.jobs,
+            args.report_junit.is_some(),
+            |text| print!("{text}"),
+        )
+        .await;
+        (streamed.tally, streamed.reports, streamed.steps_run)
+    };
     if let Some(path) = &args.report_junit {
         session::write_atomically(path, session::report::junit(&reports).as_bytes()).map_err(
             |e| anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display()),
         )?;
     }
-    let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
     let elapsed = started.elapsed().as_secs_f64();
     let against = if connection.is_embedded() {
         "the embedded emulator".to_string()
