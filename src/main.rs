@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use segscope::api::{Alias, ApiKey, CallOutcome, Identity, OpaqueState, SegmentationRequest};
 use segscope::emulator::{self, EmulatorConfig};
+use segscope::exit::Exit;
 use segscope::launch::{TargetChoice, connect, load_workspace};
 use segscope::session::{self, Recording, ReplayOptions, RunOptions, Tally};
 
@@ -254,7 +255,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("segscope: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return Exit::CouldNotRun.into();
         }
     };
     let result = match cli.command {
@@ -273,14 +274,14 @@ fn main() -> ExitCode {
             };
             runtime
                 .block_on(segscope::console::launch(options))
-                .map(|()| ExitCode::SUCCESS)
+                .map(|()| Exit::Passed.into())
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("segscope: {e:#}");
-            ExitCode::from(2)
+            Exit::CouldNotRun.into()
         }
     }
 }
@@ -362,7 +363,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio::signal::ctrl_c().await?;
     running.stop().await;
     drop(log);
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Passed.into())
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -406,7 +407,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         reports.len()
     );
     println!("{}", tally.summary());
-    Ok(ExitCode::from(tally.exit_code()))
+    Ok(Exit::of(tally.errors > 0, tally.failed > 0).into())
 }
 
 async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
@@ -499,10 +500,11 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{line}");
     }
     Ok(if matches!(outcome, CallOutcome::Success { .. }) {
-        ExitCode::SUCCESS
+        Exit::Passed
     } else {
-        ExitCode::from(1)
-    })
+        Exit::Mismatch
+    }
+    .into())
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -548,7 +550,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                     "warning: the pulled cohorts do not load in the emulator: {error} (see `segscope workspace check`)"
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Passed.into())
         }
         WorkspaceCommand::Check {
             dir,
@@ -560,7 +562,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                 CheckFormat::Text => print!("{}", report.text()),
                 CheckFormat::Json => println!("{}", report.json()),
             }
-            Ok(ExitCode::from(report.exit_code(strict)))
+            Ok(Exit::from_code(report.exit_code(strict)).into())
         }
         WorkspaceCommand::Diff { dir, remote } => {
             let client = cohorts_client(&remote)?;
@@ -568,7 +570,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
             let fetched = pull::fetch_all(&client, remote.concurrency, progress).await?;
             let comparison = diff::compare(&local, &fetched);
             print!("{}", comparison.text());
-            Ok(ExitCode::from(if comparison.is_same() { 0 } else { 1 }))
+            Ok(Exit::of(false, !comparison.is_same()).into())
         }
         WorkspaceCommand::Push {
             dir,
@@ -585,7 +587,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
             };
             let report = push::push(&client, &dir, options, &mut |line| println!("{line}")).await?;
             print!("{}", report.text());
-            Ok(ExitCode::from(if report.error.is_some() { 2 } else { 0 }))
+            Ok(Exit::of(report.error.is_some(), false).into())
         }
     }
 }
