@@ -562,7 +562,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                 CheckFormat::Text => print!("{}", report.text()),
                 CheckFormat::Json => println!("{}", report.json()),
             }
-            Ok(Exit::from_code(report.exit_code(strict)).into())
+            Ok(report.exit(strict).into())
         }
         WorkspaceCommand::Diff { dir, remote } => {
             let client = cohorts_client(&remote)?;

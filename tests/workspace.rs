@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use segscope::api::{ApiKey, Target};
 use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+use segscope::exit::Exit;
 
 /// The demo workspace's files in this checkout (the binary embeds the same files).
 fn demo_dir() -> PathBuf {
@@ -582,8 +583,8 @@ fn check_reports_every_broken_cohort_with_its_path() {
     std::fs::write(dir.join("cohorts.json"), clean.to_string()).unwrap();
     let report = check(&dir);
     assert_eq!(
-        (report.errors, report.warnings, report.exit_code(true)),
-        (0, 0, 0)
+        (report.errors, report.warnings, report.exit(true)),
+        (0, 0, Exit::Passed)
     );
 
     let cohorts = json!([
@@ -599,7 +600,7 @@ fn check_reports_every_broken_cohort_with_its_path() {
     let report = check(&dir);
     assert_eq!(report.errors, 2, "{}", report.text());
     assert_eq!(report.warnings, 2, "{}", report.text());
-    assert_eq!(report.exit_code(false), 2);
+    assert_eq!(report.exit(false), Exit::CouldNotRun);
     let paths: Vec<(String, String)> = report
         .findings
         .iter()
@@ -631,7 +632,10 @@ fn check_reports_every_broken_cohort_with_its_path() {
     let warnings_only = json!([cohorts[0], cohorts[2]]);
     std::fs::write(dir.join("cohorts.json"), warnings_only.to_string()).unwrap();
     let report = check(&dir);
-    assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 1));
+    assert_eq!(
+        (report.exit(false), report.exit(true)),
+        (Exit::Passed, Exit::Mismatch)
+    );
 
     // The loader's warnings come through too: logic beyond an AND of ORs, a Disabled cohort.
     let loader_warnings = json!([
