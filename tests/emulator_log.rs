@@ -270,3 +270,52 @@ fn a_stderr_nobody_reads_never_stalls_a_worker() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Connections refused over the limit are logged as warnings, at most one line a second (with a
+/// count), so that a flood of connections cannot flood the log; `RUST_LOG=warn` keeps them.
+#[test]
+fn refused_connections_are_logged_at_most_once_a_second() {
+    use std::io::{Read, Write};
+    let dir = temp_dir();
+    let log = dir.path().join("serve.log");
+    let (child, base, _) = serve(
+        &["--max-connections", "1"],
+        &[("RUST_LOG", "warn")],
+        log_to(&log),
+    );
+    let addr = base.trim_start_matches("http://").to_string();
+    // Holds the one connection allowed (a request head half sent keeps it busy).
+    let mut held = std::net::TcpStream::connect(&addr).unwrap();
+    held.write_all(b"POST / HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let refusals = 20;
+    for _ in 0..refusals {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    }
+    let seconds = started.elapsed().as_secs();
+    drop(held);
+    let text = stop(child, &log);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0], "refused 1 connection(s) with a 503: all 1 allowed were open",
+        "{text}"
+    );
+    assert!(lines.len() as u64 <= 2 + seconds, "{text}");
+    let counted: u64 = lines
+        .iter()
+        .map(|l| {
+            l.strip_prefix("refused ")
+                .and_then(|l| l.split(' ').next())
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{l}"))
+        })
+        .sum();
+    assert!(counted <= refusals, "{text}");
+}
