@@ -233,15 +233,9 @@ fn no_log_line_names_a_key() {
     }
 }
 
-/// A reader of stderr that stops reading (a full pipe) costs log lines, never answers: on the
-/// code before the non-blocking writer, each worker blocked in `eprintln!` once the pipe's 64 KiB
-/// were full, and every request after that hung.
-#[test]
-fn a_stderr_nobody_reads_never_stalls_a_worker() {
-    let (mut child, base, _) = serve(&[], &[], Stdio::piped());
-    // Held open and never read.
-    let _stderr = child.stderr.take().unwrap();
-    // Each answer logs a ~250-byte line (the quoted user id), so 1,500 of them are ~6 pipes' worth.
+/// Sends `count` requests one after another, each answered 400 with a ~250-byte log line (the
+/// quoted user id); fails if one is not answered within 10 s.
+fn bad_requests(base: &str, count: usize) {
     let body = json!({"user_id": "x".repeat(2000), "events": []}).to_string();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -250,7 +244,7 @@ fn a_stderr_nobody_reads_never_stalls_a_worker() {
     let answered = runtime.block_on(async {
         let http = reqwest::Client::new();
         let mut answered = 0;
-        for _ in 0..1_500 {
+        for _ in 0..count {
             let status = http
                 .post(format!("{base}{PATH}"))
                 .header("x-api-key", "k-1")
@@ -266,9 +260,58 @@ fn a_stderr_nobody_reads_never_stalls_a_worker() {
         }
         answered
     });
-    assert_eq!(answered, 1_500);
+    assert_eq!(answered, count);
+}
+
+/// A reader of stderr that stops reading (a full pipe) costs log lines, never answers: on the
+/// code before the non-blocking writer, each worker blocked in `eprintln!` once the pipe's 64 KiB
+/// were full, and every request after that hung (after ~220 requests here).
+#[test]
+fn a_stderr_nobody_reads_never_stalls_a_worker() {
+    let (mut child, base, _) = serve(&[], &[], Stdio::piped());
+    // Held open and never read.
+    let _stderr = child.stderr.take().unwrap();
+    // ~6 pipes' worth of log.
+    bad_requests(&base, 1_500);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// When the queue to the writer is full, entries are dropped, and counted: every request is
+/// either in the log or in the count printed on exit.
+#[test]
+fn entries_that_cannot_be_queued_are_dropped_and_counted() {
+    use std::io::Read;
+    let (mut child, base, _) = serve(&[], &[], Stdio::piped());
+    let mut stderr = child.stderr.take().unwrap();
+    // Unread: the pipe fills, the writer blocks, the queue fills, then entries are dropped.
+    let requests = segscope::emulator::log::QUEUED_ENTRIES + 2_000;
+    bad_requests(&base, requests);
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    // Let the writer empty the queue into the reader, then stop.
+    std::thread::sleep(Duration::from_secs(1));
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert!(child.wait().unwrap().success());
+    let text = reader.join().unwrap();
+    let logged = text.lines().filter(|l| l.starts_with("POST ")).count();
+    let last = text.lines().last().unwrap_or_default();
+    let dropped: usize = last
+        .strip_prefix("segscope: ")
+        .and_then(|l| {
+            l.strip_suffix(" log line(s) dropped: stderr was read more slowly than requests came")
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of dropped lines: {last}"));
+    assert!(dropped > 0, "{last}");
+    assert_eq!(logged + dropped, requests, "{last}");
 }
 
 /// Connections refused over the limit are logged as warnings, at most one line a second (with a

@@ -29,6 +29,9 @@ pub const PANIC: &str = "segscope::panic";
 
 /// What is logged without `RUST_LOG`.
 const DEFAULT_FILTER: &str = "segscope=info";
+/// Entries queued for the writer thread at most; past that, entries are dropped (and counted).
+/// A bound on memory: an entry is a line of ~100 bytes, at most ~11 KB with its notes.
+pub const QUEUED_ENTRIES: usize = 8_192;
 /// The longest panic message logged, in characters.
 const PANIC_MESSAGE: usize = 1000;
 
@@ -80,6 +83,7 @@ pub fn init(quiet: bool, rust_log: Option<&str>) -> Result<LogGuard, LogError> {
     }
     let (writer, worker) = NonBlockingBuilder::default()
         .lossy(true)
+        .buffered_lines_limit(QUEUED_ENTRIES)
         .thread_name("segscope-log")
         .finish(std::io::stderr());
     let dropped = writer.error_counter();
