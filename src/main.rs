@@ -9,7 +9,7 @@ use segscope::api::{Alias, ApiKey, CallOutcome, Identity, OpaqueState, Segmentat
 use segscope::emulator::{self, EmulatorConfig};
 use segscope::exit::Exit;
 use segscope::launch::{TargetChoice, connect, load_workspace};
-use segscope::session::{self, Recording, ReplayOptions, RunOptions, Tally};
+use segscope::session::{self, ReplayOptions, RunOptions, Tally};
 
 /// A terminal console for Permutive's stateless segmentation API, with a local emulator.
 #[derive(Parser)]
@@ -487,14 +487,15 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     // With no answer at all, this is the one line `send` prints.
     eprintln!("{}", outcome.summary());
-    if let Some(rec) = Recording::from_outcome(&outcome, &before)
-        && rec.error_code.is_none()
-    {
-        let mut line = format!("cohorts [{}]", rec.cohorts.join(", "));
-        for c in &rec.entered {
+    // Only the state's `cohorts` are read (not the rest, and no digest: nothing is recorded).
+    if let CallOutcome::Success { response, .. } = &outcome {
+        let after = session::replay::cohorts_of(Some(&response.state));
+        let (entered, left) = session::replay::entered_and_left(&before, &after);
+        let mut line = format!("cohorts [{}]", after.join(", "));
+        for c in &entered {
             line.push_str(&format!(" +{c}"));
         }
-        for c in &rec.left {
+        for c in &left {
             line.push_str(&format!(" -{c}"));
         }
         eprintln!("{line}");
