@@ -218,10 +218,10 @@ fn import_graph(sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
                 for path in paths {
                     let mut child = own.clone();
                     child.push(path[0].clone());
-                    if modules.contains(&child) {
-                        if let Some(t) = resolve(&own, &path) {
-                            targets.insert(t);
-                        }
+                    if modules.contains(&child)
+                        && let Some(t) = resolve(&own, &path)
+                    {
+                        targets.insert(t);
                     }
                 }
             }
@@ -336,7 +336,6 @@ fn the_graph_reader_sees_grouped_nested_and_inline_paths() {
 }
 
 #[test]
-#[ignore = "issue 10 §2: fails on the console before the model/update/executor split"]
 fn the_console_imports_without_a_cycle() {
     let sources = sources();
     assert!(sources.len() > 20, "the console's files are found");
@@ -376,7 +375,6 @@ fn the_view_files_import_without_a_cycle() {
 
 /// `impl App` / `impl Model` (and trait impls for them) only where they are defined.
 #[test]
-#[ignore = "issue 10 §2: fails on the console before the model/update/executor split"]
 fn the_model_and_the_app_are_extended_only_in_their_own_files() {
     let mut wrong = Vec::new();
     for source in sources() {
@@ -410,7 +408,6 @@ fn the_model_and_the_app_are_extended_only_in_their_own_files() {
 
 /// The model is plain data: no channels, tasks, clients, files or threads.
 #[test]
-#[ignore = "issue 10 §2: fails on the console before the model/update/executor split"]
 fn the_model_holds_no_runtime_machinery() {
     let model: Vec<Source> = sources()
         .into_iter()
@@ -443,7 +440,6 @@ fn the_model_holds_no_runtime_machinery() {
 
 /// The update step decides; it does no I/O and reads no clock or random source itself.
 #[test]
-#[ignore = "issue 10 §2: fails on the console before the model/update/executor split"]
 fn the_update_step_does_no_io_and_reads_no_clock() {
     let update: Vec<Source> = sources()
         .into_iter()

@@ -11,56 +11,16 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::app::{App, Focus, Popup, StatusKind};
 use super::call::Call;
 use super::message::Effect;
 use super::theme::Theme;
 use crate::api::{OpaqueState, SegmentationRequest, cohort_order};
-
-/// One cohort in the popup's list, with its explanation (or raw state entries) as lines.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub code: String,
-    pub name: String,
-    /// Membership after the call (`None`: not known yet).
-    pub member: Option<bool>,
-    /// Entered (`Some(true)`) or left (`Some(false)`) in this call.
-    pub changed: Option<bool>,
-    pub lines: Vec<Line<'static>>,
-}
-
-/// Where the explanation stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
-    /// Asked the emulator; this task answers.
-    Loading {
-        task: u64,
-    },
-    Ready,
-    /// No explanation: why (the lines show the raw state entries instead).
-    Unavailable(String),
-}
-
-/// The popup's state.
-#[derive(Debug, Clone)]
-pub struct ExplainPopup {
-    /// The history index of the call explained.
-    pub call: usize,
-    pub stage: Stage,
-    pub entries: Vec<Entry>,
-    pub cursor: usize,
-    pub scroll: usize,
-}
-
-impl ExplainPopup {
-    pub fn selected(&self) -> Option<&Entry> {
-        self.entries.get(self.cursor)
-    }
-}
+use crate::console::model::explain::{Entry, ExplainPopup, Stage};
+use crate::console::model::{Focus, Model, Popup, StatusKind};
 
 /// Enter (or `e`): opens the popup for the selected call, on the cohort under the cursor in the
 /// Cohorts pane, or on the first cohort (the list is every workspace cohort: pick any).
-pub(crate) fn open(app: &mut App) -> Vec<Effect> {
+pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
     let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
         app.set_status(
             StatusKind::Info,
@@ -163,19 +123,8 @@ pub(crate) fn open(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// Performs [`Effect::Explain`]: a background task that answers with `Message::Explained`.
-pub(crate) fn spawn(app: &mut App, task: u64, request: Box<SegmentationRequest>) {
-    let client = app.client.clone();
-    let tx = app.runtime.tx.clone();
-    let handle = tokio::spawn(async move {
-        let result = client.explain(&request).await;
-        let _ = tx.send(super::message::Message::Explained { task, result });
-    });
-    app.runtime.tasks.insert(task, handle);
-}
-
 /// `Message::Explained`: fills the popup, if it is still the one that asked.
-pub(crate) fn on_explained(app: &mut App, task: u64, result: Result<Value, String>) {
+pub(crate) fn on_explained(app: &mut Model, task: u64, result: Result<Value, String>) {
     let theme = app.theme;
     let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
         return;
@@ -236,7 +185,7 @@ pub(crate) fn on_explained(app: &mut App, task: u64, result: Result<Value, Strin
 }
 
 /// Keys while the popup is open.
-pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+pub(crate) fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
         return Vec::new();
     };
@@ -269,7 +218,7 @@ fn call_state(call: &Call) -> Option<&OpaqueState> {
 
 /// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):
 /// its name and its query, pretty-printed, before the raw state entries.
-fn with_definitions(popup: &mut ExplainPopup, app: &App) {
+fn with_definitions(popup: &mut ExplainPopup, app: &Model) {
     let theme = app.theme;
     for entry in &mut popup.entries {
         let Some(record) = app.options.cohort_definitions.get(&entry.code) else {
@@ -573,16 +522,6 @@ pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entr
         member: Some(member),
         changed,
         lines,
-    }
-}
-
-impl App {
-    /// The explanation popup, when it is open.
-    pub fn explanation(&self) -> Option<&ExplainPopup> {
-        match &self.popup {
-            Some(Popup::Explain(popup)) => Some(popup),
-            _ => None,
-        }
     }
 }
 

@@ -16,8 +16,9 @@ use futures_util::Stream;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::app::{App, AppOptions};
+use super::app::App;
 use super::message::Message;
+use super::model::AppOptions;
 use super::runtime::run_app;
 use super::theme::Theme;
 use crate::launch::{TargetChoice, connect};
@@ -252,7 +253,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             clock: connection.is_embedded().then_some(options.target.clock),
             cohort_definitions: definitions,
             live_workspace: match (&connection.emulator, &options.target.workspace) {
-                (Some(running), Some(dir)) => Some(super::live::LiveSetup {
+                (Some(running), Some(dir)) => Some(super::model::live::LiveSetup {
                     dir: dir.clone(),
                     emulator: running.config().clone(),
                 }),

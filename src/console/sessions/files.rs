@@ -65,7 +65,7 @@ pub fn default_file(name: &str) -> String {
         .to_string()
 }
 
-pub(super) fn steps_word(n: usize) -> String {
+pub(crate) fn steps_word(n: usize) -> String {
     if n == 1 {
         "1 step".into()
     } else {

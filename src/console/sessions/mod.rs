@@ -6,30 +6,33 @@
 //! itself: the screen never shows half a save, and nothing here talks to the network except
 //! through [`Effect::Send`].
 
-mod files;
-mod forms;
+pub mod files;
 mod open;
 mod playback;
 mod save;
 
 use crossterm::event::KeyEvent;
 
-use super::app::{App, Popup};
 use super::message::Effect;
+use crate::console::model::{Model, Popup};
 
+pub use crate::console::model::forms::{
+    SAVE_LABELS, SaveForm, SessionEntry, SessionPicker, SessionPopup,
+};
+pub use crate::console::model::playback::{
+    CohortRow, Mark, Playback, StepRun, comparison_rows, explain,
+};
 pub use files::{
     LOCAL_SESSIONS, data_sessions_dir, default_file, default_name, save_dir, session_dirs, slug,
 };
-pub use forms::{SAVE_LABELS, SaveForm, SessionEntry, SessionPicker, SessionPopup};
 pub use open::list_sessions;
-pub(crate) use open::open_picker;
-pub use playback::{CohortRow, Mark, Playback, StepRun, comparison_rows, explain};
+pub(crate) use open::{open_picker, opened};
 pub(crate) use playback::{after_call, next_step};
 pub(crate) use save::open_save_form;
 pub use save::{SavedCalls, session_from_history};
 
 /// Keys while one of this module's popups is open.
-pub(crate) fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+pub(crate) fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(Popup::Session(popup)) = app.popup.take() else {
         return Vec::new();
     };

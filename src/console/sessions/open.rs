@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::console::app::{App, Popup, StatusKind};
+use crate::console::model::{Model, Popup, StatusKind};
 use crate::session::Session;
 
 use super::files::{session_dirs, steps_word};
-use super::forms::{SessionEntry, SessionPicker, SessionPopup};
-use super::playback::Playback;
+use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
+use crate::console::model::playback::Playback;
 
 /// The `.json` files of `dirs` that parse as sessions, in path order per directory.
 pub fn list_sessions(dirs: &[&Path]) -> (Vec<SessionEntry>, usize) {
@@ -55,7 +55,7 @@ pub fn list_sessions(dirs: &[&Path]) -> (Vec<SessionEntry>, usize) {
 }
 
 /// F7: the picker over the bundled sessions and [`session_dirs`].
-pub(crate) fn open_picker(app: &mut App) {
+pub(crate) fn open_picker(app: &mut Model) {
     let dirs = session_dirs();
     let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     let (entries, skipped) = list_sessions(&dirs);
@@ -75,66 +75,60 @@ pub(crate) fn open_picker(app: &mut App) {
     ))));
 }
 
-impl App {
-    /// Opens a session for step-by-step replay (F8). A file that cannot be used changes nothing
-    /// but the status line, which says why (file, line and column). Returns whether it opened.
-    pub fn open_session(&mut self, path: &Path) -> bool {
-        let session = match Session::load(path) {
-            Ok(s) => s,
-            Err(e) => {
-                self.set_status(
-                    StatusKind::Error,
-                    format!("Cannot open the session {e}. Nothing changed."),
-                );
-                return false;
-            }
-        };
-        let identity = match session.identity.to_identity() {
-            Ok(identity) => identity,
-            Err(e) => {
-                self.set_status(
-                    StatusKind::Error,
-                    format!("Cannot open the session {}: {e}", path.display()),
-                );
-                return false;
-            }
-        };
-        let playback = Playback {
-            path: path.to_path_buf(),
-            state: session.initial_opaque_state(),
-            identity,
-            session,
-            next: 0,
-            runs: Vec::new(),
-            awaiting: None,
-        };
-        let text = if playback.session.steps.is_empty() {
-            format!(
-                "Opened \"{}\" from {}: it has no steps.",
-                playback.session.name,
-                path.display()
-            )
-        } else {
-            format!(
-                "Opened \"{}\" ({}) from {}. {}",
-                playback.session.name,
-                steps_word(playback.session.steps.len()),
-                path.display(),
-                playback.next_text()
-            )
-        };
-        self.playback = Some(playback);
-        self.set_status(StatusKind::Info, text);
-        true
-    }
-
-    /// The session opened for step-by-step replay, if any.
-    pub fn playback(&self) -> Option<&Playback> {
-        self.playback.as_ref()
-    }
+/// A session file was read (`loaded`): open it for step-by-step replay (F8). A file that cannot
+/// be used changes nothing but the status line, which says why (file, line and column).
+/// Returns whether it opened.
+pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, String>) -> bool {
+    let session = match loaded {
+        Ok(s) => s,
+        Err(e) => {
+            app.set_status(
+                StatusKind::Error,
+                format!("Cannot open the session {e}. Nothing changed."),
+            );
+            return false;
+        }
+    };
+    let identity = match session.identity.to_identity() {
+        Ok(identity) => identity,
+        Err(e) => {
+            app.set_status(
+                StatusKind::Error,
+                format!("Cannot open the session {}: {e}", path.display()),
+            );
+            return false;
+        }
+    };
+    let playback = Playback {
+        path: path.to_path_buf(),
+        state: session.initial_opaque_state(),
+        identity,
+        session,
+        next: 0,
+        runs: Vec::new(),
+        awaiting: None,
+    };
+    let text = if playback.session.steps.is_empty() {
+        format!(
+            "Opened \"{}\" from {}: it has no steps.",
+            playback.session.name,
+            path.display()
+        )
+    } else {
+        format!(
+            "Opened \"{}\" ({}) from {}. {}",
+            playback.session.name,
+            steps_word(playback.session.steps.len()),
+            path.display(),
+            playback.next_text()
+        )
+    };
+    app.playback = Some(playback);
+    app.set_status(StatusKind::Info, text);
+    true
 }
 
-pub(super) fn picker_key(app: &mut App, picker: &mut SessionPicker, key: KeyEvent) -> bool {
+pub(super) fn picker_key(app: &mut Model, picker: &mut SessionPicker, key: KeyEvent) -> bool {
     match key.code {
         KeyCode::Esc => false,
         KeyCode::Up | KeyCode::Char('k') => {
@@ -156,7 +150,7 @@ pub(super) fn picker_key(app: &mut App, picker: &mut SessionPicker, key: KeyEven
         KeyCode::Enter => {
             if let Some(entry) = picker.entries.get(picker.selected) {
                 let path = entry.path.clone();
-                app.open_session(&path);
+                opened(app, &path, Session::load(&path).map_err(|e| e.to_string()));
             }
             false
         }

@@ -6,13 +6,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::Value;
 
 use crate::api::{CallOutcome, OpaqueState};
-use crate::console::app::{App, Popup, StatusKind};
 use crate::console::call::Call;
+use crate::console::model::{Model, Popup, StatusKind};
 use crate::session::Session;
 use crate::session::replay::cohorts_of;
 
-use super::files::{default_file, default_name, steps_word};
-use super::forms::{SaveForm, SessionPopup, one_line};
+use super::files::{default_file, steps_word};
+use crate::console::model::forms::{SaveForm, SessionPopup, one_line};
 
 /// What of the history a save keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub fn session_from_history(
 }
 
 /// F6: the save form, or why there is nothing to save.
-pub(crate) fn open_save_form(app: &mut App) {
+pub(crate) fn open_save_form(app: &mut Model) {
     let steps = app
         .history
         .iter()
@@ -105,14 +105,14 @@ pub(crate) fn open_save_form(app: &mut App) {
         );
         return;
     }
-    let name = default_name(app.options.stable);
+    let name = app.options.time.session_name();
     app.popup = Some(Popup::Session(Box::new(SessionPopup::Save(Box::new(
         SaveForm::new(&name, steps, app.theme),
     )))));
 }
 
 /// Enter in the save form: write the file, unless it exists and the overwrite is not confirmed.
-fn save(app: &mut App, form: &mut SaveForm) -> bool {
+fn save(app: &mut Model, form: &mut SaveForm) -> bool {
     let name = form.value(0);
     let description = form.value(1);
     let file = form.value(2);
@@ -132,13 +132,9 @@ fn save(app: &mut App, form: &mut SaveForm) -> bool {
         return false;
     }
     let notes = app.playback.as_ref();
-    let built = session_from_history(
-        &app.history,
-        &name,
-        &description,
-        app.client.target(),
-        |id| notes.and_then(|p| p.note_for(id)),
-    );
+    let built = session_from_history(&app.history, &name, &description, &app.target, |id| {
+        notes.and_then(|p| p.note_for(id))
+    });
     let Some((session, saved)) = built else {
         form.error = Some("Nothing to save: no call of this identity got an HTTP answer.".into());
         return false;
@@ -162,7 +158,7 @@ fn save(app: &mut App, form: &mut SaveForm) -> bool {
 }
 
 /// Keys in the save form. Returns whether the form stays open.
-pub(super) fn save_form_key(app: &mut App, form: &mut SaveForm, key: KeyEvent) -> bool {
+pub(super) fn save_form_key(app: &mut Model, form: &mut SaveForm, key: KeyEvent) -> bool {
     match key.code {
         KeyCode::Esc => {
             app.set_status(StatusKind::Info, "Not saved.");
