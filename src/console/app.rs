@@ -29,7 +29,8 @@ pub struct App {
 
 impl App {
     pub fn new(client: Client, options: AppOptions) -> App {
-        let model = Model::new(client.target().clone(), options);
+        let mut model = Model::new(client.target().clone(), options);
+        model.save_dir = super::sessions::save_dir();
         let executor = Executor::new(client, model.render_options());
         App { model, executor }
     }
@@ -189,8 +190,8 @@ impl App {
     /// it starts, tests). A file that cannot be used changes nothing but the status line, which
     /// says why. Returns whether it opened.
     pub fn open_session(&mut self, path: &Path) -> bool {
-        let loaded = crate::session::Session::load(path).map_err(|e| e.to_string());
-        super::sessions::opened(&mut self.model, path, loaded)
+        let loaded = super::executor::sessions::load(path);
+        super::update::sessions::opened(&mut self.model, path, loaded)
     }
 
     /// Where OSC 52 sequences are written (the terminal; a buffer in tests).

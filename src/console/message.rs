@@ -39,6 +39,25 @@ pub enum Message {
         task: u64,
         started: Box<super::executor::autosave::Started>,
     },
+    /// The session files the picker lists (F7).
+    SessionsListed {
+        task: u64,
+        entries: Vec<super::model::forms::SessionEntry>,
+        skipped: usize,
+    },
+    /// A session file was read (F7, `--session`).
+    SessionOpened {
+        task: u64,
+        path: std::path::PathBuf,
+        result: Result<crate::session::Session, String>,
+    },
+    /// A session file was written (F6), or why not; `done` is the status line for success.
+    SessionSaved {
+        task: u64,
+        path: std::path::PathBuf,
+        result: Result<(), super::executor::sessions::SaveRefused>,
+        done: String,
+    },
     /// The clipboard could not be written.
     CopyFailed { why: String },
     /// The live workspace: a file changed, or a reload finished (see `live.rs`).
@@ -60,7 +79,10 @@ impl Message {
             | Message::Explained { task, .. }
             | Message::Autosaved { task, .. }
             | Message::DetailRendered { task, .. }
-            | Message::AutosaveStarted { task, .. } => Some(*task),
+            | Message::AutosaveStarted { task, .. }
+            | Message::SessionsListed { task, .. }
+            | Message::SessionOpened { task, .. }
+            | Message::SessionSaved { task, .. } => Some(*task),
             Message::Live(event) => event.task(),
             _ => None,
         }
@@ -99,6 +121,24 @@ pub enum Effect {
     AutosaveTimer {
         after: std::time::Duration,
         input: u64,
+    },
+    /// List the session files the picker offers (F7).
+    ListSessions {
+        task: u64,
+    },
+    /// Read a session file (F7, `--session`).
+    OpenSession {
+        task: u64,
+        path: std::path::PathBuf,
+    },
+    /// Write a session file (F6), unless it is a directory or exists and `overwrite` is not it.
+    SaveSession {
+        task: u64,
+        session: Box<crate::session::Session>,
+        path: std::path::PathBuf,
+        overwrite: Option<std::path::PathBuf>,
+        /// The status line when it is written.
+        done: String,
     },
     /// Put text on the clipboard (OSC 52 on the terminal).
     Copy {

@@ -250,6 +250,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             no_color,
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
+            // A file that cannot be used says why in the status line; the console opens anyway.
+            session: options.session.clone(),
             clock: connection.is_embedded().then_some(options.target.clock),
             cohort_definitions: definitions,
             live_workspace: match (&connection.emulator, &options.target.workspace) {
@@ -262,10 +264,6 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             ..AppOptions::default()
         },
     );
-    if let Some(path) = &options.session {
-        // A file that cannot be used says why in the status line; the console opens anyway.
-        app.open_session(path);
-    }
     forward_signals(app.sender());
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;

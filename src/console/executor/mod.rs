@@ -6,6 +6,7 @@
 pub mod autosave;
 mod journal;
 mod live;
+pub mod sessions;
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -199,7 +200,47 @@ impl Executor {
                 }
             },
             Effect::Live { setup, reload } => live::reload(self, setup, *reload),
+            Effect::ListSessions { task } => self.spawn_blocking(task, move || {
+                let dirs = sessions::dirs();
+                let dirs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
+                let (entries, skipped) = sessions::list_sessions(&dirs);
+                Message::SessionsListed {
+                    task,
+                    entries,
+                    skipped,
+                }
+            }),
+            Effect::OpenSession { task, path } => self.spawn_blocking(task, move || {
+                let result = sessions::load(&path);
+                Message::SessionOpened { task, path, result }
+            }),
+            Effect::SaveSession {
+                task,
+                session,
+                path,
+                overwrite,
+                done,
+            } => self.spawn_blocking(task, move || {
+                let result = sessions::save(&session, &path, overwrite.as_deref());
+                Message::SessionSaved {
+                    task,
+                    path,
+                    result,
+                    done,
+                }
+            }),
         }
+    }
+
+    /// Runs blocking work (files) on a blocking thread; its message answers.
+    fn spawn_blocking(&mut self, task: u64, work: impl FnOnce() -> Message + Send + 'static) {
+        self.spawn(task, async move {
+            tokio::task::spawn_blocking(work)
+                .await
+                .unwrap_or_else(|e| Message::Quit {
+                    reason: format!("A background task failed: {e}"),
+                })
+        });
     }
 
     fn spawn(&mut self, task: u64, work: impl Future<Output = Message> + Send + 'static) {

@@ -92,12 +92,13 @@ pub(crate) fn one_line(text: &str, theme: Theme) -> TextArea<'static> {
 }
 
 impl SaveForm {
-    pub fn new(name: &str, calls: usize, theme: Theme) -> SaveForm {
+    /// The form for a session named `name`, offering a file in `dir`.
+    pub fn new(name: &str, dir: &std::path::Path, calls: usize, theme: Theme) -> SaveForm {
         let mut form = SaveForm {
             fields: [
                 one_line(name, theme),
                 one_line("", theme),
-                one_line(&default_file(name), theme),
+                one_line(&default_file(dir, name), theme),
             ],
             field: 0,
             file_edited: false,

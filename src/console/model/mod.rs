@@ -182,6 +182,9 @@ pub struct Model {
     pub(crate) workspace_error: Option<String>,
     /// A session opened for step-by-step replay (F8).
     pub(crate) playback: Option<playback::Playback>,
+    /// Where F6 offers to save (`./sessions/` if it exists, else the data directory): looked
+    /// up once, when the console is made.
+    pub(crate) save_dir: std::path::PathBuf,
     /// The terminal's size, for layout-dependent input (mouse, page sizes).
     pub(crate) size: (u16, u16),
     pub(crate) spinner: usize,
@@ -239,6 +242,7 @@ impl Model {
             workspace: None,
             workspace_error: None,
             playback: None,
+            save_dir: crate::console::sessions::files::LOCAL_SESSIONS.into(),
             size: (0, 0),
             spinner: 0,
             quit: false,

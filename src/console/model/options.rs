@@ -23,6 +23,8 @@ pub struct AppOptions {
     pub wait_for_requests: bool,
     /// Where the autosave lives (see `autosave.rs`); `None`: no autosave.
     pub autosave: Option<std::path::PathBuf>,
+    /// A session file to open for step-by-step replay (F8) when the loop starts (`--session`).
+    pub session: Option<std::path::PathBuf>,
     /// Start clean: move an existing autosave aside instead of restoring it (`--fresh`).
     pub fresh: bool,
     /// The embedded emulator's clock (`--clock`), shown in the header; `None`: not embedded.

@@ -2,9 +2,13 @@
 //! does I/O, never reads the clock or a random source (both come injected, in the model).
 
 pub(crate) mod autosave;
+mod clipboard;
 mod detail;
+mod explain;
 pub(crate) mod live;
 mod rewind;
+pub(crate) mod sessions;
+mod timeline;
 
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
@@ -18,7 +22,6 @@ use super::clipboard::CopyWhat;
 use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
 use super::message::{Effect, Message};
-use super::sessions;
 use super::view::layout::Panes;
 use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
 use crate::console::model::forms::AliasForm;
@@ -31,6 +34,12 @@ use crate::console::model::{
 pub fn start(app: &mut Model) -> Vec<Effect> {
     let mut effects = autosave::start(app);
     effects.extend(live::start(app));
+    if let Some(path) = app.options.session.take() {
+        effects.push(Effect::OpenSession {
+            task: app.next_holding_task(),
+            path,
+        });
+    }
     if app.options.emulator_endpoints && app.workspace.is_none() {
         effects.push(Effect::LoadWorkspace {
             task: app.next_task(),
@@ -73,12 +82,12 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::CallFinished { task, call } => {
             on_call_finished(app, task, *call);
             let mut effects = autosave::save(app);
-            effects.extend(super::timeline::after_call(app));
+            effects.extend(timeline::after_call(app));
             effects
         }
         Message::Explained { task, result } => {
-            if !super::timeline::on_explained(app, task, &result) {
-                super::explain::on_explained(app, task, result);
+            if !timeline::on_explained(app, task, &result) {
+                explain::on_explained(app, task, result);
             }
             Vec::new()
         }
@@ -89,6 +98,22 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::AutosaveDue { input } => autosave::on_due(app, input),
         Message::AutosaveStarted { started, .. } => {
             autosave::on_started(app, *started);
+            Vec::new()
+        }
+        Message::SessionsListed {
+            entries, skipped, ..
+        } => {
+            sessions::on_listed(app, entries, skipped);
+            Vec::new()
+        }
+        Message::SessionOpened { path, result, .. } => {
+            sessions::on_opened(app, path, result);
+            Vec::new()
+        }
+        Message::SessionSaved {
+            path, result, done, ..
+        } => {
+            sessions::on_saved(app, path, result, done);
             Vec::new()
         }
         Message::CopyFailed { why } => {
@@ -144,7 +169,7 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return cancel_in_flight(app);
     }
     if let Some(Popup::Explain(_)) = app.popup {
-        return super::explain::on_key(app, key);
+        return explain::on_key(app, key);
     }
     if app.popup.is_some() {
         return on_popup_key(app, key);
@@ -225,11 +250,11 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => return send(app),
         Action::Rewind => return rewind::rewind(app),
-        Action::Explain => return super::explain::open(app),
+        Action::Explain => return explain::open(app),
         Action::CompareEdit => live::compare(app),
-        Action::CopyResponse => return super::clipboard::copy(app, CopyWhat::Response),
-        Action::CopyCurl => return super::clipboard::copy(app, CopyWhat::Curl),
-        Action::CopySend => return super::clipboard::copy(app, CopyWhat::Send),
+        Action::CopyResponse => return clipboard::copy(app, CopyWhat::Response),
+        Action::CopyCurl => return clipboard::copy(app, CopyWhat::Curl),
+        Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
         Action::Cancel => {
             if app.in_flight.is_some() {
                 let effects = cancel_in_flight(app);
@@ -269,7 +294,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
             app.popup = Some(Popup::AliasForm(Box::new(AliasForm::new(app.theme))));
         }
         Action::SaveSession => sessions::open_save_form(app),
-        Action::OpenSession => sessions::open_picker(app),
+        Action::OpenSession => return sessions::open_picker(app),
         Action::NextStep => return sessions::next_step(app),
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
@@ -491,6 +516,7 @@ fn insert_event(app: &mut Model, name: &str) {
         name,
         schema.as_ref(),
         app.options.time.now(),
+        &mut app.ids,
         &app.session_id.clone(),
         &view_id,
     );

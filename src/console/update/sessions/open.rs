@@ -1,64 +1,26 @@
-//! F7 and `--session FILE`: pick a session file, open it for step-by-step replay.
+//! F7 and `--session FILE`: pick a session file, open it for step-by-step replay. The executor
+//! lists and reads the files; the keys wait for its answer.
 
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::console::model::{Model, Popup, StatusKind};
-use crate::session::Session;
-
-use super::files::{session_dirs, steps_word};
+use crate::console::message::Effect;
 use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
 use crate::console::model::playback::Playback;
+use crate::console::model::{Model, Popup, StatusKind};
+use crate::console::sessions::files::steps_word;
+use crate::session::Session;
 
-/// The `.json` files of `dirs` that parse as sessions, in path order per directory.
-pub fn list_sessions(dirs: &[&Path]) -> (Vec<SessionEntry>, usize) {
-    let mut entries = Vec::new();
-    let mut skipped = 0;
-    for (name, _) in crate::bundled::sessions() {
-        let path = PathBuf::from(name);
-        if let Ok(session) = Session::load(&path) {
-            entries.push(SessionEntry {
-                name: session.name,
-                steps: session.steps.len(),
-                path,
-            });
-        }
-    }
-    for dir in dirs {
-        let Ok(read) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        let mut paths: Vec<PathBuf> = read
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            // `./x.json` reads better as `x.json`.
-            let path = path
-                .strip_prefix(".")
-                .map(Path::to_path_buf)
-                .unwrap_or(path);
-            match Session::load(&path) {
-                Ok(session) => entries.push(SessionEntry {
-                    name: session.name,
-                    steps: session.steps.len(),
-                    path,
-                }),
-                Err(_) => skipped += 1,
-            }
-        }
-    }
-    (entries, skipped)
+/// F7: ask for the picker's list (the bundled sessions and `session_dirs`).
+pub(crate) fn open_picker(app: &mut Model) -> Vec<Effect> {
+    vec![Effect::ListSessions {
+        task: app.next_holding_task(),
+    }]
 }
 
-/// F7: the picker over the bundled sessions and [`session_dirs`].
-pub(crate) fn open_picker(app: &mut Model) {
-    let dirs = session_dirs();
-    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    let (entries, skipped) = list_sessions(&dirs);
+/// `Message::SessionsListed`: the picker, or why there is nothing to pick.
+pub(crate) fn on_listed(app: &mut Model, entries: Vec<SessionEntry>, skipped: usize) {
     if entries.is_empty() {
         app.set_status(
             StatusKind::Warning,
@@ -73,6 +35,11 @@ pub(crate) fn open_picker(app: &mut Model) {
             skipped,
         },
     ))));
+}
+
+/// `Message::SessionOpened`.
+pub(crate) fn on_opened(app: &mut Model, path: PathBuf, loaded: Result<Session, String>) {
+    opened(app, &path, loaded);
 }
 
 /// A session file was read (`loaded`): open it for step-by-step replay (F8). A file that cannot
@@ -128,7 +95,12 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     true
 }
 
-pub(super) fn picker_key(app: &mut Model, picker: &mut SessionPicker, key: KeyEvent) -> bool {
+pub(super) fn picker_key(
+    app: &mut Model,
+    picker: &mut SessionPicker,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) -> bool {
     match key.code {
         KeyCode::Esc => false,
         KeyCode::Up | KeyCode::Char('k') => {
@@ -149,8 +121,10 @@ pub(super) fn picker_key(app: &mut Model, picker: &mut SessionPicker, key: KeyEv
         }
         KeyCode::Enter => {
             if let Some(entry) = picker.entries.get(picker.selected) {
-                let path = entry.path.clone();
-                opened(app, &path, Session::load(&path).map_err(|e| e.to_string()));
+                effects.push(Effect::OpenSession {
+                    task: app.next_holding_task(),
+                    path: entry.path.clone(),
+                });
             }
             false
         }
