@@ -238,6 +238,10 @@ struct ServeArgs {
     /// Write the Cohorts API's changes back to the workspace's cohorts.json (atomically).
     #[arg(long, requires = "workspace")]
     persist: bool,
+    /// Write no access log (one line per request on stderr); panics and warnings still are.
+    /// RUST_LOG filters the log further (e.g. `RUST_LOG=warn`: 5xx answers and warnings only).
+    #[arg(long)]
+    quiet: bool,
     /// Serve the demo workspace scaled to this many cohorts (for load figures on large states).
     #[arg(long, hide = true, conflicts_with = "workspace", value_name = "N")]
     scale_cohorts: Option<usize>,
@@ -320,7 +324,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         config.api_keys.extend(keys);
     }
-    config.log = !args.echo;
+    let log = emulator::log::init(args.quiet, std::env::var("RUST_LOG").ok().as_deref())?;
+    config.log = !args.echo && log.access;
     config.echo = args.echo;
     config.limits = emulator::Limits {
         header: std::time::Duration::from_secs_f64(args.header_timeout),
@@ -334,7 +339,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         config.fault = fault;
     }
     let running_keys = config.api_keys.len();
-    emulator::server::log_panics_in_one_line();
     let running = emulator::spawn(config, args.addr).await?;
     println!(
         "segscope emulator listening on {} (workspace {dir}: {cohorts} cohorts, {schemas} event schemas)",
@@ -364,6 +368,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     tokio::signal::ctrl_c().await?;
     running.stop().await;
+    drop(log);
     Ok(Exit::Passed.into())
 }
 
@@ -605,7 +610,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                 CheckFormat::Text => print!("{}", report.text()),
                 CheckFormat::Json => println!("{}", report.json()),
             }
-            Ok(Exit::from_code(report.exit_code(strict)).into())
+            Ok(report.exit(strict).into())
         }
         WorkspaceCommand::Diff { dir, remote } => {
             let client = cohorts_client(&remote)?;
