@@ -1,5 +1,6 @@
-//! Replaying a 1,000-step session against the embedded emulator (real loopback HTTP): the
-//! replay's own overhead must stay small next to one round trip. Reports steps per second as
+//! Replaying a 1,000-step session against the embedded emulator (real loopback HTTP), collected
+//! (the library's `run_file`) and streamed (what `segscope replay` runs): the replay's own
+//! overhead must stay small next to one round trip. Reports steps per second as
 //! criterion's throughput (elements/s). Also the client's cohort delta (entered/left) for a
 //! state of 100,000 cohorts, which must stay well under 100 ms (issue 14).
 
@@ -52,6 +53,23 @@ fn bench(c: &mut Criterion) {
             let report =
                 runtime.block_on(session::run_file(&connection.client, &path, options(false)));
             assert_eq!(report.steps.len(), STEPS);
+        })
+    });
+    // What `segscope replay` runs: the file read a step at a time, each line printed as judged.
+    let files = [path.clone()];
+    group.bench_function("1000_steps_streamed_embedded_emulator", |b| {
+        b.iter(|| {
+            let mut bytes = 0;
+            let streamed = runtime.block_on(session::stream::run_files(
+                &connection.client,
+                &files,
+                ReplayOptions::default(),
+                1,
+                false,
+                |text| bytes += text.len(),
+            ));
+            assert_eq!((streamed.steps_run, streamed.tally.passed), (STEPS, STEPS));
+            bytes
         })
     });
     group.finish();
