@@ -164,6 +164,9 @@ struct ReplayArgs {
     /// Write a JUnit XML report (one testcase per step).
     #[arg(long, value_name = "FILE")]
     report_junit: Option<PathBuf>,
+    /// Seconds each call may take before it is given up (a target error).
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
+    timeout: f64,
 }
 
 #[derive(Args)]
@@ -182,6 +185,9 @@ struct SendArgs {
     /// Turn synchronous validation off (it is on by default).
     #[arg(long)]
     no_sync_validation: bool,
+    /// Seconds the call may take before it is given up (exit 2).
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
+    timeout: f64,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -375,7 +381,10 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             file.display()
         );
     }
-    let connection = connect(&args.target.choice()).await?;
+    let mut connection = connect(&args.target.choice()).await?;
+    connection.client = connection
+        .client
+        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
     let options = RunOptions {
         replay: ReplayOptions {
             strict_state: args.strict_state,
@@ -385,17 +394,32 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
     };
     let started = std::time::Instant::now();
-    let reports = session::run_files(&connection.client, &args.files, options).await;
-    for report in &reports {
-        print!("{}", session::report::text(report));
-    }
-    let tally = Tally::of(&reports);
+    let (tally, reports, steps) = if args.update {
+        // Recordings are rewritten whole: the sessions are held, and printed once written.
+        let reports = session::run_files(&connection.client, &args.files, options).await;
+        for report in &reports {
+            print!("{}", session::report::text(report));
+        }
+        let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
+        (Tally::of(&reports), reports, steps)
+    } else {
+        // A step at a time, each line printed as it is judged: memory stays flat.
+        let streamed = session::stream::run_files(
+            &connection.client,
+            &args.files,
+            options.replay,
+            options.jobs,
+            args.report_junit.is_some(),
+            |text| print!("{text}"),
+        )
+        .await;
+        (streamed.tally, streamed.reports, streamed.steps_run)
+    };
     if let Some(path) = &args.report_junit {
         session::write_atomically(path, session::report::junit(&reports).as_bytes()).map_err(
             |e| anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display()),
         )?;
     }
-    let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
     let elapsed = started.elapsed().as_secs_f64();
     let against = if connection.is_embedded() {
         "the embedded emulator".to_string()
@@ -471,7 +495,10 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         events: serde_json::value::RawValue::from_string(events_text)?,
         state,
     };
-    let connection = connect(&args.target.choice()).await?;
+    let mut connection = connect(&args.target.choice()).await?;
+    connection.client = connection
+        .client
+        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
     let outcome = connection
         .client
         .segment(&request, !args.no_sync_validation)
@@ -487,6 +514,16 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     // With no answer at all, this is the one line `send` prints.
     eprintln!("{}", outcome.summary());
+    // A refused request: every violation, one a line (the summary shows the first line only).
+    if let CallOutcome::ApiError {
+        envelope: Some(envelope),
+        ..
+    } = &outcome
+    {
+        for violation in envelope.violations() {
+            eprintln!("  {violation}");
+        }
+    }
     // Only the state's `cohorts` are read (not the rest, and no digest: nothing is recorded).
     if let CallOutcome::Success { response, .. } = &outcome {
         let after = session::replay::cohorts_of(Some(&response.state));
@@ -500,15 +537,25 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("{line}");
     }
-    Ok(if matches!(outcome, CallOutcome::Success { .. }) {
-        Exit::Passed
-    } else {
-        Exit::Mismatch
+    Ok(match outcome {
+        CallOutcome::Success { .. } => Exit::Passed,
+        // An answer, but not a 2xx one.
+        CallOutcome::ApiError { .. } => Exit::Mismatch,
+        // Nothing reached the server (refused, timed out, no such host, a key that cannot be
+        // sent in a header): the call could not be made.
+        CallOutcome::Transport { .. } => Exit::CouldNotRun,
     }
     .into())
 }
 
 fn read_stdin() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        // Otherwise a `send` without a file just sits there, looking hung.
+        eprintln!(
+            "segscope send: reading the events (a JSON array) from the terminal; end with Ctrl+D, or pass a file"
+        );
+    }
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
     Ok(text)

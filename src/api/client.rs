@@ -287,6 +287,14 @@ impl Client {
         Client { http, target }
     }
 
+    /// The same client with calls given up after `timeout` (`--timeout`).
+    pub fn with_timeout(self, timeout: Duration) -> Client {
+        Client::new(Target {
+            timeout,
+            ..self.target
+        })
+    }
+
     pub fn target(&self) -> &Target {
         &self.target
     }
@@ -402,6 +410,12 @@ impl Client {
         } else if error.is_connect() {
             let cause = root_cause(error);
             format!("could not connect to {host}: {cause}")
+        } else if error.is_builder() {
+            // Nothing was sent: e.g. a key with a character no HTTP header may carry.
+            format!(
+                "the request to {host} could not be made: {}",
+                root_cause(error)
+            )
         } else {
             // Past connecting, the exchange itself failed: in practice the connection was cut.
             format!(

@@ -6,6 +6,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::env::IdSource;
 use super::theme::Theme;
 use crate::api::MAX_EVENTS;
 
@@ -301,8 +302,9 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
 const MAX_PLACEHOLDER_ITEMS: u64 = 16;
 
 /// A placeholder value for a JSON schema: the first enum value, a `const`, the minimum of a
-/// number, an object of its required properties, `"<name>"` for a string.
-pub fn placeholder(name: &str, schema: &Value) -> Value {
+/// number, an object of its required properties, `"<name>"` for a string, `now` for a time,
+/// a new id for a UUID.
+pub fn placeholder(name: &str, schema: &Value, now: jiff::Timestamp, ids: &mut IdSource) -> Value {
     if let Some(first) = schema
         .get("enum")
         .and_then(Value::as_array)
@@ -330,7 +332,7 @@ pub fn placeholder(name: &str, schema: &Value) -> Value {
             if let Some(required) = schema.get("required").and_then(Value::as_array) {
                 for key in required.iter().filter_map(Value::as_str) {
                     let sub = props.and_then(|p| p.get(key)).unwrap_or(&Value::Null);
-                    out.insert(key.to_string(), placeholder(key, sub));
+                    out.insert(key.to_string(), placeholder(key, sub, now, ids));
                 }
             }
             Value::Object(out)
@@ -343,7 +345,11 @@ pub fn placeholder(name: &str, schema: &Value) -> Value {
                 .unwrap_or(0)
                 .min(MAX_PLACEHOLDER_ITEMS);
             let items = schema.get("items").unwrap_or(&Value::Null);
-            Value::Array((0..min).map(|_| placeholder(name, items)).collect())
+            Value::Array(
+                (0..min)
+                    .map(|_| placeholder(name, items, now, ids))
+                    .collect(),
+            )
         }
         "integer" | "number" => {
             let min = schema
@@ -361,9 +367,9 @@ pub fn placeholder(name: &str, schema: &Value) -> Value {
         "boolean" => json!(false),
         "null" => Value::Null,
         _ => match schema.get("format").and_then(Value::as_str) {
-            Some("date-time") => json!(jiff::Timestamp::now().to_string()),
+            Some("date-time") => json!(now.to_string()),
             Some("uri" | "url") => json!("https://example.com/"),
-            Some("uuid") => json!(uuid::Uuid::new_v4().to_string()),
+            Some("uuid") => json!(ids.next_uuid()),
             _ => json!(format!("<{name}>")),
         },
     }
@@ -381,11 +387,12 @@ pub fn new_event(
     name: &str,
     schema: Option<&Value>,
     time: jiff::Timestamp,
+    ids: &mut IdSource,
     session_id: &str,
     view_id: &str,
 ) -> Value {
     let properties = schema
-        .map(|s| placeholder("properties", s))
+        .map(|s| placeholder("properties", s, time, ids))
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
     json!({
@@ -630,7 +637,12 @@ mod tests {
             "required": ["a", "n", "k"]
         });
         assert_eq!(
-            placeholder("properties", &schema),
+            placeholder(
+                "properties",
+                &schema,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            ),
             json!({"a": {"t": "<t>"}, "n": 1, "k": "web"})
         );
     }
@@ -638,11 +650,26 @@ mod tests {
     #[test]
     fn absurd_schemas_give_small_placeholders_and_never_overflow() {
         let huge_min = json!({"type": "integer", "minimum": 9.3e18});
-        assert_eq!(placeholder("n", &huge_min), json!(i64::MAX));
+        assert_eq!(
+            placeholder(
+                "n",
+                &huge_min,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            ),
+            json!(i64::MAX)
+        );
         let many =
             json!({"type": "array", "minItems": 4_000_000_000u64, "items": {"type": "string"}});
         assert_eq!(
-            placeholder("tags", &many).as_array().map(Vec::len),
+            placeholder(
+                "tags",
+                &many,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            )
+            .as_array()
+            .map(Vec::len),
             Some(MAX_PLACEHOLDER_ITEMS as usize)
         );
     }
@@ -654,6 +681,7 @@ mod tests {
             "Pageview",
             None,
             jiff::Timestamp::now(),
+            &mut IdSource::Random,
             &uuid::Uuid::new_v4().to_string(),
             &uuid::Uuid::new_v4().to_string(),
         );

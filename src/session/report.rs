@@ -37,15 +37,20 @@ impl Tally {
                 continue;
             }
             for s in &r.steps {
-                match s.verdict {
-                    Verdict::Passed => t.passed += 1,
-                    Verdict::Mismatch(_) | Verdict::Unrecorded => t.failed += 1,
-                    Verdict::TargetError(_) => t.errors += 1,
-                }
+                t.count(&s.verdict);
             }
             t.skipped += r.total_steps - r.steps.len();
         }
         t
+    }
+
+    /// Counts one step's verdict.
+    pub fn count(&mut self, verdict: &Verdict) {
+        match verdict {
+            Verdict::Passed => self.passed += 1,
+            Verdict::Mismatch(_) | Verdict::Unrecorded => self.failed += 1,
+            Verdict::TargetError(_) => self.errors += 1,
+        }
     }
 
     /// 0 all passed, 1 a mismatch, 2 a file or target error.
@@ -75,53 +80,73 @@ impl Tally {
 
 /// The human report of one file.
 pub fn text(report: &FileReport) -> String {
-    let mut out = String::new();
-    if let Some(error) = &report.error {
-        out.push_str(&format!("✗ {error}\n"));
+    let mut out = text_head(report);
+    if report.error.is_some() {
         return out;
     }
-    out.push_str(&format!(
-        "{} — {} ({} steps)\n",
-        report.file, report.name, report.total_steps
-    ));
     for step in &report.steps {
-        let label = step_label(step);
-        match &step.verdict {
-            Verdict::Passed => {
-                let status = step.actual.as_ref().map(|a| a.status).unwrap_or_default();
-                let mut line = format!("  ✓ {label} — {status}");
-                if let Some(code) = step.actual.as_ref().and_then(|a| a.error_code) {
-                    line.push_str(&format!(" (code {code})"));
-                }
-                if let Some(a) = &step.actual {
-                    line.push_str(&format!(", cohorts [{}]", a.cohorts.join(", ")));
-                    for c in &a.entered {
-                        line.push_str(&format!(" +{c}"));
-                    }
-                    for c in &a.left {
-                        line.push_str(&format!(" -{c}"));
-                    }
-                }
-                out.push_str(&line);
-                out.push('\n');
+        out.push_str(&step_text(step));
+    }
+    out.push_str(&text_tail(report, report.steps.len()));
+    out
+}
+
+/// The first line of a file's report (or its only one: why the file could not be used).
+pub fn text_head(report: &FileReport) -> String {
+    match &report.error {
+        Some(error) => format!("✗ {error}\n"),
+        None => format!(
+            "{} — {} ({} steps)\n",
+            report.file, report.name, report.total_steps
+        ),
+    }
+}
+
+/// One step's lines of the report (printed as the step finishes by a streamed replay).
+pub fn step_text(step: &StepResult) -> String {
+    let mut out = String::new();
+    let label = step_label(step);
+    match &step.verdict {
+        Verdict::Passed => {
+            let status = step.actual.as_ref().map(|a| a.status).unwrap_or_default();
+            let mut line = format!("  ✓ {label} — {status}");
+            if let Some(code) = step.actual.as_ref().and_then(|a| a.error_code) {
+                line.push_str(&format!(" (code {code})"));
             }
-            Verdict::Mismatch(diffs) => {
-                out.push_str(&format!("  ✗ {label} — not as recorded\n"));
-                for d in diffs {
-                    out.push_str(&format!("      {d}\n"));
+            if let Some(a) = &step.actual {
+                line.push_str(&format!(", cohorts [{}]", a.cohorts.join(", ")));
+                for c in &a.entered {
+                    line.push_str(&format!(" +{c}"));
+                }
+                for c in &a.left {
+                    line.push_str(&format!(" -{c}"));
                 }
             }
-            Verdict::Unrecorded => {
-                out.push_str(&format!(
-                    "  ✗ {label} — no recording (run `segscope replay --update` to record it)\n"
-                ));
-            }
-            Verdict::TargetError(message) => {
-                out.push_str(&format!("  ! {label} — target error: {message}\n"));
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Verdict::Mismatch(diffs) => {
+            out.push_str(&format!("  ✗ {label} — not as recorded\n"));
+            for d in diffs {
+                out.push_str(&format!("      {d}\n"));
             }
         }
+        Verdict::Unrecorded => {
+            out.push_str(&format!(
+                "  ✗ {label} — no recording (run `segscope replay --update` to record it)\n"
+            ));
+        }
+        Verdict::TargetError(message) => {
+            out.push_str(&format!("  ! {label} — target error: {message}\n"));
+        }
     }
-    let skipped = report.total_steps - report.steps.len();
+    out
+}
+
+/// The lines after a file's steps, once `steps_run` of them have run.
+pub fn text_tail(report: &FileReport, steps_run: usize) -> String {
+    let mut out = String::new();
+    let skipped = report.total_steps.saturating_sub(steps_run);
     if skipped > 0 {
         out.push_str(&format!(
             "  - {skipped} later step(s) not run: the state thread broke\n"

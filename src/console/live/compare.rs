@@ -4,20 +4,14 @@
 
 use ratatui::text::{Line, Span};
 
-use super::Difference;
-use crate::console::app::{App, Popup, StatusKind};
 use crate::console::explain::{clause_text, mark};
+use crate::console::model::Model;
+use crate::console::model::live::Difference;
 use crate::console::theme::Theme;
 use crate::session::Recording;
+use crate::workspace::redecide::Redecision;
 
-/// The before/after comparison popup of one call.
-#[derive(Debug, Clone)]
-pub struct EditComparison {
-    pub title: String,
-    pub lines: Vec<Line<'static>>,
-}
-
-fn list(codes: &[String], app: &App) -> String {
+fn list(codes: &[String], app: &Model) -> String {
     if codes.is_empty() {
         return "none".into();
     }
@@ -31,7 +25,7 @@ fn list(codes: &[String], app: &App) -> String {
         .join(", ")
 }
 
-fn outcome_lines(label: &str, r: &Recording, app: &App, theme: Theme) -> Vec<Line<'static>> {
+fn outcome_lines(label: &str, r: &Recording, app: &Model, theme: Theme) -> Vec<Line<'static>> {
     let status = match r.error_code {
         Some(code) => format!("{} (code {code})", r.status),
         None => r.status.to_string(),
@@ -55,7 +49,7 @@ fn outcome_lines(label: &str, r: &Recording, app: &App, theme: Theme) -> Vec<Lin
 
 /// One differing cohort: its membership and its clauses (value, threshold, ✓/✗), before the
 /// edit and after it.
-fn difference_lines(d: &Difference, app: &App, theme: Theme) -> Vec<Line<'static>> {
+fn difference_lines(d: &Difference, app: &Model, theme: Theme) -> Vec<Line<'static>> {
     let name = d
         .after
         .as_ref()
@@ -117,29 +111,9 @@ fn clause_lines(
 }
 
 /// `d`: the selected call before the workspace edit (as it was made) and after it.
-pub(crate) fn compare(app: &mut App) {
-    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
-        app.set_status(
-            StatusKind::Info,
-            "No call selected: d compares a call before and after a workspace edit.",
-        );
-        return;
-    };
+/// The lines of the comparison popup of call `index` (its re-decision `r`).
+pub(crate) fn comparison(app: &Model, index: usize, r: &Redecision) -> Vec<Line<'static>> {
     let number = index + 1;
-    let Some(r) = app.live.redecided.get(&app.history[index].id).cloned() else {
-        let why = if app.options.live_workspace.is_none() {
-            "d compares a call before and after an edit of the workspace: it needs the embedded emulator with --workspace DIR."
-                .to_string()
-        } else if app.live.edits == 0 {
-            "No workspace edit yet: change cohorts.json or a schema, and every call is decided again.".to_string()
-        } else {
-            format!(
-                "Call {number} was made after the last workspace edit (or never got an answer): nothing to compare."
-            )
-        };
-        app.set_status(StatusKind::Info, why);
-        return;
-    };
     let theme = app.theme;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -186,8 +160,5 @@ pub(crate) fn compare(app: &mut App) {
         "e (Enter on a cohort) explains the call under the edited workspace.",
         theme.muted(),
     )));
-    app.popup = Some(Popup::EditComparison(Box::new(EditComparison {
-        title: format!("Call {number}: before vs after the workspace edit"),
-        lines,
-    })));
+    lines
 }

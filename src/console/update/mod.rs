@@ -1,4 +1,14 @@
-//! The one place the app's state changes: a message in, effects out. Never waits, never draws.
+//! The one place the model changes: a message in, effects out. Never waits, never draws, never
+//! does I/O, never reads the clock or a random source (both come injected, in the model).
+
+pub(crate) mod autosave;
+mod clipboard;
+mod detail;
+mod explain;
+pub(crate) mod live;
+mod rewind;
+pub(crate) mod sessions;
+mod timeline;
 
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
@@ -7,32 +17,54 @@ use ratatui::layout::Rect;
 use ratatui_textarea::Scrolling;
 use serde_json::value::RawValue;
 
-use super::app::{
-    AliasForm, App, DetailView, DiffMode, Focus, InFlight, Popup, Status, StatusKind, WorkspaceInfo,
-};
-use super::call::{Call, PendingCall, latency_text};
+use super::call::{Call, PendingCall};
 use super::clipboard::CopyWhat;
 use super::editor::{Check, new_event};
 use super::keymap::{self, Action};
 use super::message::{Effect, Message};
-use super::sessions;
 use super::view::layout::Panes;
 use crate::api::{Alias, CallOutcome, Identity, SegmentationRequest};
+use crate::console::model::forms::AliasForm;
+use crate::console::model::{
+    DetailView, DiffMode, Focus, InFlight, Model, Popup, Status, StatusKind, WorkspaceInfo,
+};
 
-/// Applies a message to the state and returns the work to start.
-pub fn update(app: &mut App, message: Message) -> Vec<Effect> {
-    let mut effects = react(app, message);
-    effects.extend(super::detail::upkeep(app));
+/// The effects to run when the loop starts: the autosave's restore, the live workspace's
+/// watcher, the workspace description.
+pub fn start(app: &mut Model) -> Vec<Effect> {
+    let mut effects = autosave::start(app);
+    effects.extend(live::start(app));
+    if let Some(path) = app.options.session.take() {
+        effects.push(Effect::OpenSession {
+            task: app.next_holding_task(),
+            path,
+        });
+    }
+    if app.options.emulator_endpoints && app.workspace.is_none() {
+        effects.push(Effect::LoadWorkspace {
+            task: app.next_task(),
+        });
+    }
     effects
 }
 
-fn react(app: &mut App, message: Message) -> Vec<Effect> {
+/// Applies a message to the model and returns the work to start.
+pub fn update(app: &mut Model, message: Message) -> Vec<Effect> {
+    if let Some(task) = message.task() {
+        app.holding_input.remove(&task);
+    }
+    let mut effects = react(app, message);
+    effects.extend(detail::upkeep(app));
+    effects
+}
+
+fn react(app: &mut Model, message: Message) -> Vec<Effect> {
     match message {
         Message::Input(event) => {
             let typed = matches!(event, Event::Key(_) | Event::Paste(_));
             let mut effects = on_input(app, event);
             if typed {
-                effects.extend(super::autosave::after_input(app));
+                effects.extend(autosave::after_input(app));
             }
             effects
         }
@@ -49,26 +81,53 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
         }
         Message::CallFinished { task, call } => {
             on_call_finished(app, task, *call);
-            let mut effects = super::autosave::save(app);
-            effects.extend(super::timeline::after_call(app));
+            let mut effects = autosave::save(app);
+            effects.extend(timeline::after_call(app));
             effects
         }
         Message::Explained { task, result } => {
-            if !super::timeline::on_explained(app, task, &result) {
-                super::explain::on_explained(app, task, result);
+            if !timeline::on_explained(app, task, &result) {
+                explain::on_explained(app, task, result);
             }
             Vec::new()
         }
         Message::Autosaved { result, .. } => {
-            super::autosave::on_written(app, result);
+            autosave::on_written(app, result);
             Vec::new()
         }
-        Message::AutosaveDue => super::autosave::on_due(app),
-        Message::Live(event) => super::live::on_event(app, event),
+        Message::AutosaveDue { input } => autosave::on_due(app, input),
+        Message::AutosaveStarted { started, .. } => {
+            autosave::on_started(app, *started);
+            Vec::new()
+        }
+        Message::SessionsListed {
+            entries, skipped, ..
+        } => {
+            sessions::on_listed(app, entries, skipped);
+            Vec::new()
+        }
+        Message::SessionOpened { path, result, .. } => {
+            sessions::on_opened(app, path, result);
+            Vec::new()
+        }
+        Message::SessionSaved {
+            path, result, done, ..
+        } => {
+            sessions::on_saved(app, path, result, done);
+            Vec::new()
+        }
+        Message::CopyFailed { why } => {
+            app.set_status(
+                StatusKind::Error,
+                format!("Could not write to the terminal's clipboard: {why}"),
+            );
+            Vec::new()
+        }
+        Message::Live(event) => live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
         } => {
-            super::detail::on_rendered(app, call_id, *detail);
+            detail::on_rendered(app, call_id, *detail);
             Vec::new()
         }
         Message::Quit { reason } => {
@@ -79,7 +138,7 @@ fn react(app: &mut App, message: Message) -> Vec<Effect> {
     }
 }
 
-fn on_input(app: &mut App, event: Event) -> Vec<Effect> {
+fn on_input(app: &mut Model, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Event::Mouse(mouse) => {
@@ -101,7 +160,7 @@ fn on_input(app: &mut App, event: Event) -> Vec<Effect> {
     }
 }
 
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let in_editor = app.focus == Focus::Editor;
     // In a popup, letters are typed (as in the editor), not pane keys.
     let action = keymap::lookup(&key, in_editor || app.popup.is_some());
@@ -110,7 +169,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return cancel_in_flight(app);
     }
     if let Some(Popup::Explain(_)) = app.popup {
-        return super::explain::on_key(app, key);
+        return explain::on_key(app, key);
     }
     if app.popup.is_some() {
         return on_popup_key(app, key);
@@ -145,7 +204,7 @@ fn typed_line_break(key: KeyEvent) -> KeyEvent {
 }
 
 /// After any edit: run the live check and say where the text is wrong.
-fn editor_changed(app: &mut App) {
+fn editor_changed(app: &mut Model) {
     app.editor.recheck();
     match app.editor.check().clone() {
         Check::Invalid(problem) => {
@@ -174,28 +233,28 @@ fn events_word(n: usize) -> String {
     }
 }
 
-fn set_focus(app: &mut App, focus: Focus) {
+fn set_focus(app: &mut Model, focus: Focus) {
     app.focus = focus;
     app.editor.set_focused(focus == Focus::Editor);
 }
 
-fn panes(app: &App) -> Option<Panes> {
+fn panes(app: &Model) -> Option<Panes> {
     Panes::new(Rect::new(0, 0, app.size.0, app.size.1))
 }
 
-fn page(app: &App, focus: Focus) -> usize {
+fn page(app: &Model, focus: Focus) -> usize {
     panes(app).map_or(10, |p| p.inner_height(focus)).max(1)
 }
 
-fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Send => return send(app),
-        Action::Rewind => return super::rewind::rewind(app),
-        Action::Explain => return super::explain::open(app),
-        Action::CompareEdit => super::live::compare(app),
-        Action::CopyResponse => return super::clipboard::copy(app, CopyWhat::Response),
-        Action::CopyCurl => return super::clipboard::copy(app, CopyWhat::Curl),
-        Action::CopySend => return super::clipboard::copy(app, CopyWhat::Send),
+        Action::Rewind => return rewind::rewind(app),
+        Action::Explain => return explain::open(app),
+        Action::CompareEdit => live::compare(app),
+        Action::CopyResponse => return clipboard::copy(app, CopyWhat::Response),
+        Action::CopyCurl => return clipboard::copy(app, CopyWhat::Curl),
+        Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
         Action::Cancel => {
             if app.in_flight.is_some() {
                 let effects = cancel_in_flight(app);
@@ -222,7 +281,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::NewUser => {
-            let id = app.ids.uuid();
+            let id = app.ids.next_uuid();
             app.identity = Identity::UserId(id.clone());
             app.state = None;
             app.lineage.reset();
@@ -235,7 +294,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.popup = Some(Popup::AliasForm(Box::new(AliasForm::new(app.theme))));
         }
         Action::SaveSession => sessions::open_save_form(app),
-        Action::OpenSession => sessions::open_picker(app),
+        Action::OpenSession => return sessions::open_picker(app),
         Action::NextStep => return sessions::next_step(app),
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
@@ -290,7 +349,7 @@ fn step(current: usize, delta: isize, len: usize) -> usize {
 }
 
 /// Moves the selection or scroll position of a pane.
-fn move_in_pane(app: &mut App, focus: Focus, delta: isize) {
+fn move_in_pane(app: &mut Model, focus: Focus, delta: isize) {
     match focus {
         Focus::History => {
             let len = app.history.len();
@@ -324,7 +383,7 @@ fn move_in_pane(app: &mut App, focus: Focus, delta: isize) {
 }
 
 /// Lines in the right-hand pane for the selected call.
-pub(crate) fn detail_len(app: &App) -> usize {
+pub(crate) fn detail_len(app: &Model) -> usize {
     let Some(call) = app.selected_call() else {
         return 0;
     };
@@ -335,7 +394,7 @@ pub(crate) fn detail_len(app: &App) -> usize {
     }
 }
 
-fn on_mouse(app: &mut App, mouse: MouseEvent) {
+fn on_mouse(app: &mut Model, mouse: MouseEvent) {
     if app.popup.is_some() {
         return;
     }
@@ -353,7 +412,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
     }
 }
 
-fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if let Some(Popup::Session(_)) = app.popup {
         return sessions::on_popup_key(app, key);
     }
@@ -427,7 +486,7 @@ fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-fn new_event_action(app: &mut App) {
+fn new_event_action(app: &mut Model) {
     set_focus(app, Focus::Editor);
     let names: Vec<String> = app
         .workspace
@@ -446,17 +505,18 @@ fn new_event_action(app: &mut App) {
     }
 }
 
-fn insert_event(app: &mut App, name: &str) {
+fn insert_event(app: &mut Model, name: &str) {
     let schema = app
         .workspace
         .as_ref()
         .and_then(|w| w.events.get(name))
         .cloned();
-    let view_id = app.ids.uuid();
+    let view_id = app.ids.next_uuid();
     let event = new_event(
         name,
         schema.as_ref(),
-        jiff::Timestamp::now(),
+        app.options.time.now(),
+        &mut app.ids,
         &app.session_id.clone(),
         &view_id,
     );
@@ -483,7 +543,7 @@ fn insert_event(app: &mut App, name: &str) {
     }
 }
 
-fn send(app: &mut App) -> Vec<Effect> {
+fn send(app: &mut Model) -> Vec<Effect> {
     if app.in_flight.is_some() {
         app.set_status(
             StatusKind::Warning,
@@ -515,7 +575,7 @@ fn send(app: &mut App) -> Vec<Effect> {
         identity: app.identity.clone(),
         sync_validation: app.sync_validation,
         state_before: app.state.clone(),
-        sent_at: jiff::Timestamp::now(),
+        sent_at: app.options.time.now(),
         request: SegmentationRequest {
             identity: app.identity.clone(),
             events: raw,
@@ -525,7 +585,7 @@ fn send(app: &mut App) -> Vec<Effect> {
     app.in_flight = Some(InFlight {
         task,
         events,
-        started: std::time::Instant::now(),
+        started: app.options.time.now(),
     });
     app.set_status(
         StatusKind::Info,
@@ -539,14 +599,14 @@ fn send(app: &mut App) -> Vec<Effect> {
     vec![Effect::Send(Box::new(pending))]
 }
 
-fn cancel_in_flight(app: &mut App) -> Vec<Effect> {
+fn cancel_in_flight(app: &mut Model) -> Vec<Effect> {
     match app.in_flight.take() {
         Some(flight) => vec![Effect::Cancel { task: flight.task }],
         None => Vec::new(),
     }
 }
 
-fn named(app: &App, codes: &[String]) -> String {
+fn named(app: &Model, codes: &[String]) -> String {
     if codes.is_empty() {
         return "none".into();
     }
@@ -563,8 +623,8 @@ fn named(app: &App, codes: &[String]) -> String {
 const UNCHANGED: &str = "Editor and state unchanged.";
 
 /// The status line for a finished call, in words.
-fn summary(app: &App, call: &Call) -> (StatusKind, String) {
-    let latency = latency_text(call.outcome.latency(), app.options.stable);
+fn summary(app: &Model, call: &Call) -> (StatusKind, String) {
+    let latency = app.options.time.latency_text(call.outcome.latency());
     match &call.outcome {
         CallOutcome::Success { status, .. } => (
             StatusKind::Success,
@@ -621,7 +681,7 @@ fn summary(app: &App, call: &Call) -> (StatusKind, String) {
     }
 }
 
-fn on_call_finished(app: &mut App, task: u64, call: Call) {
+fn on_call_finished(app: &mut Model, task: u64, call: Call) {
     if app.in_flight.as_ref().map(|f| f.task) != Some(task) {
         // Cancelled (or superseded) while it was on its way: drop it.
         return;
