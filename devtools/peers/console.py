@@ -33,7 +33,6 @@ ESCAPES = re.compile(
     rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
     rb"|\x1b[()*+][0-9A-Za-z]|\x1b[=>78NOMDEHc]"
 )
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def die(message):
@@ -42,9 +41,16 @@ def die(message):
 
 
 def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    """CPU time of every thread of the process, in nanoseconds of run time (schedstat), so a
+    fraction of a clock tick still counts."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return total / 1e9
 
 
 def rss_mib(pid):
@@ -100,6 +106,7 @@ def one_run(name, marker, command, idle):
         rss_first = rss_mib(proc.pid)
         # Idle: settle for a second (late start-up work is not idling), then measure.
         cpu_start = None
+        idle_bytes = 0
         settle_until = time.perf_counter() + 1.0
         idle_until = settle_until + idle
         while time.perf_counter() < idle_until:
@@ -108,9 +115,12 @@ def one_run(name, marker, command, idle):
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
                 try:
-                    answer_queries(master, os.read(master, 65536))
+                    chunk = os.read(master, 65536)
                 except OSError:
                     break
+                answer_queries(master, chunk)
+                if cpu_start is not None:
+                    idle_bytes += len(chunk)
         if proc.poll() is not None:
             die(f"{name}: exited {proc.returncode} while idle")
         idle_cpu = (cpu_seconds(proc.pid) - cpu_start) / idle * 100
@@ -124,7 +134,7 @@ def one_run(name, marker, command, idle):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         os.close(master)
-    return first, rss_first, rss_idle, idle_cpu
+    return first, rss_first, rss_idle, idle_cpu, idle_bytes
 
 
 def main(argv):
@@ -143,18 +153,19 @@ def main(argv):
             run = one_run(name, marker, command, idle)
             results[name].append(run)
             print(f"round {r + 1} {name}: first frame {run[0] * 1000:.1f} ms, RSS {run[1]:.1f} MiB "
-                  f"(after {idle:g} s idle {run[2]:.1f} MiB), idle CPU {run[3]:.2f}%",
+                  f"(after {idle:g} s idle {run[2]:.1f} MiB), idle CPU {run[3]:.2f}%, "
+                  f"{run[4]} bytes drawn while idle",
                   file=sys.stderr, flush=True)
     print(f"{'tool':<10} {'first frame ms min/median':>26} {'RSS MiB at first frame':>23} "
           f"{'RSS MiB idle':>13} {'idle CPU % median':>18}")
     for name, _, _ in tools:
-        firsts = [f * 1000 for f, _, _, _ in results[name]]
-        rss = [m for _, m, _, _ in results[name]]
-        rss_idle = [m for _, _, m, _ in results[name]]
-        cpu = [c for _, _, _, c in results[name]]
+        firsts = [run[0] * 1000 for run in results[name]]
+        rss = [run[1] for run in results[name]]
+        rss_idle = [run[2] for run in results[name]]
+        cpu = [run[3] for run in results[name]]
         print(f"{name:<10} {min(firsts):>12.1f} / {statistics.median(firsts):<11.1f} "
               f"{statistics.median(rss):>18.1f}     {statistics.median(rss_idle):>10.1f} "
-              f"{statistics.median(cpu):>16.2f}")
+              f"{statistics.median(cpu):>16.3f}")
 
 
 if __name__ == "__main__":
