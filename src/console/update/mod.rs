@@ -73,7 +73,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         }
         Message::WorkspaceLoaded { result, .. } => {
             match result {
-                Ok(value) => app.workspace = Some(WorkspaceInfo::from_json(&value)),
+                Ok(description) => app.workspace = Some(WorkspaceInfo::from(description)),
                 Err(e) => app.workspace_error = Some(e),
             }
             Vec::new()
