@@ -795,41 +795,42 @@ impl<'a> Scanner<'a> {
     /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
     fn integer(&mut self) -> Option<i64> {
         let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        let start = self.pos;
-        let mut magnitude = 0i64;
-        // Times have 13 digits: eight at a time first.
-        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-            let Some(eight) = eight_digits(chunk) else {
-                break;
-            };
-            magnitude = magnitude
-                .wrapping_mul(100_000_000)
-                .wrapping_add(eight as i64);
-            self.pos += 8;
-        }
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
-            self.pos += 1;
-        }
-        let digits = self.pos - start;
+        let start = self.pos + usize::from(negative);
+        let (digits, magnitude) = leading_digits(self.bytes.get(start..)?);
         // No leading zeros (not JSON), at most 18 digits (no overflow), and not a float.
         if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
             return None;
         }
+        self.pos = start + digits;
         if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        match (negative, magnitude) {
+        match (negative, magnitude as i64) {
             (true, 0) => None,
             (true, n) => Some(-n),
             (false, n) => Some(n),
         }
+    }
+
+    /// The pair most windows hold, a 13-digit time (years 2001 to 2286) and a one-digit
+    /// count, `1767225600000,1`, read as [`Scanner::integer`] and [`Scanner::number`] would read
+    /// it (the value is canonical), in a few operations. `None`: read it the general way.
+    fn common_pair(&mut self) -> Option<(i64, f64)> {
+        let bytes: &[u8; 16] = self.bytes.get(self.pos..self.pos + 16)?.try_into().ok()?;
+        let head = u64::from_le_bytes(bytes[..8].try_into().ok()?);
+        // The time's last five digits, moved to the top bytes with zeros below them.
+        let tail = (u64::from_le_bytes(bytes[8..].try_into().ok()?) << 24) | (ASCII_ZEROS >> 40);
+        if non_digits(head) | non_digits(tail) != 0
+            || bytes[0] == b'0'
+            || bytes[13] != b','
+            || !bytes[14].is_ascii_digit()
+            || !matches!(bytes[15], b',' | b']')
+        {
+            return None;
+        }
+        let time = eight_digits_value(head) * 100_000 + eight_digits_value(tail);
+        self.pos += 15;
+        Some((time as i64, f64::from(bytes[14] - b'0')))
     }
 
     /// A finite number, read exactly as serde_json reads it.
@@ -848,7 +849,11 @@ impl<'a> Scanner<'a> {
             .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
             .count();
         self.pos += len;
-        serde_json::from_str::<f64>(&self.text[start..self.pos])
+        let text = &self.text[start..self.pos];
+        if let Some(x) = plain_decimal(text.as_bytes()) {
+            return Some(x);
+        }
+        serde_json::from_str::<f64>(text)
             .ok()
             .filter(|x| x.is_finite())
     }
@@ -919,9 +924,14 @@ impl<'a> Scanner<'a> {
                 );
                 while self.peek()? == b',' {
                     self.pos += 1;
-                    let time = self.integer()?;
-                    self.expect(b',')?;
-                    let x = self.number()?;
+                    let (time, x) = match self.common_pair() {
+                        Some(pair) => pair,
+                        None => {
+                            let time = self.integer()?;
+                            self.expect(b',')?;
+                            (time, self.number()?)
+                        }
+                    };
                     // Written entries are sorted by time, one per time, none dominated (for a
                     // maximum, values strictly decrease): then `add` would keep every pair as
                     // it came, and the text is what would be written.
@@ -968,21 +978,104 @@ fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     rest.iter().position(|&b| b == needle).map(|i| at + i)
 }
 
-/// The value of eight ASCII digits (the first is the most significant), or `None` if any byte
-/// is not a digit.
-fn eight_digits(chunk: &[u8]) -> Option<u64> {
-    let v = u64::from_le_bytes(chunk.try_into().ok()?);
-    // Each byte is 0x30..=0x39: its high nibble is 3, and adding 6 keeps it 3.
-    let all_digits = (v & 0xF0F0_F0F0_F0F0_F0F0)
-        | (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4;
-    if all_digits != 0x3333_3333_3333_3333 {
-        return None;
-    }
-    // Pairs, then quads, then the eight (the first digit is in the lowest byte).
-    let d = v - 0x3030_3030_3030_3030;
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Which of eight bytes (little-endian in `v`) are not ASCII digits: a non-zero byte in the
+/// result for each. Only exact up to the first non-digit (a carry may spill past it), which is
+/// all the callers look at.
+fn non_digits(v: u64) -> u64 {
+    // A digit's high nibble is 3, and adding 6 keeps it 3.
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    ((v & HIGH_NIBBLES) ^ ASCII_ZEROS)
+        | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
+}
+
+/// The value of eight ASCII digits in `v` (the first, most significant, in the lowest byte).
+fn eight_digits_value(v: u64) -> u64 {
+    // Pairs, then quads, then the eight.
+    let d = v.wrapping_sub(ASCII_ZEROS);
     let pairs = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
     let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
-    Some((quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF)
+    (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
+}
+
+/// The value of eight ASCII digits (the first is the most significant), or `None` if any byte
+/// is not a digit.
+#[cfg(test)]
+fn eight_digits(chunk: &[u8]) -> Option<u64> {
+    let v = u64::from_le_bytes(chunk.try_into().ok()?);
+    (non_digits(v) == 0).then(|| eight_digits_value(v))
+}
+
+/// How many ASCII digits `bytes` starts with, and their value (wrapping past 19 digits; the
+/// callers refuse more than 18). Eight bytes at a time: a state's times have 13 digits, and
+/// reading them byte by byte was most of the time spent decoding a state.
+fn leading_digits(bytes: &[u8]) -> (usize, u64) {
+    const POWERS_OF_TEN: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+    let mut value = 0u64;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let flags = non_digits(v);
+        if flags == 0 {
+            value = value
+                .wrapping_mul(100_000_000)
+                .wrapping_add(eight_digits_value(v));
+            at += 8;
+            continue;
+        }
+        let n = (flags.trailing_zeros() / 8) as usize;
+        if n > 0 {
+            // The `n` digits moved to the top bytes, zeros below them: the same value.
+            let shifted = (v << (8 * (8 - n))) | (ASCII_ZEROS >> (8 * n));
+            value = value
+                .wrapping_mul(POWERS_OF_TEN[n])
+                .wrapping_add(eight_digits_value(shifted));
+        }
+        return (at + n, value);
+    }
+    // Fewer than eight bytes left.
+    for &b in &bytes[at..] {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        at += 1;
+    }
+    (at, value)
+}
+
+/// `-?digits.digits` with at most 15 digits in all, read as serde_json reads it: the digits as
+/// an integer (exact in an f64) divided by a power of ten (exact up to 1e22) is the correctly
+/// rounded value, which is what serde_json computes for such numbers (with or without its
+/// `float_roundtrip` feature). `None`: any other form, left to serde_json.
+fn plain_decimal(text: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, unsigned) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (whole, fraction) = match unsigned.iter().position(|&b| b == b'.') {
+        Some(dot) => (&unsigned[..dot], &unsigned[dot + 1..]),
+        None => return None,
+    };
+    let digits = whole.len() + fraction.len();
+    if whole.is_empty()
+        || fraction.is_empty()
+        || digits > 15
+        || (whole.len() > 1 && whole[0] == b'0')
+        || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let significand = whole
+        .iter()
+        .chain(fraction)
+        .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+    let x = significand as f64 / POW10[fraction.len()];
+    Some(if negative { -x } else { x })
 }
 
 struct EntrySeed<'a> {
@@ -1664,6 +1757,97 @@ mod tests {
             };
             let expected = text.trim_end_matches(',').parse::<i64>().unwrap();
             assert_eq!(s.integer(), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn leading_digits_read_as_the_byte_loop_does() {
+        for text in [
+            "",
+            "1",
+            "12,",
+            "1767225600000",
+            "1767225600000,1]]",
+            "12345678",
+            "123456789,",
+            "1234567812345678",
+            "12345678123456789",
+            "999999999999999999]",
+            "0000000000000000001",
+            "7\u{ff}",
+            "5:5",
+            "5/5",
+            "-5",
+        ] {
+            let bytes = text.as_bytes();
+            for end in 0..=bytes.len() {
+                let hay = &bytes[..end];
+                let digits = hay.iter().take_while(|b| b.is_ascii_digit()).count();
+                let value = hay[..digits].iter().fold(0u64, |n, &b| {
+                    n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+                });
+                assert_eq!(super::leading_digits(hay), (digits, value), "{hay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn common_pairs_read_as_the_general_path_does() {
+        let modes = [WINDOW];
+        for pairs in [
+            "1767225600000,1",
+            "1767225600000,1,1767225600001,9",
+            "1767225600000,0,1767225600001,10",
+            "1767225600000,1.5",
+            "1767225600000,1e2",
+            "0767225600000,1",
+            "176722560000,1",
+            "17672256000000,1",
+            "1767225600000,-1",
+            "1767225600000,01",
+            "1767225600000.0,1",
+            "1767225600000,1,1767225600000,2",
+            "-999999999999999999,52046689283,1767225600000,3",
+        ] {
+            let text = format!(r#"{{"k":[1767225600000,["wp",{pairs}]]}}"#);
+            let fast = Scanner::read_entry(&text, "k", &modes).map(|(state, _)| state);
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                assert_eq!(fast, None, "{text}");
+                continue;
+            };
+            match EntryRead::from_value(&value, "k", &modes) {
+                EntryRead::Object {
+                    current: Some(Ok(state)),
+                    ..
+                } => {
+                    if let Some(fast) = fast {
+                        assert_eq!(fast, state, "{text}");
+                    }
+                }
+                other => assert!(fast.is_none(), "{text}: {other:?}"),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimals_read_as_serde_json_reads_them(
+            whole in 0u64..10_000_000,
+            fraction in 0u64..100_000_000_000,
+            fraction_digits in 1usize..12,
+            negative: bool,
+        ) {
+            let fraction = format!("{fraction:011}");
+            let text = format!(
+                "{}{whole}.{}",
+                if negative { "-" } else { "" },
+                &fraction[..fraction_digits]
+            );
+            let expected: f64 = serde_json::from_str(&text).expect("number");
+            match super::plain_decimal(text.as_bytes()) {
+                Some(x) => proptest::prop_assert_eq!(x.to_bits(), expected.to_bits(), "{}", text),
+                None => proptest::prop_assert!(text.len() > 16, "{}", text),
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode, VIEW_M
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, session_key, view_key};
 use super::window::Window;
-use super::{CohortInfo, Event, Now, Segmented, StateText};
+use super::{CodeOrder, CohortInfo, Event, Now, Segmented, StateText};
 
 /// With event time, an event this far beyond the user's clock is flagged: it moves "now" for
 /// every window of that user.
@@ -142,7 +142,7 @@ struct Live<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     clock: Now,
-    cohorts: &[CohortInfo],
+    codes: CodeOrder<'_>,
     compiled: &[CompiledCohort],
     catalog: &Catalog,
     order: &[usize],
@@ -152,6 +152,7 @@ pub(crate) fn evaluate(
     external_entries: &[Option<Entry<'_>>],
     external_keys: &Keys<'_>,
 ) -> Evaluation {
+    let cohorts = codes.cohorts;
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
     let mut lives: Vec<Live<'_>> = Vec::with_capacity(cohorts.len());
@@ -197,14 +198,14 @@ pub(crate) fn evaluate(
     }
     let mut matcher = EventMatcher::new(catalog, &events);
 
-    // A sorted list: cheaper than hashing for the few dozen codes a user is in.
-    let mut incoming: Vec<&str> = input_cohorts.iter().map(String::as_str).collect();
-    incoming.sort_unstable();
     // A disabled cohort is never in `cohorts`: not before, not after.
-    let was_member: Vec<bool> = cohorts
-        .iter()
-        .map(|c| c.enabled && incoming.binary_search(&c.code.as_str()).is_ok())
-        .collect();
+    let mut was_member = vec![false; cohorts.len()];
+    let mut cursor = 0;
+    for code in input_cohorts {
+        if let Some(i) = codes.find(code, &mut cursor) {
+            was_member[i] = cohorts[i].enabled;
+        }
+    }
     let mut run = Run {
         cohorts,
         compiled,
@@ -281,7 +282,10 @@ pub(crate) fn evaluate(
     }
 
     let mut segmented = Segmented::default();
-    for (i, live) in lives.iter_mut().enumerate() {
+    // In the order of their codes: the maps are built from sorted items at once.
+    let mut internal = Vec::with_capacity(cohorts.len());
+    for &i in codes.sorted {
+        let live = &mut lives[i];
         if !cohorts[i].enabled {
             continue;
         }
@@ -304,17 +308,19 @@ pub(crate) fn evaluate(
                 &query.modes,
                 live.copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
             );
-            segmented
-                .internal
-                .insert(cohorts[i].code.clone(), StateText::from_utf8(text));
+            internal.push((cohorts[i].code.clone(), StateText::from_utf8(text)));
         }
     }
+    segmented.internal = internal.into_iter().collect();
 
     let members = run.members;
+    segmented.members = codes
+        .sorted
+        .iter()
+        .filter(|&&i| members[i])
+        .map(|&i| cohorts[i].code.clone())
+        .collect();
     for (i, info) in cohorts.iter().enumerate() {
-        if members[i] {
-            segmented.members.insert(info.code.clone());
-        }
         match (was_member[i], members[i]) {
             (false, true) => segmented.entered.push(info.code.clone()),
             (true, false) => segmented.exited.push(info.code.clone()),

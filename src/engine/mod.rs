@@ -130,20 +130,18 @@ impl<'a> From<&'a BTreeMap<String, Value>> for StateEntries<'a> {
 
 impl<'a> StateEntries<'a> {
     /// The entry of each workspace cohort, by workspace index.
-    fn by_cohort(
-        self,
-        cohorts: &[CohortInfo],
-        by_code: &HashMap<String, usize>,
-    ) -> Vec<Option<evaluate::Entry<'a>>> {
+    fn by_cohort(self, codes: &CodeOrder<'_>) -> Vec<Option<evaluate::Entry<'a>>> {
         match self {
-            StateEntries::Values(map) => cohorts
+            StateEntries::Values(map) => codes
+                .cohorts
                 .iter()
                 .map(|c| map.get(&c.code).map(evaluate::Entry::Value))
                 .collect(),
             StateEntries::Text(entries) => {
-                let mut slots = vec![None; cohorts.len()];
+                let mut slots = vec![None; codes.cohorts.len()];
+                let mut cursor = 0;
                 for (code, raw) in entries {
-                    if let Some(&i) = by_code.get(code.as_ref()) {
+                    if let Some(i) = codes.find(code, &mut cursor) {
                         slots[i] = Some(evaluate::Entry::Text(raw));
                     }
                 }
@@ -160,6 +158,41 @@ impl<'a> StateEntries<'a> {
                 let mut keys: Vec<&'a str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
                 keys.sort_unstable();
                 evaluate::Keys::Sorted(keys)
+            }
+        }
+    }
+}
+
+/// The workspace's cohorts in the order of their codes, for finding the cohorts of a request's
+/// state entries and `cohorts` without hashing: the engine writes both in that order, so the
+/// next code is almost always the one after the last found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodeOrder<'a> {
+    pub cohorts: &'a [CohortInfo],
+    /// Workspace indices, by code.
+    pub sorted: &'a [usize],
+}
+
+impl CodeOrder<'_> {
+    /// The workspace index of `code`; `cursor` is where the search starts, moved past the code.
+    pub fn find(&self, code: &str, cursor: &mut usize) -> Option<usize> {
+        if let Some(&i) = self.sorted.get(*cursor)
+            && self.cohorts[i].code == code
+        {
+            *cursor += 1;
+            return Some(i);
+        }
+        match self
+            .sorted
+            .binary_search_by(|&i| self.cohorts[i].code.as_str().cmp(code))
+        {
+            Ok(at) => {
+                *cursor = at + 1;
+                Some(self.sorted[at])
+            }
+            Err(at) => {
+                *cursor = at;
+                None
             }
         }
     }
@@ -288,6 +321,8 @@ pub struct Workspace {
     order: Vec<usize>,
     /// Cohort index by code: the emulator asks for every state entry of every request.
     by_code: HashMap<String, usize>,
+    /// Cohort indices in the order of their codes (see [`CodeOrder`]).
+    sorted: Vec<usize>,
     warnings: Vec<LoadWarning>,
 }
 
@@ -302,8 +337,11 @@ impl Workspace {
             .enumerate()
             .map(|(i, c)| (c.code.clone(), i))
             .collect();
+        let mut sorted: Vec<usize> = (0..loaded.cohorts.len()).collect();
+        sorted.sort_by(|&a, &b| loaded.cohorts[a].code.cmp(&loaded.cohorts[b].code));
         Ok(Workspace {
             by_code,
+            sorted,
             cohorts: loaded.cohorts,
             compiled: loaded.compiled,
             catalog: loaded.catalog,
@@ -385,16 +423,20 @@ impl Workspace {
     }
 
     fn evaluate(&self, input: &SegmentInput<'_>, now: Now) -> evaluate::Evaluation {
+        let codes = CodeOrder {
+            cohorts: &self.cohorts,
+            sorted: &self.sorted,
+        };
         evaluate::evaluate(
             now,
-            &self.cohorts,
+            codes,
             &self.compiled,
             &self.catalog,
             &self.order,
             input.events,
             input.cohorts,
-            &input.internal.by_cohort(&self.cohorts, &self.by_code),
-            &input.external.by_cohort(&self.cohorts, &self.by_code),
+            &input.internal.by_cohort(&codes),
+            &input.external.by_cohort(&codes),
             &input.external.keys(),
         )
     }
