@@ -463,6 +463,48 @@ fn push_number(out: &mut Vec<u8>, x: f64) {
     }
 }
 
+/// The running sum of a `the_last` window's values, kept between the steps of one request so
+/// that an event appended to a long window adds one value instead of summing the window again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WindowSum {
+    /// The window's entries when last summed, and their sum.
+    from: usize,
+    to: usize,
+    sum: f64,
+    /// `false`: entries changed other than by appending (or never summed): sum them all.
+    pub valid: bool,
+}
+
+impl WindowSum {
+    /// The windowed total's value at `now`, exactly as [`Accumulator::value`] computes it: the
+    /// same additions in the same order, continued from where the last sum stopped when the
+    /// entries it summed are unchanged (only appended to since).
+    pub fn total(&mut self, entries: &[(i64, f64)], span_ms: i64, now: Option<i64>) -> f64 {
+        let (from, to) = match now {
+            Some(now) => {
+                let start = now.saturating_sub(span_ms);
+                let from = entries.partition_point(|&(t, _)| t <= start);
+                (from, entries.partition_point(|&(t, _)| t <= now).max(from))
+            }
+            None => (0, 0),
+        };
+        self.sum = if self.valid && from == self.from && to >= self.to && self.to <= entries.len() {
+            entries[self.to..to]
+                .iter()
+                .fold(self.sum, |sum, &(_, v)| sum + v)
+        } else {
+            entries[from..to].iter().map(|&(_, v)| v).sum()
+        };
+        *self = WindowSum {
+            from,
+            to,
+            sum: self.sum,
+            valid: true,
+        };
+        self.sum
+    }
+}
+
 /// The entries inside the window ending at `now` (entries are sorted by time).
 fn in_window(
     entries: &[(i64, f64)],
@@ -1461,6 +1503,40 @@ mod tests {
         );
         acc.prune(WINDOW, Some(150));
         assert_eq!(acc.encode(WINDOW), json!(["wp", 120, 1]));
+    }
+
+    #[test]
+    fn a_running_window_sum_is_the_sum_of_the_window() {
+        let mut acc = Accumulator::empty(WINDOW);
+        let mut running = WindowSum::default();
+        for (t, x) in [
+            (10, 0.1),
+            (20, 0.2),
+            (30, 0.3),
+            (40, 1e16),
+            (50, 1.0),
+            (60, -1e16),
+        ] {
+            let intact = acc.add(WINDOW, t, x);
+            running.valid &= intact;
+            let Accumulator::Windowed(entries) = &acc else {
+                panic!("windowed");
+            };
+            let summed = acc.value(WINDOW, Some(t)).map(f64::to_bits);
+            assert_eq!(Some(running.total(entries, 100, Some(t)).to_bits()), summed);
+        }
+        // The window moves on: the earliest entries leave it, the sum starts again.
+        let now = Some(125);
+        if acc.prune(WINDOW, now) > 0 {
+            running.valid = false;
+        }
+        let Accumulator::Windowed(entries) = &acc else {
+            panic!("windowed");
+        };
+        assert_eq!(
+            Some(running.total(entries, 100, now).to_bits()),
+            acc.value(WINDOW, now).map(f64::to_bits)
+        );
     }
 
     #[test]

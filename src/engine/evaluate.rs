@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::accumulator::{
-    Accumulator, CohortState, EntryRead, Mode, Source as CopySource, VIEW_MARK,
+    Accumulator, CohortState, EntryRead, Mode, Source as CopySource, VIEW_MARK, WindowSum,
 };
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, session_key, view_key};
@@ -150,6 +150,8 @@ struct Leaves {
     stale: Vec<bool>,
     /// Where the leaf's accumulator text can be copied from, in its cohort's `copy`.
     sources: Vec<Option<CopySource>>,
+    /// The running sums of windowed totals.
+    sums: Vec<WindowSum>,
 }
 
 impl Leaves {
@@ -159,6 +161,7 @@ impl Leaves {
         self.stale[leaf] = true;
         if !intact {
             self.sources[leaf] = None;
+            self.sums[leaf].valid = false;
         }
     }
 }
@@ -256,6 +259,7 @@ pub(crate) fn evaluate(
             values: vec![None; leaf_count],
             stale: vec![true; leaf_count],
             sources,
+            sums: vec![WindowSum::default(); leaf_count],
         },
     };
 
@@ -451,6 +455,7 @@ impl Run<'_> {
                 let dropped = accumulator.prune(leaf.mode, now);
                 if dropped > 0 {
                     leaves.stale[at] = true;
+                    leaves.sums[at].valid = false;
                     if let Some(source) = &mut leaves.sources[at] {
                         source.dropped += dropped;
                     }
@@ -465,7 +470,17 @@ impl Run<'_> {
                     continue;
                 }
                 leaves.stale[at] = false;
-                let own = accumulator.value(leaf.mode, now);
+                let own = match (leaf.mode, &*accumulator) {
+                    (Mode::WindowedTotal { span_ms }, Accumulator::Windowed(entries)) => {
+                        Some(leaves.sums[at].total(entries, span_ms, now))
+                    }
+                    _ => accumulator.value(leaf.mode, now),
+                };
+                debug_assert_eq!(
+                    own.map(f64::to_bits),
+                    accumulator.value(leaf.mode, now).map(f64::to_bits),
+                    "a running window sum differs from summing the window"
+                );
                 let theirs = live
                     .external
                     .as_ref()
