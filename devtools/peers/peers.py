@@ -149,6 +149,7 @@ def hurl(session_file, out_dir, url, out):
         lines.append(f"# step {i}")
         lines.append(f"POST {url}{PATH}")
         lines.append("X-Api-Key: k")
+        lines.append("Content-Type: application/json")
         lines.append("```json")
         lines.append(body)
         lines.append("```")
