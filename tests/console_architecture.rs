@@ -138,6 +138,11 @@ fn expand(rest: &str, base: Vec<String>, out: &mut Vec<Vec<String>>) {
         }
         return;
     }
+    if rest.starts_with('*') {
+        // A glob names the module itself.
+        out.push(base);
+        return;
+    }
     let segment: String = rest.chars().take_while(|c| is_ident(*c)).collect();
     if segment.is_empty() {
         if !base.is_empty() {
@@ -316,10 +321,11 @@ fn describe(found: &[Vec<String>], graph: &BTreeMap<String, BTreeSet<String>>) -
 
 #[test]
 fn the_graph_reader_sees_grouped_nested_and_inline_paths() {
-    let code = "use super::{app::{App, Focus}, call};\nfn f() { super::autosave::save(x); }\n";
+    let code = "use super::{app::{App, Focus}, call};\nfn f() { super::autosave::save(x); }\nuse super::*;\n";
     let mut found = paths_after(code, "super::");
     found.sort();
     let expected: Vec<Vec<String>> = vec![
+        vec![],
         vec!["app".into(), "App".into()],
         vec!["app".into(), "Focus".into()],
         vec!["autosave".into(), "save".into()],
@@ -484,5 +490,24 @@ fn the_update_step_does_no_io_and_reads_no_clock() {
         wrong.is_empty(),
         "the update step (or the model) does I/O or reads the clock:\n{}",
         wrong.join("\n")
+    );
+}
+
+/// Files split along their seams: none of the console's is much past 500 lines.
+#[test]
+fn no_console_file_is_past_500_lines() {
+    let mut long = Vec::new();
+    let mut files = Vec::new();
+    rust_files(&console_dir(), &mut files);
+    for path in files {
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        if lines > 520 {
+            long.push(format!("{}: {lines} lines", path.display()));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "console files past ~500 lines:\n{}",
+        long.join("\n")
     );
 }

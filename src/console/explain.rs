@@ -9,6 +9,8 @@
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
+use crate::engine::{CohortExplanation, ExplanationNode, WindowExplanation};
+
 use super::call::Call;
 use super::theme::Theme;
 use crate::api::OpaqueState;
@@ -144,30 +146,21 @@ pub fn comparison(operator: &str, threshold: Option<&Value>) -> String {
 }
 
 /// `the last 7 days (2024-01-01T00:00:00Z → 2024-01-08T00:00:00Z]`.
-pub fn window(window: &Value) -> String {
-    let kind = window.get("kind").and_then(Value::as_str).unwrap_or("");
-    let mut out = match kind {
+pub fn window(window: &WindowExplanation) -> String {
+    let mut out = match window.kind.as_str() {
         "the_last" => format!(
             "the last {} {}",
-            window.get("value").map(text_of).unwrap_or_default(),
-            window.get("unit").and_then(Value::as_str).unwrap_or("")
+            window.value.as_ref().map(text_of).unwrap_or_default(),
+            window.unit.as_deref().unwrap_or("")
         ),
         "all_time" => "all time".to_string(),
         other => other.replace('_', " "),
     };
-    let start = window.get("start").and_then(Value::as_str);
-    let end = window.get("end").and_then(Value::as_str);
+    let start = window.start.as_deref();
+    let end = window.end.as_deref();
     if start.is_some() || end.is_some() {
-        let open = if window.get("start_inclusive") == Some(&Value::Bool(true)) {
-            "["
-        } else {
-            "("
-        };
-        let close = if window.get("end_inclusive") == Some(&Value::Bool(false)) {
-            ")"
-        } else {
-            "]"
-        };
+        let open = if window.start_inclusive { "[" } else { "(" };
+        let close = if window.end_inclusive { "]" } else { ")" };
         out.push_str(&format!(
             " {open}{} → {}{close}",
             start.unwrap_or("…"),
@@ -191,42 +184,57 @@ pub fn filter(filter: &Value) -> String {
 }
 
 /// The headline of a clause: what it looked at and what it found.
-pub fn clause_text(node: &Value) -> String {
-    let s = |k: &str| node.get(k).and_then(Value::as_str);
-    let kind = s("kind").unwrap_or("clause");
+pub fn clause_text(node: &ExplanationNode) -> String {
+    let kind = node.kind.as_str();
     let mut out = match kind {
         "and" => "all of (and)".to_string(),
         "or" => "any of (or)".to_string(),
         "not" => "not".to_string(),
         "in_segment" | "has_entered" | "has_exited" => {
-            format!("{} {}", kind.replace('_', " "), s("segment").unwrap_or("?"))
+            format!(
+                "{} {}",
+                kind.replace('_', " "),
+                node.segment.as_deref().unwrap_or("?")
+            )
         }
         "in_second_party_segment" | "in_third_party_segment" => format!(
             "{} {}/{}",
             kind.replace('_', " "),
-            s("provider").unwrap_or("?"),
-            s("segment").unwrap_or("?")
+            node.provider.as_deref().unwrap_or("?"),
+            node.segment.as_deref().unwrap_or("?")
         ),
-        other => s("event").map_or_else(|| other.replace('_', " "), str::to_string),
+        other => node
+            .event
+            .clone()
+            .unwrap_or_else(|| other.replace('_', " ")),
     };
-    if let Some(measure) = s("measure") {
-        let value = node.get("value").map(text_of).unwrap_or_else(|| "?".into());
+    if let Some(measure) = &node.measure {
+        let value = node
+            .value
+            .as_ref()
+            .map(text_of)
+            .unwrap_or_else(|| "?".into());
         out.push_str(&format!(": {measure} = {value}"));
     }
-    if let Some(op) = s("operator") {
+    if let Some(op) = &node.operator {
         out.push_str(&format!(
             ", needs {}",
-            comparison(op, node.get("threshold"))
+            comparison(op, node.threshold.as_ref())
         ));
     }
     out
 }
 
 /// The clause tree, one clause per line, with its details indented under it.
-fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Vec<Line<'static>>) {
-    let ok = node.get("result").and_then(Value::as_bool).unwrap_or(false);
-    let kind = node.get("kind").and_then(Value::as_str).unwrap_or("");
-    let combinator = matches!(kind, "and" | "or" | "not");
+fn tree_lines(
+    node: &ExplanationNode,
+    lead: &str,
+    branch: &str,
+    theme: Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let ok = node.result;
+    let combinator = matches!(node.kind.as_str(), "and" | "or" | "not");
     let headline_style = if combinator {
         theme.title()
     } else {
@@ -237,10 +245,7 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
         mark(ok, theme),
         Span::styled(clause_text(node), headline_style),
     ]));
-    let children: &[Value] = node
-        .get("children")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+    let children = &node.children;
     let inner = match branch {
         "├─ " => format!("{lead}│  "),
         "└─ " => format!("{lead}   "),
@@ -258,14 +263,14 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
             Span::raw(text),
         ]));
     };
-    if let Some(w) = node.get("window") {
+    if let Some(w) = &node.window {
         detail("window", window(w));
     }
-    if let Some(f) = node.get("where") {
+    if let Some(f) = &node.filter {
         detail("where", filter(f));
     }
-    if let Some(note) = node.get("note").and_then(Value::as_str) {
-        detail("note", note.to_string());
+    if let Some(note) = &node.note {
+        detail("note", note.clone());
     }
     for (i, child) in children.iter().enumerate() {
         let branch = if i + 1 == children.len() {
@@ -278,15 +283,9 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
 }
 
 /// One cohort of the emulator's answer, as a list entry with its lines.
-pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entry {
-    let s = |k: &str| cohort.get(k).and_then(Value::as_str).unwrap_or("");
-    let b = |k: &str| cohort.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let code = match cohort.get("code") {
-        Some(Value::String(c)) => c.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let (member, was) = (b("member"), b("was_member"));
+pub fn explained_entry(cohort: &CohortExplanation, call_number: usize, theme: Theme) -> Entry {
+    let code = cohort.code.clone();
+    let (member, was) = (cohort.member, cohort.was_member);
     let changed = (member != was).then_some(member);
     let verdict = match (member, was) {
         (true, false) => format!("entered by call {call_number}"),
@@ -296,7 +295,7 @@ pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entr
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", s("name")), theme.title()),
+            Span::styled(format!("{} ", cohort.name), theme.title()),
             Span::styled(format!("({code})"), theme.muted()),
         ]),
         Line::from(vec![
@@ -310,19 +309,17 @@ pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entr
         Line::from(Span::styled(
             format!(
                 "user's clock {} · cohort state {} · checksum {}",
-                cohort.get("now").map(text_of).unwrap_or_default(),
-                s("state"),
-                s("checksum")
+                cohort.now.as_deref().unwrap_or("nothing"),
+                cohort.state,
+                cohort.checksum
             ),
             theme.muted(),
         )),
         Line::default(),
     ];
-    if let Some(tree) = cohort.get("tree") {
-        tree_lines(tree, "", "", theme, &mut lines);
-    }
+    tree_lines(&cohort.tree, "", "", theme, &mut lines);
     Entry {
-        name: s("name").to_string(),
+        name: cohort.name.clone(),
         code,
         member: Some(member),
         changed,
@@ -363,6 +360,7 @@ mod tests {
                 "where": {"property": "properties.article.category",
                     "condition": {"equal_to": "football"}}}
         });
+        let cohort: CohortExplanation = serde_json::from_value(cohort).unwrap();
         let entry = explained_entry(&cohort, 2, Theme::default());
         let text = plain(&entry.lines);
         assert!(text.contains("✗ Pageview: count = 2, needs ≥ 3"), "{text}");
@@ -387,6 +385,7 @@ mod tests {
                 {"kind": "in_segment", "path": "query.and[1].not", "result": true, "segment": "1001"}
             ]}
         ]});
+        let tree: ExplanationNode = serde_json::from_value(tree).unwrap();
         let mut lines = Vec::new();
         tree_lines(&tree, "", "", Theme::default(), &mut lines);
         let text = plain(&lines);

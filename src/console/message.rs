@@ -1,7 +1,6 @@
 //! What flows into the update step (messages) and what it asks the loop to do (effects).
 
 use crossterm::event::Event;
-use serde_json::Value;
 
 use super::call::{Call, PendingCall};
 use crate::api::SegmentationRequest;
@@ -14,7 +13,7 @@ pub enum Message {
     /// The emulator's workspace description (cohort names, event schemas).
     WorkspaceLoaded {
         task: u64,
-        result: Result<Value, String>,
+        result: Result<crate::emulator::workspace::WorkspaceDescription, String>,
     },
     /// A segmentation call came back (or failed to).
     CallFinished { task: u64, call: Box<Call> },
@@ -25,7 +24,7 @@ pub enum Message {
     /// The emulator's explanation of a call came back (or could not be had).
     Explained {
         task: u64,
-        result: Result<Value, String>,
+        result: Result<crate::engine::Explanation, String>,
     },
     /// An autosave write finished.
     Autosaved {

@@ -80,7 +80,12 @@ impl Executor {
             Effect::LoadWorkspace { task } => {
                 let client = self.client.clone();
                 self.spawn(task, async move {
-                    let result = client.get_json(WORKSPACE_PATH).await;
+                    // Read into the emulator's own type.
+                    let result = client.get_json(WORKSPACE_PATH).await.and_then(|value| {
+                        serde_json::from_value(value).map_err(|e| {
+                            format!("the workspace description is not one this console reads: {e}")
+                        })
+                    });
                     Message::WorkspaceLoaded { task, result }
                 });
             }
@@ -115,7 +120,11 @@ impl Executor {
             Effect::Explain { task, request } => {
                 let client = self.client.clone();
                 self.spawn(task, async move {
-                    let result = client.explain(&request).await;
+                    // The emulator's answer, read into the engine's own type.
+                    let result = client
+                        .explain(&request)
+                        .await
+                        .and_then(|value| super::timeline::parse(&value));
                     Message::Explained { task, result }
                 });
             }

@@ -8,6 +8,7 @@ use crate::console::explain::{clause_text, mark};
 use crate::console::model::Model;
 use crate::console::model::live::Difference;
 use crate::console::theme::Theme;
+use crate::engine::ExplanationNode;
 use crate::session::Recording;
 use crate::workspace::redecide::Redecision;
 
@@ -78,34 +79,19 @@ fn difference_lines(d: &Difference, app: &Model, theme: Theme) -> Vec<Line<'stat
                 if c.was_member { "✓" } else { "✗" }
             )),
         ]));
-        let tree = serde_json::to_value(&c.tree).unwrap_or_default();
-        clause_lines(&tree, 2, theme, &mut lines);
+        clause_lines(&c.tree, 2, theme, &mut lines);
     }
     lines
 }
 
 /// One compact line per clause, indented by depth: `✓ Pageview: count = 3, needs ≥ 3`.
-fn clause_lines(
-    node: &serde_json::Value,
-    depth: usize,
-    theme: Theme,
-    out: &mut Vec<Line<'static>>,
-) {
-    let ok = node
-        .get("result")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
+fn clause_lines(node: &ExplanationNode, depth: usize, theme: Theme, out: &mut Vec<Line<'static>>) {
     out.push(Line::from(vec![
         Span::raw("    ".repeat(depth.saturating_sub(1)) + "  "),
-        mark(ok, theme),
+        mark(node.result, theme),
         Span::raw(clause_text(node)),
     ]));
-    for child in node
-        .get("children")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for child in &node.children {
         clause_lines(child, depth + 1, theme, out);
     }
 }

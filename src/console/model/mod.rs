@@ -122,33 +122,16 @@ pub struct WorkspaceInfo {
     pub events: BTreeMap<String, Value>,
 }
 
-impl WorkspaceInfo {
-    /// Reads `GET /_segscope/workspace`: `{cohorts: [{code, name, …}], events: {Name: schema}}`.
-    pub fn from_json(value: &Value) -> WorkspaceInfo {
-        let cohort_names = value
-            .get("cohorts")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|c| {
-                        let code = match c.get("code")? {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        let name = c.get("name").and_then(Value::as_str)?.to_string();
-                        Some((code, name))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let events = value
-            .get("events")
-            .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
+impl From<crate::emulator::workspace::WorkspaceDescription> for WorkspaceInfo {
+    /// `GET /_segscope/workspace`, read into the emulator's own type.
+    fn from(description: crate::emulator::workspace::WorkspaceDescription) -> WorkspaceInfo {
         WorkspaceInfo {
-            cohort_names,
-            events,
+            cohort_names: description
+                .cohorts
+                .into_iter()
+                .map(|c| (c.code, c.name))
+                .collect(),
+            events: description.events,
         }
     }
 }

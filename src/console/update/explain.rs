@@ -2,7 +2,6 @@
 //! the emulator, its answer fills it, its keys move through it.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::api::{SegmentationRequest, cohort_order};
@@ -117,7 +116,11 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
 }
 
 /// `Message::Explained`: fills the popup, if it is still the one that asked.
-pub(crate) fn on_explained(app: &mut Model, task: u64, result: Result<Value, String>) {
+pub(crate) fn on_explained(
+    app: &mut Model,
+    task: u64,
+    result: Result<crate::engine::Explanation, String>,
+) {
     let theme = app.theme;
     let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
         return;
@@ -129,27 +132,15 @@ pub(crate) fn on_explained(app: &mut Model, task: u64, result: Result<Value, Str
         return;
     };
     let number = popup.call + 1;
-    let cohorts = match &result {
-        Ok(value) => value
-            .get("cohorts")
-            .or(Some(value))
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| "the emulator's explanation has no cohorts".to_string()),
-        Err(e) => Err(e.clone()),
-    };
-    let (kind, status) = match cohorts {
-        Ok(list) => {
+    let (kind, status) = match result {
+        Ok(explanation) => {
             let wanted = popup.selected().map(|e| e.code.clone());
-            popup.entries = list
+            popup.entries = explanation
+                .cohorts
                 .iter()
                 .map(|c| explained_entry(c, number, theme))
                 .collect();
-            if let Ok(value) = &result
-                && let Ok(typed) = crate::console::timeline::parse(value)
-            {
-                crate::console::timeline::annotate(&mut popup.entries, &typed, number, theme);
-            }
+            crate::console::timeline::annotate(&mut popup.entries, &explanation, number, theme);
             popup.cursor = wanted
                 .and_then(|w| popup.entries.iter().position(|e| e.code == w))
                 .unwrap_or(0);

@@ -1,12 +1,9 @@
 //! What happened inside a call, in the update step (see `timeline.rs`): every successful call
 //! against an emulator is explained once more in the background; the answer is kept by call.
 
-use serde_json::Value;
-
 use crate::console::message::Effect;
 use crate::console::model::insights::CallInsight;
 use crate::console::model::{Model, StatusKind};
-use crate::console::timeline::parse;
 
 /// After a call came back: against an emulator, ask for its explanation in the background.
 pub(crate) fn after_call(app: &mut Model) -> Vec<Effect> {
@@ -31,15 +28,19 @@ pub(crate) fn after_call(app: &mut Model) -> Vec<Effect> {
 
 /// `Message::Explained`: takes the answers to [`after_call`]'s questions (`true`), and leaves
 /// the rest to the explanation popup (`false`).
-pub(crate) fn on_explained(app: &mut Model, task: u64, result: &Result<Value, String>) -> bool {
+pub(crate) fn on_explained(
+    app: &mut Model,
+    task: u64,
+    result: &Result<crate::engine::Explanation, String>,
+) -> bool {
     let Some(call_id) = app.insights.asking.remove(&task) else {
         return false;
     };
     // A failed background explanation costs nothing but the marks: the call itself is fine.
-    let Ok(explanation) = result.as_ref().map_err(String::clone).and_then(parse) else {
+    let Ok(explanation) = result else {
         return true;
     };
-    let insight = CallInsight::of(&explanation);
+    let insight = CallInsight::of(explanation);
     // The notes go first on the status line, while the call still is the latest, so that a
     // narrow line cuts the call's summary rather than the warning. The notes' tails (what the
     // clock does about it) are in the explanation.
