@@ -33,15 +33,6 @@ impl Exit {
             Exit::Passed
         }
     }
-
-    /// Reads a numeric status back (any code past 1 is "could not run").
-    pub fn from_code(code: u8) -> Exit {
-        match code {
-            0 => Exit::Passed,
-            1 => Exit::Mismatch,
-            _ => Exit::CouldNotRun,
-        }
-    }
 }
 
 impl From<Exit> for ExitCode {
@@ -63,8 +54,5 @@ mod tests {
         assert_eq!(Exit::of(true, true), Exit::CouldNotRun);
         assert_eq!(Exit::of(false, true), Exit::Mismatch);
         assert_eq!(Exit::of(false, false), Exit::Passed);
-        for code in 0..=3 {
-            assert_eq!(Exit::from_code(code).code(), code.min(2));
-        }
     }
 }

@@ -526,7 +526,7 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     // Only the state's `cohorts` are read (not the rest, and no digest: nothing is recorded).
     if let CallOutcome::Success { response, .. } = &outcome {
-        let after = session::replay::cohorts_of(Some(&response.state));
+        let after = session::replay::sorted_cohorts(response.listed_cohorts.clone());
         let (entered, left) = session::replay::entered_and_left(&before, &after);
         let mut line = format!("cohorts [{}]", after.join(", "));
         for c in &entered {

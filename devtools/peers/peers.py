@@ -3,17 +3,21 @@
 time them side by side, interleaved. Used by devtools/peers/replay.sh; stdlib only.
 
   peers.py session N OUT.json          an unrecorded session: N steps, one Pageview a step
-  peers.py chain SESSION URL DIR       send the session's steps to URL, the state chained, and
+  peers.py chain SESSION URL DIR [MAX] send the session's steps to URL, the state chained, and
                                        write each step's request body (DIR/body-NNNN.json) and
-                                       the cohorts it returned (DIR/cohorts.json)
+                                       the cohorts it returned (DIR/cohorts.json); with MAX,
+                                       stop after the first body whose state has MAX bytes
   peers.py hurl SESSION DIR URL OUT    a Hurl file: one POST a step, the state captured from each
                                        response and sent with the next, cohorts asserted
   peers.py postman SESSION DIR OUT     a Postman collection for newman: the same, with a test
                                        script carrying the state forward ({{base_url}} variable)
   peers.py curlrc DIR URL OUT          a curl config sending the recorded bodies on one
                                        connection: the transport's floor, no client logic
+  peers.py split BODY EVENTS STATE     a recorded body's events and state, each to a file (the
+                                       state's text as it is), for `segscope send`
   peers.py bench ROUNDS NAME=CMD ...   run each command once per round, in turn (A B C A B C …),
-                                       and print wall time, CPU and peak RSS as min / median
+                                       and print wall time, CPU (10 ms ticks) and peak RSS as
+                                       min / median, and each one's time ÷ the first's per round
 
 The state is opaque: every peer passes back the exact text of the response's `state` (a slice of
 the body, never a parsed and re-serialised object), as segscope does.
@@ -98,7 +102,7 @@ def state_slice(response):
     return response[at + len(key):-1]
 
 
-def chain(session_file, url, out_dir):
+def chain(session_file, url, out_dir, max_state=None):
     user_id, steps = load_steps(session_file)
     with open(session_file) as f:
         recorded = [step.get("expect") for step in json.load(f)["steps"]]
@@ -118,6 +122,8 @@ def chain(session_file, url, out_dir):
         text = response.read().decode()
         if response.status != 200:
             die(f"step {i}: HTTP {response.status}: {text[:300]}")
+        if max_state is not None and state is not None and len(state) >= int(max_state):
+            break
         state = state_slice(text)
         cohorts.append(json.loads(state)["cohorts"])
         expected = (recorded[i] or {}).get("cohorts")
@@ -143,6 +149,7 @@ def hurl(session_file, out_dir, url, out):
         lines.append(f"# step {i}")
         lines.append(f"POST {url}{PATH}")
         lines.append("X-Api-Key: k")
+        lines.append("Content-Type: application/json")
         lines.append("```json")
         lines.append(body)
         lines.append("```")
@@ -215,6 +222,18 @@ def curlrc(out_dir, url, out):
         f.write("\nnext\n".join(blocks) + "\n")
 
 
+def split(body_file, events_out, state_out):
+    with open(body_file) as f:
+        body = f.read()
+    with open(events_out, "w") as f:
+        json.dump(json.loads(body)["events"], f, separators=(",", ":"))
+    state = state_slice(body)
+    with open(state_out, "w") as f:
+        f.write(state)
+    print(f"{body_file}: {len(body):,} bytes, state {len(state):,} bytes, "
+          f"{len(json.loads(state)['cohorts'])} cohorts held", file=sys.stderr)
+
+
 def run_once(cmd):
     """Wall time, user+system CPU and peak RSS of one run; a failed run stops everything.
     GNU time measures (its own small process forks the command: a child forked from this Python
@@ -238,13 +257,17 @@ def bench(rounds, named):
             results[name].append((wall, cpu, rss))
             print(f"round {r + 1} {name}: {wall:.3f} s wall, {cpu:.3f} s CPU, {rss:.1f} MiB",
                   file=sys.stderr, flush=True)
-    print(f"{'tool':<12} {'wall s min/median':>20} {'CPU s min/median':>18} {'peak RSS MiB':>14}")
+    print(f"{'tool':<10} {'wall ms min/median':>22} {'CPU ms min/median':>19} {'peak RSS MiB':>13}"
+          f"  {'wall ÷ ' + named[0][0] + ' per round, min/median':>34}")
+    base = [w for w, _, _ in results[named[0][0]]]
     for name, _ in named:
         walls = [w for w, _, _ in results[name]]
         cpus = [c for _, c, _ in results[name]]
         rss = [m for _, _, m in results[name]]
-        print(f"{name:<12} {min(walls):>9.3f} / {statistics.median(walls):<8.3f} "
-              f"{min(cpus):>8.3f} / {statistics.median(cpus):<7.3f} {max(rss):>10.1f}")
+        ratios = [w / b for w, b in zip(walls, base)]
+        print(f"{name:<10} {min(walls) * 1000:>10.1f} / {statistics.median(walls) * 1000:<9.1f} "
+              f"{min(cpus) * 1000:>8.0f} / {statistics.median(cpus) * 1000:<8.0f} {max(rss):>11.1f}"
+              f"  {min(ratios):>18.2f} / {statistics.median(ratios):.2f}")
 
 
 def main(argv):
@@ -253,7 +276,7 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "session" and len(args) == 2:
         make_session(int(args[0]), args[1])
-    elif cmd == "chain" and len(args) == 3:
+    elif cmd == "chain" and len(args) in (3, 4):
         chain(*args)
     elif cmd == "hurl" and len(args) == 4:
         hurl(*args)
@@ -261,6 +284,8 @@ def main(argv):
         postman(*args)
     elif cmd == "curlrc" and len(args) == 3:
         curlrc(*args)
+    elif cmd == "split" and len(args) == 3:
+        split(*args)
     elif cmd == "bench" and len(args) >= 2:
         named = []
         for spec in args[1:]:

@@ -12,6 +12,7 @@
 # usage: devtools/peers/replay.sh            (from the repository root)
 # env:   STEPS=1000 ROUNDS=5 PEERS="segscope hurl newman curl" KEEP=1 (keep the work dir)
 #        SEGSCOPE=path/to/segscope (default: target/release/segscope, built if missing)
+#        HURL=…, NEWMAN=… (default: hurl, newman on PATH)
 set -euo pipefail
 
 STEPS=${STEPS:-1000}
@@ -21,6 +22,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SEGSCOPE=${SEGSCOPE:-$ROOT/target/release/segscope}
 PY="python3 $HERE/peers.py"
+HURL=${HURL:-$(command -v hurl || true)}
+NEWMAN=${NEWMAN:-$(command -v newman || true)}
 
 if [ ! -x "$SEGSCOPE" ]; then
   (cd "$ROOT" && cargo build --release --bin segscope)
@@ -50,13 +53,13 @@ for peer in $PEERS; do
     segscope)
       commands+=("segscope=$SEGSCOPE replay $WORK/session.json --base-url $URL") ;;
     hurl)
-      if ! command -v hurl > /dev/null; then echo "hurl: not installed, skipped" >&2; continue; fi
+      if [ -z "$HURL" ]; then echo "hurl: not installed, skipped" >&2; continue; fi
       $PY hurl "$WORK/session.json" "$WORK/steps" "$URL" "$WORK/session.hurl"
-      commands+=("hurl=hurl --test $WORK/session.hurl") ;;
+      commands+=("hurl=$HURL --test $WORK/session.hurl") ;;
     newman)
-      if ! command -v newman > /dev/null; then echo "newman: not installed, skipped" >&2; continue; fi
+      if [ -z "$NEWMAN" ]; then echo "newman: not installed, skipped" >&2; continue; fi
       $PY postman "$WORK/session.json" "$WORK/steps" "$WORK/session.postman.json"
-      commands+=("newman=newman run $WORK/session.postman.json --env-var base_url=$URL --bail") ;;
+      commands+=("newman=$NEWMAN run $WORK/session.postman.json --env-var base_url=$URL --bail") ;;
     curl)
       $PY curlrc "$WORK/steps" "$URL" "$WORK/floor.curlrc"
       commands+=("curl=curl -s --fail-early -K $WORK/floor.curlrc") ;;

@@ -463,6 +463,48 @@ fn push_number(out: &mut Vec<u8>, x: f64) {
     }
 }
 
+/// The running sum of a `the_last` window's values, kept between the steps of one request so
+/// that an event appended to a long window adds one value instead of summing the window again.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WindowSum {
+    /// The window's entries when last summed, and their sum.
+    from: usize,
+    to: usize,
+    sum: f64,
+    /// `false`: entries changed other than by appending (or never summed): sum them all.
+    pub valid: bool,
+}
+
+impl WindowSum {
+    /// The windowed total's value at `now`, exactly as [`Accumulator::value`] computes it: the
+    /// same additions in the same order, continued from where the last sum stopped when the
+    /// entries it summed are unchanged (only appended to since).
+    pub fn total(&mut self, entries: &[(i64, f64)], span_ms: i64, now: Option<i64>) -> f64 {
+        let (from, to) = match now {
+            Some(now) => {
+                let start = now.saturating_sub(span_ms);
+                let from = entries.partition_point(|&(t, _)| t <= start);
+                (from, entries.partition_point(|&(t, _)| t <= now).max(from))
+            }
+            None => (0, 0),
+        };
+        self.sum = if self.valid && from == self.from && to >= self.to && self.to <= entries.len() {
+            entries[self.to..to]
+                .iter()
+                .fold(self.sum, |sum, &(_, v)| sum + v)
+        } else {
+            entries[from..to].iter().map(|&(_, v)| v).sum()
+        };
+        *self = WindowSum {
+            from,
+            to,
+            sum: self.sum,
+            valid: true,
+        };
+        self.sum
+    }
+}
+
 /// The entries inside the window ending at `now` (entries are sorted by time).
 fn in_window(
     entries: &[(i64, f64)],
@@ -695,30 +737,32 @@ impl EntryRead {
     /// Reads an entry from JSON text.
     #[cfg(test)]
     pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
-        EntryRead::from_text_with_spans(raw, checksum, modes).0
+        EntryRead::from_text_with_spans(raw, checksum, modes, &mut Vec::new())
     }
 
-    /// Reads an entry from JSON text; also, for each accumulator whose text is exactly what
-    /// [`CohortState::write_entry`] would write for it, where that text is.
+    /// Reads an entry from JSON text; also appends to `spans`, for each accumulator, where its
+    /// text is if it is exactly what [`CohortState::write_entry`] would write for it.
     pub fn from_text_with_spans(
         raw: &RawValue,
         checksum: &str,
         modes: &[Mode],
-    ) -> (EntryRead, Vec<Option<Source>>) {
-        if let Some((state, spans)) = Scanner::read_entry(raw.get(), checksum, modes) {
+        spans: &mut Vec<Option<Source>>,
+    ) -> EntryRead {
+        let start = spans.len();
+        if let Some(state) = Scanner::read_entry(raw.get(), checksum, modes, spans) {
             // The one key is the current checksum, and its state is fine: nothing to say.
-            let read = EntryRead::Object {
+            return EntryRead::Object {
                 dropped: Vec::new(),
                 current_at: 0,
                 current: Some(Ok(state)),
             };
-            return (read, spans);
         }
+        spans.truncate(start);
+        spans.resize(start + modes.len(), None);
         let mut de = serde_json::Deserializer::from_str(raw.get());
-        let read = EntrySeed { checksum, modes }
+        EntrySeed { checksum, modes }
             .deserialize(&mut de)
-            .unwrap_or(EntryRead::NotObject);
-        (read, Vec::new())
+            .unwrap_or(EntryRead::NotObject)
     }
 
     /// Reads an entry from a parsed value.
@@ -742,11 +786,14 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    /// The state under `checksum`, with a span per accumulator appended to `spans` (some may
+    /// have been appended when it gives `None`).
     fn read_entry(
         text: &str,
         checksum: &str,
         modes: &[Mode],
-    ) -> Option<(CohortState, Vec<Option<Source>>)> {
+        spans: &mut Vec<Option<Source>>,
+    ) -> Option<CohortState> {
         let mut s = Scanner {
             bytes: text.as_bytes(),
             text,
@@ -758,7 +805,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         s.expect(b':')?;
-        let state = s.state(modes)?;
+        let state = s.state(modes, spans)?;
         s.expect(b'}')?;
         (s.pos == s.bytes.len()).then_some(state)
     }
@@ -858,7 +905,7 @@ impl<'a> Scanner<'a> {
             .filter(|x| x.is_finite())
     }
 
-    fn state(&mut self, modes: &[Mode]) -> Option<(CohortState, Vec<Option<Source>>)> {
+    fn state(&mut self, modes: &[Mode], spans: &mut Vec<Option<Source>>) -> Option<CohortState> {
         self.expect(b'[')?;
         let clock = if self.eat_null() {
             None
@@ -866,7 +913,6 @@ impl<'a> Scanner<'a> {
             Some(self.integer()?)
         };
         let mut accumulators = Vec::with_capacity(modes.len());
-        let mut spans = Vec::with_capacity(modes.len());
         for &mode in modes {
             self.expect(b',')?;
             let start = self.pos;
@@ -884,11 +930,10 @@ impl<'a> Scanner<'a> {
             accumulators.push(accumulator);
         }
         self.expect(b']')?;
-        let state = CohortState {
+        Some(CohortState {
             clock,
             accumulators,
-        };
-        Some((state, spans))
+        })
     }
 
     fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
@@ -1426,6 +1471,18 @@ mod tests {
     use serde_json::json;
 
     const WINDOW: Mode = Mode::WindowedTotal { span_ms: 100 };
+
+    /// The fast reader's state and spans.
+    fn read_fast(
+        text: &str,
+        checksum: &str,
+        modes: &[Mode],
+    ) -> Option<(CohortState, Vec<Option<Source>>)> {
+        let mut spans = Vec::new();
+        let state = Scanner::read_entry(text, checksum, modes, &mut spans)?;
+        assert_eq!(spans.len(), modes.len());
+        Some((state, spans))
+    }
     const WINDOW_MAX: Mode = Mode::WindowedMax { span_ms: 100 };
 
     #[test]
@@ -1446,6 +1503,40 @@ mod tests {
         );
         acc.prune(WINDOW, Some(150));
         assert_eq!(acc.encode(WINDOW), json!(["wp", 120, 1]));
+    }
+
+    #[test]
+    fn a_running_window_sum_is_the_sum_of_the_window() {
+        let mut acc = Accumulator::empty(WINDOW);
+        let mut running = WindowSum::default();
+        for (t, x) in [
+            (10, 0.1),
+            (20, 0.2),
+            (30, 0.3),
+            (40, 1e16),
+            (50, 1.0),
+            (60, -1e16),
+        ] {
+            let intact = acc.add(WINDOW, t, x);
+            running.valid &= intact;
+            let Accumulator::Windowed(entries) = &acc else {
+                panic!("windowed");
+            };
+            let summed = acc.value(WINDOW, Some(t)).map(f64::to_bits);
+            assert_eq!(Some(running.total(entries, 100, Some(t)).to_bits()), summed);
+        }
+        // The window moves on: the earliest entries leave it, the sum starts again.
+        let now = Some(125);
+        if acc.prune(WINDOW, now) > 0 {
+            running.valid = false;
+        }
+        let Accumulator::Windowed(entries) = &acc else {
+            panic!("windowed");
+        };
+        assert_eq!(
+            Some(running.total(entries, 100, now).to_bits()),
+            acc.value(WINDOW, now).map(f64::to_bits)
+        );
     }
 
     #[test]
@@ -1534,7 +1625,7 @@ mod tests {
             r#"{"k":[5,["p",123456789012345678],["v",0],["wp",-1,0],["wv"]]}"#,
             r#"{"k":[5,["p",12345678901234567890123],["v",-0],["wp"],["wv"]]}"#,
         ] {
-            let (fast, _) = Scanner::read_entry(text, "k", &modes).expect(text);
+            let (fast, _) = read_fast(text, "k", &modes).expect(text);
             let value: Value = serde_json::from_str(text).expect("json");
             match EntryRead::from_value(&value, "k", &modes) {
                 EntryRead::Object {
@@ -1557,11 +1648,7 @@ mod tests {
             r#"{"k":[5,["p",2],["v",null],["wp"],["wv"],1]}"#,
             r#"{"k":[5,["p",1e999],["v",null],["wp"],["wv"]]}"#,
         ] {
-            assert_eq!(
-                Scanner::read_entry(text, "k", &modes).map(|r| r.0),
-                None,
-                "{text}"
-            );
+            assert_eq!(read_fast(text, "k", &modes).map(|r| r.0), None, "{text}");
         }
     }
 
@@ -1603,7 +1690,7 @@ mod tests {
             let Ok(value) = serde_json::from_str::<Value>(&text) else {
                 return Ok(());
             };
-            if let Some((fast, spans)) = Scanner::read_entry(&text, "k", &modes) {
+            if let Some((fast, spans)) = read_fast(&text, "k", &modes) {
                 match EntryRead::from_value(&value, "k", &modes) {
                     EntryRead::Object { current: Some(Ok(state)), .. } => {
                         // Copied text is what would have been written.
@@ -1680,7 +1767,7 @@ mod tests {
             (&[], None, r#"{"k":[60,["wp"],["wv"],["p",4]]}"#),
         ];
         for (adds, now, expected) in cases {
-            let (mut state, mut sources) = Scanner::read_entry(text, "k", &modes).expect("fast");
+            let (mut state, mut sources) = read_fast(text, "k", &modes).expect("fast");
             let mut intact = [true; 3];
             for &(l, t, x) in adds {
                 intact[l] &= state.accumulators[l].add(modes[l], t, x);
@@ -1810,7 +1897,7 @@ mod tests {
             "-999999999999999999,52046689283,1767225600000,3",
         ] {
             let text = format!(r#"{{"k":[1767225600000,["wp",{pairs}]]}}"#);
-            let fast = Scanner::read_entry(&text, "k", &modes).map(|(state, _)| state);
+            let fast = read_fast(&text, "k", &modes).map(|(state, _)| state);
             let Ok(value) = serde_json::from_str::<Value>(&text) else {
                 assert_eq!(fast, None, "{text}");
                 continue;

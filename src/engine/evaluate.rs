@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::accumulator::{self, Accumulator, CohortState, EntryRead, Mode, VIEW_MARK};
+use super::accumulator::{
+    Accumulator, CohortState, EntryRead, Mode, Source as CopySource, VIEW_MARK, WindowSum,
+};
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, session_key, view_key};
 use super::window::Window;
@@ -23,18 +25,27 @@ pub(crate) enum Entry<'a> {
     Text(&'a RawValue),
 }
 
-/// Where each accumulator's unchanged text can be copied from: the entry's text and a span per
-/// accumulator (`None`: write it anew).
-type Copyable<'a> = Option<(&'a str, Vec<Option<accumulator::Source>>)>;
-
 impl<'a> Entry<'a> {
-    fn read(self, cohort: &CompiledCohort) -> (EntryRead, Copyable<'a>) {
+    /// Reads the entry, and appends to `sources` where each accumulator's unchanged text can be
+    /// copied from (`None`: write it anew). With some, the text they are spans of.
+    fn read(
+        self,
+        cohort: &CompiledCohort,
+        sources: &mut Vec<Option<CopySource>>,
+    ) -> (EntryRead, Option<&'a str>) {
         let modes = &cohort.query.modes;
         match self {
-            Entry::Value(v) => (EntryRead::from_value(v, &cohort.checksum, modes), None),
+            Entry::Value(v) => {
+                sources.resize(sources.len() + modes.len(), None);
+                (EntryRead::from_value(v, &cohort.checksum, modes), None)
+            }
             Entry::Text(t) => {
-                let (read, spans) = EntryRead::from_text_with_spans(t, &cohort.checksum, modes);
-                let copyable = spans.iter().any(Option::is_some).then(|| (t.get(), spans));
+                let start = sources.len();
+                let read = EntryRead::from_text_with_spans(t, &cohort.checksum, modes, sources);
+                let copyable = sources[start..]
+                    .iter()
+                    .any(Option::is_some)
+                    .then(|| t.get());
                 (read, copyable)
             }
         }
@@ -117,17 +128,42 @@ struct Live<'a> {
     state: CohortState,
     /// Its `external_state` contribution, pruned with the same clock (never written).
     external: Option<CohortState>,
-    copy: Copyable<'a>,
-    /// Each leaf's value at the clock of the cohort's last evaluation.
-    values: Vec<Option<f64>>,
+    /// The entry's text, when some of its accumulators can be copied through from it (their
+    /// spans are in [`Leaves::sources`]).
+    copy: Option<&'a str>,
+    /// Where its leaves start in [`Leaves`].
+    first: usize,
     /// An event was folded into one of its leaves since its last evaluation.
     touched: bool,
-    /// By leaf: the value must be computed again (an event or transition folded in, entries
-    /// pruned, or never computed).
-    stale: Vec<bool>,
     /// The clock at which an entry of one of its windows leaves that window (its value may
     /// change then without any event of its own); `i64::MIN`: re-evaluate at every event.
     expiry: i64,
+}
+
+/// Per leaf of every cohort (cohort `i`'s at `lives[i].first..`): one allocation each for the
+/// request, not one per cohort.
+struct Leaves {
+    /// Each leaf's value at the clock of the cohort's last evaluation.
+    values: Vec<Option<f64>>,
+    /// The value must be computed again (an event or transition folded in, entries pruned, or
+    /// never computed).
+    stale: Vec<bool>,
+    /// Where the leaf's accumulator text can be copied from, in its cohort's `copy`.
+    sources: Vec<Option<CopySource>>,
+    /// The running sums of windowed totals.
+    sums: Vec<WindowSum>,
+}
+
+impl Leaves {
+    /// The leaf changed: its value must be computed again, and unless only appended to
+    /// (`intact`), its text can no longer be copied through.
+    fn changed(&mut self, leaf: usize, intact: bool) {
+        self.stale[leaf] = true;
+        if !intact {
+            self.sources[leaf] = None;
+            self.sums[leaf].valid = false;
+        }
+    }
 }
 
 /// `internal` and `external` are each cohort's incoming entries, by workspace index.
@@ -151,11 +187,14 @@ pub(crate) fn evaluate(
     internal_entries: &[Option<Entry<'_>>],
     external_entries: &[Option<Entry<'_>>],
     external_keys: &Keys<'_>,
+    explain: bool,
 ) -> Evaluation {
     let cohorts = codes.cohorts;
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
     let mut lives: Vec<Live<'_>> = Vec::with_capacity(cohorts.len());
+    let leaf_count = compiled.iter().map(|c| c.query.leaves.len()).sum();
+    let mut sources = Vec::with_capacity(leaf_count);
     // The clock is event time: the latest event the user has, in this request or remembered.
     let mut now: Option<i64> = None;
     for ((info, cohort), (internal, external)) in cohorts
@@ -163,13 +202,16 @@ pub(crate) fn evaluate(
         .zip(compiled)
         .zip(internal_entries.iter().zip(external_entries))
     {
+        let first = sources.len();
         let (state, origin, copy, external) = if info.enabled {
-            let (state, origin, copy) = read_internal(info, cohort, *internal, &mut warnings);
+            let (state, origin, copy) =
+                read_internal(info, cohort, *internal, &mut warnings, &mut sources);
             let external = read_external(info, cohort, *external, &mut warnings);
             (state, origin, copy, external)
         } else {
             (None, StateOrigin::Disabled, None, None)
         };
+        sources.resize(first + cohort.query.leaves.len(), None);
         now = now
             .max(state.as_ref().and_then(|s| s.clock))
             .max(external.as_ref().and_then(|s| s.clock));
@@ -179,9 +221,8 @@ pub(crate) fn evaluate(
             state: state.unwrap_or_else(|| CohortState::empty(&query.modes)),
             external,
             copy,
-            values: vec![None; query.leaves.len()],
+            first,
             touched: false,
-            stale: vec![true; query.leaves.len()],
             expiry: i64::MIN,
         });
     }
@@ -214,6 +255,12 @@ pub(crate) fn evaluate(
         members: was_member.clone(),
         changed: vec![false; cohorts.len()],
         timeline: Vec::new(),
+        leaves: Leaves {
+            values: vec![None; leaf_count],
+            stale: vec![true; leaf_count],
+            sources,
+            sums: vec![WindowSum::default(); leaf_count],
+        },
     };
 
     // With the wall clock every step is at the request's instant.
@@ -244,8 +291,7 @@ pub(crate) fn evaluate(
                 if accumulator.session() != Some(key) && !late {
                     accumulator.start_session(key);
                     live.touched = true;
-                    live.stale[l] = true;
-                    forget_copy(&mut live.copy, l);
+                    run.leaves.changed(live.first + l, false);
                 }
             }
         }
@@ -271,10 +317,7 @@ pub(crate) fn evaluate(
                     fold_event(leaf, &mut live.state.accumulators[l], &mut matcher, k, now)
                 {
                     live.touched = true;
-                    live.stale[l] = true;
-                    if !intact {
-                        forget_copy(&mut live.copy, l);
-                    }
+                    run.leaves.changed(live.first + l, intact);
                 }
             }
         }
@@ -302,18 +345,19 @@ pub(crate) fn evaluate(
                 _ => 0,
             };
             let mut text = Vec::with_capacity(incoming + 256);
+            let leaves = live.first..live.first + query.leaves.len();
             live.state.write_entry(
                 &mut text,
                 &compiled[i].checksum,
                 &query.modes,
-                live.copy.as_ref().map(|(t, spans)| (*t, spans.as_slice())),
+                live.copy.map(|t| (t, &run.leaves.sources[leaves])),
             );
             internal.push((cohorts[i].code.clone(), StateText::from_utf8(text)));
         }
     }
     segmented.internal = internal.into_iter().collect();
 
-    let members = run.members;
+    let members = &run.members;
     segmented.members = codes
         .sorted
         .iter()
@@ -329,17 +373,23 @@ pub(crate) fn evaluate(
     }
     segmented.warnings = warnings;
 
-    let outcomes = lives
-        .into_iter()
-        .zip(origins)
-        .enumerate()
-        .map(|(i, (live, origin))| Outcome {
-            values: live.values,
-            member: members[i],
-            was_member: was_member[i],
-            origin,
-        })
-        .collect();
+    // Only explanations look at each cohort's values.
+    let outcomes = if explain {
+        lives
+            .iter()
+            .zip(origins)
+            .enumerate()
+            .map(|(i, (live, origin))| Outcome {
+                values: run.leaves.values[live.first..live.first + compiled[i].query.leaves.len()]
+                    .to_vec(),
+                member: members[i],
+                was_member: was_member[i],
+                origin,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Evaluation {
         now,
         wall: wall.is_some(),
@@ -361,6 +411,7 @@ struct Run<'a> {
     /// Cohorts whose membership changed in the current step.
     changed: Vec<bool>,
     timeline: Vec<Step>,
+    leaves: Leaves,
 }
 
 impl Run<'_> {
@@ -388,7 +439,9 @@ impl Run<'_> {
             live.touched = false;
             // Entries later than the clock: values change as it moves, whatever was dropped.
             let every_leaf = live.expiry == i64::MIN;
+            let leaves = &mut self.leaves;
             for (l, leaf) in query.leaves.iter().enumerate() {
+                let at = live.first + l;
                 let accumulator = &mut live.state.accumulators[l];
                 if let Source::Transition {
                     entered, cohort, ..
@@ -396,38 +449,43 @@ impl Run<'_> {
                     && self.changed[*cohort]
                     && self.members[*cohort] == *entered
                 {
-                    live.stale[l] = true;
-                    if !fold_transition(leaf, accumulator, now) {
-                        forget_copy(&mut live.copy, l);
-                    }
+                    let intact = fold_transition(leaf, accumulator, now);
+                    leaves.changed(at, intact);
                 }
                 let dropped = accumulator.prune(leaf.mode, now);
                 if dropped > 0 {
-                    live.stale[l] = true;
-                    if let Some(Some(source)) = live
-                        .copy
-                        .as_mut()
-                        .and_then(|(_, sources)| sources.get_mut(l))
-                    {
+                    leaves.stale[at] = true;
+                    leaves.sums[at].valid = false;
+                    if let Some(source) = &mut leaves.sources[at] {
                         source.dropped += dropped;
                     }
                 }
                 if let Some(external) = live.external.as_mut()
                     && external.accumulators[l].prune(leaf.mode, now) > 0
                 {
-                    live.stale[l] = true;
+                    leaves.stale[at] = true;
                 }
                 // A value only changes when an entry comes in or goes out.
-                if !(live.stale[l] || every_leaf) {
+                if !(leaves.stale[at] || every_leaf) {
                     continue;
                 }
-                live.stale[l] = false;
-                let own = accumulator.value(leaf.mode, now);
+                leaves.stale[at] = false;
+                let own = match (leaf.mode, &*accumulator) {
+                    (Mode::WindowedTotal { span_ms }, Accumulator::Windowed(entries)) => {
+                        Some(leaves.sums[at].total(entries, span_ms, now))
+                    }
+                    _ => accumulator.value(leaf.mode, now),
+                };
+                debug_assert_eq!(
+                    own.map(f64::to_bits),
+                    accumulator.value(leaf.mode, now).map(f64::to_bits),
+                    "a running window sum differs from summing the window"
+                );
                 let theirs = live
                     .external
                     .as_ref()
                     .and_then(|s| s.accumulators[l].value(leaf.mode, now));
-                live.values[l] = combine(leaf.mode, own, theirs);
+                leaves.values[at] = combine(leaf.mode, own, theirs);
             }
             live.expiry = expiry(live, &query.leaves, now);
             // Cohorts are updated as events arrive: a user who never had an event (no clock)
@@ -436,7 +494,7 @@ impl Run<'_> {
                 && holds(
                     &query.root,
                     &Context {
-                        values: &live.values,
+                        values: &self.leaves.values[live.first..live.first + query.leaves.len()],
                         members: &self.members,
                         external: self.external_keys,
                     },
@@ -491,13 +549,6 @@ fn expiry(live: &Live<'_>, leaves: &[Leaf], now: Option<i64>) -> i64 {
         }
     }
     at
-}
-
-/// An accumulator changed other than by appending: its text can no longer be copied through.
-fn forget_copy(copy: &mut Copyable<'_>, leaf: usize) {
-    if let Some(source) = copy.as_mut().and_then(|(_, sources)| sources.get_mut(leaf)) {
-        *source = None;
-    }
 }
 
 /// The request's events, with each event's name resolved and each workspace filter tested at
@@ -626,7 +677,8 @@ fn read_internal<'a>(
     cohort: &CompiledCohort,
     entry: Option<Entry<'a>>,
     warnings: &mut Vec<String>,
-) -> (Option<CohortState>, StateOrigin, Copyable<'a>) {
+    sources: &mut Vec<Option<CopySource>>,
+) -> (Option<CohortState>, StateOrigin, Option<&'a str>) {
     let Some(entry) = entry else {
         return (None, StateOrigin::New, None);
     };
@@ -638,7 +690,7 @@ fn read_internal<'a>(
             current,
         },
         copyable,
-    ) = entry.read(cohort)
+    ) = entry.read(cohort, sources)
     else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
@@ -678,7 +730,7 @@ fn read_external(
     let EntryRead::Object {
         current: Some(current),
         ..
-    } = entry?.read(cohort).0
+    } = entry?.read(cohort, &mut Vec::new()).0
     else {
         return None;
     };

@@ -392,7 +392,7 @@ impl Workspace {
 
     /// [`Workspace::segment`] with the given clock.
     pub fn segment_with(&self, input: SegmentInput<'_>, now: Now) -> Segmented {
-        self.evaluate(&input, now).segmented
+        self.evaluate(&input, now, false).segmented
     }
 
     /// The decision tree of every workspace cohort for this request and the event-by-event
@@ -413,7 +413,7 @@ impl Workspace {
 
     /// [`Workspace::explanation`] with the given clock.
     pub fn explanation_with(&self, input: SegmentInput<'_>, now: Now) -> Explanation {
-        let evaluation = self.evaluate(&input, now);
+        let evaluation = self.evaluate(&input, now, true);
         explain::explain(
             &self.cohorts,
             &self.compiled,
@@ -422,7 +422,8 @@ impl Workspace {
         )
     }
 
-    fn evaluate(&self, input: &SegmentInput<'_>, now: Now) -> evaluate::Evaluation {
+    /// `explain`: keep what explanations need (each cohort's clause values).
+    fn evaluate(&self, input: &SegmentInput<'_>, now: Now, explain: bool) -> evaluate::Evaluation {
         let codes = CodeOrder {
             cohorts: &self.cohorts,
             sorted: &self.sorted,
@@ -438,6 +439,7 @@ impl Workspace {
             &input.internal.by_cohort(&codes),
             &input.external.by_cohort(&codes),
             &input.external.keys(),
+            explain,
         )
     }
 

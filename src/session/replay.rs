@@ -86,7 +86,7 @@ impl Recording {
             CallOutcome::Success {
                 status, response, ..
             } => {
-                let after = cohorts_of(Some(&response.state));
+                let after = sorted_cohorts(response.listed_cohorts.clone());
                 let (entered, left) = entered_and_left(before, &after);
                 Some(Recording {
                     status: *status,
