@@ -57,6 +57,9 @@ pub enum Message {
         result: Result<(), super::executor::sessions::SaveRefused>,
         done: String,
     },
+    /// A background task ended without its answer (it panicked): said on the status line, and
+    /// keys that waited for it go on.
+    TaskFailed { task: u64, why: String },
     /// The clipboard could not be written.
     CopyFailed { why: String },
     /// The live workspace: a file changed, or a reload finished (see `live.rs`).
@@ -81,7 +84,8 @@ impl Message {
             | Message::AutosaveStarted { task, .. }
             | Message::SessionsListed { task, .. }
             | Message::SessionOpened { task, .. }
-            | Message::SessionSaved { task, .. } => Some(*task),
+            | Message::SessionSaved { task, .. }
+            | Message::TaskFailed { task, .. } => Some(*task),
             Message::Live(event) => event.task(),
             _ => None,
         }

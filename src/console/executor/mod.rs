@@ -246,8 +246,9 @@ impl Executor {
         self.spawn(task, async move {
             tokio::task::spawn_blocking(work)
                 .await
-                .unwrap_or_else(|e| Message::Quit {
-                    reason: format!("A background task failed: {e}"),
+                .unwrap_or_else(|e| Message::TaskFailed {
+                    task,
+                    why: e.to_string(),
                 })
         });
     }

@@ -115,6 +115,13 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             sessions::on_saved(app, path, result, done);
             Vec::new()
         }
+        Message::TaskFailed { why, .. } => {
+            app.set_status(
+                StatusKind::Error,
+                format!("A background task failed: {why}"),
+            );
+            Vec::new()
+        }
         Message::CopyFailed { why } => {
             app.set_status(
                 StatusKind::Error,
