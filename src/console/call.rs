@@ -2,7 +2,6 @@
 //! cohorts and state. The display parts (diff, request and response text) are computed once,
 //! off the UI task, when the answer arrives.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ratatui::text::{Line, Span};
@@ -11,9 +10,8 @@ use serde_json::Value;
 use super::diff::{StateDiff, state_diff};
 use super::theme::Theme;
 use crate::api::wire::STATELESS_PATH;
-use crate::api::{
-    CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind, cohort_order,
-};
+use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind};
+use crate::session::replay::{cohorts_of, entered_and_left};
 
 /// A call about to be sent: everything but its outcome.
 #[derive(Debug, Clone)]
@@ -39,35 +37,16 @@ pub struct CohortDelta {
 }
 
 impl CohortDelta {
+    /// Entered and left as a replay reads them (`session::replay`): the same cohort order, the
+    /// same reading of a state's `cohorts`, one version of the logic.
     pub fn between(before: Option<&OpaqueState>, after: Option<&OpaqueState>) -> CohortDelta {
-        let cohorts = |s: Option<&OpaqueState>| -> Vec<String> {
-            s.and_then(|s| s.view().ok())
-                .map(|v| v.cohorts)
-                .unwrap_or_default()
-        };
-        let old = cohorts(before);
-        let new = cohorts(after);
-        let old_set: BTreeSet<&str> = old.iter().map(String::as_str).collect();
-        let new_set: BTreeSet<&str> = new.iter().map(String::as_str).collect();
-        let sorted = |mut v: Vec<String>| {
-            v.sort_by(|a, b| cohort_order(a, b));
-            v.dedup();
-            v
-        };
+        let old = cohorts_of(before);
+        let members = cohorts_of(after);
+        let (entered, left) = entered_and_left(&old, &members);
         CohortDelta {
-            entered: sorted(
-                new.iter()
-                    .filter(|c| !old_set.contains(c.as_str()))
-                    .cloned()
-                    .collect(),
-            ),
-            left: sorted(
-                old.iter()
-                    .filter(|c| !new_set.contains(c.as_str()))
-                    .cloned()
-                    .collect(),
-            ),
-            members: sorted(new),
+            members,
+            entered,
+            left,
         }
     }
 
@@ -348,5 +327,23 @@ mod tests {
         assert_eq!(d.counts(), "+2 -1");
         let first = CohortDelta::between(None, Some(&state(&["1001"])));
         assert_eq!(first.entered, vec!["1001"]);
+    }
+
+    /// The console's entered/left is a replay's: the same codes in the same order, repeats and
+    /// codes that are not numbers included.
+    #[test]
+    fn delta_is_what_a_replay_records() {
+        let before = state(&["b", "20", "3", "20"]);
+        let after = state(&["a", "3", "100", "100", "b"]);
+        let d = CohortDelta::between(Some(&before), Some(&after));
+        assert_eq!(d.members, vec!["3", "100", "a", "b"]);
+        assert_eq!(d.entered, vec!["100", "a"]);
+        assert_eq!(d.left, vec!["20"]);
+        let before_codes = crate::session::replay::cohorts_of(Some(&before));
+        let (entered, left) = crate::session::replay::entered_and_left(
+            &before_codes,
+            &crate::session::replay::cohorts_of(Some(&after)),
+        );
+        assert_eq!((d.entered, d.left), (entered, left));
     }
 }

@@ -58,11 +58,7 @@ impl Playback {
     pub fn tally(&self) -> Tally {
         let mut tally = Tally::default();
         for run in &self.runs {
-            match run.verdict {
-                Verdict::Passed => tally.passed += 1,
-                Verdict::Mismatch(_) | Verdict::Unrecorded => tally.failed += 1,
-                Verdict::TargetError(_) => tally.errors += 1,
-            }
+            tally.count(&run.verdict);
         }
         tally
     }

@@ -8,6 +8,7 @@ mod editing;
 mod explain;
 pub(crate) mod live;
 mod panes;
+mod pending;
 mod popups;
 mod rewind;
 mod send;

@@ -1,14 +1,13 @@
 //! F5 and what comes back: the pending call built from the editor, the call finished into the
 //! history, its outcome in words on the status line.
 
-use serde_json::value::RawValue;
-
 use super::editing::events_word;
-use crate::api::{CallOutcome, SegmentationRequest};
-use crate::console::call::{Call, PendingCall};
+use super::pending::dispatch;
+use crate::api::CallOutcome;
+use crate::console::call::Call;
 use crate::console::editor::Check;
 use crate::console::message::Effect;
-use crate::console::model::{DetailView, InFlight, Model, StatusKind};
+use crate::console::model::{DetailView, Model, StatusKind};
 
 pub(super) fn send(app: &mut Model) -> Vec<Effect> {
     if app.in_flight.is_some() {
@@ -27,43 +26,17 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         }
     };
     let text = app.editor.text();
-    let raw = match RawValue::from_string(text.trim().to_string()) {
-        Ok(raw) => raw,
-        Err(e) => {
-            app.set_status(StatusKind::Error, format!("Not sent: {e}"));
-            return Vec::new();
-        }
-    };
-    let task = app.next_task();
-    let pending = PendingCall {
-        id: task,
-        events_text: text,
-        event_count: events,
-        identity: app.identity.clone(),
-        sync_validation: app.sync_validation,
-        state_before: app.state.clone(),
-        sent_at: app.options.time.now(),
-        request: SegmentationRequest {
-            identity: app.identity.clone(),
-            events: raw,
-            state: app.state.clone(),
-        },
-    };
-    app.in_flight = Some(InFlight {
-        task,
-        events,
-        started: app.options.time.now(),
-    });
-    app.set_status(
-        StatusKind::Info,
-        format!(
-            "Sending {} to {} (synchronous validation {})… Esc cancels.",
-            events_word(events),
-            app.target_label(),
-            if app.sync_validation { "ON" } else { "OFF" }
-        ),
+    let status = format!(
+        "Sending {} to {} (synchronous validation {})… Esc cancels.",
+        events_word(events),
+        app.target_label(),
+        if app.sync_validation { "ON" } else { "OFF" }
     );
-    vec![Effect::Send(Box::new(pending))]
+    let raw = text.trim().to_string();
+    match dispatch(app, text, raw, events, status) {
+        Some((_, effects)) => effects,
+        None => Vec::new(),
+    }
 }
 
 pub(super) fn cancel_in_flight(app: &mut Model) -> Vec<Effect> {

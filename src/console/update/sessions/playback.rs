@@ -1,11 +1,9 @@
 //! F8: the open session's steps sent one by one, each live answer compared with its recording.
 
-use serde_json::value::RawValue;
-
-use crate::api::{CallOutcome, SegmentationRequest};
-use crate::console::call::PendingCall;
+use crate::api::CallOutcome;
 use crate::console::message::Effect;
-use crate::console::model::{InFlight, Model, StatusKind};
+use crate::console::model::{Model, StatusKind};
+use crate::console::update::pending::dispatch;
 use crate::session::Recording;
 use crate::session::replay::{ReplayOptions, Verdict, cohorts_of, judge};
 
@@ -39,13 +37,8 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
     let index = playback.next;
     let step = &playback.session.steps[index];
     let pretty = step.events_pretty();
-    let events = match RawValue::from_string(step.events.to_string()) {
-        Ok(raw) => raw,
-        Err(e) => {
-            app.set_status(StatusKind::Error, format!("Not sent: {e}"));
-            return Vec::new();
-        }
-    };
+    // Sent as recorded, byte for byte; the editor shows it pretty.
+    let raw = step.events.to_string();
     let event_count = step.event_count();
     let sync = step.synchronous_validation;
     let identity = playback.identity.clone();
@@ -53,35 +46,18 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
     let label = playback.step_label_with_note(index);
     // The console follows the session: its identity, the threaded state, the step's events and
     // validation flag, so what is on screen is what is sent.
-    app.identity = identity.clone();
-    app.state = state.clone();
+    app.identity = identity;
+    app.state = state;
     app.sync_validation = sync;
     app.editor.set_text(&pretty);
-    let task = app.next_task();
+    let status = format!("Sending {label}… Esc cancels.");
+    let Some((task, effects)) = dispatch(app, pretty, raw, event_count, status) else {
+        return Vec::new();
+    };
     if let Some(playback) = app.playback.as_mut() {
         playback.awaiting = Some((task, index));
     }
-    let pending = PendingCall {
-        id: task,
-        events_text: pretty,
-        event_count,
-        identity: identity.clone(),
-        sync_validation: sync,
-        state_before: state.clone(),
-        sent_at: app.options.time.now(),
-        request: SegmentationRequest {
-            identity,
-            events,
-            state,
-        },
-    };
-    app.in_flight = Some(InFlight {
-        task,
-        events: event_count,
-        started: app.options.time.now(),
-    });
-    app.set_status(StatusKind::Info, format!("Sending {label}… Esc cancels."));
-    vec![Effect::Send(Box::new(pending))]
+    effects
 }
 
 /// After a call is in the history: if it was the step in flight, compare it with its recording.
