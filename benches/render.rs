@@ -53,9 +53,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
         id: 1,
         events_text: "[]".into(),
         event_count: 0,
-        identity: Identity::UserId("00000000-0000-4000-8000-000000000001".into()),
         sync_validation: true,
-        state_before: Some(state_before.clone()),
         sent_at: jiff::Timestamp::now(),
         request: SegmentationRequest {
             identity: Identity::UserId("00000000-0000-4000-8000-000000000001".into()),

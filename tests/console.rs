@@ -208,7 +208,7 @@ async fn the_state_is_threaded_byte_for_byte() {
     assert_eq!(calls.len(), 3);
     for pair in calls.windows(2) {
         let returned = pair[0].state_after.as_ref().expect("a state came back");
-        let sent = pair[1].state_before.as_ref().expect("the state was sent");
+        let sent = pair[1].state_before().expect("the state was sent");
         assert_eq!(returned.as_str(), sent.as_str());
         assert!(pair[1].request_body().contains(returned.as_str()));
     }

@@ -29,7 +29,7 @@ async fn the_key_is_absent_from_the_autosave_and_the_copied_commands() {
     let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('c')]).await;
     assert_eq!(app.history().len(), 2);
     assert!(app.history()[1].succeeded(), "{}", app.status().text);
-    let state = app.history()[1].state_before.clone().unwrap();
+    let state = app.history()[1].state_before().cloned().unwrap();
 
     let curl = app
         .last_copied()

@@ -90,10 +90,7 @@ async fn failures_keep_editor_and_state_and_a_retry_after_a_drop_works() {
             }
             CallOutcome::Success { .. } if saw_drop => {
                 recovered = true;
-                assert_eq!(
-                    last.state_before.as_ref().map(|s| s.as_str().to_string()),
-                    before
-                );
+                assert_eq!(last.state_before().map(|s| s.as_str().to_string()), before);
                 break;
             }
             _ => {}

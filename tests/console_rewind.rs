@@ -19,8 +19,8 @@ async fn rewind_restores_the_earlier_state_and_the_next_send_branches_from_it() 
     assert_eq!(app.history().len(), 3);
     assert!(app.history().iter().all(|c| c.succeeded()));
     let earlier = app.history()[1]
-        .state_before
-        .clone()
+        .state_before()
+        .cloned()
         .expect("call 2 sent a state");
     let abandoned_future = app.history()[2].state_after.clone().unwrap();
     assert_ne!(earlier.as_str(), abandoned_future.as_str());
@@ -46,7 +46,7 @@ async fn rewind_restores_the_earlier_state_and_the_next_send_branches_from_it() 
     let app = drive(app, &mut term, vec![key(F5)]).await;
     let calls = app.history();
     assert_eq!(calls.len(), 4);
-    let sent = calls[3].state_before.as_ref().expect("a state was sent");
+    let sent = calls[3].state_before().expect("a state was sent");
     assert_eq!(sent.as_str(), earlier.as_str());
     assert!(calls[3].request_body().contains(earlier.as_str()));
     assert!(!calls[3].request_body().contains(abandoned_future.as_str()));

@@ -280,7 +280,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     // The state was threaded from the live responses.
     let calls = app.history();
     assert_eq!(
-        calls[2].state_before.as_ref().map(|s| s.as_str()),
+        calls[2].state_before().map(|s| s.as_str()),
         calls[1].state_after.as_ref().map(|s| s.as_str())
     );
     assert!(screen(&term).contains("F8 replay again"));

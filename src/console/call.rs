@@ -20,10 +20,10 @@ pub struct PendingCall {
     /// The editor's text as sent (the request's `events`).
     pub events_text: String,
     pub event_count: usize,
-    pub identity: Identity,
     pub sync_validation: bool,
-    pub state_before: Option<OpaqueState>,
     pub sent_at: jiff::Timestamp,
+    /// What is sent: the identity, the events byte for byte, and the state as the API returned
+    /// it (held here only: [`Call::identity`] and [`Call::state_before`] read it).
     pub request: SegmentationRequest,
 }
 
@@ -70,15 +70,14 @@ pub struct Call {
     pub id: u64,
     pub events_text: String,
     pub event_count: usize,
-    pub identity: Identity,
     pub sync_validation: bool,
-    pub state_before: Option<OpaqueState>,
     pub outcome: CallOutcome,
     /// The state the call returned (only on success; a failed call changes nothing).
     pub state_after: Option<OpaqueState>,
     pub sent_at: jiff::Timestamp,
-    /// The request as sent (its state shared with the history, not copied):
-    /// [`Call::request_body`] writes the exact bytes again.
+    /// The request as sent (its state shared with the history, not copied): the one copy of the
+    /// call's identity and of the state it sent; [`Call::request_body`] writes the exact bytes
+    /// again.
     pub request: SegmentationRequest,
     pub delta: CohortDelta,
     /// The rendered diff, request and response: kept only for the selected call and the most
@@ -107,6 +106,16 @@ impl Call {
         call
     }
 
+    /// Who the call was for (the request's identity).
+    pub fn identity(&self) -> &Identity {
+        &self.request.identity
+    }
+
+    /// The state the call sent (the request's, byte for byte), if any.
+    pub fn state_before(&self) -> Option<&OpaqueState> {
+        self.request.state.as_ref()
+    }
+
     /// The request body exactly as it was sent.
     pub fn request_body(&self) -> String {
         self.request.to_body()
@@ -125,7 +134,7 @@ impl Call {
     pub fn render_detail(&self, options: RenderOptions) -> CallDetail {
         let diff = match &self.state_after {
             Some(after) => state_diff(
-                self.state_before.as_ref().map(OpaqueState::as_str),
+                self.state_before().map(OpaqueState::as_str),
                 Some(after.as_str()),
             ),
             None => StateDiff::default(),
@@ -144,9 +153,9 @@ impl Call {
             _ => None,
         };
         let delta = match &state_after {
-            Some(after) => CohortDelta::between(pending.state_before.as_ref(), Some(after)),
+            Some(after) => CohortDelta::between(pending.request.state.as_ref(), Some(after)),
             None => {
-                let mut unchanged = CohortDelta::between(None, pending.state_before.as_ref());
+                let mut unchanged = CohortDelta::between(None, pending.request.state.as_ref());
                 unchanged.entered.clear();
                 unchanged
             }
@@ -155,9 +164,7 @@ impl Call {
             id: pending.id,
             events_text: pending.events_text,
             event_count: pending.event_count,
-            identity: pending.identity,
             sync_validation: pending.sync_validation,
-            state_before: pending.state_before,
             outcome,
             state_after,
             sent_at: pending.sent_at,

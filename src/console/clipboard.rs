@@ -51,7 +51,7 @@ pub fn curl_command(call: &Call, target: &Target) -> String {
 
 /// The same call as `segscope send` (bash/zsh: the state is passed with `<(…)`).
 pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
-    let who = match &call.identity {
+    let who = match call.identity() {
         Identity::UserId(id) => format!("--user-id {}", shell_quote(id)),
         Identity::Alias(a) => format!("--alias {}", shell_quote(&format!("{}:{}", a.tag, a.id))),
         Identity::Aliases(_) => {
@@ -62,7 +62,7 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
         }
     };
     let mut args = vec![who];
-    if let Some(state) = &call.state_before {
+    if let Some(state) = call.state_before() {
         args.push(format!(
             "--state <(printf '%s' {})",
             shell_quote(state.as_str())

@@ -20,7 +20,7 @@ use crate::console::model::explain::{Entry, ExplainPopup, Stage};
 /// The state that tells what a call left behind: the response state, or for a failed call the
 /// state it sent (unchanged).
 pub(crate) fn call_state(call: &Call) -> Option<&OpaqueState> {
-    call.state_after.as_ref().or(call.state_before.as_ref())
+    call.state_after.as_ref().or(call.state_before())
 }
 
 /// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):

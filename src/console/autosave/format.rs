@@ -149,9 +149,9 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
     SavedCall {
         events: call.events_text.clone(),
         event_count: call.event_count,
-        identity: SessionIdentity::from_identity(&call.identity),
+        identity: SessionIdentity::from_identity(call.identity()),
         sync_validation: call.sync_validation,
-        state_before: raw(call.state_before.as_ref()),
+        state_before: raw(call.state_before()),
         sent_at: call.sent_at,
         outcome,
     }
@@ -262,9 +262,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
         id,
         events_text: saved.events,
         event_count: saved.event_count,
-        identity: identity.clone(),
         sync_validation: saved.sync_validation,
-        state_before: state_before.clone(),
         sent_at: saved.sent_at,
         request: SegmentationRequest {
             identity,
@@ -398,4 +396,65 @@ pub fn restore(snapshot: Option<&str>, journal: Option<&str>) -> Result<Restored
         target,
         saved_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An autosave (snapshot and journal) written by the code of 2026-11-27, before a `Call`
+    /// held each datum once: it still restores, byte for byte, and writes back the same text.
+    #[test]
+    fn an_autosave_written_before_still_restores() {
+        let snapshot_text = include_str!("../../../fixtures/autosave/written-2026-11-27.json");
+        let journal_text = include_str!("../../../fixtures/autosave/written-2026-11-27.journal");
+        let restored = restore(Some(snapshot_text), Some(journal_text)).unwrap();
+        assert_eq!((restored.dropped, restored.torn), (0, false));
+        let [first, second] = &restored.history[..] else {
+            panic!("two calls, not {}", restored.history.len());
+        };
+        // The state sent is the one saved, byte for byte (spaces and `1.50` kept).
+        let sent = r#"{ "cohorts" : ["1001", 7], "internal_state":{"x": 1.50} }"#;
+        assert_eq!(first.state_before().map(OpaqueState::as_str), Some(sent));
+        assert_eq!(
+            first.request_body(),
+            format!(
+                r#"{{"user_id":"user-Ω","events":[ {{"name":"Pageview","time":"2026-11-27T10:00:00Z","properties":{{}}}} ],"state":{sent}}}"#
+            )
+        );
+        assert_eq!(
+            first.events_text,
+            "  [ {\"name\":\"Pageview\",\"time\":\"2026-11-27T10:00:00Z\",\"properties\":{}} ]\n"
+        );
+        assert_eq!(
+            first.identity(),
+            &crate::api::Identity::UserId("user-Ω".into())
+        );
+        assert_eq!(first.delta.entered, vec!["1010"]);
+        assert_eq!(first.delta.left, vec!["7"]);
+        // The second call sent the first one's answer.
+        assert_eq!(
+            second.state_before().map(OpaqueState::as_str),
+            first.state_after.as_ref().map(OpaqueState::as_str)
+        );
+        assert!(!second.succeeded());
+        // Written again, it is the same text.
+        let head = restored.head.unwrap();
+        assert_eq!(
+            snapshot(
+                restored.target.unwrap(),
+                head.clone(),
+                std::slice::from_ref(first)
+            ),
+            snapshot_text
+        );
+        assert_eq!(
+            format!(
+                "{}{}",
+                line(&Record::Call(saved_call(second))),
+                line(&Record::Head(head))
+            ),
+            journal_text
+        );
+    }
 }

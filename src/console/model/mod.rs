@@ -281,7 +281,7 @@ impl Model {
     /// Adds a finished call as if it had just come back (sessions, benchmarks). Its state
     /// becomes the next call's, unless the identity changed while it was on its way.
     pub fn record_call(&mut self, call: Call) {
-        let state_used = call.succeeded() && call.identity == self.identity;
+        let state_used = call.succeeded() && *call.identity() == self.identity;
         if state_used {
             self.state = call.state_after.clone();
         }

@@ -24,19 +24,19 @@ pub struct SavedCalls {
 fn thread_start(history: &[Call]) -> Option<usize> {
     let last = history.last()?;
     let mut start = history.len() - 1;
-    let mut sent = last.state_before.as_ref().map(OpaqueState::as_str);
+    let mut sent = last.state_before().map(OpaqueState::as_str);
     for i in (0..history.len() - 1).rev() {
         let call = &history[i];
         let left = if call.succeeded() {
             call.state_after.as_ref()
         } else {
-            call.state_before.as_ref()
+            call.state_before()
         };
-        if call.identity != last.identity || left.map(OpaqueState::as_str) != sent {
+        if call.identity() != last.identity() || left.map(OpaqueState::as_str) != sent {
             break;
         }
         start = i;
-        sent = call.state_before.as_ref().map(OpaqueState::as_str);
+        sent = call.state_before().map(OpaqueState::as_str);
     }
     Some(start)
 }
@@ -59,15 +59,15 @@ pub fn session_from_history(
     let start = thread_start(history)?;
     let thread = &history[start..];
     let first = thread.first()?;
-    let mut session = Session::new(name, &first.identity);
+    let mut session = Session::new(name, first.identity());
     session.description = description.to_string();
     session.set_recorded_against(target);
-    session.initial_state = first.state_before.as_ref().map(|s| s.to_raw());
+    session.initial_state = first.state_before().map(|s| s.to_raw());
     for call in thread {
         let Some(events) = events_of(call) else {
             continue;
         };
-        let before = cohorts_of(call.state_before.as_ref());
+        let before = cohorts_of(call.state_before());
         session.record_step(
             note_of(call.id).unwrap_or_default(),
             events,

@@ -74,9 +74,9 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
     let mut effects = Vec::new();
     let request = RawValue::from_string(call.events_text.trim().to_string())
         .map(|events| SegmentationRequest {
-            identity: call.identity.clone(),
+            identity: call.identity().clone(),
             events,
-            state: call.state_before.clone(),
+            state: call.state_before().cloned(),
         })
         .map_err(|e| format!("the call's events are not JSON: {e}"));
     let number = index + 1;

@@ -27,7 +27,7 @@ fn past_calls(history: &[Call]) -> Vec<(u64, PastCall)> {
     history
         .iter()
         .filter_map(|call| {
-            let before = cohorts_of(call.state_before.as_ref());
+            let before = cohorts_of(call.state_before());
             let mut recorded = Recording::from_outcome(&call.outcome, &before)?;
             // The whole state, so that the next call is recognised as continuing this one.
             if let Some(after) = &call.state_after {
@@ -36,9 +36,9 @@ fn past_calls(history: &[Call]) -> Vec<(u64, PastCall)> {
             Some((
                 call.id,
                 PastCall {
-                    identity: call.identity.clone(),
+                    identity: call.identity().clone(),
                     events: call.request.events.clone(),
-                    state: call.state_before.clone(),
+                    state: call.state_before().cloned(),
                     synchronous_validation: call.sync_validation,
                     recorded,
                 },

@@ -31,9 +31,7 @@ pub(super) fn dispatch(
         id: task,
         events_text,
         event_count,
-        identity: app.identity.clone(),
         sync_validation: app.sync_validation,
-        state_before: app.state.clone(),
         sent_at: app.options.time.now(),
         request: SegmentationRequest {
             identity: app.identity.clone(),

@@ -23,9 +23,9 @@ pub(crate) fn rewind(app: &mut Model) -> Vec<Effect> {
     }
     let call = &app.history[index];
     let events = call.events_text.clone();
-    let identity = call.identity.clone();
+    let identity = call.identity().clone();
     let sync = call.sync_validation;
-    let state = call.state_before.clone();
+    let state = call.state_before().cloned();
     let len = app.history.len();
     app.lineage.rewind(index, len);
     app.editor.set_text(&events);

@@ -129,7 +129,7 @@ pub(super) fn on_call_finished(app: &mut Model, task: u64, call: Call) {
     app.in_flight = None;
     let (kind, text) = summary(app, &call);
     let succeeded = call.succeeded();
-    let moved_on = call.identity != app.identity;
+    let moved_on = *call.identity() != app.identity;
     app.record_call(call);
     if moved_on && succeeded {
         app.set_status(

@@ -72,7 +72,7 @@ pub(crate) fn after_call(app: &mut Model, task: u64) {
     let Some(call) = app.history.iter().rev().find(|c| c.id == task) else {
         return;
     };
-    let before = cohorts_of(call.state_before.as_ref());
+    let before = cohorts_of(call.state_before());
     let actual = Recording::from_outcome(&call.outcome, &before);
     let expected = playback.session.steps[index].expect.clone();
     let verdict = judge(
