@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod cohorts;
+pub mod event_shape;
 pub mod key;
 pub mod state;
 pub mod wire;

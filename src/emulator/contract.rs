@@ -9,6 +9,7 @@ use super::body::{BodyShape, StateShape};
 use super::failure::{Failure, quote};
 use super::workspace::Workspace;
 use crate::api::MAX_EVENTS;
+use crate::api::event_shape::{Fault, check_event};
 use crate::engine;
 
 /// A request that passed the contract's checks, borrowing the state from the body.
@@ -194,33 +195,24 @@ fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
     }
     let mut events = Vec::with_capacity(list.len());
     for (i, mut event) in list.into_iter().enumerate() {
-        let name = match event.get("name") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(_) => return Err(field_error(i, "name", "must be a non-empty string")),
-            None => return Err(field_error(i, "name", "is missing")),
-        };
-        let time = match event.get("time") {
-            Some(Value::String(s)) => s.parse::<jiff::Timestamp>().map_err(|e| {
-                field_error(
-                    i,
-                    "time",
-                    &format!("is not an RFC 3339 date-time (\"{}\"): {e}", quote(s)),
-                )
-            })?,
-            Some(_) => return Err(field_error(i, "time", "must be an RFC 3339 string")),
-            None => return Err(field_error(i, "time", "is missing")),
-        };
-        for id_field in ["view_id", "session_id"] {
-            match event.get(id_field) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
-                Some(_) => return Err(field_error(i, id_field, "must be a UUID string")),
-            }
-        }
-        let properties = match event.swap_remove("properties") {
-            Some(p @ Value::Object(_)) => p,
-            Some(_) => return Err(field_error(i, "properties", "must be an object")),
-            None => return Err(field_error(i, "properties", "is missing")),
+        let time = check_event(|key| event.get(key)).map_err(|(field, fault)| {
+            let what = match fault {
+                Fault::Missing => "is missing".to_string(),
+                Fault::NotNonEmptyString => "must be a non-empty string".to_string(),
+                Fault::NotTimeString => "must be an RFC 3339 string".to_string(),
+                Fault::BadTime(s, e) => {
+                    format!("is not an RFC 3339 date-time (\"{}\"): {e}", quote(&s))
+                }
+                Fault::NotUuid => "must be a UUID string".to_string(),
+                Fault::NotObject => "must be an object".to_string(),
+            };
+            field_error(i, field, &what)
+        })?;
+        // Checked above: a non-empty name and an object of properties.
+        let (Some(Value::String(name)), Some(properties)) =
+            (event.get("name").cloned(), event.swap_remove("properties"))
+        else {
+            return Err(field_error(i, "name", "is missing"));
         };
         let id = |field: &str| event.get(field).and_then(Value::as_str).map(str::to_string);
         events.push(engine::Event {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::api::MAX_EVENTS;
+use crate::api::event_shape::{Fault, check_event};
 
 /// Where the editor's text is wrong, in the words the status line uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +68,8 @@ pub(super) fn serde_message(e: &serde_json::Error) -> String {
 }
 
 /// Checks that `text` is what the endpoint takes as `events`: a JSON array of at most
-/// [`MAX_EVENTS`] objects, each with a non-empty `name`, an RFC 3339 `time`, an object
-/// `properties`, and UUIDs in `view_id`/`session_id` when present.
+/// [`MAX_EVENTS`] objects, each of the shape [`check_event`] takes (a non-empty `name`, an
+/// RFC 3339 `time`, UUIDs in `view_id`/`session_id` when present, an object `properties`).
 pub fn check_events(text: &str) -> Check {
     if text.trim().is_empty() {
         return Check::Invalid(Problem {
@@ -118,80 +119,48 @@ pub fn check_events(text: &str) -> Check {
                 format!("event {n} is not an object {{…}}"),
             ));
         };
-        match event.get("name") {
-            Some(Value::String(s)) if !s.is_empty() => {}
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("name"),
-                    format!("event {n}: \"name\" must be a non-empty string"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"name\" is missing"),
-                ));
-            }
-        }
-        match event.get("time") {
-            Some(Value::String(s)) => {
-                if let Err(e) = s.parse::<jiff::Timestamp>() {
-                    return Check::Invalid(problem_at(
-                        text,
-                        key_at("time"),
-                        format!("event {n}: \"time\" is not an RFC 3339 date-time ({e})"),
-                    ));
+        // The contract's own check (`api::event_shape`, the emulator's too), in the editor's
+        // words and at the offending key.
+        if let Err((field, fault)) = check_event(|key| event.get(key)) {
+            let (at, what) = match fault {
+                Fault::Missing => (start, "is missing".to_string()),
+                Fault::NotNonEmptyString => (key_at(field), "must be a non-empty string".into()),
+                Fault::NotTimeString => (key_at(field), "must be an RFC 3339 string".into()),
+                Fault::BadTime(_, e) => {
+                    (key_at(field), format!("is not an RFC 3339 date-time ({e})"))
                 }
-            }
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("time"),
-                    format!("event {n}: \"time\" must be an RFC 3339 string"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"time\" is missing"),
-                ));
-            }
-        }
-        match event.get("properties") {
-            Some(Value::Object(_)) => {}
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("properties"),
-                    format!("event {n}: \"properties\" must be an object"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"properties\" is missing"),
-                ));
-            }
-        }
-        for id in ["view_id", "session_id"] {
-            match event.get(id) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
-                Some(_) => {
-                    return Check::Invalid(problem_at(
-                        text,
-                        key_at(id),
-                        format!("event {n}: \"{id}\" must be a UUID"),
-                    ));
-                }
-            }
+                Fault::NotUuid => (key_at(field), "must be a UUID".into()),
+                Fault::NotObject => (key_at(field), "must be an object".into()),
+            };
+            return Check::Invalid(problem_at(
+                text,
+                at,
+                format!("event {n}: \"{field}\" {what}"),
+            ));
         }
     }
     Check::Valid {
         events: items.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The editor reads an event with the contract's own check: with a bad `view_id` and no
+    /// `properties`, it names the `view_id`, as the emulator's 400 does (`events[0].view_id`).
+    #[test]
+    fn the_editor_names_the_field_the_emulator_names() {
+        let text = "[{\"name\": \"a\", \"time\": \"2026-01-01T00:00:00Z\",\n \"view_id\": \"v\"}]";
+        let Check::Invalid(problem) = check_events(text) else {
+            panic!("{text} is not valid");
+        };
+        assert_eq!(problem.message, "event 1: \"view_id\" must be a UUID");
+        assert_eq!((problem.line, problem.column), (2, 2));
+        assert_eq!(
+            check_event(|_| None).err().map(|(field, _)| field),
+            Some("name")
+        );
     }
 }
