@@ -243,7 +243,7 @@ impl CallOutcome {
                 envelope: Some(env),
                 ..
             } => {
-                let first = env.error.message.lines().next().unwrap_or_default();
+                let first = env.headline();
                 format!(
                     "{status} {} (code {}): {first}",
                     env.error.status, env.error.code
@@ -257,6 +257,17 @@ impl CallOutcome {
             }
             CallOutcome::Transport { message, .. } => message.clone(),
         }
+    }
+}
+
+/// An error's text (a [`ErrorEnvelope::headline`], a transport failure) as a sentence of its own:
+/// no dangling `:` (what followed it is shown elsewhere) and one full stop, never two.
+pub fn as_sentence(text: &str) -> String {
+    let text = text.trim_end().trim_end_matches(':');
+    if text.ends_with('.') {
+        text.to_string()
+    } else {
+        format!("{text}.")
     }
 }
 
@@ -476,6 +487,20 @@ fn root_cause(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_text_becomes_one_sentence() {
+        assert_eq!(
+            as_sentence("Invalid request body:"),
+            "Invalid request body."
+        );
+        assert_eq!(as_sentence("the key was refused."), "the key was refused.");
+        assert_eq!(
+            as_sentence("could not connect to http://127.0.0.1:9: refused \n"),
+            "could not connect to http://127.0.0.1:9: refused."
+        );
+        assert_eq!(as_sentence(""), ".");
+    }
 
     #[test]
     fn only_plain_http_goes_without_root_certificates() {

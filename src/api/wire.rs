@@ -257,6 +257,12 @@ impl ErrorEnvelope {
         serde_json::from_str(body).ok()
     }
 
+    /// The message's first line: what went wrong (a schema failure's violations follow it, one
+    /// per line).
+    pub fn headline(&self) -> &str {
+        self.error.message.lines().next().unwrap_or_default()
+    }
+
     /// The individual violations of a schema-validation failure, one per line of the message
     /// (the emulator writes `events[i]: <pointer>: <reason>` lines).
     pub fn violations(&self) -> Vec<&str> {

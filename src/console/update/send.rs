@@ -4,6 +4,7 @@
 use super::editing::events_word;
 use super::pending::dispatch;
 use crate::api::CallOutcome;
+use crate::api::client::as_sentence;
 use crate::console::call::Call;
 use crate::console::editor::Check;
 use crate::console::message::Effect;
@@ -80,17 +81,15 @@ pub(super) fn summary(app: &Model, call: &Call) -> (StatusKind, String) {
             envelope: Some(env),
             ..
         } => {
-            let first = env.error.message.lines().next().unwrap_or_default();
+            let first = as_sentence(env.headline());
             let hint = match status {
                 401 | 403 => " Check the API key (--api-key or PERMUTIVE_API_KEY).",
                 _ => "",
             };
-            let first = first.trim_end_matches(':');
-            let stop = if first.ends_with('.') { "" } else { "." };
             (
                 StatusKind::Error,
                 format!(
-                    "{status} {} (code {}): {first}{stop}{hint} {UNCHANGED}",
+                    "{status} {} (code {}): {first}{hint} {UNCHANGED}",
                     env.error.status, env.error.code
                 ),
             )
@@ -111,12 +110,13 @@ pub(super) fn summary(app: &Model, call: &Call) -> (StatusKind, String) {
             )
         }
         CallOutcome::Transport { message, .. } => {
-            let mut chars = message.chars();
+            let sentence = as_sentence(message);
+            let mut chars = sentence.chars();
             let message = match chars.next() {
+                Some('.') | None => "The request failed.".to_string(),
                 Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
-                None => "The request failed".to_string(),
             };
-            (StatusKind::Error, format!("{message}. {UNCHANGED}"))
+            (StatusKind::Error, format!("{message} {UNCHANGED}"))
         }
     }
 }
