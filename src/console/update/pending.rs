@@ -8,6 +8,17 @@ use crate::console::call::PendingCall;
 use crate::console::message::Effect;
 use crate::console::model::{InFlight, Model, StatusKind};
 
+/// One call at a time: `true` (and the status says so) while one is on its way.
+pub(super) fn already_in_flight(app: &mut Model) -> bool {
+    if app.in_flight.is_some() {
+        app.set_status(
+            StatusKind::Warning,
+            "A request is already in flight: wait for it, or press Esc to cancel it.",
+        );
+    }
+    app.in_flight.is_some()
+}
+
 /// Builds the pending call — the console's identity, state and validation flag with these
 /// events (`raw`, sent byte for byte; `events_text` as the editor shows them) — marks it in
 /// flight and returns its task and the effect that sends it. The one place a call is built,

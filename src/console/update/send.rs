@@ -2,7 +2,7 @@
 //! history, its outcome in words on the status line.
 
 use super::editing::events_word;
-use super::pending::dispatch;
+use super::pending::{already_in_flight, dispatch};
 use crate::api::CallOutcome;
 use crate::api::client::as_sentence;
 use crate::console::call::Call;
@@ -11,11 +11,7 @@ use crate::console::message::Effect;
 use crate::console::model::{DetailView, Model, StatusKind};
 
 pub(super) fn send(app: &mut Model) -> Vec<Effect> {
-    if app.in_flight.is_some() {
-        app.set_status(
-            StatusKind::Warning,
-            "A request is already in flight: wait for it, or press Esc to cancel it.",
-        );
+    if already_in_flight(app) {
         return Vec::new();
     }
     let events = match app.editor.check() {

@@ -3,7 +3,7 @@
 use crate::api::CallOutcome;
 use crate::console::message::Effect;
 use crate::console::model::{Model, StatusKind};
-use crate::console::update::pending::dispatch;
+use crate::console::update::pending::{already_in_flight, dispatch};
 use crate::session::Recording;
 use crate::session::replay::{ReplayOptions, Verdict, cohorts_of, judge};
 
@@ -11,11 +11,7 @@ use crate::console::model::playback::{StepRun, explain};
 
 /// F8: send the open session's next step (or start it again once all are done).
 pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
-    if app.in_flight.is_some() {
-        app.set_status(
-            StatusKind::Warning,
-            "A request is already in flight: wait for it, or press Esc to cancel it.",
-        );
+    if already_in_flight(app) {
         return Vec::new();
     }
     let Some(playback) = app.playback.as_mut() else {
