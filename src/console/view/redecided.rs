@@ -6,6 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::frame::{centered, frame_block};
+use crate::console::keymap::{self, PopupKind};
 use crate::console::model::Model;
 use crate::console::model::live::EditComparison;
 
@@ -19,7 +20,8 @@ pub fn draw(app: &Model, popup: &EditComparison, frame: &mut Frame, area: Rect) 
         .max(popup.title.chars().count() + 4) as u16
         + 4;
     let rect = centered(area, width, popup.lines.len() as u16 + 2);
-    let block = frame_block(app, &popup.title, "Esc closes");
+    let footer = keymap::popup::footer(PopupKind::EditComparison);
+    let block = frame_block(app, &popup.title, &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
