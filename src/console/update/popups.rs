@@ -207,6 +207,8 @@ mod tests {
     use crate::console::model::forms::{AliasForm, SaveForm, SessionEntry, SessionPicker};
     use crate::console::model::live::EditComparison;
     use crate::console::model::options::AppOptions;
+    use crate::session::Recording;
+    use crate::workspace::redecide::Redecision;
 
     fn model() -> Model {
         Model::new(
@@ -256,10 +258,27 @@ mod tests {
                     skipped: 0,
                 })))
             }
-            PopupKind::EditComparison => Popup::EditComparison(Box::new(EditComparison {
-                title: "before vs after".into(),
-                lines: lines(3),
-            })),
+            PopupKind::EditComparison => {
+                let recording = |cohorts: &[&str]| Recording {
+                    status: 200,
+                    cohorts: cohorts.iter().map(|c| c.to_string()).collect(),
+                    entered: Vec::new(),
+                    left: Vec::new(),
+                    error_code: None,
+                    state: None,
+                };
+                Popup::EditComparison(Box::new(EditComparison {
+                    title: "before vs after".into(),
+                    call: 0,
+                    redecision: Redecision {
+                        index: 0,
+                        before: recording(&["1001"]),
+                        after: recording(&[]),
+                        continued: false,
+                    },
+                    differences: Vec::new(),
+                }))
+            }
         });
     }
 
