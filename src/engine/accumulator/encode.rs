@@ -103,42 +103,9 @@ impl Accumulator {
     }
 }
 
-/// "00" to "99", for writing two digits at a time.
-const DIGIT_PAIRS: [u8; 200] = {
-    let mut pairs = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        pairs[2 * i] = b'0' + (i / 10) as u8;
-        pairs[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    pairs
-};
-
-/// Appends an integer in decimal, as serde_json writes it.
+/// Appends an integer in decimal, as serde_json writes it (with the same `itoa`).
 pub(super) fn push_integer(out: &mut Vec<u8>, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut m = n.unsigned_abs();
-    while m >= 100 {
-        let pair = (m % 100) as usize * 2;
-        m /= 100;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if m >= 10 {
-        let pair = m as usize * 2;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        i -= 1;
-        digits[i] = b'0' + m as u8;
-    }
-    if n < 0 {
-        i -= 1;
-        digits[i] = b'-';
-    }
-    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends a number as [`Number`] serializes it.
