@@ -96,10 +96,10 @@ fn benches(c: &mut Criterion) {
     // Focus the diff pane and scroll into the middle of it.
     let key = |code| Message::Input(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     for _ in 0..3 {
-        console::update(&mut app, key(KeyCode::Tab));
+        console::update(app.model_mut(), key(KeyCode::Tab));
     }
     for _ in 0..20 {
-        console::update(&mut app, key(KeyCode::PageDown));
+        console::update(app.model_mut(), key(KeyCode::PageDown));
     }
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     c.bench_function("draw_200x50_with_1mb_diff", |b| {
@@ -109,7 +109,7 @@ fn benches(c: &mut Criterion) {
                 .unwrap();
         })
     });
-    console::update(&mut app, key(KeyCode::Char('f')));
+    console::update(app.model_mut(), key(KeyCode::Char('f')));
     c.bench_function("draw_200x50_full_1mb_state", |b| {
         b.iter(|| {
             terminal

@@ -79,7 +79,8 @@ impl Scene {
         let options = AppOptions {
             target_label: label.map(str::to_string),
             emulator_endpoints: true,
-            stable: true,
+            time: segscope::console::Clock::fixed_now(),
+            ids: segscope::console::IdSource::counter(),
             wait_for_requests: true,
             ..AppOptions::default()
         };

@@ -1,8 +1,11 @@
 //! Screenshots: a rendered terminal buffer as SVG, cell by cell with its colours and
 //! bold/italic/underline/reverse/dim, in a monospace font stack. Pure: buffer in, text out.
+//! Written with `quick-xml` (which escapes text and attribute values), one element a line.
 
-use std::fmt::Write;
+use std::io;
 
+use quick_xml::Writer;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
@@ -15,18 +18,32 @@ const FONT: &str = "'DejaVu Sans Mono', 'Menlo', 'Consolas', 'Liberation Mono', 
 
 /// Renders the whole buffer.
 pub fn buffer_to_svg(buffer: &Buffer) -> String {
+    let mut writer = Writer::new(Vec::with_capacity(64 * 1024));
+    write_svg(&mut writer, buffer).expect("writing to memory cannot fail");
+    String::from_utf8(writer.into_inner()).expect("quick-xml writes the UTF-8 it is given")
+}
+
+fn write_svg(out: &mut Writer<Vec<u8>>, buffer: &Buffer) -> io::Result<()> {
     let area = buffer.area;
-    let width = area.width as f64 * CELL_W;
-    let height = area.height as f64 * CELL_H;
-    let mut out = String::with_capacity(64 * 1024);
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="{FONT_SIZE}">"#
-    );
-    let _ = writeln!(
-        out,
-        r#"<rect width="100%" height="100%" fill="{DEFAULT_BG}"/>"#
-    );
+    let width = (area.width as f64 * CELL_W).to_string();
+    let height = (area.height as f64 * CELL_H).to_string();
+    let view_box = format!("0 0 {width} {height}");
+    let font_size = FONT_SIZE.to_string();
+    out.write_event(Event::Start(BytesStart::new("svg").with_attributes([
+        ("xmlns", "http://www.w3.org/2000/svg"),
+        ("width", width.as_str()),
+        ("height", height.as_str()),
+        ("viewBox", view_box.as_str()),
+        ("font-family", FONT),
+        ("font-size", font_size.as_str()),
+    ])))?;
+    line_break(out);
+    out.write_event(Event::Empty(BytesStart::new("rect").with_attributes([
+        ("width", "100%"),
+        ("height", "100%"),
+        ("fill", DEFAULT_BG),
+    ])))?;
+    line_break(out);
     for y in 0..area.height {
         // Runs of cells with the same look become one rect and one text element.
         let mut x = 0;
@@ -44,43 +61,62 @@ pub fn buffer_to_svg(buffer: &Buffer) -> String {
                 x += 1;
             }
             let run = (x - start) as f64;
-            let px = start as f64 * CELL_W;
+            let px = format!("{:.1}", start as f64 * CELL_W);
             let py = y as f64 * CELL_H;
+            let run_width = format!("{:.1}", run * CELL_W);
             if look.bg != DEFAULT_BG {
-                let _ = writeln!(
-                    out,
-                    r#"<rect x="{px:.1}" y="{py:.1}" width="{:.1}" height="{CELL_H}" fill="{}"/>"#,
-                    run * CELL_W,
-                    look.bg
-                );
+                out.write_event(Event::Empty(BytesStart::new("rect").with_attributes([
+                    ("x", px.as_str()),
+                    ("y", format!("{py:.1}").as_str()),
+                    ("width", run_width.as_str()),
+                    ("height", CELL_H.to_string().as_str()),
+                    ("fill", look.bg.as_str()),
+                ])))?;
+                line_break(out);
             }
             if text.trim().is_empty() {
                 continue;
             }
-            let mut attrs = format!(r#" fill="{}""#, look.fg);
+            let baseline = format!("{:.1}", py + CELL_H * 0.75);
+            let mut element = BytesStart::new("text").with_attributes([
+                ("x", px.as_str()),
+                ("y", baseline.as_str()),
+                ("textLength", run_width.as_str()),
+                ("lengthAdjust", "spacingAndGlyphs"),
+                ("xml:space", "preserve"),
+                ("fill", look.fg.as_str()),
+            ]);
             if look.bold {
-                attrs.push_str(r#" font-weight="bold""#);
+                element.push_attribute(("font-weight", "bold"));
             }
             if look.italic {
-                attrs.push_str(r#" font-style="italic""#);
+                element.push_attribute(("font-style", "italic"));
             }
             if look.underline {
-                attrs.push_str(r#" text-decoration="underline""#);
+                element.push_attribute(("text-decoration", "underline"));
             }
             if look.dim {
-                attrs.push_str(r#" opacity="0.6""#);
+                element.push_attribute(("opacity", "0.6"));
             }
-            let _ = writeln!(
-                out,
-                r#"<text x="{px:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs" xml:space="preserve"{attrs}>{}</text>"#,
-                py + CELL_H * 0.75,
-                run * CELL_W,
-                escape(&text)
-            );
+            out.write_event(Event::Start(element))?;
+            // XML 1.0 cannot carry control characters: a cell holding one shows a space.
+            let text: String = text
+                .chars()
+                .map(|c| if (c as u32) < 0x20 { ' ' } else { c })
+                .collect();
+            out.write_event(Event::Text(BytesText::new(&text)))?;
+            out.write_event(Event::End(BytesEnd::new("text")))?;
+            line_break(out);
         }
     }
-    out.push_str("</svg>\n");
-    out
+    out.write_event(Event::End(BytesEnd::new("svg")))?;
+    line_break(out);
+    Ok(())
+}
+
+/// One element a line, as a reader (and a diff) of the file wants it.
+fn line_break(out: &mut Writer<Vec<u8>>) {
+    out.get_mut().push(b'\n');
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,21 +204,6 @@ fn indexed(i: u8) -> (u8, u8, u8) {
             (v, v, v)
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if (c as u32) < 0x20 => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

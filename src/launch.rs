@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::api::{ApiKey, Client, DEFAULT_BASE_URL, Target};
-use crate::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+use crate::emulator::{self, EmulatorConfig, RunningEmulator, Workspace, WorkspaceError};
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -28,20 +28,33 @@ impl Connection {
     }
 }
 
+/// Why a target could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(
+        "--workspace configures the embedded emulator; it cannot be combined with --api-key or --base-url"
+    )]
+    WorkspaceWithRemote,
+    /// The workspace directory (or the bundled demo) does not load.
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    /// The embedded emulator could not bind its loopback port.
+    #[error("cannot start the embedded emulator")]
+    Start(#[source] std::io::Error),
+}
+
 /// Loads a workspace directory, or the bundled demo.
-pub fn load_workspace(dir: Option<&PathBuf>) -> anyhow::Result<Workspace> {
-    Ok(match dir {
-        Some(dir) => Workspace::load(dir)?,
-        None => Workspace::demo()?,
-    })
+pub fn load_workspace(dir: Option<&PathBuf>) -> Result<Workspace, WorkspaceError> {
+    match dir {
+        Some(dir) => Workspace::load(dir),
+        None => Workspace::demo(),
+    }
 }
 
 /// Opens the chosen target; for the embedded emulator, starts it on `127.0.0.1:0`.
-pub async fn connect(choice: &TargetChoice) -> anyhow::Result<Connection> {
+pub async fn connect(choice: &TargetChoice) -> Result<Connection, LaunchError> {
     if choice.workspace.is_some() && (choice.api_key.is_some() || choice.base_url.is_some()) {
-        anyhow::bail!(
-            "--workspace configures the embedded emulator; it cannot be combined with --api-key or --base-url"
-        );
+        return Err(LaunchError::WorkspaceWithRemote);
     }
     if choice.api_key.is_some() || choice.base_url.is_some() {
         let base = choice
@@ -60,7 +73,8 @@ pub async fn connect(choice: &TargetChoice) -> anyhow::Result<Connection> {
         EmulatorConfig::new(workspace),
         "127.0.0.1:0".parse().expect("a literal address"),
     )
-    .await?;
+    .await
+    .map_err(LaunchError::Start)?;
     let target = Target::new(
         running.base_url(),
         Some(ApiKey::new(emulator::EMBEDDED_KEY)),

@@ -5,6 +5,7 @@ pub mod bundled;
 pub mod console;
 pub mod emulator;
 pub mod engine;
+pub mod exit;
 pub mod json;
 pub mod launch;
 pub mod session;

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use segscope::api::{Alias, ApiKey, CallOutcome, Identity, OpaqueState, SegmentationRequest};
 use segscope::emulator::{self, EmulatorConfig};
+use segscope::exit::Exit;
 use segscope::launch::{TargetChoice, connect, load_workspace};
-use segscope::session::{self, Recording, ReplayOptions, RunOptions, Tally};
+use segscope::session::{self, ReplayOptions, RunOptions, Tally};
 
 /// A terminal console for Permutive's stateless segmentation API, with a local emulator.
 #[derive(Parser)]
@@ -163,6 +164,9 @@ struct ReplayArgs {
     /// Write a JUnit XML report (one testcase per step).
     #[arg(long, value_name = "FILE")]
     report_junit: Option<PathBuf>,
+    /// Seconds each call may take before it is given up (a target error).
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
+    timeout: f64,
 }
 
 #[derive(Args)]
@@ -181,6 +185,9 @@ struct SendArgs {
     /// Turn synchronous validation off (it is on by default).
     #[arg(long)]
     no_sync_validation: bool,
+    /// Seconds the call may take before it is given up (exit 2).
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
+    timeout: f64,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -231,6 +238,10 @@ struct ServeArgs {
     /// Write the Cohorts API's changes back to the workspace's cohorts.json (atomically).
     #[arg(long, requires = "workspace")]
     persist: bool,
+    /// Write no access log (one line per request on stderr); panics and warnings still are.
+    /// RUST_LOG filters the log further (e.g. `RUST_LOG=warn`: 5xx answers and warnings only).
+    #[arg(long)]
+    quiet: bool,
     /// Serve the demo workspace scaled to this many cohorts (for load figures on large states).
     #[arg(long, hide = true, conflicts_with = "workspace", value_name = "N")]
     scale_cohorts: Option<usize>,
@@ -250,7 +261,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("segscope: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+            return Exit::CouldNotRun.into();
         }
     };
     let result = match cli.command {
@@ -269,14 +280,14 @@ fn main() -> ExitCode {
             };
             runtime
                 .block_on(segscope::console::launch(options))
-                .map(|()| ExitCode::SUCCESS)
+                .map(|()| Exit::Passed.into())
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("segscope: {e:#}");
-            ExitCode::from(2)
+            Exit::CouldNotRun.into()
         }
     }
 }
@@ -313,7 +324,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         config.api_keys.extend(keys);
     }
-    config.log = !args.echo;
+    let log = emulator::log::init(args.quiet, std::env::var("RUST_LOG").ok().as_deref())?;
+    config.log = !args.echo && log.access;
     config.echo = args.echo;
     config.limits = emulator::Limits {
         header: std::time::Duration::from_secs_f64(args.header_timeout),
@@ -327,7 +339,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         config.fault = fault;
     }
     let running_keys = config.api_keys.len();
-    emulator::server::log_panics_in_one_line();
     let running = emulator::spawn(config, args.addr).await?;
     println!(
         "segscope emulator listening on {} (workspace {dir}: {cohorts} cohorts, {schemas} event schemas)",
@@ -357,7 +368,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     tokio::signal::ctrl_c().await?;
     running.stop().await;
-    Ok(ExitCode::SUCCESS)
+    drop(log);
+    Ok(Exit::Passed.into())
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -369,7 +381,10 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             file.display()
         );
     }
-    let connection = connect(&args.target.choice()).await?;
+    let mut connection = connect(&args.target.choice()).await?;
+    connection.client = connection
+        .client
+        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
     let options = RunOptions {
         replay: ReplayOptions {
             strict_state: args.strict_state,
@@ -379,17 +394,32 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
     };
     let started = std::time::Instant::now();
-    let reports = session::run_files(&connection.client, &args.files, options).await;
-    for report in &reports {
-        print!("{}", session::report::text(report));
-    }
-    let tally = Tally::of(&reports);
+    let (tally, reports, steps) = if args.update {
+        // Recordings are rewritten whole: the sessions are held, and printed once written.
+        let reports = session::run_files(&connection.client, &args.files, options).await;
+        for report in &reports {
+            print!("{}", session::report::text(report));
+        }
+        let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
+        (Tally::of(&reports), reports, steps)
+    } else {
+        // A step at a time, each line printed as it is judged: memory stays flat.
+        let streamed = session::stream::run_files(
+            &connection.client,
+            &args.files,
+            options.replay,
+            options.jobs,
+            args.report_junit.is_some(),
+            |text| print!("{text}"),
+        )
+        .await;
+        (streamed.tally, streamed.reports, streamed.steps_run)
+    };
     if let Some(path) = &args.report_junit {
         session::write_atomically(path, session::report::junit(&reports).as_bytes()).map_err(
             |e| anyhow::anyhow!("{}: cannot write the JUnit report: {e}", path.display()),
         )?;
     }
-    let steps: usize = reports.iter().map(|r| r.steps.len()).sum();
     let elapsed = started.elapsed().as_secs_f64();
     let against = if connection.is_embedded() {
         "the embedded emulator".to_string()
@@ -401,7 +431,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         reports.len()
     );
     println!("{}", tally.summary());
-    Ok(ExitCode::from(tally.exit_code()))
+    Ok(Exit::of(tally.errors > 0, tally.failed > 0).into())
 }
 
 async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
@@ -465,7 +495,10 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         events: serde_json::value::RawValue::from_string(events_text)?,
         state,
     };
-    let connection = connect(&args.target.choice()).await?;
+    let mut connection = connect(&args.target.choice()).await?;
+    connection.client = connection
+        .client
+        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
     let outcome = connection
         .client
         .segment(&request, !args.no_sync_validation)
@@ -481,26 +514,48 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     // With no answer at all, this is the one line `send` prints.
     eprintln!("{}", outcome.summary());
-    if let Some(rec) = Recording::from_outcome(&outcome, &before)
-        && rec.error_code.is_none()
+    // A refused request: every violation, one a line (the summary shows the first line only).
+    if let CallOutcome::ApiError {
+        envelope: Some(envelope),
+        ..
+    } = &outcome
     {
-        let mut line = format!("cohorts [{}]", rec.cohorts.join(", "));
-        for c in &rec.entered {
+        for violation in envelope.violations() {
+            eprintln!("  {violation}");
+        }
+    }
+    // Only the state's `cohorts` are read (not the rest, and no digest: nothing is recorded).
+    if let CallOutcome::Success { response, .. } = &outcome {
+        let after = session::replay::sorted_cohorts(response.listed_cohorts.clone());
+        let (entered, left) = session::replay::entered_and_left(&before, &after);
+        let mut line = format!("cohorts [{}]", after.join(", "));
+        for c in &entered {
             line.push_str(&format!(" +{c}"));
         }
-        for c in &rec.left {
+        for c in &left {
             line.push_str(&format!(" -{c}"));
         }
         eprintln!("{line}");
     }
-    Ok(if matches!(outcome, CallOutcome::Success { .. }) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(match outcome {
+        CallOutcome::Success { .. } => Exit::Passed,
+        // An answer, but not a 2xx one.
+        CallOutcome::ApiError { .. } => Exit::Mismatch,
+        // Nothing reached the server (refused, timed out, no such host, a key that cannot be
+        // sent in a header): the call could not be made.
+        CallOutcome::Transport { .. } => Exit::CouldNotRun,
+    }
+    .into())
 }
 
 fn read_stdin() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        // Otherwise a `send` without a file just sits there, looking hung.
+        eprintln!(
+            "segscope send: reading the events (a JSON array) from the terminal; end with Ctrl+D, or pass a file"
+        );
+    }
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
     Ok(text)
@@ -543,7 +598,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                     "warning: the pulled cohorts do not load in the emulator: {error} (see `segscope workspace check`)"
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Passed.into())
         }
         WorkspaceCommand::Check {
             dir,
@@ -555,7 +610,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
                 CheckFormat::Text => print!("{}", report.text()),
                 CheckFormat::Json => println!("{}", report.json()),
             }
-            Ok(ExitCode::from(report.exit_code(strict)))
+            Ok(report.exit(strict).into())
         }
         WorkspaceCommand::Diff { dir, remote } => {
             let client = cohorts_client(&remote)?;
@@ -563,7 +618,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
             let fetched = pull::fetch_all(&client, remote.concurrency, progress).await?;
             let comparison = diff::compare(&local, &fetched);
             print!("{}", comparison.text());
-            Ok(ExitCode::from(if comparison.is_same() { 0 } else { 1 }))
+            Ok(Exit::of(false, !comparison.is_same()).into())
         }
         WorkspaceCommand::Push {
             dir,
@@ -580,7 +635,7 @@ async fn workspace(command: WorkspaceCommand) -> anyhow::Result<ExitCode> {
             };
             let report = push::push(&client, &dir, options, &mut |line| println!("{line}")).await?;
             print!("{}", report.text());
-            Ok(ExitCode::from(if report.error.is_some() { 2 } else { 0 }))
+            Ok(Exit::of(report.error.is_some(), false).into())
         }
     }
 }

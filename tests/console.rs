@@ -781,3 +781,14 @@ async fn no_color_keeps_the_selection_visible() {
         "the selected row keeps reverse video and its marker"
     );
 }
+
+/// The side channel is typed: what the emulator describes, the console reads into the
+/// emulator's own `WorkspaceDescription` (cohort names and event schemas included).
+#[test]
+fn the_workspace_description_reads_into_the_emulators_type() {
+    let workspace = segscope::emulator::Workspace::demo().unwrap();
+    let description: segscope::emulator::workspace::WorkspaceDescription =
+        serde_json::from_value(workspace.describe()).expect("the description is typed");
+    assert!(description.cohorts.iter().any(|c| !c.name.is_empty()));
+    assert!(description.events.contains_key("Pageview"));
+}

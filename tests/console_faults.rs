@@ -22,7 +22,8 @@ fn app_for(base_url: &str) -> App {
     let options = AppOptions {
         target_label: Some("faulty emulator".into()),
         emulator_endpoints: true,
-        stable: true,
+        time: segscope::console::Clock::fixed_now(),
+        ids: segscope::console::IdSource::counter(),
         wait_for_requests: true,
         ..AppOptions::default()
     };

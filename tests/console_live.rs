@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use segscope::console::live::LiveSetup;
+use segscope::console::model::live::LiveSetup;
 use segscope::console::{App, AppOptions};
 use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
 use segscope::engine::Clock;

@@ -446,3 +446,156 @@ fn a_closed_stdout_stops_replay_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }
+
+/// `replay` (without `--update`) reads a file a step at a time and prints each step as it is
+/// judged, keeping nothing that grows with the session; what it prints, counts and writes as
+/// JUnit is what the collected report says, line for line, whatever the files and options.
+#[tokio::test]
+async fn the_streamed_replay_reports_exactly_what_the_collected_one_does() {
+    let dir = temp_dir();
+    let good = bundled_sessions()[0].clone();
+    let mut session: Value =
+        serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
+    let last = session["steps"].as_array().unwrap().len() - 1;
+    session["steps"][last]["expect"]["cohorts"] = json!(["4242"]);
+    session["steps"][0]["note"] = json!("a note & <markup>");
+    let tampered = dir.join("tampered.json");
+    std::fs::write(&tampered, serde_json::to_string_pretty(&session).unwrap()).unwrap();
+    session["steps"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("expect");
+    let unrecorded = dir.join("unrecorded.json");
+    std::fs::write(&unrecorded, serde_json::to_string(&session).unwrap()).unwrap();
+    let broken = dir.join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"format\": \"segscope-session/1\", \"name\": oops}",
+    )
+    .unwrap();
+    let mut files = bundled_sessions();
+    files.extend([
+        tampered,
+        unrecorded,
+        broken,
+        dir.join("missing.json"),
+        PathBuf::from("bundled:01-football-fan"),
+    ]);
+
+    let embedded = connect(&TargetChoice::default()).await.unwrap();
+    let failing = faulty_emulator("error_rate=1,status=503").await;
+    let failing = Client::new(Target::new(failing.base_url(), Some(ApiKey::new("k"))));
+    let retime: jiff::Timestamp = "2031-05-01T09:00:00Z".parse().unwrap();
+    for (client, jobs, strict_state, retime_to) in [
+        (&embedded.client, 1, false, None),
+        (&embedded.client, 3, true, None),
+        (&embedded.client, 2, false, Some(retime)),
+        (&failing, 2, false, None),
+    ] {
+        let replay = ReplayOptions {
+            strict_state,
+            retime_to,
+        };
+        let run = RunOptions {
+            replay,
+            update: false,
+            jobs,
+        };
+        let collected = session::run_files(client, &files, run).await;
+        let expected: String = collected.iter().map(session::report::text).collect();
+        let mut printed = String::new();
+        let streamed =
+            session::stream::run_files(client, &files, replay, jobs, true, |t| printed.push_str(t))
+                .await;
+        assert_eq!(printed, expected, "jobs {jobs}, strict {strict_state}");
+        assert_eq!(streamed.tally, Tally::of(&collected));
+        assert_eq!(
+            streamed.steps_run,
+            collected.iter().map(|r| r.steps.len()).sum::<usize>()
+        );
+        assert_eq!(
+            session::report::junit(&streamed.reports),
+            session::report::junit(&collected)
+        );
+    }
+    // Without a JUnit report, no step is kept.
+    let streamed = session::stream::run_files(
+        &embedded.client,
+        &files,
+        ReplayOptions::default(),
+        1,
+        false,
+        |_| {},
+    )
+    .await;
+    assert!(streamed.reports.iter().all(|r| r.steps.is_empty()));
+    assert!(streamed.steps_run > 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A session read a step at a time is refused exactly as a whole one is: the same message for
+/// the same fault, and the same fault first when there are several.
+#[test]
+fn a_session_read_step_by_step_is_refused_as_a_whole_one_is() {
+    let dir = temp_dir();
+    let head = r#""format": "segscope-session/1", "name": "n", "identity": {"user_id": "u"}"#;
+    let step =
+        r#"{"events": [{"name": "Pageview", "time": "2026-01-01T00:00:00Z", "properties": {}}]}"#;
+    let cases = [
+        format!("{{{head}, \"steps\": [{step}], \"extra\": 1}}"),
+        format!("{{{head}}}"),
+        format!("{{{head}, \"name\": \"again\", \"steps\": []}}"),
+        format!("{{{head}, \"description\": 5, \"steps\": []}}"),
+        format!("{{{head}, \"steps\": {{}}}}"),
+        format!("{{{head}, \"steps\": [{step}, {{\"events\": {{}}}}]}}"),
+        format!("{{{head}, \"steps\": [{{\"events\": [\"\\ud800\"]}}]}}"),
+        format!("{{{head}, \"steps\": [{step}, {{\"events\": [], \"nope\": 1}}]}}"),
+        format!("{{{head}, \"initial_state\": [], \"steps\": [{step}]}}"),
+        format!("{{{head}, \"steps\": [{step}]}} trailing"),
+        format!("{{{head}, \"steps\": [{step}, {step}, {{\"events\": [1,]}}]}}"),
+        // Several faults: the whole-file reader's precedence (JSON, format, identity, steps).
+        format!("{{{head}, \"steps\": [{{\"events\": {{}}}}], \"format\": \"other/2\"}}"),
+        format!("{{{head}, \"steps\": [{{\"events\": {{}}}}, {{\"events\": ]}}"),
+        r#"{"format": "other", "name": "n", "identity": {}, "steps": [{"events": {}}]}"#.into(),
+        r#"{"format": "segscope-session/1", "name": "n", "identity": {}, "steps": [{"events": {}}]}"#
+            .into(),
+        String::new(),
+    ];
+    let path = dir.join("case.json");
+    for text in &cases {
+        std::fs::write(&path, text).unwrap();
+        let whole = Session::load(&path).unwrap_err().to_string();
+        let outline = Session::outline(&path, true).unwrap_err().to_string();
+        assert_eq!(outline, whole, "{text}");
+    }
+    // A good one: the same name, identity, step count and latest event time; the steps in order.
+    for good in bundled_sessions() {
+        let whole = Session::load(&good).unwrap();
+        let outline = Session::outline(&good, true).unwrap();
+        assert_eq!(outline.name, whole.name);
+        assert_eq!(Ok(outline.identity), whole.identity.to_identity());
+        assert_eq!(outline.step_count, whole.steps.len());
+        assert_eq!(
+            outline.last_event_time,
+            session::replay::last_event_time(&whole)
+        );
+        assert_eq!(
+            outline.initial_state.map(|s| s.get().to_string()),
+            whole.initial_state.map(|s| s.get().to_string())
+        );
+        let mut seen = Vec::new();
+        Session::each_step(&good, |index, step| {
+            seen.push((index, step.events.get().to_string()));
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        let expected: Vec<(usize, String)> = whole
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, s.events.get().to_string()))
+            .collect();
+        assert_eq!(seen, expected);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use segscope::api::{ApiKey, Target};
 use segscope::emulator::{self, EmulatorConfig, RunningEmulator, Workspace};
+use segscope::exit::Exit;
 
 /// The demo workspace's files in this checkout (the binary embeds the same files).
 fn demo_dir() -> PathBuf {
@@ -582,8 +583,8 @@ fn check_reports_every_broken_cohort_with_its_path() {
     std::fs::write(dir.join("cohorts.json"), clean.to_string()).unwrap();
     let report = check(&dir);
     assert_eq!(
-        (report.errors, report.warnings, report.exit_code(true)),
-        (0, 0, 0)
+        (report.errors, report.warnings, report.exit(true)),
+        (0, 0, Exit::Passed)
     );
 
     let cohorts = json!([
@@ -599,7 +600,7 @@ fn check_reports_every_broken_cohort_with_its_path() {
     let report = check(&dir);
     assert_eq!(report.errors, 2, "{}", report.text());
     assert_eq!(report.warnings, 2, "{}", report.text());
-    assert_eq!(report.exit_code(false), 2);
+    assert_eq!(report.exit(false), Exit::CouldNotRun);
     let paths: Vec<(String, String)> = report
         .findings
         .iter()
@@ -631,7 +632,10 @@ fn check_reports_every_broken_cohort_with_its_path() {
     let warnings_only = json!([cohorts[0], cohorts[2]]);
     std::fs::write(dir.join("cohorts.json"), warnings_only.to_string()).unwrap();
     let report = check(&dir);
-    assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 1));
+    assert_eq!(
+        (report.exit(false), report.exit(true)),
+        (Exit::Passed, Exit::Mismatch)
+    );
 
     // The loader's warnings come through too: logic beyond an AND of ORs, a Disabled cohort.
     let loader_warnings = json!([
@@ -747,4 +751,84 @@ async fn the_commands_exit_codes_and_output() {
     for d in [&dir, &remote_dir] {
         std::fs::remove_dir_all(d).ok();
     }
+}
+
+/// Issue 10 §5: the workspace commands fail with a typed error that names the file and keeps
+/// its cause as a source; `main` prints the chain on one line, the key in none of it.
+#[tokio::test]
+async fn errors_name_the_file_and_keep_their_cause() {
+    use segscope::workspace::Error;
+    let dir = temp_dir("errors");
+    let file = dir.join("cohorts.json");
+
+    let error = read_local_records(&dir).unwrap_err();
+    let Error::Read { source, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+    assert!(
+        error
+            .chain()
+            .starts_with(&format!("{}: cannot read: ", file.display())),
+        "{}",
+        error.chain()
+    );
+
+    std::fs::write(&file, "[{\"code\": 1,").unwrap();
+    let error = read_local_records(&dir).unwrap_err();
+    assert!(matches!(error, Error::Parse { .. }), "{error:?}");
+    assert!(
+        error.chain().starts_with(&format!(
+            "{}: not a cohorts file: line 1, column ",
+            file.display()
+        )),
+        "{}",
+        error.chain()
+    );
+
+    // Parses, but does not load: refused before any request (nothing listens on port 9).
+    std::fs::write(
+        &file,
+        r#"[{"code": 1, "name": "x", "query": {"no_such_operator": 1}}]"#,
+    )
+    .unwrap();
+    let error = push(
+        &client("http://127.0.0.1:9"),
+        &dir,
+        options(false, false),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, Error::DoesNotLoad { .. }), "{error:?}");
+    assert!(
+        error.chain().starts_with(&format!(
+            "{}: the local cohorts do not load (`segscope workspace check` lists the errors): cohort 1: ",
+            file.display()
+        )),
+        "{}",
+        error.chain()
+    );
+
+    // From the command line: exit 2, the chain on stderr, no key.
+    std::fs::remove_file(&file).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_segscope"))
+        .args(["workspace", "diff", dir.to_str().unwrap()])
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--api-key",
+            "secret-cli-key",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("segscope: {}: cannot read: ", file.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret-cli-key"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -270,14 +270,29 @@ pub struct Client {
 
 impl Client {
     pub fn new(target: Target) -> Client {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(target.timeout)
             .connect_timeout(target.timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("segscope/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("segscope/", env!("CARGO_PKG_VERSION")));
+        if is_plain_http(&target.base_url) {
+            // No TLS to verify: skip loading the system's root certificates, which cost a
+            // one-shot `segscope send` to a local `serve` about a millisecond of reading
+            // /etc/ssl (an https URL keeps them, and a redirect to https would then fail).
+            builder = builder.tls_certs_only([]);
+        }
+        let http = builder
             .build()
             // Building fails only when the TLS backend cannot start; fall back to defaults.
             .unwrap_or_default();
         Client { http, target }
+    }
+
+    /// The same client with calls given up after `timeout` (`--timeout`).
+    pub fn with_timeout(self, timeout: Duration) -> Client {
+        Client::new(Target {
+            timeout,
+            ..self.target
+        })
     }
 
     pub fn target(&self) -> &Target {
@@ -294,7 +309,6 @@ impl Client {
         match answer {
             Err(outcome) => outcome,
             Ok((status, raw_body)) => {
-                let raw_body: Arc<str> = Arc::from(raw_body);
                 if (200..300).contains(&status)
                     && let Ok(response) = SegmentationResponse::parse(&raw_body)
                 {
@@ -355,7 +369,7 @@ impl Client {
         path: &str,
         request: &SegmentationRequest,
         sync_validation: bool,
-    ) -> (Duration, Result<(u16, String), CallOutcome>) {
+    ) -> (Duration, Result<(u16, Arc<str>), CallOutcome>) {
         let url = format!("{}{path}", self.target.base_url);
         let mut builder = self
             .http
@@ -370,8 +384,8 @@ impl Client {
         let result = async {
             let response = builder.send().await?;
             let status = response.status().as_u16();
-            let body = response.text().await?;
-            Ok::<_, reqwest::Error>((status, body))
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, body_text(&bytes)))
         }
         .await;
         let latency = started.elapsed();
@@ -396,6 +410,12 @@ impl Client {
         } else if error.is_connect() {
             let cause = root_cause(error);
             format!("could not connect to {host}: {cause}")
+        } else if error.is_builder() {
+            // Nothing was sent: e.g. a key with a character no HTTP header may carry.
+            format!(
+                "the request to {host} could not be made: {}",
+                root_cause(error)
+            )
         } else {
             // Past connecting, the exchange itself failed: in practice the connection was cut.
             format!(
@@ -403,6 +423,24 @@ impl Client {
                 root_cause(error)
             )
         }
+    }
+}
+
+/// Whether a base URL is plain HTTP (no TLS).
+fn is_plain_http(base_url: &str) -> bool {
+    base_url
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
+
+/// A body as text, copied once into the shared string every outcome keeps: UTF-8 checked in
+/// place (`Response::text` decodes into a `String` first, then it was copied again); a leading
+/// byte-order mark dropped and invalid sequences replaced, as `text` does.
+fn body_text(bytes: &[u8]) -> Arc<str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Arc::from(text),
+        Err(_) => Arc::from(String::from_utf8_lossy(bytes).as_ref()),
     }
 }
 
@@ -433,4 +471,26 @@ fn root_cause(error: &reqwest::Error) -> String {
         return without;
     }
     source.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_goes_without_root_certificates() {
+        assert!(is_plain_http("http://127.0.0.1:8787"));
+        assert!(is_plain_http("HTTP://localhost"));
+        assert!(!is_plain_http("https://api.permutive.app"));
+        assert!(!is_plain_http("http:/"));
+    }
+
+    #[test]
+    fn a_body_is_kept_as_sent_but_for_a_byte_order_mark() {
+        let body = r#"{"state":{"a":"é"}}"#;
+        assert_eq!(&*body_text(body.as_bytes()), body);
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat();
+        assert_eq!(&*body_text(&with_bom), body);
+        assert_eq!(&*body_text(b"{\"a\":\"\xFF\"}"), "{\"a\":\"\u{FFFD}\"}");
+    }
 }

@@ -72,6 +72,16 @@ impl OpaqueState {
         }
     }
 
+    /// The state that is `body[span]` (a span a parse of `body` found to be one JSON value).
+    pub(crate) fn span_of(body: &Arc<str>, span: std::ops::Range<usize>) -> OpaqueState {
+        debug_assert!(body.get(span.clone()).is_some());
+        OpaqueState {
+            text: body.clone(),
+            start: span.start,
+            end: span.end,
+        }
+    }
+
     /// An owned raw JSON value of the state (a copy), e.g. to embed in a session file.
     pub fn to_raw(&self) -> Box<RawValue> {
         RawValue::from_string(self.as_str().to_string())
@@ -105,21 +115,8 @@ impl PartialEq for OpaqueState {
 /// The rest of the state (which may hold 100,000 entries) is skipped, never built; codes are
 /// borrowed from the text until they are kept.
 pub(crate) fn listed_cohorts(text: &str) -> Result<Option<Vec<String>>, serde_json::Error> {
-    #[derive(serde::Deserialize)]
-    struct CohortsOnly<'a> {
-        #[serde(borrow, default)]
-        cohorts: Option<Vec<&'a RawValue>>,
-    }
     match serde_json::from_str::<CohortsOnly<'_>>(text) {
-        Ok(only) => Ok(only.cohorts.map(|list| {
-            list.into_iter()
-                .map(|raw| match serde_json::from_str::<Value>(raw.get()) {
-                    Ok(Value::String(code)) => code,
-                    Ok(other) => other.to_string(),
-                    Err(_) => raw.get().to_string(),
-                })
-                .collect()
-        })),
+        Ok(only) => Ok(only.codes()),
         // JSON of another shape (an array, `cohorts` not a list, a repeated key): no cohorts,
         // as long as it is JSON at all.
         Err(e) if e.is_data() => {
@@ -127,6 +124,28 @@ pub(crate) fn listed_cohorts(text: &str) -> Result<Option<Vec<String>>, serde_js
             Ok(None)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A state read for its `cohorts` only: the rest is checked to be JSON and skipped.
+#[derive(serde::Deserialize)]
+pub(crate) struct CohortsOnly<'a> {
+    #[serde(borrow, default)]
+    cohorts: Option<Vec<&'a RawValue>>,
+}
+
+impl CohortsOnly<'_> {
+    /// The codes as listed (a string's text; any other value as JSON), borrowed until now.
+    pub(crate) fn codes(self) -> Option<Vec<String>> {
+        self.cohorts.map(|list| {
+            list.into_iter()
+                .map(|raw| match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(Value::String(code)) => code,
+                    Ok(other) => other.to_string(),
+                    Err(_) => raw.get().to_string(),
+                })
+                .collect()
+        })
     }
 }
 

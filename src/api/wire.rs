@@ -130,11 +130,20 @@ impl SegmentationRequest {
 pub struct SegmentationResponse {
     pub user_id: String,
     pub state: OpaqueState,
+    /// The codes the state's `cohorts` lists, as listed (empty when it lists none), read in the
+    /// pass that parsed the body: a client never parses the state again to know them.
+    pub listed_cohorts: Vec<String>,
 }
 
 impl SegmentationResponse {
-    /// Parses a 200 body, keeping `state` byte for byte (as a slice of the body, not a copy).
+    /// Parses a 200 body, keeping `state` byte for byte (as a slice of the body, not a copy),
+    /// and reads the state's `cohorts` in the same pass.
     pub fn parse(body: &Arc<str>) -> Result<SegmentationResponse, serde_json::Error> {
+        if let Some(one_pass) = parse_in_one_pass(body) {
+            return Ok(one_pass);
+        }
+        // Anything the one pass does not take (another shape, a fault): the plain parse, whose
+        // errors are the ones to report, then the cohorts.
         #[derive(Deserialize)]
         struct Borrowed<'a> {
             user_id: String,
@@ -142,11 +151,84 @@ impl SegmentationResponse {
             state: &'a RawValue,
         }
         let parsed: Borrowed<'_> = serde_json::from_str(body)?;
+        let listed_cohorts = super::state::listed_cohorts(parsed.state.get())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         Ok(SegmentationResponse {
             user_id: parsed.user_id,
             state: OpaqueState::within(body, parsed.state),
+            listed_cohorts,
         })
     }
+}
+
+/// The body as an object, read member by member: `user_id`, the state (checked and its
+/// `cohorts` read as it is passed over, its span kept) and any other member skipped. `None` for
+/// anything else (not an object, a repeated member, a state of another shape, trailing text):
+/// the plain parse decides those.
+fn parse_in_one_pass(body: &Arc<str>) -> Option<SegmentationResponse> {
+    use serde::de::IgnoredAny;
+    let text: &str = body;
+    let bytes = text.as_bytes();
+    let skip_space = |mut at: usize| {
+        while bytes
+            .get(at)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            at += 1;
+        }
+        at
+    };
+    // One JSON value at `at`, and where it ends.
+    fn value<'a, T: Deserialize<'a>>(text: &'a str, at: usize) -> Option<(T, usize)> {
+        let mut values = serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<T>();
+        let parsed = values.next()?.ok()?;
+        Some((parsed, at + values.byte_offset()))
+    }
+    let mut at = skip_space(0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_space(at + 1);
+    let (mut user_id, mut state) = (None, None);
+    loop {
+        let (key, after_key) = value::<std::borrow::Cow<'_, str>>(text, at)?;
+        at = skip_space(after_key);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_space(at + 1);
+        match key.as_ref() {
+            "user_id" if user_id.is_none() => {
+                let (id, end) = value::<String>(text, at)?;
+                user_id = Some(id);
+                at = end;
+            }
+            "state" if state.is_none() => {
+                let (only, end) = value::<super::state::CohortsOnly<'_>>(text, at)?;
+                state = Some((at..end, only.codes()));
+                at = end;
+            }
+            "user_id" | "state" => return None,
+            _ => at = value::<IgnoredAny>(text, at)?.1,
+        }
+        at = skip_space(at);
+        match bytes.get(at) {
+            Some(b',') => at = skip_space(at + 1),
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if skip_space(at + 1) != bytes.len() {
+        return None;
+    }
+    let (span, listed) = state?;
+    Some(SegmentationResponse {
+        user_id: user_id?,
+        state: OpaqueState::span_of(body, span),
+        listed_cohorts: listed.unwrap_or_default(),
+    })
 }
 
 /// The error envelope every 4xx/5xx of the API uses.
@@ -184,5 +266,65 @@ impl ErrorEnvelope {
             .map(str::trim)
             .filter(|l| l.starts_with("events["))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the plain two-pass reading gives (the reference the one pass must agree with).
+    fn two_pass(body: &str) -> Option<(String, String, Vec<String>)> {
+        #[derive(Deserialize)]
+        struct Borrowed<'a> {
+            user_id: String,
+            #[serde(borrow)]
+            state: &'a RawValue,
+        }
+        let parsed: Borrowed<'_> = serde_json::from_str(body).ok()?;
+        let cohorts = crate::api::state::listed_cohorts(parsed.state.get())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Some((parsed.user_id, parsed.state.get().to_string(), cohorts))
+    }
+
+    #[test]
+    fn the_one_pass_reads_what_two_passes_read_or_leaves_it_to_them() {
+        let bodies = [
+            r#"{"user_id":"u","state":{"internal_state":{"1":[1,2]},"cohorts":["1001","7"]}}"#,
+            " \n{ \"state\" : {\"cohorts\": [12, \"a\\\"b\"] } ,\t\"user_id\" : \"u\\u00e9\" } \n",
+            r#"{"user_id":"u","extra":[1,{"x":null}],"n":5,"state":{"cohorts":[]}}"#,
+            r#"{"user_id":"u","state":{"internal_state":{}}}"#,
+            r#"{"user_id":"u","state":{"cohorts":"not a list"}}"#,
+            r#"{"user_id":"u","state":[1,2]}"#,
+            r#"{"user_id":"u","state":null}"#,
+            r#"{"user_id":"u","state":{"cohorts":["1"],"cohorts":["2"]}}"#,
+            r#"{"user_id":"u","state":{},"state":{}}"#,
+            r#"{"user_id":"u","user_id":"v","state":{}}"#,
+            r#"{"user_id":"u","state":{}} trailing"#,
+            r#"{"user_id":"u","state":{"a":}}"#,
+            r#"{"user_id":5,"state":{}}"#,
+            r#"{"state":{}}"#,
+            r#"{"user_id":"u"}"#,
+            r#"{}"#,
+            r#"[]"#,
+            "",
+        ];
+        for body in bodies {
+            let shared: Arc<str> = Arc::from(body);
+            let parsed = SegmentationResponse::parse(&shared).ok();
+            let got = parsed.map(|r| (r.user_id, r.state.as_str().to_string(), r.listed_cohorts));
+            assert_eq!(got, two_pass(body), "{body}");
+        }
+        // The usual shapes take the one pass (the rest go to the plain parse).
+        for body in &bodies[..4] {
+            assert!(parse_in_one_pass(&Arc::from(*body)).is_some(), "{body}");
+        }
+        // The state is a slice of the body, never a copy.
+        let shared: Arc<str> = Arc::from(bodies[1]);
+        let response = SegmentationResponse::parse(&shared).unwrap();
+        let offset = response.state.as_str().as_ptr() as usize - shared.as_ptr() as usize;
+        assert!(offset < shared.len());
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use ratatui::text::{Line, Span};
 use serde_json::Value;
@@ -116,8 +115,8 @@ static NO_DETAIL: std::sync::LazyLock<CallDetail> = std::sync::LazyLock::new(Cal
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions {
     pub theme: Theme,
-    /// Hide volatile values (latency) for deterministic screens.
-    pub stable: bool,
+    /// How times and latencies are shown (a fixed clock hides them: deterministic screens).
+    pub clock: crate::console::env::Clock,
 }
 
 impl Call {
@@ -228,19 +227,9 @@ fn request_lines(body: &str, sync: bool, options: RenderOptions) -> Vec<Line<'st
     out
 }
 
-pub fn latency_text(latency: Duration, stable: bool) -> String {
-    if stable {
-        "… ms".to_string()
-    } else if latency < Duration::from_millis(10) {
-        format!("{:.1} ms", latency.as_secs_f64() * 1000.0)
-    } else {
-        format!("{} ms", latency.as_millis())
-    }
-}
-
 fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'static>> {
     let theme = options.theme;
-    let latency = latency_text(outcome.latency(), options.stable);
+    let latency = options.clock.latency_text(outcome.latency());
     let mut out = Vec::new();
     match outcome {
         CallOutcome::Success {

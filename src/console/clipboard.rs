@@ -4,30 +4,10 @@
 //! and through tmux (`set-clipboard on`).
 //! The API key is never part of it: commands read it from `$PERMUTIVE_API_KEY`.
 
-use std::io::Write;
-
-use super::app::{App, StatusKind};
 use super::call::Call;
-use super::message::Effect;
 use crate::api::client::DEFAULT_BASE_URL;
 use crate::api::wire::STATELESS_PATH;
-use crate::api::{CallOutcome, Identity, Target};
-
-/// Where copied text goes: the terminal (an OSC 52 sequence), and the last text, for tests.
-#[derive(Default)]
-pub struct Clipboard {
-    sink: Option<Box<dyn Write + Send>>,
-    last: Option<String>,
-}
-
-impl std::fmt::Debug for Clipboard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Clipboard")
-            .field("sink", &self.sink.is_some())
-            .field("last_bytes", &self.last.as_ref().map(String::len))
-            .finish()
-    }
-}
+use crate::api::{Identity, Target};
 
 /// What `y`, `c` and `C` copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,90 +82,11 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
     Ok(command)
 }
 
-fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     if bytes < 1024 {
         format!("{bytes} B")
     } else {
         format!("{:.1} kB", bytes as f64 / 1024.0)
-    }
-}
-
-/// `y`, `c`, `C`: copies something about the selected call.
-pub(crate) fn copy(app: &mut App, what: CopyWhat) -> Vec<Effect> {
-    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
-        app.set_status(StatusKind::Info, "Nothing to copy yet: send a call first.");
-        return Vec::new();
-    };
-    let call = &app.history[index];
-    let target = app.client.target();
-    let number = index + 1;
-    let (text, label) = match what {
-        CopyWhat::Response => match &call.outcome {
-            CallOutcome::Success { raw_body, .. } | CallOutcome::ApiError { raw_body, .. } => (
-                raw_body.to_string(),
-                format!("the response body of call {number}"),
-            ),
-            CallOutcome::Transport { .. } => {
-                app.set_status(
-                    StatusKind::Warning,
-                    format!("Call {number} got no HTTP answer: there is no response to copy."),
-                );
-                return Vec::new();
-            }
-        },
-        CopyWhat::Curl => (
-            curl_command(call, target),
-            format!("a curl command for call {number} (key as $PERMUTIVE_API_KEY)"),
-        ),
-        CopyWhat::Send => match send_command(call, target) {
-            Ok(text) => (text, format!("a `segscope send` command for call {number}")),
-            Err(why) => {
-                app.set_status(StatusKind::Warning, format!("Not copied: {why}."));
-                return Vec::new();
-            }
-        },
-    };
-    let note = if text.len() > 74_000 {
-        " — large: some terminals cap OSC 52 at ~100 kB"
-    } else {
-        ""
-    };
-    app.set_status(
-        StatusKind::Success,
-        format!(
-            "Copied {label}, {}, to the clipboard (OSC 52){note}.",
-            size(text.len())
-        ),
-    );
-    app.clipboard.last = Some(text.clone());
-    vec![Effect::Copy { text }]
-}
-
-/// Performs [`Effect::Copy`]: the OSC 52 sequence, on the terminal.
-pub(crate) fn perform(app: &mut App, text: &str) {
-    let Some(sink) = app.clipboard.sink.as_mut() else {
-        return;
-    };
-    let written = sink
-        .write_all(osc52(text).as_bytes())
-        .and_then(|()| sink.flush());
-    if let Err(e) = written {
-        app.set_status(
-            StatusKind::Error,
-            format!("Could not write to the terminal's clipboard: {e}"),
-        );
-    }
-}
-
-impl App {
-    /// Where OSC 52 sequences are written (the terminal; a buffer in tests).
-    pub fn set_clipboard_sink(&mut self, sink: Box<dyn Write + Send>) {
-        self.clipboard.sink = Some(sink);
-    }
-
-    /// The text last put on the clipboard.
-    pub fn last_copied(&self) -> Option<&str> {
-        self.clipboard.last.as_deref()
     }
 }
 

@@ -6,270 +6,26 @@
 //!
 //! The lines are prepared when the answer arrives; drawing (`view/explain.rs`) only slices them.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
-use super::app::{App, Focus, Popup, StatusKind};
+use crate::engine::{CohortExplanation, ExplanationNode, WindowExplanation};
+
 use super::call::Call;
-use super::message::Effect;
 use super::theme::Theme;
-use crate::api::{OpaqueState, SegmentationRequest, cohort_order};
-
-/// One cohort in the popup's list, with its explanation (or raw state entries) as lines.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub code: String,
-    pub name: String,
-    /// Membership after the call (`None`: not known yet).
-    pub member: Option<bool>,
-    /// Entered (`Some(true)`) or left (`Some(false)`) in this call.
-    pub changed: Option<bool>,
-    pub lines: Vec<Line<'static>>,
-}
-
-/// Where the explanation stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
-    /// Asked the emulator; this task answers.
-    Loading {
-        task: u64,
-    },
-    Ready,
-    /// No explanation: why (the lines show the raw state entries instead).
-    Unavailable(String),
-}
-
-/// The popup's state.
-#[derive(Debug, Clone)]
-pub struct ExplainPopup {
-    /// The history index of the call explained.
-    pub call: usize,
-    pub stage: Stage,
-    pub entries: Vec<Entry>,
-    pub cursor: usize,
-    pub scroll: usize,
-}
-
-impl ExplainPopup {
-    pub fn selected(&self) -> Option<&Entry> {
-        self.entries.get(self.cursor)
-    }
-}
-
-/// Enter (or `e`): opens the popup for the selected call, on the cohort under the cursor in the
-/// Cohorts pane, or on the first cohort (the list is every workspace cohort: pick any).
-pub(crate) fn open(app: &mut App) -> Vec<Effect> {
-    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
-        app.set_status(
-            StatusKind::Info,
-            "Nothing to explain yet: an explanation is of a call. Send one (F5), then Enter on a cohort.",
-        );
-        return Vec::new();
-    };
-    let call = &app.history[index];
-    let wanted = if app.focus == Focus::Cohorts {
-        call.delta
-            .members
-            .iter()
-            .chain(&call.delta.left)
-            .nth(app.cohort_cursor)
-            .cloned()
-    } else {
-        None
-    };
-    let mut codes: Vec<String> = app
-        .workspace
-        .as_ref()
-        .map(|w| w.cohort_names.keys().cloned().collect())
-        .unwrap_or_default();
-    codes.extend(app.options.cohort_names.keys().cloned());
-    codes.extend(app.options.cohort_definitions.keys().cloned());
-    codes.extend(call.delta.members.iter().cloned());
-    codes.extend(call.delta.left.iter().cloned());
-    if let Some(view) = call_state(call).and_then(|s| s.view().ok()) {
-        codes.extend(view.internal_state.keys().cloned());
-    }
-    codes.sort_by(|a, b| cohort_order(a, b));
-    codes.dedup();
-    let entries: Vec<Entry> = codes
-        .into_iter()
-        .map(|code| Entry {
-            name: app.cohort_name(&code).unwrap_or("").to_string(),
-            member: Some(call.delta.members.contains(&code)),
-            changed: if call.delta.entered.contains(&code) {
-                Some(true)
-            } else if call.delta.left.contains(&code) {
-                Some(false)
-            } else {
-                None
-            },
-            code,
-            lines: Vec::new(),
-        })
-        .collect();
-    let cursor = wanted
-        .and_then(|w| entries.iter().position(|e| e.code == w))
-        .unwrap_or(0);
-    let mut popup = ExplainPopup {
-        call: index,
-        stage: Stage::Ready,
-        entries,
-        cursor,
-        scroll: 0,
-    };
-    let mut effects = Vec::new();
-    let request = RawValue::from_string(call.events_text.trim().to_string())
-        .map(|events| SegmentationRequest {
-            identity: call.identity.clone(),
-            events,
-            state: call.state_before.clone(),
-        })
-        .map_err(|e| format!("the call's events are not JSON: {e}"));
-    let number = index + 1;
-    if !app.options.emulator_endpoints {
-        let why = format!(
-            "Explanations need the segscope emulator (the embedded one, or `segscope serve` with --base-url): {} has no /_segscope/explain.",
-            app.target_label()
-        );
-        unavailable(&mut popup, call, &why, app.theme);
-        with_definitions(&mut popup, app);
-        app.set_status(
-            StatusKind::Warning,
-            format!("{why} Showing the raw state entries of call {number} instead."),
-        );
-    } else {
-        match request {
-            Ok(request) => {
-                let task = app.next_task();
-                popup.stage = Stage::Loading { task };
-                effects.push(Effect::Explain {
-                    task,
-                    request: Box::new(request),
-                });
-                app.set_status(
-                    StatusKind::Info,
-                    format!("Asking the emulator why (not), for call {number}'s request…"),
-                );
-            }
-            Err(why) => {
-                unavailable(&mut popup, call, &why, app.theme);
-                app.set_status(StatusKind::Error, format!("Cannot explain: {why}."));
-            }
-        }
-    }
-    app.popup = Some(Popup::Explain(Box::new(popup)));
-    effects
-}
-
-/// Performs [`Effect::Explain`]: a background task that answers with `Message::Explained`.
-pub(crate) fn spawn(app: &mut App, task: u64, request: Box<SegmentationRequest>) {
-    let client = app.client.clone();
-    let tx = app.runtime.tx.clone();
-    let handle = tokio::spawn(async move {
-        let result = client.explain(&request).await;
-        let _ = tx.send(super::message::Message::Explained { task, result });
-    });
-    app.runtime.tasks.insert(task, handle);
-}
-
-/// `Message::Explained`: fills the popup, if it is still the one that asked.
-pub(crate) fn on_explained(app: &mut App, task: u64, result: Result<Value, String>) {
-    let theme = app.theme;
-    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
-        return;
-    };
-    if popup.stage != (Stage::Loading { task }) {
-        return;
-    }
-    let Some(call) = app.history.get(popup.call) else {
-        return;
-    };
-    let number = popup.call + 1;
-    let cohorts = match &result {
-        Ok(value) => value
-            .get("cohorts")
-            .or(Some(value))
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| "the emulator's explanation has no cohorts".to_string()),
-        Err(e) => Err(e.clone()),
-    };
-    let (kind, status) = match cohorts {
-        Ok(list) => {
-            let wanted = popup.selected().map(|e| e.code.clone());
-            popup.entries = list
-                .iter()
-                .map(|c| explained_entry(c, number, theme))
-                .collect();
-            if let Ok(value) = &result
-                && let Ok(typed) = super::timeline::parse(value)
-            {
-                super::timeline::annotate(&mut popup.entries, &typed, number, theme);
-            }
-            popup.cursor = wanted
-                .and_then(|w| popup.entries.iter().position(|e| e.code == w))
-                .unwrap_or(0);
-            popup.scroll = 0;
-            popup.stage = Stage::Ready;
-            let members = popup.entries.iter().filter(|e| e.member == Some(true));
-            (
-                StatusKind::Success,
-                format!(
-                    "Explained call {number}: {} cohorts, the user is in {}. ↑↓ picks a cohort.",
-                    popup.entries.len(),
-                    members.count()
-                ),
-            )
-        }
-        Err(why) => {
-            let why = format!("No explanation: {why}.");
-            unavailable(popup, call, &why, theme);
-            (
-                StatusKind::Warning,
-                format!("{why} Showing the raw state entries of call {number} instead."),
-            )
-        }
-    };
-    app.set_status(kind, status);
-}
-
-/// Keys while the popup is open.
-pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
-        return Vec::new();
-    };
-    let len = popup.entries.len();
-    let pick = |popup: &mut ExplainPopup, to: usize| {
-        popup.cursor = to.min(len.saturating_sub(1));
-        popup.scroll = 0;
-    };
-    match key.code {
-        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => app.popup = None,
-        KeyCode::Up | KeyCode::Char('k') => pick(popup, popup.cursor.saturating_sub(1)),
-        KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => pick(popup, popup.cursor + 1),
-        KeyCode::Home | KeyCode::Char('g') => pick(popup, 0),
-        KeyCode::End | KeyCode::Char('G') => pick(popup, len),
-        KeyCode::PageUp | KeyCode::Char('K') => popup.scroll = popup.scroll.saturating_sub(10),
-        KeyCode::PageDown | KeyCode::Char('J') => {
-            let max = popup.selected().map_or(0, |e| e.lines.len());
-            popup.scroll = (popup.scroll + 10).min(max.saturating_sub(1));
-        }
-        _ => {}
-    }
-    Vec::new()
-}
+use crate::api::OpaqueState;
+use crate::console::model::Model;
+use crate::console::model::explain::{Entry, ExplainPopup, Stage};
 
 /// The state that tells what a call left behind: the response state, or for a failed call the
 /// state it sent (unchanged).
-fn call_state(call: &Call) -> Option<&OpaqueState> {
+pub(crate) fn call_state(call: &Call) -> Option<&OpaqueState> {
     call.state_after.as_ref().or(call.state_before.as_ref())
 }
 
 /// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):
 /// its name and its query, pretty-printed, before the raw state entries.
-fn with_definitions(popup: &mut ExplainPopup, app: &App) {
+pub(crate) fn with_definitions(popup: &mut ExplainPopup, app: &Model) {
     let theme = app.theme;
     for entry in &mut popup.entries {
         let Some(record) = app.options.cohort_definitions.get(&entry.code) else {
@@ -303,7 +59,7 @@ fn with_definitions(popup: &mut ExplainPopup, app: &App) {
 }
 
 /// No explanation: every entry shows why, and the cohort's raw state entries.
-fn unavailable(popup: &mut ExplainPopup, call: &Call, why: &str, theme: Theme) {
+pub(crate) fn unavailable(popup: &mut ExplainPopup, call: &Call, why: &str, theme: Theme) {
     popup.stage = Stage::Unavailable(why.to_string());
     let view = call_state(call).and_then(|s| s.view().ok());
     let number = popup.call + 1;
@@ -390,30 +146,21 @@ pub fn comparison(operator: &str, threshold: Option<&Value>) -> String {
 }
 
 /// `the last 7 days (2024-01-01T00:00:00Z → 2024-01-08T00:00:00Z]`.
-pub fn window(window: &Value) -> String {
-    let kind = window.get("kind").and_then(Value::as_str).unwrap_or("");
-    let mut out = match kind {
+pub fn window(window: &WindowExplanation) -> String {
+    let mut out = match window.kind.as_str() {
         "the_last" => format!(
             "the last {} {}",
-            window.get("value").map(text_of).unwrap_or_default(),
-            window.get("unit").and_then(Value::as_str).unwrap_or("")
+            window.value.as_ref().map(text_of).unwrap_or_default(),
+            window.unit.as_deref().unwrap_or("")
         ),
         "all_time" => "all time".to_string(),
         other => other.replace('_', " "),
     };
-    let start = window.get("start").and_then(Value::as_str);
-    let end = window.get("end").and_then(Value::as_str);
+    let start = window.start.as_deref();
+    let end = window.end.as_deref();
     if start.is_some() || end.is_some() {
-        let open = if window.get("start_inclusive") == Some(&Value::Bool(true)) {
-            "["
-        } else {
-            "("
-        };
-        let close = if window.get("end_inclusive") == Some(&Value::Bool(false)) {
-            ")"
-        } else {
-            "]"
-        };
+        let open = if window.start_inclusive { "[" } else { "(" };
+        let close = if window.end_inclusive { "]" } else { ")" };
         out.push_str(&format!(
             " {open}{} → {}{close}",
             start.unwrap_or("…"),
@@ -437,42 +184,57 @@ pub fn filter(filter: &Value) -> String {
 }
 
 /// The headline of a clause: what it looked at and what it found.
-pub fn clause_text(node: &Value) -> String {
-    let s = |k: &str| node.get(k).and_then(Value::as_str);
-    let kind = s("kind").unwrap_or("clause");
+pub fn clause_text(node: &ExplanationNode) -> String {
+    let kind = node.kind.as_str();
     let mut out = match kind {
         "and" => "all of (and)".to_string(),
         "or" => "any of (or)".to_string(),
         "not" => "not".to_string(),
         "in_segment" | "has_entered" | "has_exited" => {
-            format!("{} {}", kind.replace('_', " "), s("segment").unwrap_or("?"))
+            format!(
+                "{} {}",
+                kind.replace('_', " "),
+                node.segment.as_deref().unwrap_or("?")
+            )
         }
         "in_second_party_segment" | "in_third_party_segment" => format!(
             "{} {}/{}",
             kind.replace('_', " "),
-            s("provider").unwrap_or("?"),
-            s("segment").unwrap_or("?")
+            node.provider.as_deref().unwrap_or("?"),
+            node.segment.as_deref().unwrap_or("?")
         ),
-        other => s("event").map_or_else(|| other.replace('_', " "), str::to_string),
+        other => node
+            .event
+            .clone()
+            .unwrap_or_else(|| other.replace('_', " ")),
     };
-    if let Some(measure) = s("measure") {
-        let value = node.get("value").map(text_of).unwrap_or_else(|| "?".into());
+    if let Some(measure) = &node.measure {
+        let value = node
+            .value
+            .as_ref()
+            .map(text_of)
+            .unwrap_or_else(|| "?".into());
         out.push_str(&format!(": {measure} = {value}"));
     }
-    if let Some(op) = s("operator") {
+    if let Some(op) = &node.operator {
         out.push_str(&format!(
             ", needs {}",
-            comparison(op, node.get("threshold"))
+            comparison(op, node.threshold.as_ref())
         ));
     }
     out
 }
 
 /// The clause tree, one clause per line, with its details indented under it.
-fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Vec<Line<'static>>) {
-    let ok = node.get("result").and_then(Value::as_bool).unwrap_or(false);
-    let kind = node.get("kind").and_then(Value::as_str).unwrap_or("");
-    let combinator = matches!(kind, "and" | "or" | "not");
+fn tree_lines(
+    node: &ExplanationNode,
+    lead: &str,
+    branch: &str,
+    theme: Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let ok = node.result;
+    let combinator = matches!(node.kind.as_str(), "and" | "or" | "not");
     let headline_style = if combinator {
         theme.title()
     } else {
@@ -483,10 +245,7 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
         mark(ok, theme),
         Span::styled(clause_text(node), headline_style),
     ]));
-    let children: &[Value] = node
-        .get("children")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+    let children = &node.children;
     let inner = match branch {
         "├─ " => format!("{lead}│  "),
         "└─ " => format!("{lead}   "),
@@ -504,14 +263,14 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
             Span::raw(text),
         ]));
     };
-    if let Some(w) = node.get("window") {
+    if let Some(w) = &node.window {
         detail("window", window(w));
     }
-    if let Some(f) = node.get("where") {
+    if let Some(f) = &node.filter {
         detail("where", filter(f));
     }
-    if let Some(note) = node.get("note").and_then(Value::as_str) {
-        detail("note", note.to_string());
+    if let Some(note) = &node.note {
+        detail("note", note.clone());
     }
     for (i, child) in children.iter().enumerate() {
         let branch = if i + 1 == children.len() {
@@ -524,15 +283,9 @@ fn tree_lines(node: &Value, lead: &str, branch: &str, theme: Theme, out: &mut Ve
 }
 
 /// One cohort of the emulator's answer, as a list entry with its lines.
-pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entry {
-    let s = |k: &str| cohort.get(k).and_then(Value::as_str).unwrap_or("");
-    let b = |k: &str| cohort.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let code = match cohort.get("code") {
-        Some(Value::String(c)) => c.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let (member, was) = (b("member"), b("was_member"));
+pub fn explained_entry(cohort: &CohortExplanation, call_number: usize, theme: Theme) -> Entry {
+    let code = cohort.code.clone();
+    let (member, was) = (cohort.member, cohort.was_member);
     let changed = (member != was).then_some(member);
     let verdict = match (member, was) {
         (true, false) => format!("entered by call {call_number}"),
@@ -542,7 +295,7 @@ pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entr
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", s("name")), theme.title()),
+            Span::styled(format!("{} ", cohort.name), theme.title()),
             Span::styled(format!("({code})"), theme.muted()),
         ]),
         Line::from(vec![
@@ -556,33 +309,21 @@ pub fn explained_entry(cohort: &Value, call_number: usize, theme: Theme) -> Entr
         Line::from(Span::styled(
             format!(
                 "user's clock {} · cohort state {} · checksum {}",
-                cohort.get("now").map(text_of).unwrap_or_default(),
-                s("state"),
-                s("checksum")
+                cohort.now.as_deref().unwrap_or("nothing"),
+                cohort.state,
+                cohort.checksum
             ),
             theme.muted(),
         )),
         Line::default(),
     ];
-    if let Some(tree) = cohort.get("tree") {
-        tree_lines(tree, "", "", theme, &mut lines);
-    }
+    tree_lines(&cohort.tree, "", "", theme, &mut lines);
     Entry {
-        name: s("name").to_string(),
+        name: cohort.name.clone(),
         code,
         member: Some(member),
         changed,
         lines,
-    }
-}
-
-impl App {
-    /// The explanation popup, when it is open.
-    pub fn explanation(&self) -> Option<&ExplainPopup> {
-        match &self.popup {
-            Some(Popup::Explain(popup)) => Some(popup),
-            _ => None,
-        }
     }
 }
 
@@ -619,6 +360,7 @@ mod tests {
                 "where": {"property": "properties.article.category",
                     "condition": {"equal_to": "football"}}}
         });
+        let cohort: CohortExplanation = serde_json::from_value(cohort).unwrap();
         let entry = explained_entry(&cohort, 2, Theme::default());
         let text = plain(&entry.lines);
         assert!(text.contains("✗ Pageview: count = 2, needs ≥ 3"), "{text}");
@@ -643,6 +385,7 @@ mod tests {
                 {"kind": "in_segment", "path": "query.and[1].not", "result": true, "segment": "1001"}
             ]}
         ]});
+        let tree: ExplanationNode = serde_json::from_value(tree).unwrap();
         let mut lines = Vec::new();
         tree_lines(&tree, "", "", Theme::default(), &mut lines);
         let text = plain(&lines);

@@ -1,7 +1,6 @@
 //! What flows into the update step (messages) and what it asks the loop to do (effects).
 
 use crossterm::event::Event;
-use serde_json::Value;
 
 use super::call::{Call, PendingCall};
 use crate::api::SegmentationRequest;
@@ -14,7 +13,7 @@ pub enum Message {
     /// The emulator's workspace description (cohort names, event schemas).
     WorkspaceLoaded {
         task: u64,
-        result: Result<Value, String>,
+        result: Result<crate::emulator::workspace::WorkspaceDescription, String>,
     },
     /// A segmentation call came back (or failed to).
     CallFinished { task: u64, call: Box<Call> },
@@ -25,15 +24,41 @@ pub enum Message {
     /// The emulator's explanation of a call came back (or could not be had).
     Explained {
         task: u64,
-        result: Result<Value, String>,
+        result: Result<crate::engine::Explanation, String>,
     },
     /// An autosave write finished.
     Autosaved {
         task: u64,
         result: Result<(), String>,
     },
-    /// The idle timer of the autosave went off.
-    AutosaveDue,
+    /// The idle timer of the autosave went off (set after this input).
+    AutosaveDue { input: u64 },
+    /// The autosave's start: claimed, restored (or set aside) and compacted.
+    AutosaveStarted {
+        task: u64,
+        started: Box<super::executor::autosave::Started>,
+    },
+    /// The session files the picker lists (F7).
+    SessionsListed {
+        task: u64,
+        entries: Vec<super::model::forms::SessionEntry>,
+        skipped: usize,
+    },
+    /// A session file was read (F7, `--session`).
+    SessionOpened {
+        task: u64,
+        path: std::path::PathBuf,
+        result: Result<crate::session::Session, String>,
+    },
+    /// A session file was written (F6), or why not; `done` is the status line for success.
+    SessionSaved {
+        task: u64,
+        path: std::path::PathBuf,
+        result: Result<(), super::executor::sessions::SaveRefused>,
+        done: String,
+    },
+    /// The clipboard could not be written.
+    CopyFailed { why: String },
     /// The live workspace: a file changed, or a reload finished (see `live.rs`).
     Live(super::live::LiveEvent),
     /// An older call's detail was rendered again (see `detail.rs`).
@@ -52,15 +77,19 @@ impl Message {
             | Message::CallFinished { task, .. }
             | Message::Explained { task, .. }
             | Message::Autosaved { task, .. }
-            | Message::DetailRendered { task, .. } => Some(*task),
+            | Message::DetailRendered { task, .. }
+            | Message::AutosaveStarted { task, .. }
+            | Message::SessionsListed { task, .. }
+            | Message::SessionOpened { task, .. }
+            | Message::SessionSaved { task, .. } => Some(*task),
             Message::Live(event) => event.task(),
             _ => None,
         }
     }
 }
 
-/// Work the update step asks for; the loop performs it (spawning tasks that answer with a
-/// [`Message`]), so `update` itself never waits.
+/// Work the update step asks for; the executor performs it (tasks that answer with a
+/// [`Message`]), so `update` itself never waits and never does I/O.
 #[derive(Debug)]
 pub enum Effect {
     LoadWorkspace {
@@ -75,18 +104,52 @@ pub enum Effect {
         task: u64,
         request: Box<SegmentationRequest>,
     },
-    /// Write the autosave file (already serialised) in the background.
-    Autosave(Box<super::autosave::Write>),
-    /// Wake the update step up in a while to autosave after typing stops.
+    /// Claim the autosave file, restore it (or set it aside) and compact it.
+    StartAutosave {
+        task: u64,
+        request: Box<super::executor::autosave::StartRequest>,
+    },
+    /// Append records (already serialised: the new calls and the head) to the journal.
+    AppendJournal {
+        task: u64,
+        path: std::path::PathBuf,
+        lines: String,
+    },
+    /// Wake the update step up in a while to autosave after typing stops (every key sets the
+    /// one timer again).
     AutosaveTimer {
         after: std::time::Duration,
+        input: u64,
+    },
+    /// List the session files the picker offers (F7).
+    ListSessions {
+        task: u64,
+    },
+    /// Read a session file (F7, `--session`).
+    OpenSession {
+        task: u64,
+        path: std::path::PathBuf,
+    },
+    /// Write a session file (F6), unless it is a directory or exists and `overwrite` is not it.
+    SaveSession {
+        task: u64,
+        session: Box<crate::session::Session>,
+        path: std::path::PathBuf,
+        overwrite: Option<std::path::PathBuf>,
+        /// The status line when it is written.
+        done: String,
     },
     /// Put text on the clipboard (OSC 52 on the terminal).
     Copy {
         text: String,
     },
+    /// Watch the live workspace's directory (see `live.rs`).
+    WatchWorkspace(super::model::live::LiveSetup),
     /// Load the edited workspace, swap it in and decide the history again (see `live.rs`).
-    Live(Box<super::live::Reload>),
+    Live {
+        setup: super::model::live::LiveSetup,
+        reload: Box<super::live::Reload>,
+    },
     /// Render a call's detail again, off the UI task.
     RenderDetail {
         task: u64,

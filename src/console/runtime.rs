@@ -11,7 +11,7 @@ use ratatui::backend::Backend;
 
 use super::app::App;
 use super::message::Message;
-use super::update::update;
+use super::update::start;
 use super::view::draw;
 
 /// How often the spinner moves while a request is in flight.
@@ -39,37 +39,39 @@ where
     let mut input = std::pin::pin!(input);
     let mut input_open = true;
     let size = terminal.size()?;
-    app.size = (size.width, size.height);
-    for effect in app.start() {
-        app.perform(effect);
-    }
+    app.model.size = (size.width, size.height);
+    let effects = start(&mut app.model);
+    app.perform_all(effects);
     let mut spinner = tokio::time::interval(SPINNER_PERIOD);
     spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     terminal.draw(|frame| draw(&app, frame))?;
     loop {
-        if app.quit {
+        if app.model.quit {
             break;
         }
-        if !input_open && (!app.options.wait_for_requests || app.pending_tasks() == 0) {
+        if !input_open && (!app.model.options.wait_for_requests || app.pending_tasks() == 0) {
             break;
         }
+        // Keys wait, in order, while a file the next keys act on is read or written.
+        let take_input = input_open && !app.model.holds_input();
         let message = tokio::select! {
             biased;
-            Some(message) = app.runtime.rx.recv() => message,
-            event = input.next(), if input_open => match event {
+            Some(message) = app.executor.rx.recv() => message,
+            event = input.next(), if take_input => match event {
                 Some(event) => Message::Input(event),
                 None => {
                     input_open = false;
                     continue;
                 }
             },
-            _ = spinner.tick(), if app.in_flight.is_some() => Message::Tick,
+            _ = spinner.tick(), if app.model.in_flight.is_some() => Message::Tick,
         };
         step(&mut app, terminal, message)?;
         // Input that is already waiting (a paste, keys typed during a slow frame) is handled now,
         // before the next frame: every byte the terminal sent is acted on without another key.
         let mut handled = 0;
-        while input_open && !app.quit && handled < INPUT_PER_FRAME {
+        while input_open && !app.model.quit && !app.model.holds_input() && handled < INPUT_PER_FRAME
+        {
             match input.next().now_or_never() {
                 Some(Some(event)) => step(&mut app, terminal, Message::Input(event))?,
                 Some(None) => input_open = false,
@@ -77,25 +79,25 @@ where
             }
             handled += 1;
         }
-        if app.runtime.rx.is_empty() && !app.quit {
+        if app.executor.rx.is_empty() && !app.model.quit {
             terminal.draw(|frame| draw(&app, frame))?;
         }
     }
-    if app.quit {
-        app.abort_all();
+    if app.model.quit {
+        app.executor.abort_all();
     }
     // On quit: the autosave compacted into its snapshot (a failure is kept for `launch` to
     // report). When only the input ended (tests, the headless driver), the calls not yet saved
     // go to the journal and the loop waits until they are written.
-    if app.quit {
-        if let Err(e) = super::autosave::save_now(&mut app) {
-            app.set_status(
-                super::app::StatusKind::Warning,
+    if app.model.quit {
+        if let Err(e) = app.autosave_now() {
+            app.model.set_status(
+                super::model::StatusKind::Warning,
                 format!("Autosave failed: {e}"),
             );
         }
     } else {
-        super::autosave::flush(&mut app);
+        app.flush_autosave();
     }
     Ok(app)
 }
@@ -106,15 +108,9 @@ where
     B: Backend,
     B::Error: Send + Sync + 'static,
 {
-    if let Some(task) = message.task() {
-        app.runtime.tasks.remove(&task);
-    }
     if let Message::Input(Event::Resize(..)) = message {
         terminal.autoresize()?;
     }
-    let effects = update(app, message);
-    for effect in effects {
-        app.perform(effect);
-    }
+    app.handle(message);
     Ok(())
 }

@@ -16,8 +16,9 @@ use futures_util::Stream;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::app::{App, AppOptions};
+use super::app::App;
 use super::message::Message;
+use super::model::AppOptions;
 use super::runtime::run_app;
 use super::theme::Theme;
 use crate::launch::{TargetChoice, connect};
@@ -249,10 +250,12 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             no_color,
             autosave: super::autosave::default_path(),
             fresh: options.fresh,
+            // A file that cannot be used says why in the status line; the console opens anyway.
+            session: options.session.clone(),
             clock: connection.is_embedded().then_some(options.target.clock),
             cohort_definitions: definitions,
             live_workspace: match (&connection.emulator, &options.target.workspace) {
-                (Some(running), Some(dir)) => Some(super::live::LiveSetup {
+                (Some(running), Some(dir)) => Some(super::model::live::LiveSetup {
                     dir: dir.clone(),
                     emulator: running.config().clone(),
                 }),
@@ -261,10 +264,6 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             ..AppOptions::default()
         },
     );
-    if let Some(path) = &options.session {
-        // A file that cannot be used says why in the status line; the console opens anyway.
-        app.open_session(path);
-    }
     forward_signals(app.sender());
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;

@@ -14,45 +14,10 @@ use ratatui::text::{Line, Span};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::app::{App, StatusKind};
-use super::explain::Entry;
-use super::message::Effect;
 use super::theme::Theme;
+use crate::console::model::Model;
+use crate::console::model::explain::Entry;
 use crate::engine::{Clock, CohortExplanation, Explanation, TimelineStep, Transition};
-
-/// What the emulator's explanation said about one call of the history.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CallInsight {
-    pub clock: Clock,
-    /// Cohorts both entered and left within the call (invisible in its delta).
-    pub entered_and_left: Vec<String>,
-    /// The explanation's notes (e.g. an event more than a day ahead of the user's clock).
-    pub notes: Vec<String>,
-}
-
-impl CallInsight {
-    pub fn of(explanation: &Explanation) -> CallInsight {
-        CallInsight {
-            clock: explanation.clock,
-            entered_and_left: explanation
-                .cohorts
-                .iter()
-                .filter(|c| c.entered_and_left)
-                .map(|c| c.code.clone())
-                .collect(),
-            notes: explanation.notes.clone(),
-        }
-    }
-}
-
-/// The insights of the history's calls, and the background explanations still on their way.
-#[derive(Debug, Default)]
-pub struct Insights {
-    /// By call id.
-    by_call: HashMap<u64, CallInsight>,
-    /// Background explanations in flight: task → call id.
-    asking: HashMap<u64, u64>,
-}
 
 /// Reads the emulator's answer into the engine's own type.
 pub fn parse(value: &Value) -> Result<Explanation, String> {
@@ -60,74 +25,9 @@ pub fn parse(value: &Value) -> Result<Explanation, String> {
         .map_err(|e| format!("the emulator's explanation is not one this console reads: {e}"))
 }
 
-/// After a call came back: against an emulator, ask for its explanation in the background.
-pub(crate) fn after_call(app: &mut App) -> Vec<Effect> {
-    if !app.options.emulator_endpoints {
-        return Vec::new();
-    }
-    let Some(call) = app.history.last() else {
-        return Vec::new();
-    };
-    let id = call.id;
-    if !call.succeeded()
-        || app.insights.by_call.contains_key(&id)
-        || app.insights.asking.values().any(|c| *c == id)
-    {
-        return Vec::new();
-    }
-    let request = Box::new(call.request.clone());
-    let task = app.next_task();
-    app.insights.asking.insert(task, id);
-    vec![Effect::Explain { task, request }]
-}
-
-/// `Message::Explained`: takes the answers to [`after_call`]'s questions (`true`), and leaves
-/// the rest to the explanation popup (`false`).
-pub(crate) fn on_explained(app: &mut App, task: u64, result: &Result<Value, String>) -> bool {
-    let Some(call_id) = app.insights.asking.remove(&task) else {
-        return false;
-    };
-    // A failed background explanation costs nothing but the marks: the call itself is fine.
-    let Ok(explanation) = result.as_ref().map_err(String::clone).and_then(parse) else {
-        return true;
-    };
-    let insight = CallInsight::of(&explanation);
-    // The notes go first on the status line, while the call still is the latest, so that a
-    // narrow line cuts the call's summary rather than the warning. The notes' tails (what the
-    // clock does about it) are in the explanation.
-    if !insight.notes.is_empty() && app.history.last().is_some_and(|c| c.id == call_id) {
-        let kind = match app.status.kind {
-            StatusKind::Error => StatusKind::Error,
-            _ => StatusKind::Warning,
-        };
-        let short: Vec<&str> = insight
-            .notes
-            .iter()
-            .map(|n| n.split_once(": ").map_or(n.as_str(), |(head, _)| head))
-            .collect();
-        let text = format!(
-            "Note ({} clock): {}. {}",
-            insight.clock.name(),
-            short.join("; "),
-            app.status.text
-        );
-        app.set_status(kind, text);
-    }
-    app.insights.by_call.insert(call_id, insight);
-    true
-}
-
-impl App {
-    /// What the emulator's explanation said about a call of the history (`None`: not asked,
-    /// not answered yet, or a target without explanations).
-    pub fn insight(&self, call_id: u64) -> Option<&CallInsight> {
-        self.insights.by_call.get(&call_id)
-    }
-}
-
 /// The history row's cohorts cell, with `↕1001` for each cohort entered and left within it.
-pub fn marked<'a>(app: &App, call: &super::call::Call, cell: Line<'a>) -> Line<'a> {
-    let Some(insight) = app.insight(call.id) else {
+pub fn marked<'a>(app: &Model, call: &super::call::Call, cell: Line<'a>) -> Line<'a> {
+    let Some(insight) = app.insights.by_call.get(&call.id) else {
         return cell;
     };
     let mut spans = cell.spans;
@@ -138,7 +38,7 @@ pub fn marked<'a>(app: &App, call: &super::call::Call, cell: Line<'a>) -> Line<'
 }
 
 /// The header's note on the embedded emulator's clock (`--clock`).
-pub fn header_note(app: &App) -> Option<Span<'static>> {
+pub fn header_note(app: &Model) -> Option<Span<'static>> {
     let clock = app.options.clock?;
     let text = match clock {
         Clock::Event => "  clock: event time",

@@ -391,7 +391,10 @@ fn finish(
     match answer {
         Ok((status, body)) => {
             if config.log {
-                eprintln!("{method} {path} {}", status.as_u16());
+                super::log::request(
+                    status.as_u16(),
+                    &format!("{method} {path} {}", status.as_u16()),
+                );
             }
             if body.is_empty() {
                 status.into_response()
@@ -401,9 +404,12 @@ fn finish(
         }
         Err(failure) => {
             if config.log {
-                eprintln!(
-                    "{method} {path} {} code {}: {}",
-                    failure.status, failure.code, failure.message
+                super::log::request(
+                    failure.status,
+                    &format!(
+                        "{method} {path} {} code {}: {}",
+                        failure.status, failure.code, failure.message
+                    ),
                 );
             }
             failure_response(&failure)

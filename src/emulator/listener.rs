@@ -27,6 +27,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::failure::Failure;
+use super::log;
 
 /// How long a client may take, and how many may be connected at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,8 @@ pub(crate) struct GuardedListener {
     open: Arc<AtomicUsize>,
     /// Cancelled when the server gives up waiting for open connections at shutdown.
     cut: CancellationToken,
+    refusals: Warning,
+    failed_accepts: Warning,
 }
 
 impl GuardedListener {
@@ -68,7 +71,33 @@ impl GuardedListener {
             limits,
             open: Arc::new(AtomicUsize::new(0)),
             cut,
+            refusals: Warning::default(),
+            failed_accepts: Warning::default(),
         }
+    }
+}
+
+/// A warning that may recur many times a second (a flood of connections): logged at most once a
+/// second, with the count of times since the last line, so the log cannot become the flood.
+#[derive(Default)]
+struct Warning {
+    since_logged: u64,
+    logged_at: Option<Instant>,
+}
+
+impl Warning {
+    /// Counts one more; the count to log when a line is due.
+    fn count(&mut self) -> Option<u64> {
+        self.since_logged += 1;
+        let now = Instant::now();
+        if self
+            .logged_at
+            .is_some_and(|at| now.duration_since(at) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        self.logged_at = Some(now);
+        Some(std::mem::take(&mut self.since_logged))
     }
 }
 
@@ -87,6 +116,12 @@ impl axum::serve::Listener for GuardedListener {
                             | io::ErrorKind::ConnectionAborted
                             | io::ErrorKind::ConnectionReset
                     ) {
+                        if let Some(times) = self.failed_accepts.count() {
+                            tracing::warn!(
+                                target: log::CONNECTIONS,
+                                "cannot accept connections ({times} time(s) since the last line): {e}; retrying"
+                            );
+                        }
                         // Out of descriptors (EMFILE) and the like: wait for some to close.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
@@ -94,6 +129,13 @@ impl axum::serve::Listener for GuardedListener {
                 }
             };
             if self.open.load(Ordering::Acquire) >= self.limits.max_connections {
+                if let Some(times) = self.refusals.count() {
+                    tracing::warn!(
+                        target: log::CONNECTIONS,
+                        "refused {times} connection(s) with a 503: all {} allowed were open",
+                        self.limits.max_connections
+                    );
+                }
                 tokio::spawn(refuse(stream, self.limits.max_connections));
                 continue;
             }

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod failure;
 pub mod fault;
 pub mod listener;
+pub mod log;
 pub mod segment;
 pub mod server;
 pub mod workspace;

@@ -20,6 +20,7 @@ use super::cohorts_api::CohortsApi;
 use super::failure::{Failure, clip, quote};
 use super::fault::{Fault, Mishap};
 use super::listener::{GuardedListener, Limits};
+use super::log;
 use super::segment;
 use super::workspace::{LiveWorkspace, Workspace};
 use crate::api::wire::{EXPLAIN_PATH, STATELESS_PATH, WORKSPACE_PATH};
@@ -38,7 +39,7 @@ pub struct EmulatorConfig {
     pub workspace: LiveWorkspace,
     /// The keys it accepts; empty means any non-empty key.
     pub api_keys: Vec<String>,
-    /// Write one line per request to stderr (off when embedded in the console).
+    /// Log each request (see [`super::log`]; off when embedded in the console).
     pub log: bool,
     /// Injected faults on the segmentation endpoint (none by default).
     pub fault: Fault,
@@ -205,34 +206,40 @@ async fn stateless(
     match result {
         Ok((sync, seg)) => {
             if config.log {
-                let mut line = format!(
+                let mut entry = format!(
                     "POST {STATELESS_PATH} 200 in {:.2} ms (sync validation {})",
                     started.elapsed().as_secs_f64() * 1000.0,
                     if sync { "on" } else { "off" }
                 );
                 for code in &seg.entered {
-                    line.push_str(&format!(" +{code}"));
+                    entry.push_str(&format!(" +{code}"));
                 }
                 for code in &seg.exited {
-                    line.push_str(&format!(" -{code}"));
+                    entry.push_str(&format!(" -{code}"));
                 }
-                eprintln!("{line}");
                 for v in seg.late_violations.iter().take(LOG_LINES) {
-                    eprintln!("  schema violation (not enforced): {}", quote(v));
+                    entry.push_str(&format!(
+                        "\n  schema violation (not enforced): {}",
+                        quote(v)
+                    ));
                 }
                 for w in seg.warnings.iter().take(LOG_LINES) {
-                    eprintln!("  note: {}", quote(w));
+                    entry.push_str(&format!("\n  note: {}", quote(w)));
                 }
+                log::request(200, &entry);
             }
             json_response(StatusCode::OK, seg.body)
         }
         Err(failure) => {
             if config.log {
-                eprintln!(
-                    "POST {STATELESS_PATH} {} code {}: {}",
+                log::request(
                     failure.status,
-                    failure.code,
-                    clip(&failure.message.replace('\n', "; "), LOG_LINE)
+                    &format!(
+                        "POST {STATELESS_PATH} {} code {}: {}",
+                        failure.status,
+                        failure.code,
+                        clip(&failure.message.replace('\n', "; "), LOG_LINE)
+                    ),
                 );
             }
             failure_response(&failure)
@@ -423,27 +430,6 @@ async fn method_not_allowed() -> Response {
         1000,
         "This method is not allowed on this path.",
     ))
-}
-
-/// Makes a panic print one line (what and where) instead of a backtrace: for `segscope serve`,
-/// where a handler's panic is answered with a 500 and the server goes on.
-pub fn log_panics_in_one_line() {
-    std::panic::set_hook(Box::new(|info| {
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".into());
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "panic{place}: {} (answered 500; still serving)",
-            clip(&what, LOG_LINE)
-        );
-    }));
 }
 
 fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

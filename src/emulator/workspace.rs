@@ -322,7 +322,8 @@ impl Workspace {
         self.cohorts.warnings()
     }
 
-    /// What the console needs to know: cohort names, event schemas and load warnings.
+    /// What the console needs to know: cohort names, event schemas and load warnings (read
+    /// back as a [`WorkspaceDescription`]).
     pub fn describe(&self) -> Value {
         serde_json::json!({
             "warnings": self.cohorts.warnings(),
@@ -330,6 +331,18 @@ impl Workspace {
             "events": self.schemas.iter().map(|(k, v)| (k.clone(), v.json.clone())).collect::<serde_json::Map<_, _>>(),
         })
     }
+}
+
+/// What `GET /_segscope/workspace` answers ([`Workspace::describe`]), as a client reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceDescription {
+    #[serde(default)]
+    pub warnings: Vec<engine::LoadWarning>,
+    #[serde(default)]
+    pub cohorts: Vec<engine::CohortInfo>,
+    /// Event schemas by event name.
+    #[serde(default)]
+    pub events: BTreeMap<String, Value>,
 }
 
 /// Records (ids assigned) and their compiled form, from the text of a `cohorts.json`.

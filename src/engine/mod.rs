@@ -262,7 +262,7 @@ impl PartialEq for Segmented {
 }
 
 /// A cohort's descriptive fields, for display.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct CohortInfo {
     pub code: String,
     pub name: String,

@@ -217,6 +217,27 @@ impl<'de> Deserialize<'de> for RecordedState {
     }
 }
 
+/// A step's events must be an array of values the API would take.
+pub(super) fn check_events(index: usize, events: &RawValue) -> Result<(), String> {
+    if !events.get().trim_start().starts_with('[') {
+        return Err(format!("steps[{index}].events must be an array of events"));
+    }
+    // Raw text is checked only for its shape; read it once as values so that what the API
+    // would refuse (a lone surrogate escape) is reported here, with the step.
+    serde_json::from_str::<Value>(events.get())
+        .map(drop)
+        .map_err(|e| format!("steps[{index}].events: {}", crate::json::describe_error(&e)))
+}
+
+pub(super) fn check_initial_state(state: Option<&RawValue>) -> Result<(), String> {
+    match state {
+        Some(state) if !state.get().trim_start().starts_with('{') => {
+            Err("initial_state must be a JSON object".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Why a session file could not be used: names the file, and the line and column for JSON.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {message}")]
@@ -257,25 +278,9 @@ impl Session {
         }
         session.identity.to_identity().map_err(error)?;
         for (i, step) in session.steps.iter().enumerate() {
-            if !step.events.get().trim_start().starts_with('[') {
-                return Err(error(format!(
-                    "steps[{i}].events must be an array of events"
-                )));
-            }
-            // Raw text is checked only for its shape; read it once as values so that what the
-            // API would refuse (a lone surrogate escape) is reported here, with the step.
-            if let Err(e) = serde_json::from_str::<Value>(step.events.get()) {
-                return Err(error(format!(
-                    "steps[{i}].events: {}",
-                    crate::json::describe_error(&e)
-                )));
-            }
+            check_events(i, &step.events).map_err(error)?;
         }
-        if let Some(state) = &session.initial_state
-            && !state.get().trim_start().starts_with('{')
-        {
-            return Err(error("initial_state must be a JSON object".into()));
-        }
+        check_initial_state(session.initial_state.as_deref()).map_err(error)?;
         Ok(session)
     }
 

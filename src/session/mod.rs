@@ -1,8 +1,10 @@
 //! Sessions: a sequence of calls kept as a fixture file, replayed by hand or headless in CI.
 
 pub mod file;
+pub mod reader;
 pub mod replay;
 pub mod report;
+pub mod stream;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

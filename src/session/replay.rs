@@ -3,8 +3,8 @@
 
 use serde_json::value::RawValue;
 
-use super::file::{RecordedState, Recording, Session};
-use crate::api::{CallOutcome, Client, OpaqueState, SegmentationRequest, cohort_order};
+use super::file::{RecordedState, Recording, Session, Step};
+use crate::api::{CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, cohort_order};
 
 /// How to replay.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,11 +72,21 @@ impl Recording {
     /// What a call came to, given the cohorts the user was in before it. `None` for a call
     /// that got no HTTP answer.
     pub fn from_outcome(outcome: &CallOutcome, before: &[String]) -> Option<Recording> {
+        Recording::from_outcome_digesting(outcome, before, true)
+    }
+
+    /// As [`Recording::from_outcome`]; without `digest`, the response state is not hashed (a
+    /// replay that neither records nor compares states byte for byte never reads the digest).
+    pub fn from_outcome_digesting(
+        outcome: &CallOutcome,
+        before: &[String],
+        digest: bool,
+    ) -> Option<Recording> {
         match outcome {
             CallOutcome::Success {
                 status, response, ..
             } => {
-                let after = cohorts_of(Some(&response.state));
+                let after = sorted_cohorts(response.listed_cohorts.clone());
                 let (entered, left) = entered_and_left(before, &after);
                 Some(Recording {
                     status: *status,
@@ -84,9 +94,9 @@ impl Recording {
                     left,
                     cohorts: after,
                     error_code: None,
-                    state: Some(RecordedState::Digest(RecordedState::digest_of(
-                        response.state.as_str(),
-                    ))),
+                    state: digest.then(|| {
+                        RecordedState::Digest(RecordedState::digest_of(response.state.as_str()))
+                    }),
                 })
             }
             CallOutcome::ApiError {
@@ -132,6 +142,7 @@ pub fn difference(a: &[String], b: &[String]) -> Vec<String> {
 }
 
 /// Replays every step in order. Stops at the first target error (the state thread is broken).
+/// Every step's recording is complete (state digests included), as `--update` writes them.
 pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) -> Vec<StepResult> {
     let identity = match session.identity.to_identity() {
         Ok(identity) => identity,
@@ -147,44 +158,94 @@ pub async fn replay(client: &Client, session: &Session, options: ReplayOptions) 
     let shift = options
         .retime_to
         .and_then(|to| last_event_time(session).map(|last| to.duration_since(last)));
-    let mut state = session.initial_opaque_state();
-    // The cohorts of `state`: read once per state (a step's "after" is the next one's "before").
-    let mut before = cohorts_of(state.as_ref());
+    let mut replayer = Replayer::new(identity, session.initial_opaque_state(), shift, options);
+    replayer.digests = true;
     let mut results = Vec::with_capacity(session.steps.len());
     for (index, step) in session.steps.iter().enumerate() {
-        let events = match shift {
-            Some(by) => retimed(&step.events, by),
-            None => step.events.clone(),
-        };
-        let request = SegmentationRequest {
-            identity: identity.clone(),
-            events,
-            state: state.clone(),
-        };
-        let outcome = client.segment(&request, step.synchronous_validation).await;
-        let mut actual = Recording::from_outcome(&outcome, &before);
-        if step.keep_state
-            && let (Some(actual), CallOutcome::Success { response, .. }) = (&mut actual, &outcome)
-        {
-            actual.state = Some(RecordedState::Whole(response.state.to_raw()));
-        }
-        let verdict = judge(step.expect.as_ref(), actual.as_ref(), &outcome, options);
-        if let (CallOutcome::Success { response, .. }, Some(actual)) = (&outcome, &actual) {
-            state = Some(response.state.clone());
-            before = actual.cohorts.clone();
-        }
-        let stop = matches!(verdict, Verdict::TargetError(_));
-        results.push(StepResult {
-            index,
-            note: step.note.clone(),
-            verdict,
-            actual,
-        });
+        let result = replayer.step(client, index, step).await;
+        let stop = matches!(result.verdict, Verdict::TargetError(_));
+        results.push(result);
         if stop {
             break;
         }
     }
     results
+}
+
+/// One replay in progress: the state threaded from response to request, and the cohorts it
+/// lists. Holds one state, whatever the length of the session.
+pub struct Replayer {
+    identity: Identity,
+    shift: Option<jiff::SignedDuration>,
+    options: ReplayOptions,
+    state: Option<OpaqueState>,
+    /// The cohorts of `state`: read once per state (a step's "after" is the next one's "before").
+    before: Vec<String>,
+    /// Digest every response state (for `--update` and `--strict-state`); otherwise only the
+    /// steps that keep their state are digested: the report never shows one.
+    pub digests: bool,
+}
+
+impl Replayer {
+    /// `shift` moves every event time (`--retime`).
+    pub fn new(
+        identity: Identity,
+        initial_state: Option<OpaqueState>,
+        shift: Option<jiff::SignedDuration>,
+        options: ReplayOptions,
+    ) -> Replayer {
+        Replayer {
+            before: cohorts_of(initial_state.as_ref()),
+            identity,
+            shift,
+            digests: options.strict_state,
+            options,
+            state: initial_state,
+        }
+    }
+
+    /// Sends `step` with the current state, judges the answer, and threads the new state on.
+    pub async fn step(&mut self, client: &Client, index: usize, step: &Step) -> StepResult {
+        let events = match self.shift {
+            Some(by) => retimed(&step.events, by),
+            None => step.events.clone(),
+        };
+        let request = SegmentationRequest {
+            identity: self.identity.clone(),
+            events,
+            state: self.state.take(),
+        };
+        let outcome = client.segment(&request, step.synchronous_validation).await;
+        // The request (and the state it carried) is done with.
+        let sent_state = request.state;
+        let digest = self.digests || step.keep_state;
+        let mut actual = Recording::from_outcome_digesting(&outcome, &self.before, digest);
+        if step.keep_state
+            && let (Some(actual), CallOutcome::Success { response, .. }) = (&mut actual, &outcome)
+        {
+            actual.state = Some(RecordedState::Whole(response.state.to_raw()));
+        }
+        let verdict = judge(
+            step.expect.as_ref(),
+            actual.as_ref(),
+            &outcome,
+            self.options,
+        );
+        match (outcome, &actual) {
+            (CallOutcome::Success { response, .. }, Some(actual)) => {
+                self.state = Some(response.state);
+                self.before.clone_from(&actual.cohorts);
+            }
+            // No new state: the next step sends this one again.
+            _ => self.state = sent_state,
+        }
+        StepResult {
+            index,
+            note: step.note.clone(),
+            verdict,
+            actual,
+        }
+    }
 }
 
 /// Compares what came back with the recording, as `segscope replay` does: a pass, the list of
@@ -293,7 +354,14 @@ pub fn last_event_time(session: &Session) -> Option<jiff::Timestamp> {
     session
         .steps
         .iter()
-        .flat_map(|s| event_times(&s.events))
+        .filter_map(|s| latest_time(&s.events))
+        .max()
+}
+
+/// The latest readable event time of one step's events.
+pub(crate) fn latest_time(events: &RawValue) -> Option<jiff::Timestamp> {
+    event_times(events)
+        .into_iter()
         .filter_map(|(_, time)| time)
         .max()
 }

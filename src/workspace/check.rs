@@ -21,6 +21,7 @@ use crate::emulator::workspace::{
     CohortRecord, assign_ids, compile_records, load_schema, parse_records, schema_files,
 };
 use crate::engine::LoadError;
+use crate::exit::Exit;
 
 /// The event that engagement clauses (`engaged_time`, …) read.
 const ENGAGEMENT_EVENT: &str = "PageviewEngagement";
@@ -67,15 +68,10 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// 0 clean (or warnings only, unless strict), 1 warnings with `strict`, 2 errors.
-    pub fn exit_code(&self, strict: bool) -> u8 {
-        if self.errors > 0 {
-            2
-        } else if strict && self.warnings > 0 {
-            1
-        } else {
-            0
-        }
+    /// Passed: clean (or warnings only, unless strict); a mismatch: warnings with `strict`;
+    /// could not run: errors (the emulator would not load the directory).
+    pub fn exit(&self, strict: bool) -> Exit {
+        Exit::of(self.errors > 0, strict && self.warnings > 0)
     }
 
     /// For a terminal: one block per finding, then a summary line.

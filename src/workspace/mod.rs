@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod error;
 pub mod json_diff;
 pub mod pull;
 pub mod push;
@@ -22,6 +23,7 @@ use std::path::Path;
 use crate::api::cohorts::{CohortCode, RemoteCohort};
 use crate::emulator::workspace::{CohortRecord, parse_records};
 
+pub use error::Error;
 pub use remote::{CohortsClient, RemoteError, RetryPolicy};
 
 /// A remote cohort the workspace format cannot hold, and why.
@@ -50,9 +52,11 @@ impl Skipped {
 }
 
 /// The records of `dir/cohorts.json` as written (no ids assigned).
-pub fn read_local_records(dir: &Path) -> anyhow::Result<Vec<CohortRecord>> {
+pub fn read_local_records(dir: &Path) -> Result<Vec<CohortRecord>, Error> {
     let file = dir.join("cohorts.json");
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
-    parse_records(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    let text = std::fs::read_to_string(&file).map_err(|source| Error::Read {
+        file: file.clone(),
+        source,
+    })?;
+    parse_records(&text).map_err(|source| Error::Parse { file, source })
 }

@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::remote::{CohortsClient, RemoteError};
-use super::{Skipped, read_local_records};
+use super::{Error, Skipped, read_local_records};
 use crate::api::cohorts::RemoteCohort;
 use crate::emulator::workspace::{CohortRecord, cohorts_file_text, compile_records};
 
@@ -113,7 +113,7 @@ pub async fn pull(
     dir: &Path,
     concurrency: usize,
     progress: Progress,
-) -> anyhow::Result<PullReport> {
+) -> Result<PullReport, Error> {
     let remote = fetch_all(client, concurrency, progress).await?;
     let file = dir.join("cohorts.json");
     let kept_extras: HashMap<String, serde_json::Map<String, serde_json::Value>> =
@@ -137,8 +137,12 @@ pub async fn pull(
             record
         })
         .collect();
-    crate::session::write_atomically(&file, cohorts_file_text(&records).as_bytes())
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", file.display()))?;
+    crate::session::write_atomically(&file, cohorts_file_text(&records).as_bytes()).map_err(
+        |source| Error::Write {
+            file: file.clone(),
+            source,
+        },
+    )?;
     Ok(PullReport {
         file,
         written: records.len(),

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::diff::{Entry, compare};
 use super::pull::{Progress, fetch_all};
 use super::remote::{CohortsClient, RemoteError};
-use super::{Skipped, read_local_records};
+use super::{Error, Skipped, read_local_records};
 use crate::api::cohorts::{CohortCode, CreateCohort, UpdateCohort};
 use crate::emulator::workspace::{CohortRecord, cohorts_file_text, compile_records};
 
@@ -137,13 +137,13 @@ pub async fn push(
     dir: &Path,
     options: PushOptions,
     on_done: &mut (dyn FnMut(&str) + Send),
-) -> anyhow::Result<PushReport> {
+) -> Result<PushReport, Error> {
     let mut local = read_local_records(dir)?;
-    if let Err(e) = compile_records(&local) {
-        anyhow::bail!(
-            "{}: the local cohorts do not load ({e}); `segscope workspace check` lists the errors",
-            dir.join("cohorts.json").display()
-        );
+    if let Err(source) = compile_records(&local) {
+        return Err(Error::DoesNotLoad {
+            file: dir.join("cohorts.json"),
+            source,
+        });
     }
     let remote = fetch_all(client, options.concurrency, options.progress).await?;
     let comparison = compare(&local, &remote);
@@ -228,11 +228,9 @@ pub async fn push(
         }
         let file = dir.join("cohorts.json");
         crate::session::write_atomically(&file, cohorts_file_text(&local).as_bytes()).map_err(
-            |e| {
-                anyhow::anyhow!(
-                    "{}: cannot write the created cohorts' ids: {e}",
-                    file.display()
-                )
+            |source| Error::WriteIds {
+                file: file.clone(),
+                source,
             },
         )?;
         report.file_updated = true;

@@ -33,7 +33,8 @@ pub fn options() -> AppOptions {
     AppOptions {
         target_label: Some(LABEL.to_string()),
         emulator_endpoints: true,
-        stable: true,
+        time: segscope::console::Clock::fixed_now(),
+        ids: segscope::console::IdSource::counter(),
         wait_for_requests: true,
         ..AppOptions::default()
     }

@@ -10,9 +10,9 @@ use crate::api::{
     CallOutcome, ErrorEnvelope, OpaqueState, SegmentationRequest, SegmentationResponse,
     TransportKind,
 };
-use crate::console::app::App;
 use crate::console::call::{Call, PendingCall};
-use crate::console::rewind::Lineage;
+use crate::console::model::Model;
+use crate::console::model::lineage::Lineage;
 use crate::session::SessionIdentity;
 
 /// The format tag of the file.
@@ -21,15 +21,15 @@ pub const FORMAT: &str = "segscope-autosave/1";
 /// One line of the journal.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(super) enum Record {
+pub(crate) enum Record {
     /// A finished call, appended once.
     Call(SavedCall),
     /// Everything but the history, as it is now (the last one wins).
     Head(Head),
 }
 
-#[derive(Serialize, Deserialize)]
-pub(super) struct Head {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Head {
     saved_at: jiff::Timestamp,
     editor: String,
     identity: SessionIdentity,
@@ -40,7 +40,7 @@ pub(super) struct Head {
     #[serde(default)]
     lineage: Lineage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    selected: Option<usize>,
+    pub(crate) selected: Option<usize>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,7 +68,7 @@ struct File {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SavedCall {
+pub(crate) struct SavedCall {
     /// The editor's text as sent (the request's `events`).
     events: String,
     event_count: usize,
@@ -108,7 +108,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-pub(super) fn saved_call(call: &Call) -> SavedCall {
+pub(crate) fn saved_call(call: &Call) -> SavedCall {
     let outcome = match &call.outcome {
         CallOutcome::Success {
             status,
@@ -157,35 +157,39 @@ pub(super) fn saved_call(call: &Call) -> SavedCall {
     }
 }
 
-/// The snapshot's text for the app as it is now (everything: for the compaction on start and
+/// The snapshot's text for the console as it is now (everything: for the compaction on start and
 /// exit, never on every change).
-pub fn serialise(app: &App) -> String {
-    let target = app.client.target();
+pub fn serialise(app: &Model) -> String {
+    snapshot(app.target.display_url(), head(app), &app.history)
+}
+
+/// The snapshot's text: the head, and the history.
+pub(crate) fn snapshot(target: String, head: Head, history: &[Call]) -> String {
     let file = File {
         format: FORMAT.into(),
-        saved_at: jiff::Timestamp::now(),
-        target: Some(target.display_url()),
-        editor: app.editor.text(),
-        identity: SessionIdentity::from_identity(&app.identity),
-        sync_validation: app.sync_validation,
-        state: raw(app.state.as_ref()),
-        session_id: app.session_id.clone(),
-        history: app
-            .history
+        saved_at: head.saved_at,
+        target: Some(target),
+        editor: head.editor,
+        identity: head.identity,
+        sync_validation: head.sync_validation,
+        state: head.state,
+        session_id: head.session_id,
+        history: history
             .iter()
             .filter_map(|c| serde_json::value::to_raw_value(&saved_call(c)).ok())
             .collect(),
-        lineage: app.lineage.clone(),
-        selected: app.selected,
+        lineage: head.lineage,
+        selected: head.selected,
     };
     // The key has no field here and lives only in the client: the text is written as it is,
     // never searched for the key and rewritten (that changed events that contain its text).
     serde_json::to_string_pretty(&file).unwrap_or_default()
 }
 
-pub(super) fn head(app: &App) -> Head {
+/// Everything but the history, as it is now. Its time is the injected clock's.
+pub(crate) fn head(app: &Model) -> Head {
     Head {
-        saved_at: jiff::Timestamp::now(),
+        saved_at: app.options.time.now(),
         editor: app.editor.text(),
         identity: SessionIdentity::from_identity(&app.identity),
         sync_validation: app.sync_validation,
@@ -197,7 +201,7 @@ pub(super) fn head(app: &App) -> Head {
 }
 
 /// One journal line (with its newline).
-pub(super) fn line(record: &Record) -> String {
+pub(crate) fn line(record: &Record) -> String {
     let mut text = serde_json::to_string(record).unwrap_or_default();
     text.push('\n');
     text
@@ -274,7 +278,10 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
 
 /// What a restore found.
 pub struct Restored {
-    pub calls: usize,
+    /// The calls read back (their ids are numbered from 1: the update step gives them its own).
+    pub history: Vec<Call>,
+    /// The latest head (`None`: the files had none; the console keeps its own).
+    pub head: Option<Head>,
     /// Calls (or journal records) that could not be read and were dropped.
     pub dropped: usize,
     /// The journal's last line was cut short (a kill mid-write) and was dropped.
@@ -283,18 +290,53 @@ pub struct Restored {
     pub saved_at: Option<jiff::Timestamp>,
 }
 
-/// Reads a snapshot (if any) and a journal (if any) into the app, replacing its editor, identity,
-/// state and history. Fails only when the snapshot as a whole cannot be read; a call that cannot
-/// be read is dropped alone.
-pub fn restore(
-    app: &mut App,
-    snapshot: Option<&str>,
-    journal: Option<&str>,
-) -> Result<Restored, String> {
+impl std::fmt::Debug for Restored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Restored")
+            .field("calls", &self.history.len())
+            .field("dropped", &self.dropped)
+            .field("torn", &self.torn)
+            .finish()
+    }
+}
+
+impl Head {
+    /// The head's identity, as the console uses it.
+    pub(crate) fn identity(&self) -> Result<crate::api::Identity, String> {
+        self.identity.to_identity()
+    }
+
+    /// Puts the head into the model: editor, identity (unless unreadable: `false`), validation
+    /// flag, state, session id, lineage, selection (of `calls` calls).
+    pub(crate) fn apply(self, app: &mut Model, calls: usize) -> bool {
+        let identity_read = match self.identity.to_identity() {
+            Ok(identity) => {
+                app.identity = identity;
+                true
+            }
+            Err(_) => false,
+        };
+        app.editor.set_text(&self.editor);
+        app.sync_validation = self.sync_validation;
+        app.state = self.state.as_deref().map(OpaqueState::from_raw);
+        app.session_id = self.session_id;
+        app.lineage = self.lineage;
+        app.selected = self
+            .selected
+            .filter(|i| *i < calls)
+            .or(calls.checked_sub(1));
+        identity_read
+    }
+}
+
+/// Reads a snapshot (if any) and a journal (if any). Fails only when the snapshot as a whole
+/// cannot be read; a call that cannot be read is dropped alone.
+pub fn restore(snapshot: Option<&str>, journal: Option<&str>) -> Result<Restored, String> {
     let mut history = Vec::new();
     let mut dropped = 0;
     let mut latest: Option<Head> = None;
     let mut target = None;
+    let mut ids = 0..;
     if let Some(text) = snapshot {
         let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if file.format != FORMAT {
@@ -306,7 +348,7 @@ pub fn restore(
         for saved in &file.history {
             let call = serde_json::from_str::<SavedCall>(saved.get())
                 .map_err(|e| e.to_string())
-                .and_then(|saved| rebuild(saved, app.next_task()));
+                .and_then(|saved| rebuild(saved, ids.next().unwrap_or_default() + 1));
             match call {
                 Ok(call) => history.push(call),
                 Err(_) => dropped += 1,
@@ -333,37 +375,24 @@ pub fn restore(
         }
         for record in lines.iter().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Record>(record) {
-                Ok(Record::Call(saved)) => match rebuild(saved, app.next_task()) {
-                    Ok(call) => history.push(call),
-                    Err(_) => dropped += 1,
-                },
+                Ok(Record::Call(saved)) => {
+                    match rebuild(saved, ids.next().unwrap_or_default() + 1) {
+                        Ok(call) => history.push(call),
+                        Err(_) => dropped += 1,
+                    }
+                }
                 Ok(Record::Head(head)) => latest = Some(head),
                 Err(_) => dropped += 1,
             }
         }
     }
-    let calls = history.len();
-    let saved_at = latest.as_ref().map(|h| h.saved_at);
-    if let Some(head) = latest {
-        match head.identity.to_identity() {
-            Ok(identity) => app.identity = identity,
-            Err(_) => dropped += 1,
-        }
-        app.editor.set_text(&head.editor);
-        app.sync_validation = head.sync_validation;
-        app.state = head.state.as_deref().map(OpaqueState::from_raw);
-        app.session_id = head.session_id;
-        app.lineage = head.lineage;
-        app.selected = head
-            .selected
-            .filter(|i| *i < calls)
-            .or(calls.checked_sub(1));
-    } else {
-        app.selected = calls.checked_sub(1);
+    if latest.as_ref().is_some_and(|h| h.identity().is_err()) {
+        dropped += 1;
     }
-    app.history = history;
+    let saved_at = latest.as_ref().map(|h| h.saved_at);
     Ok(Restored {
-        calls,
+        history,
+        head: latest,
         dropped,
         torn,
         target,

@@ -4,20 +4,15 @@
 
 use ratatui::text::{Line, Span};
 
-use super::Difference;
-use crate::console::app::{App, Popup, StatusKind};
 use crate::console::explain::{clause_text, mark};
+use crate::console::model::Model;
+use crate::console::model::live::Difference;
 use crate::console::theme::Theme;
+use crate::engine::ExplanationNode;
 use crate::session::Recording;
+use crate::workspace::redecide::Redecision;
 
-/// The before/after comparison popup of one call.
-#[derive(Debug, Clone)]
-pub struct EditComparison {
-    pub title: String,
-    pub lines: Vec<Line<'static>>,
-}
-
-fn list(codes: &[String], app: &App) -> String {
+fn list(codes: &[String], app: &Model) -> String {
     if codes.is_empty() {
         return "none".into();
     }
@@ -31,7 +26,7 @@ fn list(codes: &[String], app: &App) -> String {
         .join(", ")
 }
 
-fn outcome_lines(label: &str, r: &Recording, app: &App, theme: Theme) -> Vec<Line<'static>> {
+fn outcome_lines(label: &str, r: &Recording, app: &Model, theme: Theme) -> Vec<Line<'static>> {
     let status = match r.error_code {
         Some(code) => format!("{} (code {code})", r.status),
         None => r.status.to_string(),
@@ -55,7 +50,7 @@ fn outcome_lines(label: &str, r: &Recording, app: &App, theme: Theme) -> Vec<Lin
 
 /// One differing cohort: its membership and its clauses (value, threshold, ✓/✗), before the
 /// edit and after it.
-fn difference_lines(d: &Difference, app: &App, theme: Theme) -> Vec<Line<'static>> {
+fn difference_lines(d: &Difference, app: &Model, theme: Theme) -> Vec<Line<'static>> {
     let name = d
         .after
         .as_ref()
@@ -84,62 +79,27 @@ fn difference_lines(d: &Difference, app: &App, theme: Theme) -> Vec<Line<'static
                 if c.was_member { "✓" } else { "✗" }
             )),
         ]));
-        let tree = serde_json::to_value(&c.tree).unwrap_or_default();
-        clause_lines(&tree, 2, theme, &mut lines);
+        clause_lines(&c.tree, 2, theme, &mut lines);
     }
     lines
 }
 
 /// One compact line per clause, indented by depth: `✓ Pageview: count = 3, needs ≥ 3`.
-fn clause_lines(
-    node: &serde_json::Value,
-    depth: usize,
-    theme: Theme,
-    out: &mut Vec<Line<'static>>,
-) {
-    let ok = node
-        .get("result")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
+fn clause_lines(node: &ExplanationNode, depth: usize, theme: Theme, out: &mut Vec<Line<'static>>) {
     out.push(Line::from(vec![
         Span::raw("    ".repeat(depth.saturating_sub(1)) + "  "),
-        mark(ok, theme),
+        mark(node.result, theme),
         Span::raw(clause_text(node)),
     ]));
-    for child in node
-        .get("children")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for child in &node.children {
         clause_lines(child, depth + 1, theme, out);
     }
 }
 
 /// `d`: the selected call before the workspace edit (as it was made) and after it.
-pub(crate) fn compare(app: &mut App) {
-    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
-        app.set_status(
-            StatusKind::Info,
-            "No call selected: d compares a call before and after a workspace edit.",
-        );
-        return;
-    };
+/// The lines of the comparison popup of call `index` (its re-decision `r`).
+pub(crate) fn comparison(app: &Model, index: usize, r: &Redecision) -> Vec<Line<'static>> {
     let number = index + 1;
-    let Some(r) = app.live.redecided.get(&app.history[index].id).cloned() else {
-        let why = if app.options.live_workspace.is_none() {
-            "d compares a call before and after an edit of the workspace: it needs the embedded emulator with --workspace DIR."
-                .to_string()
-        } else if app.live.edits == 0 {
-            "No workspace edit yet: change cohorts.json or a schema, and every call is decided again.".to_string()
-        } else {
-            format!(
-                "Call {number} was made after the last workspace edit (or never got an answer): nothing to compare."
-            )
-        };
-        app.set_status(StatusKind::Info, why);
-        return;
-    };
     let theme = app.theme;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -186,8 +146,5 @@ pub(crate) fn compare(app: &mut App) {
         "e (Enter on a cohort) explains the call under the edited workspace.",
         theme.muted(),
     )));
-    app.popup = Some(Popup::EditComparison(Box::new(EditComparison {
-        title: format!("Call {number}: before vs after the workspace edit"),
-        lines,
-    })));
+    lines
 }

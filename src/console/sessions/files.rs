@@ -31,15 +31,6 @@ pub fn session_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// `console session 2026-03-06 14:02` (no clock in stable mode).
-pub fn default_name(stable: bool) -> String {
-    if stable {
-        return "console session".into();
-    }
-    let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system());
-    format!("console session {}", now.strftime("%Y-%m-%d %H:%M"))
-}
-
 /// `Console session 2026-03-06 14:02` → `console-session-2026-03-06-14-02`.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -58,14 +49,14 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-pub fn default_file(name: &str) -> String {
-    save_dir()
-        .join(format!("{}.json", slug(name)))
+/// The file F6 offers for a session named `name`, in `dir` (see [`save_dir`]).
+pub fn default_file(dir: &Path, name: &str) -> String {
+    dir.join(format!("{}.json", slug(name)))
         .display()
         .to_string()
 }
 
-pub(super) fn steps_word(n: usize) -> String {
+pub(crate) fn steps_word(n: usize) -> String {
     if n == 1 {
         "1 step".into()
     } else {

@@ -1,48 +1,18 @@
-//! Sessions in the console: save the history as a `segscope-session/1` file (F6), open one
-//! (`--session FILE` or the picker, F7), and replay it step by step (F8), each step's live
-//! answer compared with its recording the way `segscope replay` compares them.
-//!
-//! The files are small and local, so reading and writing them happens in the update step
-//! itself: the screen never shows half a save, and nothing here talks to the network except
-//! through [`Effect::Send`].
+//! Sessions in the console, the parts both sides use: where session files live, and the
+//! history's last thread as a session (what F6 saves). The update step's part is
+//! `update/sessions/`, the files are the executor's (`executor/sessions.rs`).
 
-mod files;
-mod forms;
-mod open;
-mod playback;
-mod save;
+pub mod files;
+pub mod history;
 
-use crossterm::event::KeyEvent;
-
-use super::app::{App, Popup};
-use super::message::Effect;
-
-pub use files::{
-    LOCAL_SESSIONS, data_sessions_dir, default_file, default_name, save_dir, session_dirs, slug,
+pub use crate::console::model::forms::{
+    SAVE_LABELS, SaveForm, SessionEntry, SessionPicker, SessionPopup,
 };
-pub use forms::{SAVE_LABELS, SaveForm, SessionEntry, SessionPicker, SessionPopup};
-pub use open::list_sessions;
-pub(crate) use open::open_picker;
-pub use playback::{CohortRow, Mark, Playback, StepRun, comparison_rows, explain};
-pub(crate) use playback::{after_call, next_step};
-pub(crate) use save::open_save_form;
-pub use save::{SavedCalls, session_from_history};
-
-/// Keys while one of this module's popups is open.
-pub(crate) fn on_popup_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let Some(Popup::Session(popup)) = app.popup.take() else {
-        return Vec::new();
-    };
-    let mut popup = *popup;
-    let keep = match &mut popup {
-        SessionPopup::Save(form) => save::save_form_key(app, form, key),
-        SessionPopup::Open(picker) => open::picker_key(app, picker, key),
-    };
-    if keep {
-        app.popup = Some(Popup::Session(Box::new(popup)));
-    }
-    Vec::new()
-}
+pub use crate::console::model::playback::{
+    CohortRow, Mark, Playback, StepRun, comparison_rows, explain,
+};
+pub use files::{LOCAL_SESSIONS, data_sessions_dir, default_file, save_dir, session_dirs, slug};
+pub use history::{SavedCalls, session_from_history};
 
 #[cfg(test)]
 mod tests {
@@ -70,7 +40,7 @@ mod tests {
             "console-session-2026-03-06-14-02"
         );
         assert_eq!(slug("  ??? "), "session");
-        assert!(default_file("A reader").ends_with("sessions/a-reader.json"));
+        assert!(default_file(&save_dir(), "A reader").ends_with("sessions/a-reader.json"));
     }
 
     #[test]

@@ -8,12 +8,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::api::Identity;
-use crate::console::app::{App, StatusKind};
 use crate::console::keymap;
+use crate::console::model::{Model, StatusKind};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn header(app: &App, frame: &mut Frame, area: Rect) {
+pub fn header(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let mut left = vec![
         Span::styled(" segscope ", theme.active_tab()),
@@ -22,7 +22,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(app.target_label(), theme.title()),
     ];
     left.extend(crate::console::timeline::header_note(app));
-    if !app.options.emulator_endpoints && app.client.target().api_key.is_some() {
+    if !app.options.emulator_endpoints && app.target.api_key.is_some() {
         left.push(Span::styled(
             "  live API: events are real traffic",
             theme.warning(),
@@ -70,7 +70,7 @@ fn size_text(bytes: usize) -> String {
     }
 }
 
-pub fn identity(app: &App, frame: &mut Frame, area: Rect) {
+pub fn identity(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let (label, who) = match &app.identity {
         Identity::UserId(id) => ("User ", id.clone()),
@@ -115,7 +115,7 @@ pub fn identity(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-pub fn status(app: &App, frame: &mut Frame, area: Rect) {
+pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let mut spans = Vec::new();
     if let Some(flight) = &app.in_flight {
@@ -123,10 +123,9 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect) {
             format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
             theme.accent(),
         ));
-        let elapsed = if app.options.stable {
-            String::new()
-        } else {
-            format!(" {:.1} s", flight.started.elapsed().as_secs_f32())
+        let elapsed = match app.options.time.shown_elapsed(flight.started) {
+            Some(elapsed) => format!(" {:.1} s", elapsed.as_secs_f32()),
+            None => String::new(),
         };
         spans.push(Span::raw(format!("{}{elapsed}", app.status.text)));
     } else {
@@ -142,7 +141,7 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
+pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let mut spans = vec![Span::raw(" ")];
     for (keys, hint) in keymap::hints() {
@@ -165,7 +164,7 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn too_small(app: &App, frame: &mut Frame, area: Rect) {
+pub fn too_small(app: &Model, frame: &mut Frame, area: Rect) {
     let text = vec![
         Line::from(Span::styled(
             format!("terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT})"),

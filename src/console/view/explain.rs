@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::frame::{centered, frame_block};
 use super::render_lines;
-use crate::console::app::App;
-use crate::console::explain::{ExplainPopup, Stage};
+use crate::console::model::Model;
+use crate::console::model::explain::{ExplainPopup, Stage};
 
-pub fn draw(app: &App, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &Model, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     // Below the header, above the status line (which says what the explanation found).
     let width = area.width.saturating_sub(4).min(140);

@@ -5,11 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Padding};
 
-use crate::console::app::{App, Focus};
+use crate::console::model::{Focus, Model};
 
 /// A pane's block: the focused one is marked (`▸` and a bold border) so it shows without
 /// colour too.
-pub(crate) fn block<'a>(app: &App, focus: Focus, title: Line<'a>) -> Block<'a> {
+pub(crate) fn block<'a>(app: &Model, focus: Focus, title: Line<'a>) -> Block<'a> {
     let focused = app.focus == focus && app.popup.is_none();
     let border = if focused {
         app.theme.focus_border()
@@ -47,7 +47,7 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// A popup's block: a double border, its title on top and its keys at the bottom.
-pub(crate) fn frame_block<'a>(app: &App, title: &'a str, hint: &'a str) -> Block<'a> {
+pub(crate) fn frame_block<'a>(app: &Model, title: &'a str, hint: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

@@ -2,7 +2,7 @@
 
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 
-use crate::console::app::Focus;
+use crate::console::model::Focus;
 
 /// The smallest terminal the layout fits in.
 pub const MIN_WIDTH: u16 = 80;

@@ -17,11 +17,17 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::app::App;
+use crate::console::model::Model;
 use layout::Panes;
 
 /// Draws the whole screen.
-pub fn draw(app: &App, frame: &mut Frame) {
+/// Draws the console: a pure function of its model.
+pub fn draw(app: &crate::console::app::App, frame: &mut Frame) {
+    draw_model(&app.model, frame);
+}
+
+/// Draws a model.
+pub fn draw_model(app: &Model, frame: &mut Frame) {
     let area = frame.area();
     let Some(panes) = Panes::new(area) else {
         chrome::too_small(app, frame, area);

@@ -14,11 +14,10 @@ use super::frame::block;
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
-use crate::console::app::{App, DetailView, DiffMode, Focus};
-use crate::console::call::latency_text;
 use crate::console::editor::Check;
+use crate::console::model::{DetailView, DiffMode, Focus, Model};
 
-pub fn editor(app: &App, frame: &mut Frame, area: Rect) {
+pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let (check_line, invalid) = match app.editor.check() {
         Check::Valid { events } => (
@@ -53,16 +52,11 @@ pub fn editor(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(&app.editor.area, inner);
 }
 
-fn clock(app: &App, time: jiff::Timestamp) -> String {
-    if app.options.stable {
-        return "--:--:--".into();
-    }
-    time.to_zoned_datetime(jiff::tz::TimeZone::system())
-        .strftime("%H:%M:%S")
-        .to_string()
+fn clock(app: &Model, time: jiff::Timestamp) -> String {
+    app.options.time.time_of_day(time)
 }
 
-pub fn history(app: &App, frame: &mut Frame, area: Rect) {
+pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let title = Line::from(vec![
         Span::styled("History", theme.title()),
@@ -134,7 +128,7 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
             }
             cells.extend([
                 Cell::from(Span::styled(status, status_style)),
-                Cell::from(latency_text(call.outcome.latency(), app.options.stable)),
+                Cell::from(app.options.time.latency_text(call.outcome.latency())),
                 Cell::from(format!("{} ev", call.event_count)),
                 Cell::from(delta),
             ]);
@@ -168,7 +162,7 @@ pub fn history(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
+pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
     if super::playback::cohorts(app, frame, area) {
         return;
     }
@@ -262,7 +256,7 @@ pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(list, area, &mut state);
 }
 
-pub fn detail(app: &App, frame: &mut Frame, area: Rect) {
+pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let tab = |label: &'static str, view: DetailView| {
         if app.detail_view == view {

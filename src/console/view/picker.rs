@@ -6,17 +6,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::frame::{centered, frame_block};
-use crate::console::app::App;
+use crate::console::model::Model;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
 
-pub fn draw(app: &App, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
     match popup {
         SessionPopup::Save(form) => save_form(app, form, frame, area),
         SessionPopup::Open(picker) => session_picker(app, picker, frame, area),
     }
 }
 
-fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
+fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 100.min(area.width.saturating_sub(4)), 11);
     let block = frame_block(
@@ -76,7 +76,7 @@ fn save_form(app: &App, form: &SaveForm, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn session_picker(app: &App, picker: &SessionPicker, frame: &mut Frame, area: Rect) {
+fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let path_width = picker
         .entries

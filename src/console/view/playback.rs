@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 
 use super::frame::block;
 use super::render_lines;
-use crate::console::app::{App, Focus};
 use crate::console::call::Call;
+use crate::console::model::{Focus, Model};
 use crate::console::sessions::{Mark, StepRun, comparison_rows, explain};
 use crate::console::theme::Theme;
 use crate::session::Verdict;
@@ -26,7 +26,7 @@ fn verdict_mark(run: &StepRun, theme: Theme) -> Span<'static> {
 
 /// The history row's cohorts cell, with the verdict marker first when the call was a replayed
 /// step.
-pub fn marked<'a>(app: &App, call: &Call, cell: Line<'a>) -> Line<'a> {
+pub fn marked<'a>(app: &Model, call: &Call, cell: Line<'a>) -> Line<'a> {
     let Some(run) = app.playback.as_ref().and_then(|p| p.run_for(call.id)) else {
         return cell;
     };
@@ -53,7 +53,7 @@ const MARK_WIDTH: usize = 12;
 
 /// Draws the Cohorts pane as recorded | actual when the selected call was a replayed step.
 /// Returns false (drawing nothing) otherwise.
-pub fn cohorts(app: &App, frame: &mut Frame, area: Rect) -> bool {
+pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) -> bool {
     let Some(call) = app.selected_call() else {
         return false;
     };

@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use super::frame::{centered, frame_block};
 use super::render_lines;
-use crate::console::app::{AliasForm, App, Popup};
 use crate::console::keymap::{KEYMAP, NOTES};
+use crate::console::model::forms::AliasForm;
+use crate::console::model::{Model, Popup};
 
-pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &Model, popup: &Popup, frame: &mut Frame, area: Rect) {
     match popup {
         Popup::Help { scroll } => help(app, *scroll, frame, area),
         Popup::EventPicker { names, selected } => picker(app, names, *selected, frame, area),
@@ -23,7 +24,7 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
 }
 
 /// The help's lines, written from the keymap.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+pub fn help_lines(app: &Model) -> Vec<Line<'static>> {
     let theme = app.theme;
     let width = KEYMAP
         .iter()
@@ -51,7 +52,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-fn help(app: &App, scroll: u16, frame: &mut Frame, area: Rect) {
+fn help(app: &Model, scroll: u16, frame: &mut Frame, area: Rect) {
     let lines = help_lines(app);
     let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 3;
     let rect = centered(area, width, lines.len() as u16 + 2);
@@ -75,7 +76,7 @@ fn required(schema: Option<&Value>) -> String {
         .unwrap_or_default()
 }
 
-fn picker(app: &App, names: &[String], selected: usize, frame: &mut Frame, area: Rect) {
+fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let events = app.workspace.as_ref().map(|w| &w.events);
     let items: Vec<ListItem> = names
@@ -105,7 +106,7 @@ fn picker(app: &App, names: &[String], selected: usize, frame: &mut Frame, area:
     frame.render_stateful_widget(list, rect, &mut state);
 }
 
-fn alias(app: &App, form: &AliasForm, frame: &mut Frame, area: Rect) {
+fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 64, 9);
     let block = frame_block(

@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::frame::{centered, frame_block};
-use crate::console::app::App;
-use crate::console::live::EditComparison;
+use crate::console::model::Model;
+use crate::console::model::live::EditComparison;
 
-pub fn draw(app: &App, popup: &EditComparison, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &Model, popup: &EditComparison, frame: &mut Frame, area: Rect) {
     let width = popup
         .lines
         .iter()

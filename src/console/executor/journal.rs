@@ -5,23 +5,10 @@ use std::path::{Path, PathBuf};
 
 use crate::console::message::Message;
 
-/// The file's name in the state directory.
-pub const FILE_NAME: &str = "autosave.json";
-
 /// Records to append to the journal: serialised on the UI task (small), written by the thread.
-pub struct Write {
-    pub task: u64,
-    pub path: PathBuf,
+pub(super) struct Write {
+    pub(super) task: u64,
     pub(super) lines: String,
-}
-
-impl std::fmt::Debug for Write {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Write")
-            .field("path", &self.path)
-            .field("bytes", &self.lines.len())
-            .finish()
-    }
 }
 
 /// The journal's writer: one thread, so records land in the order they were made.
@@ -94,17 +81,4 @@ fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .append(true)
         .open(path)?;
     file.write_all(bytes)
-}
-
-/// `autosave.json` → `autosave.json.journal`.
-pub fn journal_path(path: &Path) -> PathBuf {
-    with_suffix(path, "journal")
-}
-
-pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| FILE_NAME.into());
-    path.with_file_name(format!("{name}.{suffix}"))
 }

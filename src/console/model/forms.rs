@@ -1,12 +1,63 @@
-//! The two popups of sessions, as data: the save form (F6) and the picker (F7).
+//! The forms of the popups, as data: the alias form (F4), the session save form (F6) and the
+//! session picker (F7).
 
 use std::path::PathBuf;
 
 use ratatui_textarea::{CursorMove, TextArea};
 
+use crate::console::sessions::files::default_file;
 use crate::console::theme::Theme;
 
-use super::files::default_file;
+/// The small alias form (F4): two one-line fields.
+#[derive(Debug)]
+pub struct AliasForm {
+    pub tag: TextArea<'static>,
+    pub id: TextArea<'static>,
+    /// 0 = tag, 1 = id.
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+impl AliasForm {
+    pub fn new(theme: Theme) -> AliasForm {
+        let field = |text: &str| {
+            let mut area = TextArea::new(vec![text.to_string()]);
+            area.set_cursor_line_style(ratatui::style::Style::new());
+            area.set_cursor_style(theme.cursor());
+            area.move_cursor(ratatui_textarea::CursorMove::End);
+            area
+        };
+        let mut form = AliasForm {
+            tag: field(""),
+            id: field(""),
+            field: 0,
+            error: None,
+        };
+        form.set_field(0, theme);
+        form
+    }
+
+    /// Moves the input to field 0 (tag) or 1 (id); only that field shows a cursor.
+    pub fn set_field(&mut self, field: usize, theme: Theme) {
+        self.field = field.min(1);
+        let style = |on: bool| {
+            if on {
+                theme.cursor()
+            } else {
+                ratatui::style::Style::new()
+            }
+        };
+        self.tag.set_cursor_style(style(self.field == 0));
+        self.id.set_cursor_style(style(self.field == 1));
+    }
+
+    pub fn values(&self) -> (String, String) {
+        (
+            self.tag.lines().concat().trim().to_string(),
+            self.id.lines().concat().trim().to_string(),
+        )
+    }
+}
 
 /// The popups of this module (one variant of [`Popup`], so the shared code stays small).
 #[derive(Debug)]
@@ -32,7 +83,7 @@ pub struct SaveForm {
 
 pub const SAVE_LABELS: [&str; 3] = ["name", "description", "file"];
 
-pub(super) fn one_line(text: &str, theme: Theme) -> TextArea<'static> {
+pub(crate) fn one_line(text: &str, theme: Theme) -> TextArea<'static> {
     let mut area = TextArea::new(vec![text.to_string()]);
     area.set_cursor_line_style(ratatui::style::Style::new());
     area.set_cursor_style(theme.cursor());
@@ -41,12 +92,13 @@ pub(super) fn one_line(text: &str, theme: Theme) -> TextArea<'static> {
 }
 
 impl SaveForm {
-    pub fn new(name: &str, calls: usize, theme: Theme) -> SaveForm {
+    /// The form for a session named `name`, offering a file in `dir`.
+    pub fn new(name: &str, dir: &std::path::Path, calls: usize, theme: Theme) -> SaveForm {
         let mut form = SaveForm {
             fields: [
                 one_line(name, theme),
                 one_line("", theme),
-                one_line(&default_file(name), theme),
+                one_line(&default_file(dir, name), theme),
             ],
             field: 0,
             file_edited: false,

@@ -1,32 +1,27 @@
-//! F8: the open session's steps sent one by one, each live answer compared with its recording.
+//! The session opened for step-by-step replay (F8), and how a step's answer compares with its
+//! recording (the verdict itself is `session::replay`'s).
 
 use std::path::PathBuf;
 
-use serde_json::value::RawValue;
-
-use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, cohort_order};
-use crate::console::app::{App, InFlight, StatusKind};
-use crate::console::call::PendingCall;
-use crate::console::message::Effect;
-use crate::session::replay::{ReplayOptions, Verdict, cohorts_of, judge};
+use crate::api::{Identity, OpaqueState, cohort_order};
+use crate::console::sessions::files::steps_word;
+use crate::session::replay::Verdict;
 use crate::session::{Recording, Session, Tally};
-
-use super::files::steps_word;
 
 /// An opened session being replayed step by step.
 #[derive(Debug)]
 pub struct Playback {
     pub path: PathBuf,
     pub session: Session,
-    pub(super) identity: Identity,
+    pub(crate) identity: Identity,
     /// The next step to send.
     pub next: usize,
     /// The state the next step sends: threaded from the live responses.
-    pub(super) state: Option<OpaqueState>,
+    pub(crate) state: Option<OpaqueState>,
     /// The steps sent in this pass, in order.
     pub runs: Vec<StepRun>,
     /// (task, step) of the step in flight.
-    pub(super) awaiting: Option<(u64, usize)>,
+    pub(crate) awaiting: Option<(u64, usize)>,
 }
 
 /// One replayed step: the recording, what came back, and the verdict.
@@ -54,7 +49,7 @@ impl Playback {
         self.runs.iter().find(|r| r.call_id == call_id)
     }
 
-    pub(super) fn note_for(&self, call_id: u64) -> Option<String> {
+    pub(crate) fn note_for(&self, call_id: u64) -> Option<String> {
         let run = self.run_for(call_id)?;
         Some(self.session.steps.get(run.step)?.note.clone())
     }
@@ -83,7 +78,7 @@ impl Playback {
     }
 
     /// `step 2/3 of "name" (note)`.
-    fn step_label_with_note(&self, step: usize) -> String {
+    pub(crate) fn step_label_with_note(&self, step: usize) -> String {
         let mut label = self.step_label(step);
         if let Some(step) = self.session.steps.get(step)
             && !step.note.is_empty()
@@ -112,143 +107,6 @@ impl Playback {
             next
         }
     }
-}
-
-/// F8: send the open session's next step (or start it again once all are done).
-pub(crate) fn next_step(app: &mut App) -> Vec<Effect> {
-    if app.in_flight.is_some() {
-        app.set_status(
-            StatusKind::Warning,
-            "A request is already in flight: wait for it, or press Esc to cancel it.",
-        );
-        return Vec::new();
-    }
-    let Some(playback) = app.playback.as_mut() else {
-        app.set_status(
-            StatusKind::Warning,
-            "No session open: F7 picks one (or start with segscope --session FILE).",
-        );
-        return Vec::new();
-    };
-    if playback.total() == 0 {
-        app.set_status(StatusKind::Warning, "The open session has no steps.");
-        return Vec::new();
-    }
-    if playback.is_done() {
-        playback.next = 0;
-        playback.runs.clear();
-        playback.state = playback.session.initial_opaque_state();
-    }
-    let index = playback.next;
-    let step = &playback.session.steps[index];
-    let pretty = step.events_pretty();
-    let events = match RawValue::from_string(step.events.to_string()) {
-        Ok(raw) => raw,
-        Err(e) => {
-            app.set_status(StatusKind::Error, format!("Not sent: {e}"));
-            return Vec::new();
-        }
-    };
-    let event_count = step.event_count();
-    let sync = step.synchronous_validation;
-    let identity = playback.identity.clone();
-    let state = playback.state.clone();
-    let label = playback.step_label_with_note(index);
-    // The console follows the session: its identity, the threaded state, the step's events and
-    // validation flag, so what is on screen is what is sent.
-    app.identity = identity.clone();
-    app.state = state.clone();
-    app.sync_validation = sync;
-    app.editor.set_text(&pretty);
-    let task = app.next_task();
-    if let Some(playback) = app.playback.as_mut() {
-        playback.awaiting = Some((task, index));
-    }
-    let pending = PendingCall {
-        id: task,
-        events_text: pretty,
-        event_count,
-        identity: identity.clone(),
-        sync_validation: sync,
-        state_before: state.clone(),
-        sent_at: jiff::Timestamp::now(),
-        request: SegmentationRequest {
-            identity,
-            events,
-            state,
-        },
-    };
-    app.in_flight = Some(InFlight {
-        task,
-        events: event_count,
-        started: std::time::Instant::now(),
-    });
-    app.set_status(StatusKind::Info, format!("Sending {label}… Esc cancels."));
-    vec![Effect::Send(Box::new(pending))]
-}
-
-/// After a call is in the history: if it was the step in flight, compare it with its recording.
-pub(crate) fn after_call(app: &mut App, task: u64) {
-    let Some(playback) = app.playback.as_mut() else {
-        return;
-    };
-    let Some((_, index)) = playback.awaiting.filter(|(t, _)| *t == task) else {
-        return;
-    };
-    playback.awaiting = None;
-    let Some(call) = app.history.iter().rev().find(|c| c.id == task) else {
-        return;
-    };
-    let before = cohorts_of(call.state_before.as_ref());
-    let actual = Recording::from_outcome(&call.outcome, &before);
-    let expected = playback.session.steps[index].expect.clone();
-    let verdict = judge(
-        expected.as_ref(),
-        actual.as_ref(),
-        &call.outcome,
-        ReplayOptions::default(),
-    );
-    if let CallOutcome::Success { response, .. } = &call.outcome {
-        playback.state = Some(response.state.clone());
-    }
-    let (kind, what) = match &verdict {
-        Verdict::Passed => (StatusKind::Success, "as recorded".to_string()),
-        Verdict::Mismatch(_) => (StatusKind::Error, String::new()),
-        Verdict::Unrecorded => (
-            StatusKind::Warning,
-            "no recording to compare with".to_string(),
-        ),
-        Verdict::TargetError(message) => (StatusKind::Error, format!("target error: {message}")),
-    };
-    let run = StepRun {
-        step: index,
-        call_id: task,
-        expected,
-        actual,
-        verdict,
-    };
-    let what = if let Verdict::Mismatch(_) = run.verdict {
-        format!("≠ not as recorded: {}", explain(&run).join("; also "))
-    } else {
-        what
-    };
-    playback.runs.push(run);
-    playback.next = index + 1;
-    let kind = if playback.is_done() && kind == StatusKind::Success {
-        if playback.tally().exit_code() == 0 {
-            StatusKind::Success
-        } else {
-            StatusKind::Error
-        }
-    } else {
-        kind
-    };
-    let text = format!(
-        "{}: {what}. {}",
-        playback.step_label(index),
-        playback.next_text()
-    );
-    app.set_status(kind, text);
 }
 
 // ------------------------------------------------------------------ comparison

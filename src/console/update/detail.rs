@@ -5,16 +5,16 @@
 
 use std::sync::Arc;
 
-use super::app::App;
-use super::call::CallDetail;
-use super::message::{Effect, Message};
+use crate::console::call::CallDetail;
+use crate::console::message::Effect;
+use crate::console::model::Model;
 
 /// Recent calls whose detail stays rendered (stepping back through them is instant).
 const KEEP_RENDERED: usize = 8;
 
 /// After every update: drop details nobody looks at, and ask for the selected call's if it
 /// has none.
-pub(crate) fn upkeep(app: &mut App) -> Vec<Effect> {
+pub(crate) fn upkeep(app: &mut Model) -> Vec<Effect> {
     let len = app.history.len();
     let selected = app.selected;
     for (i, call) in app.history.iter_mut().enumerate() {
@@ -36,26 +36,8 @@ pub(crate) fn upkeep(app: &mut App) -> Vec<Effect> {
     }]
 }
 
-/// Performs [`Effect::RenderDetail`]: renders on a blocking thread, answers with a message.
-pub(crate) fn spawn(app: &mut App, task: u64, call: Box<super::call::Call>) {
-    let tx = app.runtime.tx.clone();
-    let options = app.render_options();
-    let handle = tokio::spawn(async move {
-        let id = call.id;
-        let rendered = tokio::task::spawn_blocking(move || call.render_detail(options)).await;
-        if let Ok(detail) = rendered {
-            let _ = tx.send(Message::DetailRendered {
-                task,
-                call_id: id,
-                detail: Box::new(detail),
-            });
-        }
-    });
-    app.runtime.tasks.insert(task, handle);
-}
-
 /// [`Message::DetailRendered`]: the call gets its detail back.
-pub(crate) fn on_rendered(app: &mut App, call_id: u64, detail: CallDetail) {
+pub(crate) fn on_rendered(app: &mut Model, call_id: u64, detail: CallDetail) {
     if app.rendering_detail == Some(call_id) {
         app.rendering_detail = None;
     }

@@ -3,201 +3,16 @@
 
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+
+mod check;
+mod events;
 
 use super::theme::Theme;
-use crate::api::MAX_EVENTS;
-
-/// Where the editor's text is wrong, in the words the status line uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// 1-based line and column.
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )
-    }
-}
-
-/// The live check of the editor's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    Valid { events: usize },
-    Invalid(Problem),
-}
-
-impl Check {
-    pub fn is_valid(&self) -> bool {
-        matches!(self, Check::Valid { .. })
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-fn problem_at(text: &str, offset: usize, message: impl Into<String>) -> Problem {
-    let (line, column) = position(text, offset);
-    Problem {
-        line,
-        column,
-        message: message.into(),
-    }
-}
-
-/// serde_json's message without its own " at line L column C" (the position is given apart).
-fn serde_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let text = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
-    text.replace('`', "'")
-}
-
-/// Checks that `text` is what the endpoint takes as `events`: a JSON array of at most
-/// [`MAX_EVENTS`] objects, each with a non-empty `name`, an RFC 3339 `time`, an object
-/// `properties`, and UUIDs in `view_id`/`session_id` when present.
-pub fn check_events(text: &str) -> Check {
-    if text.trim().is_empty() {
-        return Check::Invalid(Problem {
-            line: 1,
-            column: 1,
-            message: "the editor is empty: write a JSON array of events, [ {…} ]".into(),
-        });
-    }
-    let items: Vec<&RawValue> = match serde_json::from_str(text) {
-        Ok(items) => items,
-        Err(e) => {
-            let message = if e.is_data() {
-                "the events must be a JSON array: [ {…}, {…} ]".to_string()
-            } else {
-                serde_message(&e)
-            };
-            return Check::Invalid(Problem {
-                line: e.line().max(1),
-                column: e.column().max(1),
-                message,
-            });
-        }
-    };
-    let offset_of = |raw: &RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
-    if items.len() > MAX_EVENTS {
-        return Check::Invalid(problem_at(
-            text,
-            offset_of(items[MAX_EVENTS]),
-            format!(
-                "{} events: at most {MAX_EVENTS} are allowed in one request",
-                items.len()
-            ),
-        ));
-    }
-    for (i, raw) in items.iter().enumerate() {
-        let start = offset_of(raw);
-        let n = i + 1;
-        let key_at = |key: &str| {
-            raw.get()
-                .find(&format!("\"{key}\""))
-                .map_or(start, |k| start + k)
-        };
-        let Ok(Value::Object(event)) = serde_json::from_str::<Value>(raw.get()) else {
-            return Check::Invalid(problem_at(
-                text,
-                start,
-                format!("event {n} is not an object {{…}}"),
-            ));
-        };
-        match event.get("name") {
-            Some(Value::String(s)) if !s.is_empty() => {}
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("name"),
-                    format!("event {n}: \"name\" must be a non-empty string"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"name\" is missing"),
-                ));
-            }
-        }
-        match event.get("time") {
-            Some(Value::String(s)) => {
-                if let Err(e) = s.parse::<jiff::Timestamp>() {
-                    return Check::Invalid(problem_at(
-                        text,
-                        key_at("time"),
-                        format!("event {n}: \"time\" is not an RFC 3339 date-time ({e})"),
-                    ));
-                }
-            }
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("time"),
-                    format!("event {n}: \"time\" must be an RFC 3339 string"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"time\" is missing"),
-                ));
-            }
-        }
-        match event.get("properties") {
-            Some(Value::Object(_)) => {}
-            Some(_) => {
-                return Check::Invalid(problem_at(
-                    text,
-                    key_at("properties"),
-                    format!("event {n}: \"properties\" must be an object"),
-                ));
-            }
-            None => {
-                return Check::Invalid(problem_at(
-                    text,
-                    start,
-                    format!("event {n}: \"properties\" is missing"),
-                ));
-            }
-        }
-        for id in ["view_id", "session_id"] {
-            match event.get(id) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {}
-                Some(_) => {
-                    return Check::Invalid(problem_at(
-                        text,
-                        key_at(id),
-                        format!("event {n}: \"{id}\" must be a UUID"),
-                    ));
-                }
-            }
-        }
-    }
-    Check::Valid {
-        events: items.len(),
-    }
-}
+pub use check::{Check, Problem};
+use check::{check_events, position, serde_message};
+pub use events::{example_events, new_event, placeholder};
 
 /// The text pretty-printed (keys in the order written), or where it is not JSON.
 pub fn pretty(text: &str) -> Result<String, Problem> {
@@ -295,128 +110,6 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
             }
         }
     }
-}
-
-/// The most items Ctrl+N writes for an array, whatever its `minItems` asks.
-const MAX_PLACEHOLDER_ITEMS: u64 = 16;
-
-/// A placeholder value for a JSON schema: the first enum value, a `const`, the minimum of a
-/// number, an object of its required properties, `"<name>"` for a string.
-pub fn placeholder(name: &str, schema: &Value) -> Value {
-    if let Some(first) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-    {
-        return first.clone();
-    }
-    if let Some(c) = schema.get("const") {
-        return c.clone();
-    }
-    let ty = match schema.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("null"),
-        _ if schema.get("properties").is_some() => "object",
-        _ => "string",
-    };
-    match ty {
-        "object" => {
-            let mut out = Map::new();
-            let props = schema.get("properties");
-            if let Some(required) = schema.get("required").and_then(Value::as_array) {
-                for key in required.iter().filter_map(Value::as_str) {
-                    let sub = props.and_then(|p| p.get(key)).unwrap_or(&Value::Null);
-                    out.insert(key.to_string(), placeholder(key, sub));
-                }
-            }
-            Value::Object(out)
-        }
-        "array" => {
-            // A schema may ask for any number; the editor fills in a readable few.
-            let min = schema
-                .get("minItems")
-                .and_then(Value::as_u64)
-                .unwrap_or(0)
-                .min(MAX_PLACEHOLDER_ITEMS);
-            let items = schema.get("items").unwrap_or(&Value::Null);
-            Value::Array((0..min).map(|_| placeholder(name, items)).collect())
-        }
-        "integer" | "number" => {
-            let min = schema
-                .get("minimum")
-                .or_else(|| schema.get("exclusiveMinimum"))
-                .and_then(Value::as_f64);
-            match min {
-                Some(m) if ty == "integer" || m.fract() == 0.0 => {
-                    json!((m as i64).saturating_add(1))
-                }
-                Some(m) => json!(m + 1.0),
-                None => json!(0),
-            }
-        }
-        "boolean" => json!(false),
-        "null" => Value::Null,
-        _ => match schema.get("format").and_then(Value::as_str) {
-            Some("date-time") => json!(jiff::Timestamp::now().to_string()),
-            Some("uri" | "url") => json!("https://example.com/"),
-            Some("uuid") => json!(uuid::Uuid::new_v4().to_string()),
-            _ => json!(format!("<{name}>")),
-        },
-    }
-}
-
-/// An RFC 3339 time to the second (no fraction), as a person would type it.
-pub fn rfc3339(time: jiff::Timestamp) -> String {
-    jiff::Timestamp::from_second(time.as_second())
-        .unwrap_or(time)
-        .to_string()
-}
-
-/// A new event: name, time, session and view ids, and the properties its schema requires.
-pub fn new_event(
-    name: &str,
-    schema: Option<&Value>,
-    time: jiff::Timestamp,
-    session_id: &str,
-    view_id: &str,
-) -> Value {
-    let properties = schema
-        .map(|s| placeholder("properties", s))
-        .filter(Value::is_object)
-        .unwrap_or_else(|| json!({}));
-    json!({
-        "name": name,
-        "time": rfc3339(time),
-        "session_id": session_id,
-        "view_id": view_id,
-        "properties": properties,
-    })
-}
-
-/// The editor's opening text: one Pageview valid against the demo workspace's schema.
-pub fn example_events(time: jiff::Timestamp, session_id: &str, view_id: &str) -> String {
-    let events = json!([{
-        "name": "Pageview",
-        "time": rfc3339(time),
-        "session_id": session_id,
-        "view_id": view_id,
-        "properties": {
-            "article": {
-                "title": "Late winner seals the derby",
-                "category": "football"
-            },
-            "client": {
-                "url": "https://www.dailycourier.example/football/derby-report",
-                "domain": "www.dailycourier.example",
-                "type": "web"
-            }
-        }
-    }]);
-    serde_json::to_string_pretty(&events).unwrap_or_default()
 }
 
 /// The text area and its live check.
@@ -541,7 +234,10 @@ impl Editor {
 
 #[cfg(test)]
 mod tests {
+    use super::events::MAX_PLACEHOLDER_ITEMS;
     use super::*;
+    use crate::console::env::IdSource;
+    use serde_json::json;
 
     fn problem(text: &str) -> Problem {
         match check_events(text) {
@@ -630,7 +326,12 @@ mod tests {
             "required": ["a", "n", "k"]
         });
         assert_eq!(
-            placeholder("properties", &schema),
+            placeholder(
+                "properties",
+                &schema,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            ),
             json!({"a": {"t": "<t>"}, "n": 1, "k": "web"})
         );
     }
@@ -638,11 +339,26 @@ mod tests {
     #[test]
     fn absurd_schemas_give_small_placeholders_and_never_overflow() {
         let huge_min = json!({"type": "integer", "minimum": 9.3e18});
-        assert_eq!(placeholder("n", &huge_min), json!(i64::MAX));
+        assert_eq!(
+            placeholder(
+                "n",
+                &huge_min,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            ),
+            json!(i64::MAX)
+        );
         let many =
             json!({"type": "array", "minItems": 4_000_000_000u64, "items": {"type": "string"}});
         assert_eq!(
-            placeholder("tags", &many).as_array().map(Vec::len),
+            placeholder(
+                "tags",
+                &many,
+                jiff::Timestamp::now(),
+                &mut IdSource::counter()
+            )
+            .as_array()
+            .map(Vec::len),
             Some(MAX_PLACEHOLDER_ITEMS as usize)
         );
     }
@@ -654,6 +370,7 @@ mod tests {
             "Pageview",
             None,
             jiff::Timestamp::now(),
+            &mut IdSource::Random,
             &uuid::Uuid::new_v4().to_string(),
             &uuid::Uuid::new_v4().to_string(),
         );

@@ -1,0 +1,195 @@
+//! The explanation popup in the update step (see `explain.rs`): Enter (or `e`) opens it and asks
+//! the emulator, its answer fills it, its keys move through it.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::value::RawValue;
+
+use crate::api::{SegmentationRequest, cohort_order};
+use crate::console::explain::{call_state, explained_entry, unavailable, with_definitions};
+use crate::console::message::Effect;
+use crate::console::model::explain::{Entry, ExplainPopup, Stage};
+use crate::console::model::{Focus, Model, Popup, StatusKind};
+
+/// Enter (or `e`): opens the popup for the selected call, on the cohort under the cursor in the
+/// Cohorts pane, or on the first cohort (the list is every workspace cohort: pick any).
+pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
+    let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
+        app.set_status(
+            StatusKind::Info,
+            "Nothing to explain yet: an explanation is of a call. Send one (F5), then Enter on a cohort.",
+        );
+        return Vec::new();
+    };
+    let call = &app.history[index];
+    let wanted = if app.focus == Focus::Cohorts {
+        call.delta
+            .members
+            .iter()
+            .chain(&call.delta.left)
+            .nth(app.cohort_cursor)
+            .cloned()
+    } else {
+        None
+    };
+    let mut codes: Vec<String> = app
+        .workspace
+        .as_ref()
+        .map(|w| w.cohort_names.keys().cloned().collect())
+        .unwrap_or_default();
+    codes.extend(app.options.cohort_names.keys().cloned());
+    codes.extend(app.options.cohort_definitions.keys().cloned());
+    codes.extend(call.delta.members.iter().cloned());
+    codes.extend(call.delta.left.iter().cloned());
+    if let Some(view) = call_state(call).and_then(|s| s.view().ok()) {
+        codes.extend(view.internal_state.keys().cloned());
+    }
+    codes.sort_by(|a, b| cohort_order(a, b));
+    codes.dedup();
+    let entries: Vec<Entry> = codes
+        .into_iter()
+        .map(|code| Entry {
+            name: app.cohort_name(&code).unwrap_or("").to_string(),
+            member: Some(call.delta.members.contains(&code)),
+            changed: if call.delta.entered.contains(&code) {
+                Some(true)
+            } else if call.delta.left.contains(&code) {
+                Some(false)
+            } else {
+                None
+            },
+            code,
+            lines: Vec::new(),
+        })
+        .collect();
+    let cursor = wanted
+        .and_then(|w| entries.iter().position(|e| e.code == w))
+        .unwrap_or(0);
+    let mut popup = ExplainPopup {
+        call: index,
+        stage: Stage::Ready,
+        entries,
+        cursor,
+        scroll: 0,
+    };
+    let mut effects = Vec::new();
+    let request = RawValue::from_string(call.events_text.trim().to_string())
+        .map(|events| SegmentationRequest {
+            identity: call.identity.clone(),
+            events,
+            state: call.state_before.clone(),
+        })
+        .map_err(|e| format!("the call's events are not JSON: {e}"));
+    let number = index + 1;
+    if !app.options.emulator_endpoints {
+        let why = format!(
+            "Explanations need the segscope emulator (the embedded one, or `segscope serve` with --base-url): {} has no /_segscope/explain.",
+            app.target_label()
+        );
+        unavailable(&mut popup, call, &why, app.theme);
+        with_definitions(&mut popup, app);
+        app.set_status(
+            StatusKind::Warning,
+            format!("{why} Showing the raw state entries of call {number} instead."),
+        );
+    } else {
+        match request {
+            Ok(request) => {
+                let task = app.next_task();
+                popup.stage = Stage::Loading { task };
+                effects.push(Effect::Explain {
+                    task,
+                    request: Box::new(request),
+                });
+                app.set_status(
+                    StatusKind::Info,
+                    format!("Asking the emulator why (not), for call {number}'s request…"),
+                );
+            }
+            Err(why) => {
+                unavailable(&mut popup, call, &why, app.theme);
+                app.set_status(StatusKind::Error, format!("Cannot explain: {why}."));
+            }
+        }
+    }
+    app.popup = Some(Popup::Explain(Box::new(popup)));
+    effects
+}
+
+/// `Message::Explained`: fills the popup, if it is still the one that asked.
+pub(crate) fn on_explained(
+    app: &mut Model,
+    task: u64,
+    result: Result<crate::engine::Explanation, String>,
+) {
+    let theme = app.theme;
+    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
+        return;
+    };
+    if popup.stage != (Stage::Loading { task }) {
+        return;
+    }
+    let Some(call) = app.history.get(popup.call) else {
+        return;
+    };
+    let number = popup.call + 1;
+    let (kind, status) = match result {
+        Ok(explanation) => {
+            let wanted = popup.selected().map(|e| e.code.clone());
+            popup.entries = explanation
+                .cohorts
+                .iter()
+                .map(|c| explained_entry(c, number, theme))
+                .collect();
+            crate::console::timeline::annotate(&mut popup.entries, &explanation, number, theme);
+            popup.cursor = wanted
+                .and_then(|w| popup.entries.iter().position(|e| e.code == w))
+                .unwrap_or(0);
+            popup.scroll = 0;
+            popup.stage = Stage::Ready;
+            let members = popup.entries.iter().filter(|e| e.member == Some(true));
+            (
+                StatusKind::Success,
+                format!(
+                    "Explained call {number}: {} cohorts, the user is in {}. ↑↓ picks a cohort.",
+                    popup.entries.len(),
+                    members.count()
+                ),
+            )
+        }
+        Err(why) => {
+            let why = format!("No explanation: {why}.");
+            unavailable(popup, call, &why, theme);
+            (
+                StatusKind::Warning,
+                format!("{why} Showing the raw state entries of call {number} instead."),
+            )
+        }
+    };
+    app.set_status(kind, status);
+}
+
+/// Keys while the popup is open.
+pub(crate) fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    let len = popup.entries.len();
+    let pick = |popup: &mut ExplainPopup, to: usize| {
+        popup.cursor = to.min(len.saturating_sub(1));
+        popup.scroll = 0;
+    };
+    match key.code {
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => app.popup = None,
+        KeyCode::Up | KeyCode::Char('k') => pick(popup, popup.cursor.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => pick(popup, popup.cursor + 1),
+        KeyCode::Home | KeyCode::Char('g') => pick(popup, 0),
+        KeyCode::End | KeyCode::Char('G') => pick(popup, len),
+        KeyCode::PageUp | KeyCode::Char('K') => popup.scroll = popup.scroll.saturating_sub(10),
+        KeyCode::PageDown | KeyCode::Char('J') => {
+            let max = popup.selected().map_or(0, |e| e.lines.len());
+            popup.scroll = (popup.scroll + 10).min(max.saturating_sub(1));
+        }
+        _ => {}
+    }
+    Vec::new()
+}

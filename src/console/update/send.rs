@@ -1,0 +1,175 @@
+//! F5 and what comes back: the pending call built from the editor, the call finished into the
+//! history, its outcome in words on the status line.
+
+use serde_json::value::RawValue;
+
+use super::editing::events_word;
+use crate::api::{CallOutcome, SegmentationRequest};
+use crate::console::call::{Call, PendingCall};
+use crate::console::editor::Check;
+use crate::console::message::Effect;
+use crate::console::model::{DetailView, InFlight, Model, StatusKind};
+
+pub(super) fn send(app: &mut Model) -> Vec<Effect> {
+    if app.in_flight.is_some() {
+        app.set_status(
+            StatusKind::Warning,
+            "A request is already in flight: wait for it, or press Esc to cancel it.",
+        );
+        return Vec::new();
+    }
+    let events = match app.editor.check() {
+        Check::Valid { events } => *events,
+        Check::Invalid(problem) => {
+            let text = format!("Not sent: the events are not valid: {problem}");
+            app.set_status(StatusKind::Error, text);
+            return Vec::new();
+        }
+    };
+    let text = app.editor.text();
+    let raw = match RawValue::from_string(text.trim().to_string()) {
+        Ok(raw) => raw,
+        Err(e) => {
+            app.set_status(StatusKind::Error, format!("Not sent: {e}"));
+            return Vec::new();
+        }
+    };
+    let task = app.next_task();
+    let pending = PendingCall {
+        id: task,
+        events_text: text,
+        event_count: events,
+        identity: app.identity.clone(),
+        sync_validation: app.sync_validation,
+        state_before: app.state.clone(),
+        sent_at: app.options.time.now(),
+        request: SegmentationRequest {
+            identity: app.identity.clone(),
+            events: raw,
+            state: app.state.clone(),
+        },
+    };
+    app.in_flight = Some(InFlight {
+        task,
+        events,
+        started: app.options.time.now(),
+    });
+    app.set_status(
+        StatusKind::Info,
+        format!(
+            "Sending {} to {} (synchronous validation {})… Esc cancels.",
+            events_word(events),
+            app.target_label(),
+            if app.sync_validation { "ON" } else { "OFF" }
+        ),
+    );
+    vec![Effect::Send(Box::new(pending))]
+}
+
+pub(super) fn cancel_in_flight(app: &mut Model) -> Vec<Effect> {
+    match app.in_flight.take() {
+        Some(flight) => vec![Effect::Cancel { task: flight.task }],
+        None => Vec::new(),
+    }
+}
+
+pub(super) fn named(app: &Model, codes: &[String]) -> String {
+    if codes.is_empty() {
+        return "none".into();
+    }
+    codes
+        .iter()
+        .map(|c| match app.cohort_name(c) {
+            Some(name) => format!("{name} ({c})"),
+            None => c.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) const UNCHANGED: &str = "Editor and state unchanged.";
+
+/// The status line for a finished call, in words.
+pub(super) fn summary(app: &Model, call: &Call) -> (StatusKind, String) {
+    let latency = app.options.time.latency_text(call.outcome.latency());
+    match &call.outcome {
+        CallOutcome::Success { status, .. } => (
+            StatusKind::Success,
+            format!(
+                "{status} OK in {latency}: {}; entered {}; left {}. The next call sends this state.",
+                events_word(call.event_count),
+                named(app, &call.delta.entered),
+                named(app, &call.delta.left)
+            ),
+        ),
+        CallOutcome::ApiError {
+            status,
+            envelope: Some(env),
+            ..
+        } => {
+            let first = env.error.message.lines().next().unwrap_or_default();
+            let hint = match status {
+                401 | 403 => " Check the API key (--api-key or PERMUTIVE_API_KEY).",
+                _ => "",
+            };
+            let first = first.trim_end_matches(':');
+            let stop = if first.ends_with('.') { "" } else { "." };
+            (
+                StatusKind::Error,
+                format!(
+                    "{status} {} (code {}): {first}{stop}{hint} {UNCHANGED}",
+                    env.error.status, env.error.code
+                ),
+            )
+        }
+        CallOutcome::ApiError {
+            status, raw_body, ..
+        } => {
+            let what = if serde_json::from_str::<serde_json::Value>(raw_body).is_ok() {
+                "a JSON body that is not Permutive's error envelope"
+            } else if raw_body.trim().is_empty() {
+                "an empty body"
+            } else {
+                "a body that is not JSON"
+            };
+            (
+                StatusKind::Error,
+                format!("{status} with {what} (see the response view). {UNCHANGED}"),
+            )
+        }
+        CallOutcome::Transport { message, .. } => {
+            let mut chars = message.chars();
+            let message = match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => "The request failed".to_string(),
+            };
+            (StatusKind::Error, format!("{message}. {UNCHANGED}"))
+        }
+    }
+}
+
+pub(super) fn on_call_finished(app: &mut Model, task: u64, call: Call) {
+    if app.in_flight.as_ref().map(|f| f.task) != Some(task) {
+        // Cancelled (or superseded) while it was on its way: drop it.
+        return;
+    }
+    app.in_flight = None;
+    let (kind, text) = summary(app, &call);
+    let succeeded = call.succeeded();
+    let moved_on = call.identity != app.identity;
+    app.record_call(call);
+    if moved_on && succeeded {
+        app.set_status(
+            StatusKind::Warning,
+            format!(
+                "{text} (The identity changed while it was on its way: its state is not used.)"
+            ),
+        );
+    } else {
+        app.set_status(kind, text);
+    }
+    if !succeeded {
+        app.detail_view = DetailView::Response;
+    }
+    super::sessions::after_call(app, task);
+}

@@ -1,0 +1,133 @@
+//! F7 and `--session FILE`: pick a session file, open it for step-by-step replay. The executor
+//! lists and reads the files; the keys wait for its answer.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::console::message::Effect;
+use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
+use crate::console::model::playback::Playback;
+use crate::console::model::{Model, Popup, StatusKind};
+use crate::console::sessions::files::steps_word;
+use crate::session::Session;
+
+/// F7: ask for the picker's list (the bundled sessions and `session_dirs`).
+pub(crate) fn open_picker(app: &mut Model) -> Vec<Effect> {
+    vec![Effect::ListSessions {
+        task: app.next_holding_task(),
+    }]
+}
+
+/// `Message::SessionsListed`: the picker, or why there is nothing to pick.
+pub(crate) fn on_listed(app: &mut Model, entries: Vec<SessionEntry>, skipped: usize) {
+    if entries.is_empty() {
+        app.set_status(
+            StatusKind::Warning,
+            "No session files in sessions/, the data directory or the current directory (segscope --session FILE opens one elsewhere).",
+        );
+        return;
+    }
+    app.popup = Some(Popup::Session(Box::new(SessionPopup::Open(
+        SessionPicker {
+            entries,
+            selected: 0,
+            skipped,
+        },
+    ))));
+}
+
+/// `Message::SessionOpened`.
+pub(crate) fn on_opened(app: &mut Model, path: PathBuf, loaded: Result<Session, String>) {
+    opened(app, &path, loaded);
+}
+
+/// A session file was read (`loaded`): open it for step-by-step replay (F8). A file that cannot
+/// be used changes nothing but the status line, which says why (file, line and column).
+/// Returns whether it opened.
+pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, String>) -> bool {
+    let session = match loaded {
+        Ok(s) => s,
+        Err(e) => {
+            app.set_status(
+                StatusKind::Error,
+                format!("Cannot open the session {e}. Nothing changed."),
+            );
+            return false;
+        }
+    };
+    let identity = match session.identity.to_identity() {
+        Ok(identity) => identity,
+        Err(e) => {
+            app.set_status(
+                StatusKind::Error,
+                format!("Cannot open the session {}: {e}", path.display()),
+            );
+            return false;
+        }
+    };
+    let playback = Playback {
+        path: path.to_path_buf(),
+        state: session.initial_opaque_state(),
+        identity,
+        session,
+        next: 0,
+        runs: Vec::new(),
+        awaiting: None,
+    };
+    let text = if playback.session.steps.is_empty() {
+        format!(
+            "Opened \"{}\" from {}: it has no steps.",
+            playback.session.name,
+            path.display()
+        )
+    } else {
+        format!(
+            "Opened \"{}\" ({}) from {}. {}",
+            playback.session.name,
+            steps_word(playback.session.steps.len()),
+            path.display(),
+            playback.next_text()
+        )
+    };
+    app.playback = Some(playback);
+    app.set_status(StatusKind::Info, text);
+    true
+}
+
+pub(super) fn picker_key(
+    app: &mut Model,
+    picker: &mut SessionPicker,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) -> bool {
+    match key.code {
+        KeyCode::Esc => false,
+        KeyCode::Up | KeyCode::Char('k') => {
+            picker.selected = picker.selected.saturating_sub(1);
+            true
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            picker.selected = (picker.selected + 1).min(picker.entries.len().saturating_sub(1));
+            true
+        }
+        KeyCode::Home => {
+            picker.selected = 0;
+            true
+        }
+        KeyCode::End => {
+            picker.selected = picker.entries.len().saturating_sub(1);
+            true
+        }
+        KeyCode::Enter => {
+            if let Some(entry) = picker.entries.get(picker.selected) {
+                effects.push(Effect::OpenSession {
+                    task: app.next_holding_task(),
+                    path: entry.path.clone(),
+                });
+            }
+            false
+        }
+        _ => true,
+    }
+}
