@@ -688,6 +688,13 @@ async fn the_docs_table_matches_the_keymap() {
             console::keymap::markdown_table()
         );
     }
+    let path = format!("{}/docs/console.md", env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(&path).expect("the file exists");
+    assert!(
+        docs.contains(&console::keymap::popup_markdown_table()),
+        "docs/console.md's popup keys table is stale; paste console::keymap::popup_markdown_table():\n{}",
+        console::keymap::popup_markdown_table()
+    );
 }
 
 /// Under NO_COLOR crossterm turns every colour into "reset all attributes"; the console asks

@@ -6,11 +6,10 @@ use ratatui::text::{Line, Span};
 
 use crate::console::explain::{clause_text, mark};
 use crate::console::model::Model;
-use crate::console::model::live::Difference;
+use crate::console::model::live::{Difference, EditComparison};
 use crate::console::theme::Theme;
 use crate::engine::ExplanationNode;
 use crate::session::Recording;
-use crate::workspace::redecide::Redecision;
 
 fn list(codes: &[String], app: &Model) -> String {
     if codes.is_empty() {
@@ -97,9 +96,10 @@ fn clause_lines(node: &ExplanationNode, depth: usize, theme: Theme, out: &mut Ve
 }
 
 /// `d`: the selected call before the workspace edit (as it was made) and after it.
-/// The lines of the comparison popup of call `index` (its re-decision `r`).
-pub(crate) fn comparison(app: &Model, index: usize, r: &Redecision) -> Vec<Line<'static>> {
-    let number = index + 1;
+/// The lines of the comparison popup (drawn by the view from the popup's data).
+pub(crate) fn comparison(app: &Model, popup: &EditComparison) -> Vec<Line<'static>> {
+    let r = &popup.redecision;
+    let number = popup.call + 1;
     let theme = app.theme;
     let mut lines = vec![
         Line::from(Span::styled(
@@ -127,11 +127,9 @@ pub(crate) fn comparison(app: &Model, index: usize, r: &Redecision) -> Vec<Line<
     ));
     lines.push(Line::default());
     lines.extend(outcome_lines("After the edit", &r.after, app, theme));
-    if let Some(why) = app.live.differences.get(&app.history[index].id) {
-        for d in why {
-            lines.push(Line::default());
-            lines.extend(difference_lines(d, app, theme));
-        }
+    for d in &popup.differences {
+        lines.push(Line::default());
+        lines.extend(difference_lines(d, app, theme));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(

@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ratatui::text::Line;
-
 use crate::emulator::{EmulatorConfig, Workspace};
 use crate::engine::CohortExplanation;
 use crate::workspace::redecide::Redecision;
@@ -72,9 +70,14 @@ impl std::fmt::Debug for Live {
     }
 }
 
-/// The before/after comparison popup of one call.
+/// The before/after comparison popup of one call, as it stood when `d` opened it (a later edit
+/// does not change an open popup). The view writes its lines (`live::comparison`).
 #[derive(Debug, Clone)]
 pub struct EditComparison {
     pub title: String,
-    pub lines: Vec<Line<'static>>,
+    /// The call's index in the history.
+    pub call: usize,
+    pub redecision: Redecision,
+    /// Why the cohorts that changed did, if they did.
+    pub differences: Vec<Difference>,
 }

@@ -1,11 +1,11 @@
 //! The explanation popup in the update step (see `explain.rs`): Enter (or `e`) opens it and asks
 //! the emulator, its answer fills it, its keys move through it.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use serde_json::value::RawValue;
 
 use crate::api::{SegmentationRequest, cohort_order};
 use crate::console::explain::{call_state, explained_entry, unavailable, with_definitions};
+use crate::console::keymap::{PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::explain::{Entry, ExplainPopup, Stage};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
@@ -168,9 +168,12 @@ pub(crate) fn on_explained(
     app.set_status(kind, status);
 }
 
-/// Keys while the popup is open.
-pub(crate) fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
+/// Keys while the popup is open (its rows of the keymap).
+pub(crate) fn on_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
     let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    let PopupKey::Action(action) = key else {
         return Vec::new();
     };
     let len = popup.entries.len();
@@ -178,18 +181,18 @@ pub(crate) fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
         popup.cursor = to.min(len.saturating_sub(1));
         popup.scroll = 0;
     };
-    match key.code {
-        KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => app.popup = None,
-        KeyCode::Up | KeyCode::Char('k') => pick(popup, popup.cursor.saturating_sub(1)),
-        KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => pick(popup, popup.cursor + 1),
-        KeyCode::Home | KeyCode::Char('g') => pick(popup, 0),
-        KeyCode::End | KeyCode::Char('G') => pick(popup, len),
-        KeyCode::PageUp | KeyCode::Char('K') => popup.scroll = popup.scroll.saturating_sub(10),
-        KeyCode::PageDown | KeyCode::Char('J') => {
+    match action {
+        PopupAction::Close => app.popup = None,
+        PopupAction::Up => pick(popup, popup.cursor.saturating_sub(1)),
+        PopupAction::Down => pick(popup, popup.cursor + 1),
+        PopupAction::Top => pick(popup, 0),
+        PopupAction::Bottom => pick(popup, len),
+        PopupAction::PageUp => popup.scroll = popup.scroll.saturating_sub(10),
+        PopupAction::PageDown => {
             let max = popup.selected().map_or(0, |e| e.lines.len());
             popup.scroll = (popup.scroll + 10).min(max.saturating_sub(1));
         }
-        _ => {}
+        PopupAction::Confirm | PopupAction::NextField | PopupAction::PrevField => {}
     }
     Vec::new()
 }

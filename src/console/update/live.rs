@@ -163,9 +163,16 @@ pub(crate) fn compare(app: &mut Model) {
         app.set_status(StatusKind::Info, why);
         return;
     };
-    let lines = crate::console::live::comparison(app, index, &r);
+    let differences = app
+        .live
+        .differences
+        .get(&app.history[index].id)
+        .cloned()
+        .unwrap_or_default();
     app.popup = Some(Popup::EditComparison(Box::new(EditComparison {
         title: format!("Call {number}: before vs after the workspace edit"),
-        lines,
+        call: index,
+        redecision: r,
+        differences,
     })));
 }

@@ -175,9 +175,6 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
         app.quit = true;
         return cancel_in_flight(app);
     }
-    if let Some(Popup::Explain(_)) = app.popup {
-        return explain::on_key(app, key);
-    }
     if app.popup.is_some() {
         return on_popup_key(app, key);
     }

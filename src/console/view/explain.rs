@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::frame::{centered, frame_block};
 use super::render_lines;
+use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
 use crate::console::model::explain::{ExplainPopup, Stage};
 
@@ -29,7 +30,8 @@ pub fn draw(app: &Model, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
         Stage::Unavailable(_) => format!("Cohort state · call {} (no explanation)", popup.call + 1),
         _ => format!("Why (not) in the cohort? · call {}", popup.call + 1),
     };
-    let block = frame_block(app, &title, "↑↓ cohort · PgUp/PgDn scroll · Esc closes");
+    let footer = popup::footer(PopupKind::Explain);
+    let block = frame_block(app, &title, &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);

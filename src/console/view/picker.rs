@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::frame::{centered, frame_block};
+use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
 
@@ -19,11 +20,8 @@ pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
 fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 100.min(area.width.saturating_sub(4)), 11);
-    let block = frame_block(
-        app,
-        "Save session",
-        "Enter saves · Tab next field · Esc cancels",
-    );
+    let footer = popup::footer(PopupKind::SaveForm);
+    let block = frame_block(app, "Save session", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -111,14 +109,13 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(40)
         .clamp(48, usize::from(area.width)) as u16;
-    let hint = if picker.skipped > 0 {
-        format!(
-            "Enter opens · Esc cancels · {} other .json file(s) are not sessions",
+    let mut hint = popup::footer(PopupKind::SessionPicker);
+    if picker.skipped > 0 {
+        hint.push_str(&format!(
+            " · {} other .json file(s) are not sessions",
             picker.skipped
-        )
-    } else {
-        "Enter opens · Esc cancels".to_string()
-    };
+        ));
+    }
     let rect = centered(area, width, picker.entries.len() as u16 + 2);
     let list = List::new(items)
         .block(frame_block(app, "Open a session", &hint))

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::frame::{centered, frame_block};
 use super::render_lines;
-use crate::console::keymap::{KEYMAP, NOTES};
+use crate::console::keymap::{KEYMAP, NOTES, POPUP_KEYMAP, PopupKind, popup};
 use crate::console::model::forms::AliasForm;
 use crate::console::model::{Model, Popup};
 
@@ -23,7 +23,7 @@ pub fn draw(app: &Model, popup: &Popup, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// The help's lines, written from the keymap.
+/// The help's lines, written from the keymap: the console's keys, then each popup's.
 pub fn help_lines(app: &Model) -> Vec<Line<'static>> {
     let theme = app.theme;
     let width = KEYMAP
@@ -49,14 +49,40 @@ pub fn help_lines(app: &Model) -> Vec<Line<'static>> {
             Span::raw(*what),
         ]));
     }
+    let width = POPUP_KEYMAP
+        .iter()
+        .map(|b| b.keys_label().chars().count())
+        .max()
+        .unwrap_or(10)
+        + 2;
+    for kind in PopupKind::ALL {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!(" In {}:", kind.label()),
+            theme.title(),
+        ));
+        for b in popup::rows(kind) {
+            let keys = b.keys_label();
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {keys:<width$}"), theme.key()),
+                Span::raw(b.what),
+            ]));
+        }
+    }
     lines
 }
 
 fn help(app: &Model, scroll: u16, frame: &mut Frame, area: Rect) {
     let lines = help_lines(app);
     let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 3;
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    let block = frame_block(app, "Keys", "Esc closes · ↑↓ scroll");
+    // The header and the footer stay in sight; the popups' keys, below, are a scroll away.
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(4));
+    let rect = centered(area, width, height);
+    let mut footer = popup::footer(PopupKind::Help);
+    if usize::from(scroll) + usize::from(rect.height.saturating_sub(2)) < lines.len() {
+        footer.push_str(" · more below");
+    }
+    let block = frame_block(app, "Keys", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -97,8 +123,9 @@ fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, are
         })
         .collect();
     let rect = centered(area, 64, names.len() as u16 + 2);
+    let footer = popup::footer(PopupKind::EventPicker);
     let list = List::new(items)
-        .block(frame_block(app, "New event", "Enter inserts · Esc cancels"))
+        .block(frame_block(app, "New event", &footer))
         .highlight_symbol("> ")
         .highlight_style(theme.selected());
     let mut state = ListState::default().with_selected(Some(selected));
@@ -109,11 +136,8 @@ fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, are
 fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 64, 9);
-    let block = frame_block(
-        app,
-        "Alias identity",
-        "Enter applies · Tab switches field · Esc cancels",
-    );
+    let footer = popup::footer(PopupKind::AliasForm);
+    let block = frame_block(app, "Alias identity", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);

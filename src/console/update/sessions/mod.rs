@@ -6,8 +6,7 @@ mod open;
 mod playback;
 mod save;
 
-use crossterm::event::KeyEvent;
-
+use crate::console::keymap::PopupKey;
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
 use crate::console::model::{Model, Popup};
@@ -17,7 +16,7 @@ pub(crate) use playback::{after_call, next_step};
 pub(crate) use save::{on_saved, open_save_form};
 
 /// Keys while one of this module's popups is open.
-pub(crate) fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
+pub(crate) fn on_popup_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
     let Some(Popup::Session(popup)) = app.popup.take() else {
         return Vec::new();
     };

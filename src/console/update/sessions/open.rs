@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent};
-
+use crate::console::keymap::{PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
 use crate::console::model::playback::Playback;
@@ -95,39 +94,36 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     true
 }
 
+/// Keys in the session picker (its rows of the keymap). Returns whether it stays open.
 pub(super) fn picker_key(
     app: &mut Model,
     picker: &mut SessionPicker,
-    key: KeyEvent,
+    key: PopupKey,
     effects: &mut Vec<Effect>,
 ) -> bool {
-    match key.code {
-        KeyCode::Esc => false,
-        KeyCode::Up | KeyCode::Char('k') => {
-            picker.selected = picker.selected.saturating_sub(1);
-            true
-        }
-        KeyCode::Down | KeyCode::Char('j') => {
-            picker.selected = (picker.selected + 1).min(picker.entries.len().saturating_sub(1));
-            true
-        }
-        KeyCode::Home => {
-            picker.selected = 0;
-            true
-        }
-        KeyCode::End => {
-            picker.selected = picker.entries.len().saturating_sub(1);
-            true
-        }
-        KeyCode::Enter => {
+    let PopupKey::Action(action) = key else {
+        return true;
+    };
+    let last = picker.entries.len().saturating_sub(1);
+    match action {
+        PopupAction::Close => return false,
+        PopupAction::Up => picker.selected = picker.selected.saturating_sub(1),
+        PopupAction::Down => picker.selected = (picker.selected + 1).min(last),
+        PopupAction::Top => picker.selected = 0,
+        PopupAction::Bottom => picker.selected = last,
+        PopupAction::Confirm => {
             if let Some(entry) = picker.entries.get(picker.selected) {
                 effects.push(Effect::OpenSession {
                     task: app.next_holding_task(),
                     path: entry.path.clone(),
                 });
             }
-            false
+            return false;
         }
-        _ => true,
+        PopupAction::PageUp
+        | PopupAction::PageDown
+        | PopupAction::NextField
+        | PopupAction::PrevField => {}
     }
+    true
 }

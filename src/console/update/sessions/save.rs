@@ -4,10 +4,9 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use crate::api::CallOutcome;
 use crate::console::executor::sessions::SaveRefused;
+use crate::console::keymap::{PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::forms::{SaveForm, SessionPopup, one_line};
 use crate::console::model::{Model, Popup, StatusKind};
@@ -106,31 +105,33 @@ pub(crate) fn on_saved(
     }
 }
 
-/// Keys in the save form. Returns whether the form stays open.
+/// Keys in the save form (its rows of the keymap; other keys are typed). Returns whether the
+/// form stays open.
 pub(super) fn save_form_key(
     app: &mut Model,
     form: &mut SaveForm,
-    key: KeyEvent,
+    key: PopupKey,
     effects: &mut Vec<Effect>,
 ) -> bool {
-    match key.code {
-        KeyCode::Esc => {
+    match key {
+        PopupKey::Action(PopupAction::Close) => {
             app.set_status(StatusKind::Info, "Not saved.");
             false
         }
-        KeyCode::Tab | KeyCode::Down => {
+        PopupKey::Action(PopupAction::NextField) => {
             form.set_field(form.field + 1, app.theme);
             true
         }
-        KeyCode::BackTab | KeyCode::Up => {
+        PopupKey::Action(PopupAction::PrevField) => {
             form.set_field(form.field + form.fields.len() - 1, app.theme);
             true
         }
-        KeyCode::Enter => {
+        PopupKey::Action(PopupAction::Confirm) => {
             effects.extend(save(app, form));
             true
         }
-        _ => {
+        PopupKey::Action(_) => true,
+        PopupKey::Typed(key) => {
             let field = form.field;
             if form.fields[field].input(key) {
                 form.error = None;

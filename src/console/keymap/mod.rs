@@ -1,7 +1,14 @@
 //! Every key binding of the console, in one table: the update step looks keys up here, and the
 //! help popup, the footer hints and `docs/console.md` are written from it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
+
+mod chord;
+pub mod popup;
+
+pub use chord::Chord;
+use chord::{ctrl, key, keys_label};
+pub use popup::{POPUP_KEYMAP, PopupAction, PopupBinding, PopupKey, PopupKind, Unbound};
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,63 +64,6 @@ impl Scope {
     }
 }
 
-/// One key: a code, with or without Ctrl. Shift is ignored (terminals differ on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Chord {
-    pub code: KeyCode,
-    pub ctrl: bool,
-}
-
-const fn key(code: KeyCode) -> Chord {
-    Chord { code, ctrl: false }
-}
-
-const fn ctrl(c: char) -> Chord {
-    Chord {
-        code: KeyCode::Char(c),
-        ctrl: true,
-    }
-}
-
-impl Chord {
-    pub fn matches(&self, event: &KeyEvent) -> bool {
-        if event.modifiers.contains(KeyModifiers::ALT) {
-            return false;
-        }
-        if event.modifiers.contains(KeyModifiers::CONTROL) != self.ctrl {
-            return false;
-        }
-        match (self.code, event.code) {
-            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl => a.eq_ignore_ascii_case(&b),
-            (a, b) => a == b,
-        }
-    }
-
-    pub fn label(&self) -> String {
-        let base = match self.code {
-            KeyCode::F(n) => format!("F{n}"),
-            KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Tab => "Tab".into(),
-            KeyCode::BackTab => "Shift+Tab".into(),
-            KeyCode::Esc => "Esc".into(),
-            KeyCode::Enter => "Enter".into(),
-            KeyCode::Up => "↑".into(),
-            KeyCode::Down => "↓".into(),
-            KeyCode::PageUp => "PgUp".into(),
-            KeyCode::PageDown => "PgDn".into(),
-            KeyCode::Home => "Home".into(),
-            KeyCode::End => "End".into(),
-            other => format!("{other:?}"),
-        };
-        if self.ctrl {
-            format!("Ctrl+{base}")
-        } else {
-            base
-        }
-    }
-}
-
 /// A binding: keys, where they apply, what they do, and a short footer hint if any.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
@@ -126,11 +76,7 @@ pub struct Binding {
 
 impl Binding {
     pub fn keys_label(&self) -> String {
-        self.chords
-            .iter()
-            .map(Chord::label)
-            .collect::<Vec<_>>()
-            .join(" / ")
+        keys_label(self.chords)
     }
 }
 
@@ -421,9 +367,24 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// The popups' keys table of `docs/console.md`, generated from [`POPUP_KEYMAP`].
+pub fn popup_markdown_table() -> String {
+    let mut out = String::from("| popup | keys | what |\n|---|---|---|\n");
+    for b in POPUP_KEYMAP {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            b.popup.label(),
+            b.keys_label(),
+            b.what
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyModifiers;
 
     fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)

@@ -1,0 +1,337 @@
+//! The fast path of reading a state entry: compact text of the shape this engine writes, read
+//! eight bytes at a time where it can.
+
+use super::{Accumulator, CohortState, Mode, Source};
+
+/// The fast path of reading an entry: compact text of the shape this engine writes, for the
+/// current checksum, read byte by byte. Anything else (whitespace, another key, an escape, a
+/// malformed state, a number that is not plainly an integer or a float) gives `None`, and the
+/// entry is read by the general visitors, which decide the same and say what is wrong.
+pub(super) struct Scanner<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) text: &'a str,
+    pub(super) pos: usize,
+    /// Every number of the current accumulator was written as `Number` would write it.
+    pub(super) canonical: bool,
+}
+
+impl<'a> Scanner<'a> {
+    /// The state under `checksum`, with a span per accumulator appended to `spans` (some may
+    /// have been appended when it gives `None`).
+    pub(super) fn read_entry(
+        text: &str,
+        checksum: &str,
+        modes: &[Mode],
+        spans: &mut Vec<Option<Source>>,
+    ) -> Option<CohortState> {
+        let mut s = Scanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            canonical: true,
+        };
+        s.expect(b'{')?;
+        if s.string()? != checksum.as_bytes() {
+            return None;
+        }
+        s.expect(b':')?;
+        let state = s.state(modes, spans)?;
+        s.expect(b'}')?;
+        (s.pos == s.bytes.len()).then_some(state)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn eat_null(&mut self) -> bool {
+        let found = self.bytes.get(self.pos..self.pos + 4) == Some(b"null");
+        if found {
+            self.pos += 4;
+        }
+        found
+    }
+
+    /// A string without escapes, as bytes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let len = self.bytes[start..].iter().position(|&b| b == b'"')?;
+        let content = &self.bytes[start..start + len];
+        if content.iter().any(|&b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some(content)
+    }
+
+    /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
+    pub(super) fn integer(&mut self) -> Option<i64> {
+        let negative = self.peek() == Some(b'-');
+        let start = self.pos + usize::from(negative);
+        let (digits, magnitude) = leading_digits(self.bytes.get(start..)?);
+        // No leading zeros (not JSON), at most 18 digits (no overflow), and not a float.
+        if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
+            return None;
+        }
+        self.pos = start + digits;
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        match (negative, magnitude as i64) {
+            (true, 0) => None,
+            (true, n) => Some(-n),
+            (false, n) => Some(n),
+        }
+    }
+
+    /// The pair most windows hold, a 13-digit time (years 2001 to 2286) and a one-digit
+    /// count, `1767225600000,1`, read as [`Scanner::integer`] and [`Scanner::number`] would read
+    /// it (the value is canonical), in a few operations. `None`: read it the general way.
+    fn common_pair(&mut self) -> Option<(i64, f64)> {
+        let bytes: &[u8; 16] = self.bytes.get(self.pos..self.pos + 16)?.try_into().ok()?;
+        let head = u64::from_le_bytes(bytes[..8].try_into().ok()?);
+        // The time's last five digits, moved to the top bytes with zeros below them.
+        let tail = (u64::from_le_bytes(bytes[8..].try_into().ok()?) << 24) | (ASCII_ZEROS >> 40);
+        if non_digits(head) | non_digits(tail) != 0
+            || bytes[0] == b'0'
+            || bytes[13] != b','
+            || !bytes[14].is_ascii_digit()
+            || !matches!(bytes[15], b',' | b']')
+        {
+            return None;
+        }
+        let time = eight_digits_value(head) * 100_000 + eight_digits_value(tail);
+        self.pos += 15;
+        Some((time as i64, f64::from(bytes[14] - b'0')))
+    }
+
+    /// A finite number, read exactly as serde_json reads it.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.pos;
+        if let Some(n) = self.integer() {
+            // `Number` writes integers from 9e15 on as floats.
+            self.canonical &= (n as f64).abs() < 9.0e15;
+            return Some(n as f64);
+        }
+        self.pos = start;
+        // A float could be written differently from how `Number` writes it: never copied.
+        self.canonical = false;
+        let len = self.bytes[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        self.pos += len;
+        let text = &self.text[start..self.pos];
+        if let Some(x) = plain_decimal(text.as_bytes()) {
+            return Some(x);
+        }
+        serde_json::from_str::<f64>(text)
+            .ok()
+            .filter(|x| x.is_finite())
+    }
+
+    fn state(&mut self, modes: &[Mode], spans: &mut Vec<Option<Source>>) -> Option<CohortState> {
+        self.expect(b'[')?;
+        let clock = if self.eat_null() {
+            None
+        } else {
+            Some(self.integer()?)
+        };
+        let mut accumulators = Vec::with_capacity(modes.len());
+        for &mode in modes {
+            self.expect(b',')?;
+            let start = self.pos;
+            self.canonical = true;
+            let accumulator = self.accumulator(mode)?;
+            let pairs = match &accumulator {
+                Accumulator::Windowed(entries) => entries.len(),
+                _ => 0,
+            };
+            spans.push(self.canonical.then_some(Source {
+                range: start..self.pos,
+                pairs,
+                dropped: 0,
+            }));
+            accumulators.push(accumulator);
+        }
+        self.expect(b']')?;
+        Some(CohortState {
+            clock,
+            accumulators,
+        })
+    }
+
+    fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
+        self.expect(b'[')?;
+        let tag = self.string()?;
+        let accumulator = match (mode, tag) {
+            (Mode::Total, b"p") => {
+                self.expect(b',')?;
+                Accumulator::Total(self.number()?)
+            }
+            (Mode::Max, b"v") => {
+                self.expect(b',')?;
+                Accumulator::Max(if self.eat_null() {
+                    None
+                } else {
+                    Some(self.number()?)
+                })
+            }
+            (Mode::WindowedTotal { .. }, b"wp")
+            | (Mode::WindowedMax { .. }, b"wv")
+            | (Mode::Views { .. }, b"wd")
+            | (Mode::CurrentView { .. }, b"cv")
+            | (Mode::Session { .. }, b"s") => {
+                // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
+                // the request may add a few.
+                let len = find_byte(&self.bytes[self.pos..], b']')?;
+                let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
+                let maximum = matches!(mode, Mode::WindowedMax { .. });
+                // Views are always put in order again (a key may repeat): never copied.
+                let mut canonical = !matches!(
+                    mode,
+                    Mode::Views { .. } | Mode::CurrentView { .. } | Mode::Session { .. }
+                );
+                while self.peek()? == b',' {
+                    self.pos += 1;
+                    let (time, x) = match self.common_pair() {
+                        Some(pair) => pair,
+                        None => {
+                            let time = self.integer()?;
+                            self.expect(b',')?;
+                            (time, self.number()?)
+                        }
+                    };
+                    // Written entries are sorted by time, one per time, none dominated (for a
+                    // maximum, values strictly decrease): then `add` would keep every pair as
+                    // it came, and the text is what would be written.
+                    canonical &= pairs
+                        .last()
+                        .is_none_or(|&(t, v)| t < time && (!maximum || v > x));
+                    pairs.push((time, x));
+                }
+                self.canonical &= canonical;
+                if canonical {
+                    Accumulator::Windowed(pairs)
+                } else {
+                    Accumulator::from_pairs(mode, pairs)
+                }
+            }
+            _ => return None,
+        };
+        self.expect(b']')?;
+        Some(accumulator)
+    }
+}
+
+/// Where `needle` first is in `haystack`, many bytes at a time (a byte-by-byte search was most
+/// of the time spent reading a windowed accumulator; `memchr` reads 4% fewer instructions per
+/// request than the eight-bytes-at-a-time search it replaced).
+pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    memchr::memchr(needle, haystack)
+}
+
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Which of eight bytes (little-endian in `v`) are not ASCII digits: a non-zero byte in the
+/// result for each. Only exact up to the first non-digit (a carry may spill past it), which is
+/// all the callers look at.
+fn non_digits(v: u64) -> u64 {
+    // A digit's high nibble is 3, and adding 6 keeps it 3.
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    ((v & HIGH_NIBBLES) ^ ASCII_ZEROS)
+        | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
+}
+
+/// The value of eight ASCII digits in `v` (the first, most significant, in the lowest byte).
+fn eight_digits_value(v: u64) -> u64 {
+    // Pairs, then quads, then the eight.
+    let d = v.wrapping_sub(ASCII_ZEROS);
+    let pairs = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
+}
+
+/// The value of eight ASCII digits (the first is the most significant), or `None` if any byte
+/// is not a digit.
+#[cfg(test)]
+pub(super) fn eight_digits(chunk: &[u8]) -> Option<u64> {
+    let v = u64::from_le_bytes(chunk.try_into().ok()?);
+    (non_digits(v) == 0).then(|| eight_digits_value(v))
+}
+
+/// How many ASCII digits `bytes` starts with, and their value (wrapping past 19 digits; the
+/// callers refuse more than 18). Eight bytes at a time: a state's times have 13 digits, and
+/// reading them byte by byte was most of the time spent decoding a state.
+pub(super) fn leading_digits(bytes: &[u8]) -> (usize, u64) {
+    const POWERS_OF_TEN: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+    let mut value = 0u64;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let flags = non_digits(v);
+        if flags == 0 {
+            value = value
+                .wrapping_mul(100_000_000)
+                .wrapping_add(eight_digits_value(v));
+            at += 8;
+            continue;
+        }
+        let n = (flags.trailing_zeros() / 8) as usize;
+        if n > 0 {
+            // The `n` digits moved to the top bytes, zeros below them: the same value.
+            let shifted = (v << (8 * (8 - n))) | (ASCII_ZEROS >> (8 * n));
+            value = value
+                .wrapping_mul(POWERS_OF_TEN[n])
+                .wrapping_add(eight_digits_value(shifted));
+        }
+        return (at + n, value);
+    }
+    // Fewer than eight bytes left.
+    for &b in &bytes[at..] {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        at += 1;
+    }
+    (at, value)
+}
+
+/// `-?digits.digits` with at most 15 digits in all, read as serde_json reads it: the digits as
+/// an integer (exact in an f64) divided by a power of ten (exact up to 1e22) is the correctly
+/// rounded value, which is what serde_json computes for such numbers (with or without its
+/// `float_roundtrip` feature). `None`: any other form, left to serde_json.
+pub(super) fn plain_decimal(text: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, unsigned) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (whole, fraction) = match unsigned.iter().position(|&b| b == b'.') {
+        Some(dot) => (&unsigned[..dot], &unsigned[dot + 1..]),
+        None => return None,
+    };
+    let digits = whole.len() + fraction.len();
+    if whole.is_empty()
+        || fraction.is_empty()
+        || digits > 15
+        || (whole.len() > 1 && whole[0] == b'0')
+        || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let significand = whole
+        .iter()
+        .chain(fraction)
+        .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+    let x = significand as f64 / POW10[fraction.len()];
+    Some(if negative { -x } else { x })
+}
