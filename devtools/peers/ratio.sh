@@ -21,19 +21,12 @@ if [ ! -x "$SEGSCOPE" ] || [ ! -x "$XTASK" ]; then
   (cd "$ROOT" && cargo build --release --bin segscope --example xtask)
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/segscope-ratio.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK" >&2; fi
-}
-trap cleanup EXIT
-
 # shellcheck source=devtools/peers/serve.sh
 . "$HERE/serve.sh"
-start_serve "$SEGSCOPE" "$WORK/serve12.out"; PIDS+=("$SERVE_PID"); URL12=$URL
-start_serve "$SEGSCOPE" "$WORK/serve100.out" --scale-cohorts 100; PIDS+=("$SERVE_PID"); URL100=$URL
-start_serve "$SEGSCOPE" "$WORK/echo.out" --echo; PIDS+=("$SERVE_PID"); ECHO=$URL
+make_work ratio
+start_serve "$SEGSCOPE" "$WORK/serve12.out"; URL12=$URL
+start_serve "$SEGSCOPE" "$WORK/serve100.out" --scale-cohorts 100; URL100=$URL
+start_serve "$SEGSCOPE" "$WORK/echo.out" --echo; ECHO=$URL
 
 "$XTASK" bench --base-url "$URL12" --write-body "$WORK/body12.json" > /dev/null
 "$XTASK" bench --base-url "$URL100" --write-body "$WORK/body100.json" > /dev/null

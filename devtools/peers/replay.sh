@@ -29,16 +29,9 @@ if [ ! -x "$SEGSCOPE" ]; then
   (cd "$ROOT" && cargo build --release --bin segscope)
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/segscope-peers.XXXXXX")
-SERVE_PID=
-cleanup() {
-  if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
-  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK" >&2; fi
-}
-trap cleanup EXIT
-
 # shellcheck source=devtools/peers/serve.sh
 . "$HERE/serve.sh"
+make_work peers
 start_serve "$SEGSCOPE" "$WORK/serve.out"
 echo "serve: $URL (pid $SERVE_PID); $STEPS steps, $ROUNDS rounds; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
