@@ -281,6 +281,7 @@ fn main() -> ExitCode {
             runtime
                 .block_on(segscope::console::launch(options))
                 .map(|()| Exit::Passed.into())
+                .map_err(anyhow::Error::from)
         }
     };
     match result {
