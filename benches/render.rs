@@ -51,7 +51,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
         format!("{{\"user_id\":\"00000000-0000-4000-8000-000000000001\",\"state\":{after}}}");
     let pending = PendingCall {
         id: 1,
-        events_text: "[]".into(),
+        events_layout: console::call::EventsLayout::AsTyped,
         event_count: 0,
         sync_validation: true,
         sent_at: jiff::Timestamp::now(),

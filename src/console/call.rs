@@ -13,12 +13,38 @@ use crate::api::wire::STATELESS_PATH;
 use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind};
 use crate::session::replay::{cohorts_of, entered_and_left};
 
+/// How the editor showed the events a call sent: the one thing the sent bytes do not say.
+///
+/// The request's `events` are the call's only copy of its events (sent byte for byte); the
+/// editor's text is derived from them ([`Call::events_text`]): F5 sends the editor's text itself
+/// (trimmed), so the text *is* the events; an F8 step sends its recording's bytes while the
+/// editor shows them pretty-printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventsLayout {
+    /// Typed in the editor and sent as they were typed (F5).
+    #[default]
+    AsTyped,
+    /// Sent as recorded, shown pretty-printed (an F8 step of a session).
+    Pretty,
+}
+
+impl EventsLayout {
+    /// The editor's text for events sent as `events`.
+    pub fn editor_text(self, events: &str) -> String {
+        match self {
+            EventsLayout::AsTyped => events.to_string(),
+            EventsLayout::Pretty => crate::json::pretty(events),
+        }
+    }
+}
+
 /// A call about to be sent: everything but its outcome.
 #[derive(Debug, Clone)]
 pub struct PendingCall {
     pub id: u64,
-    /// The editor's text as sent (the request's `events`).
-    pub events_text: String,
+    /// How the editor showed the request's `events` (see [`Call::events_text`]).
+    pub events_layout: EventsLayout,
     pub event_count: usize,
     pub sync_validation: bool,
     pub sent_at: jiff::Timestamp,
@@ -68,7 +94,8 @@ pub struct CallDetail {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub id: u64,
-    pub events_text: String,
+    /// How the editor showed the request's `events` (see [`Call::events_text`]).
+    pub events_layout: EventsLayout,
     pub event_count: usize,
     pub sync_validation: bool,
     pub outcome: CallOutcome,
@@ -114,6 +141,18 @@ impl Call {
     /// The state the call sent (the request's, byte for byte), if any.
     pub fn state_before(&self) -> Option<&OpaqueState> {
         self.request.state.as_ref()
+    }
+
+    /// The events exactly as they were sent.
+    pub fn events(&self) -> &str {
+        self.request.events.get()
+    }
+
+    /// The editor's text for this call's events (what rewind puts back): derived from the
+    /// events as sent, the call's one copy of them. For F5 it is the text that was typed, less
+    /// the blank space around it (which was never sent); for an F8 step, the recording pretty.
+    pub fn events_text(&self) -> String {
+        self.events_layout.editor_text(self.events())
     }
 
     /// The request body exactly as it was sent.
@@ -162,7 +201,7 @@ impl Call {
         };
         Call {
             id: pending.id,
-            events_text: pending.events_text,
+            events_layout: pending.events_layout,
             event_count: pending.event_count,
             sync_validation: pending.sync_validation,
             outcome,

@@ -1,8 +1,6 @@
 //! The explanation popup in the update step (see `explain.rs`): Enter (or `e`) opens it and asks
 //! the emulator, its answer fills it, its keys move through it.
 
-use serde_json::value::RawValue;
-
 use crate::api::{SegmentationRequest, cohort_order};
 use crate::console::explain::{call_state, explained_entry, unavailable, with_definitions};
 use crate::console::keymap::{PopupAction, PopupKey};
@@ -72,13 +70,8 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
         scroll: 0,
     };
     let mut effects = Vec::new();
-    let request = RawValue::from_string(call.events_text.trim().to_string())
-        .map(|events| SegmentationRequest {
-            identity: call.identity().clone(),
-            events,
-            state: call.state_before().cloned(),
-        })
-        .map_err(|e| format!("the call's events are not JSON: {e}"));
+    // The call's own request: its events and the state it sent, byte for byte.
+    let request: Result<SegmentationRequest, String> = Ok(call.request.clone());
     let number = index + 1;
     if !app.options.emulator_endpoints {
         let why = format!(
