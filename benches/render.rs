@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use segscope::api::{
     CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, SegmentationResponse, Target,
 };
-use segscope::console::{self, App, AppOptions, Call, Message, PendingCall, RenderOptions};
+use segscope::console::{self, App, AppOptions, Call, Message, PendingCall};
 use serde_json::value::RawValue;
 
 /// A state of about `bytes` bytes: many cohorts, each with a checksum and an accumulator.
@@ -68,7 +68,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
         response: SegmentationResponse::parse(&body).unwrap(),
         raw_body: body,
     };
-    Call::finish(pending, outcome, RenderOptions::default())
+    Call::complete(pending, outcome)
 }
 
 fn benches(c: &mut Criterion) {
@@ -83,7 +83,8 @@ fn benches(c: &mut Criterion) {
     let client = Client::new(Target::new("http://127.0.0.1:9", None));
     let mut app = App::new(client, AppOptions::default());
     app.record_call(call_with_states(&before, &after));
-    let diff = &app.history()[0].detail().diff;
+    let id = app.history()[0].id;
+    let diff = &app.cache().detail(id).expect("rendered").diff;
     eprintln!(
         "diff: {} change lines, {} full lines, +{} -{}",
         diff.len(false),

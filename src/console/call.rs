@@ -1,16 +1,8 @@
 //! One call of the history: what was sent, what came back, and what it did to the user's
-//! cohorts and state. The display parts (diff, request and response text) are computed once,
-//! off the UI task, when the answer arrives.
+//! cohorts and state. Plain data: what the detail pane draws of it (the diff, the request and
+//! response text) is rendered off the UI task into the view's cache (`detail.rs`).
 
-use std::sync::Arc;
-
-use ratatui::text::{Line, Span};
-use serde_json::Value;
-
-use super::diff::{StateDiff, state_diff};
-use super::theme::Theme;
-use crate::api::wire::STATELESS_PATH;
-use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind};
+use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest};
 use crate::session::replay::{cohorts_of, entered_and_left};
 
 /// How the editor showed the events a call sent: the one thing the sent bytes do not say.
@@ -82,14 +74,6 @@ impl CohortDelta {
     }
 }
 
-/// What the right-hand pane shows for a call, rendered once.
-#[derive(Debug, Clone, Default)]
-pub struct CallDetail {
-    pub diff: StateDiff,
-    pub request: Vec<Line<'static>>,
-    pub response: Vec<Line<'static>>,
-}
-
 /// A finished call.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -107,32 +91,9 @@ pub struct Call {
     /// again.
     pub request: SegmentationRequest,
     pub delta: CohortDelta,
-    /// The rendered diff, request and response: kept only for the selected call and the most
-    /// recent few (a long session would otherwise hold every pretty-printed state twice);
-    /// rendered again, off the UI task, when an older call is selected.
-    pub detail: Option<Arc<CallDetail>>,
-}
-
-/// What a call shows while its detail is being rendered.
-static NO_DETAIL: std::sync::LazyLock<CallDetail> = std::sync::LazyLock::new(CallDetail::default);
-
-/// How to render a call's detail.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RenderOptions {
-    pub theme: Theme,
-    /// How times and latencies are shown (a fixed clock hides them: deterministic screens).
-    pub clock: crate::console::env::Clock,
 }
 
 impl Call {
-    /// Completes a pending call with its outcome: the new state, the cohort delta, and the
-    /// rendered diff, request and response. Can be slow for big states: run it off the UI task.
-    pub fn finish(pending: PendingCall, outcome: CallOutcome, options: RenderOptions) -> Call {
-        let mut call = Call::complete(pending, outcome);
-        call.detail = Some(Arc::new(call.render_detail(options)));
-        call
-    }
-
     /// Who the call was for (the request's identity).
     pub fn identity(&self) -> &Identity {
         &self.request.identity
@@ -160,32 +121,8 @@ impl Call {
         self.request.to_body()
     }
 
-    /// The rendered detail, or an empty one while it is being rendered.
-    pub fn detail(&self) -> &CallDetail {
-        self.detail.as_deref().unwrap_or(&NO_DETAIL)
-    }
-
-    pub fn has_detail(&self) -> bool {
-        self.detail.is_some()
-    }
-
-    /// Renders the diff, request and response. Can be slow for big states.
-    pub fn render_detail(&self, options: RenderOptions) -> CallDetail {
-        let diff = match &self.state_after {
-            Some(after) => state_diff(
-                self.state_before().map(OpaqueState::as_str),
-                Some(after.as_str()),
-            ),
-            None => StateDiff::default(),
-        };
-        CallDetail {
-            diff,
-            request: request_lines(&self.request_body(), self.sync_validation, options),
-            response: response_lines(&self.outcome, options),
-        }
-    }
-
-    /// Completes a pending call with its outcome, without rendering its detail.
+    /// Completes a pending call with its outcome: the new state and the cohort delta. (What the
+    /// detail pane draws of it is the view's: `detail.rs`, kept in `view::Cache`.)
     pub fn complete(pending: PendingCall, outcome: CallOutcome) -> Call {
         let state_after = match &outcome {
             CallOutcome::Success { response, .. } => Some(response.state.clone()),
@@ -209,144 +146,12 @@ impl Call {
             sent_at: pending.sent_at,
             request: pending.request,
             delta,
-            detail: None,
         }
     }
 
     pub fn succeeded(&self) -> bool {
         matches!(self.outcome, CallOutcome::Success { .. })
     }
-}
-
-/// Pretty JSON of a body when it is JSON (key order kept), else the text as it is.
-fn body_lines(body: &str, style: ratatui::style::Style) -> Vec<Line<'static>> {
-    let text = match serde_json::from_str::<Value>(body) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
-        Err(_) => body.to_string(),
-    };
-    text.lines()
-        .map(|l| Line::from(Span::styled(l.to_string(), style)))
-        .collect()
-}
-
-fn field(name: &str, value: impl Into<String>, options: RenderOptions) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{name:<11}"), options.theme.title()),
-        Span::raw(value.into()),
-    ])
-}
-
-fn request_lines(body: &str, sync: bool, options: RenderOptions) -> Vec<Line<'static>> {
-    let mut out = vec![
-        Line::from(Span::styled(
-            format!("POST {STATELESS_PATH}?synchronous-validation={sync}"),
-            options.theme.title(),
-        )),
-        Line::from(Span::styled(
-            "Content-Type: application/json · X-Api-Key: (not shown)",
-            options.theme.muted(),
-        )),
-        Line::default(),
-    ];
-    out.extend(body_lines(body, options.theme.plain()));
-    out
-}
-
-fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'static>> {
-    let theme = options.theme;
-    let latency = options.clock.latency_text(outcome.latency());
-    let mut out = Vec::new();
-    match outcome {
-        CallOutcome::Success {
-            status,
-            response,
-            raw_body,
-            ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} OK in {latency}"),
-                theme.ok().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(field("user_id", response.user_id.clone(), options));
-            out.push(Line::default());
-            out.extend(body_lines(raw_body, theme.plain()));
-        }
-        CallOutcome::ApiError {
-            status,
-            envelope: Some(env),
-            raw_body,
-            ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} {} in {latency}", env.error.status),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(field("status", env.error.status_code.to_string(), options));
-            out.push(field("code", env.error.code.to_string(), options));
-            let mut message = env.error.message.lines();
-            out.push(field(
-                "message",
-                message.next().unwrap_or_default(),
-                options,
-            ));
-            for more in message {
-                if !more.trim_start().starts_with("events[") {
-                    out.push(field("", more, options));
-                }
-            }
-            if let Some(cause) = &env.error.cause {
-                out.push(field("cause", cause.clone(), options));
-            }
-            out.push(field("request_id", env.request_id.clone(), options));
-            out.push(field("docs", env.error.docs.clone(), options));
-            let violations = env.violations();
-            if !violations.is_empty() {
-                out.push(Line::default());
-                out.push(Line::from(Span::styled(
-                    format!("Violations ({}):", violations.len()),
-                    theme.title(),
-                )));
-                for v in violations {
-                    out.push(Line::from(vec![
-                        Span::styled("  ✗ ", theme.error()),
-                        Span::raw(v.to_string()),
-                    ]));
-                }
-            }
-            out.push(Line::default());
-            out.push(Line::from(Span::styled("Body:", theme.muted())));
-            out.extend(body_lines(raw_body, theme.muted()));
-        }
-        CallOutcome::ApiError {
-            status, raw_body, ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} in {latency}: the body is not Permutive's error envelope"),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(Line::default());
-            out.push(Line::from(Span::styled("Body:", theme.muted())));
-            if raw_body.is_empty() {
-                out.push(Line::from(Span::styled("(empty)", theme.muted())));
-            }
-            out.extend(body_lines(raw_body, theme.plain()));
-        }
-        CallOutcome::Transport { kind, message, .. } => {
-            let what = match kind {
-                TransportKind::Timeout => "Timed out",
-                TransportKind::Connect => "Could not connect",
-                TransportKind::Body => "The connection broke",
-                TransportKind::Other => "The request failed",
-            };
-            out.push(Line::from(Span::styled(
-                format!("{what}: no HTTP answer after {latency}"),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(Line::default());
-            out.push(Line::from(message.clone()));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

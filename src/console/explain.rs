@@ -4,7 +4,8 @@
 //! with the value the engine computed, the threshold, the window and ✓/✗. Against any other
 //! target it says that explanations need the emulator and shows the cohort's raw state entries.
 //!
-//! The lines are prepared when the answer arrives; drawing (`view/explain.rs`) only slices them.
+//! The model keeps the answer (the engine's `Explanation`); the lines of the cohort on screen are
+//! made from it here when the view draws them (`view/explain.rs`).
 
 use ratatui::text::{Line, Span};
 use serde_json::Value;
@@ -23,94 +24,128 @@ pub(crate) fn call_state(call: &Call) -> Option<&OpaqueState> {
     call.state_after.as_ref().or(call.state_before())
 }
 
-/// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):
-/// its name and its query, pretty-printed, before the raw state entries.
-pub(crate) fn with_definitions(popup: &mut ExplainPopup, app: &Model) {
+/// The lines of the popup's entry `index`: made by the view when it draws the entry (a few
+/// dozen lines), and counted by the update step to page through them. Nothing is kept.
+pub fn entry_lines(app: &Model, popup: &ExplainPopup, index: usize) -> Vec<Line<'static>> {
+    let Some(entry) = popup.entries.get(index) else {
+        return Vec::new();
+    };
+    let number = popup.call + 1;
     let theme = app.theme;
-    for entry in &mut popup.entries {
-        let Some(record) = app.options.cohort_definitions.get(&entry.code) else {
-            continue;
-        };
-        let mut lines = vec![
-            Line::default(),
-            Line::from(Span::styled(
-                format!(
-                    "Definition (pulled): {} {}",
-                    entry.code,
-                    record.name.as_deref().unwrap_or("")
-                ),
-                theme.accent(),
-            )),
-        ];
-        match &record.query {
-            Some(query) => {
-                let text = serde_json::to_string_pretty(query).unwrap_or_default();
-                lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
-            }
-            None => lines.push(Line::from(Span::styled(
-                "  (no query: a lookalike or other model cohort)",
-                theme.muted(),
-            ))),
+    match &popup.stage {
+        Stage::Loading { .. } => Vec::new(),
+        Stage::Ready => {
+            let Some(explanation) = popup.explanation.as_deref() else {
+                return Vec::new();
+            };
+            let Some(cohort) = explanation.cohorts.iter().find(|c| c.code == entry.code) else {
+                return Vec::new();
+            };
+            let mut lines = explained_lines(cohort, number, theme);
+            super::timeline::annotate(&mut lines, cohort, explanation, number, theme);
+            lines
         }
-        // After the header (why, blank, code and name, membership): before the raw entries.
-        let at = entry.lines.len().min(4);
-        entry.lines.splice(at..at, lines);
+        Stage::Unavailable(why) => {
+            let Some(call) = app.history.get(popup.call) else {
+                return Vec::new();
+            };
+            let mut lines = raw_state_lines(entry, call, number, why, theme);
+            if !app.options.emulator_endpoints {
+                with_definition(&mut lines, entry, app);
+            }
+            lines
+        }
     }
 }
 
-/// No explanation: every entry shows why, and the cohort's raw state entries.
-pub(crate) fn unavailable(popup: &mut ExplainPopup, call: &Call, why: &str, theme: Theme) {
-    popup.stage = Stage::Unavailable(why.to_string());
+/// Where the target cannot explain, the cohort's pulled definition (`--cohort-definitions`):
+/// its name and its query, pretty-printed, before the raw state entries.
+fn with_definition(entry_lines: &mut Vec<Line<'static>>, entry: &Entry, app: &Model) {
+    let theme = app.theme;
+    let Some(record) = app.options.cohort_definitions.get(&entry.code) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::default(),
+        Line::from(Span::styled(
+            format!(
+                "Definition (pulled): {} {}",
+                entry.code,
+                record.name.as_deref().unwrap_or("")
+            ),
+            theme.accent(),
+        )),
+    ];
+    match &record.query {
+        Some(query) => {
+            let text = serde_json::to_string_pretty(query).unwrap_or_default();
+            lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
+        }
+        None => lines.push(Line::from(Span::styled(
+            "  (no query: a lookalike or other model cohort)",
+            theme.muted(),
+        ))),
+    }
+    // After the header (why, blank, code and name, membership): before the raw entries.
+    let at = entry_lines.len().min(4);
+    entry_lines.splice(at..at, lines);
+}
+
+/// No explanation: why, and the cohort's raw state entries.
+fn raw_state_lines(
+    entry: &Entry,
+    call: &Call,
+    number: usize,
+    why: &str,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let view = call_state(call).and_then(|s| s.view().ok());
-    let number = popup.call + 1;
     let whose = if call.state_after.is_some() {
         format!("the state call {number} returned")
     } else {
         format!("the state call {number} sent (it failed, so nothing changed)")
     };
-    for entry in &mut popup.entries {
-        let mut lines = vec![
-            Line::from(Span::styled(why.to_string(), theme.warning())),
-            Line::default(),
-            Line::from(vec![
-                Span::styled(format!("{} ", entry.code), theme.title()),
-                Span::styled(entry.name.clone(), theme.title()),
-            ]),
-            Line::from(Span::styled(
-                format!(
-                    "{} after call {number}; raw entries of {whose}:",
-                    if entry.member == Some(true) {
-                        "✓ a member"
-                    } else {
-                        "✗ not a member"
-                    }
-                ),
-                theme.muted(),
-            )),
-        ];
-        for map in ["internal_state", "external_state"] {
-            let value = view.as_ref().and_then(|v| {
-                if map == "internal_state" {
-                    v.internal_state.get(&entry.code)
+    let mut lines = vec![
+        Line::from(Span::styled(why.to_string(), theme.warning())),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(format!("{} ", entry.code), theme.title()),
+            Span::styled(entry.name.clone(), theme.title()),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                "{} after call {number}; raw entries of {whose}:",
+                if entry.member == Some(true) {
+                    "✓ a member"
                 } else {
-                    v.external_state.get(&entry.code)
+                    "✗ not a member"
                 }
-            });
-            lines.push(Line::default());
-            lines.push(Line::from(Span::styled(
-                format!("{map}[\"{}\"]", entry.code),
-                theme.accent(),
-            )));
-            match value {
-                Some(value) => {
-                    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-                    lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
-                }
-                None => lines.push(Line::from(Span::styled("  (absent)", theme.muted()))),
+            ),
+            theme.muted(),
+        )),
+    ];
+    for map in ["internal_state", "external_state"] {
+        let value = view.as_ref().and_then(|v| {
+            if map == "internal_state" {
+                v.internal_state.get(&entry.code)
+            } else {
+                v.external_state.get(&entry.code)
             }
+        });
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!("{map}[\"{}\"]", entry.code),
+            theme.accent(),
+        )));
+        match value {
+            Some(value) => {
+                let text = serde_json::to_string_pretty(value).unwrap_or_default();
+                lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
+            }
+            None => lines.push(Line::from(Span::styled("  (absent)", theme.muted()))),
         }
-        entry.lines = lines;
     }
+    lines
 }
 
 fn text_of(value: &Value) -> String {
@@ -282,11 +317,25 @@ fn tree_lines(
     }
 }
 
-/// One cohort of the emulator's answer, as a list entry with its lines.
-pub fn explained_entry(cohort: &CohortExplanation, call_number: usize, theme: Theme) -> Entry {
-    let code = cohort.code.clone();
+/// One cohort of the emulator's answer, as a list entry.
+pub fn explained_entry(cohort: &CohortExplanation) -> Entry {
     let (member, was) = (cohort.member, cohort.was_member);
-    let changed = (member != was).then_some(member);
+    Entry {
+        name: cohort.name.clone(),
+        code: cohort.code.clone(),
+        member: Some(member),
+        changed: (member != was).then_some(member),
+    }
+}
+
+/// One cohort of the emulator's answer: its verdict, its clock and its clause tree.
+pub fn explained_lines(
+    cohort: &CohortExplanation,
+    call_number: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let code = &cohort.code;
+    let (member, was) = (cohort.member, cohort.was_member);
     let verdict = match (member, was) {
         (true, false) => format!("entered by call {call_number}"),
         (false, true) => format!("left by call {call_number}"),
@@ -318,13 +367,7 @@ pub fn explained_entry(cohort: &CohortExplanation, call_number: usize, theme: Th
         Line::default(),
     ];
     tree_lines(&cohort.tree, "", "", theme, &mut lines);
-    Entry {
-        name: cohort.name.clone(),
-        code,
-        member: Some(member),
-        changed,
-        lines,
-    }
+    lines
 }
 
 #[cfg(test)]
@@ -361,8 +404,8 @@ mod tests {
                     "condition": {"equal_to": "football"}}}
         });
         let cohort: CohortExplanation = serde_json::from_value(cohort).unwrap();
-        let entry = explained_entry(&cohort, 2, Theme::default());
-        let text = plain(&entry.lines);
+        let entry = explained_entry(&cohort);
+        let text = plain(&explained_lines(&cohort, 2, Theme::default()));
         assert!(text.contains("✗ Pageview: count = 2, needs ≥ 3"), "{text}");
         assert!(
             text.contains("the last 7 days (2023-12-27T00:00:00Z → 2024-01-03T00:00:00Z]"),

@@ -10,6 +10,7 @@ pub mod app;
 pub mod autosave;
 pub mod call;
 pub mod clipboard;
+pub mod detail;
 pub mod diff;
 pub mod editor;
 pub mod env;
@@ -29,7 +30,8 @@ pub mod update;
 pub mod view;
 
 pub use app::App;
-pub use call::{Call, CallDetail, CohortDelta, PendingCall, RenderOptions};
+pub use call::{Call, CohortDelta, PendingCall};
+pub use detail::{CallDetail, RenderOptions};
 pub use diff::{StateDiff, state_diff};
 pub use env::{Clock, IdSource};
 pub use error::Error;

@@ -79,8 +79,10 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Message::CallFinished { task, call } => {
+        Message::CallFinished { task, call, detail } => {
+            let id = call.id;
             on_call_finished(app, task, *call);
+            detail::on_rendered(app, id, detail.size);
             let mut effects = autosave::save(app);
             effects.extend(timeline::after_call(app));
             effects
@@ -134,7 +136,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::DetailRendered {
             call_id, detail, ..
         } => {
-            detail::on_rendered(app, call_id, *detail);
+            detail::on_rendered(app, call_id, detail.size);
             Vec::new()
         }
         Message::Quit { reason } => {

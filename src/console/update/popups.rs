@@ -197,7 +197,6 @@ mod tests {
     use crossterm::event::{Event, KeyCode, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use ratatui::text::Line;
 
     use super::*;
     use crate::api::Target;
@@ -220,7 +219,6 @@ mod tests {
     /// A popup of `kind` in the middle of things, so that every key of it has something to do.
     fn open(app: &mut Model, kind: PopupKind) {
         let theme = app.theme;
-        let lines = |n: usize| (0..n).map(|i| Line::raw(format!("line {i}"))).collect();
         app.popup = Some(match kind {
             PopupKind::Help => Popup::Help { scroll: 5 },
             PopupKind::EventPicker => Popup::EventPicker {
@@ -237,9 +235,9 @@ mod tests {
                         name: String::new(),
                         member: Some(true),
                         changed: None,
-                        lines: lines(30),
                     })
                     .collect(),
+                explanation: Some(std::sync::Arc::new(explanation(3))),
                 cursor: 1,
                 scroll: 5,
             })),
@@ -280,6 +278,22 @@ mod tests {
                 }))
             }
         });
+    }
+
+    /// The emulator's answer for cohorts `0..n`, each a clause tree of three events.
+    fn explanation(n: usize) -> crate::engine::Explanation {
+        let leaf = serde_json::json!({"kind": "event", "path": "query.or[0]", "result": false,
+            "event": "Pageview", "measure": "count", "value": 1,
+            "operator": "greater_than_or_equal_to", "threshold": 3});
+        let cohorts: Vec<_> = (0..n)
+            .map(|i| {
+                serde_json::json!({"code": format!("{i}"), "name": "", "checksum": "c",
+                    "now": null, "member": true, "was_member": true, "changed": false,
+                    "state": "new", "tree": {"kind": "or", "path": "query", "result": false,
+                        "children": [leaf, leaf, leaf]}})
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({"now": null, "cohorts": cohorts})).unwrap()
     }
 
     fn press(app: &mut Model, code: KeyCode) -> Vec<Effect> {
