@@ -10,7 +10,7 @@
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use crate::engine::{CohortExplanation, ExplanationNode, WindowExplanation};
+use crate::engine::{CohortExplanation, ExplanationNode, OutsideWindow, WindowExplanation};
 
 use super::call::Call;
 use super::theme::Theme;
@@ -41,7 +41,14 @@ pub fn entry_lines(app: &Model, popup: &ExplainPopup, index: usize) -> Vec<Line<
             let Some(cohort) = explanation.cohorts.iter().find(|c| c.code == entry.code) else {
                 return Vec::new();
             };
-            let mut lines = explained_lines(cohort, number, theme);
+            // A cohort a clause names (`in_segment 1001`) is shown with its name.
+            let names = |code: &str| {
+                app.cohort_name(code).map(str::to_string).or_else(|| {
+                    let named = explanation.cohorts.iter().find(|c| c.code == code);
+                    named.map(|c| c.name.clone())
+                })
+            };
+            let mut lines = explained_lines(cohort, number, theme, &names);
             super::timeline::annotate(&mut lines, cohort, explanation, number, theme);
             lines
         }
@@ -218,19 +225,27 @@ pub fn filter(filter: &Value) -> String {
     filter.to_string()
 }
 
+/// How a clause names the cohorts it reads: a code to its name, if known.
+pub type Names<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The headline of a clause: what it looked at and what it found.
 pub fn clause_text(node: &ExplanationNode) -> String {
+    clause_text_named(node, &|_| None)
+}
+
+/// [`clause_text`], with the names of the cohorts it reads: `in segment 1001 (Football fans)`.
+pub fn clause_text_named(node: &ExplanationNode, names: Names<'_>) -> String {
     let kind = node.kind.as_str();
     let mut out = match kind {
         "and" => "all of (and)".to_string(),
         "or" => "any of (or)".to_string(),
         "not" => "not".to_string(),
         "in_segment" | "has_entered" | "has_exited" => {
-            format!(
-                "{} {}",
-                kind.replace('_', " "),
-                node.segment.as_deref().unwrap_or("?")
-            )
+            let code = node.segment.as_deref().unwrap_or("?");
+            match names(code).filter(|name| !name.is_empty()) {
+                Some(name) => format!("{} {code} ({name})", kind.replace('_', " ")),
+                None => format!("{} {code}", kind.replace('_', " ")),
+            }
         }
         "in_second_party_segment" | "in_third_party_segment" => format!(
             "{} {}/{}",
@@ -266,6 +281,7 @@ fn tree_lines(
     lead: &str,
     branch: &str,
     theme: Theme,
+    names: Names<'_>,
     out: &mut Vec<Line<'static>>,
 ) {
     let ok = node.result;
@@ -278,7 +294,7 @@ fn tree_lines(
     out.push(Line::from(vec![
         Span::styled(format!("{lead}{branch}"), theme.muted()),
         mark(ok, theme),
-        Span::styled(clause_text(node), headline_style),
+        Span::styled(clause_text_named(node, names), headline_style),
     ]));
     let children = &node.children;
     let inner = match branch {
@@ -307,13 +323,16 @@ fn tree_lines(
     if let Some(note) = &node.note {
         detail("note", note.clone());
     }
+    if let Some(outside) = &node.outside {
+        detail("missed", near_misses(outside, node.window.as_ref()));
+    }
     for (i, child) in children.iter().enumerate() {
         let branch = if i + 1 == children.len() {
             "└─ "
         } else {
             "├─ "
         };
-        tree_lines(child, &inner, branch, theme, out);
+        tree_lines(child, &inner, branch, theme, names, out);
     }
 }
 
@@ -333,6 +352,7 @@ pub fn explained_lines(
     cohort: &CohortExplanation,
     call_number: usize,
     theme: Theme,
+    names: Names<'_>,
 ) -> Vec<Line<'static>> {
     let code = &cohort.code;
     let (member, was) = (cohort.member, cohort.was_member);
@@ -366,8 +386,71 @@ pub fn explained_lines(
         )),
         Line::default(),
     ];
-    tree_lines(&cohort.tree, "", "", theme, &mut lines);
+    tree_lines(&cohort.tree, "", "", theme, names, &mut lines);
     lines
+}
+
+/// `2 matching events outside the window (latest 14:22, 35 minutes too early)`: the events of
+/// the call that would have counted but for the window. The time is the clock's (UTC), with
+/// its date when that is not the window's.
+pub fn near_misses(outside: &OutsideWindow, window: Option<&WindowExplanation>) -> String {
+    let early = outside.side == "early";
+    let closest = match outside.closest.parse::<jiff::Timestamp>() {
+        Ok(time) => {
+            let time = time.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+            let window_day = window
+                .and_then(|w| w.end.as_deref().or(w.start.as_deref()))
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+            let clock = if time.second() == 0 {
+                time.strftime("%H:%M").to_string()
+            } else {
+                time.strftime("%H:%M:%S").to_string()
+            };
+            if window_day == Some(time.date()) {
+                clock
+            } else {
+                format!("{} {clock}", time.date())
+            }
+        }
+        Err(_) => outside.closest.clone(),
+    };
+    let which = match (outside.count, early) {
+        (1, _) => "at",
+        (_, true) => "latest",
+        (_, false) => "earliest",
+    };
+    format!(
+        "{} matching event{} outside the window ({which} {closest}, {} too {})",
+        outside.count,
+        if outside.count == 1 { "" } else { "s" },
+        span_text(outside.by_ms),
+        if early { "early" } else { "late" }
+    )
+}
+
+/// A span in the largest units that say it: `35 minutes`, `2 hours 5 minutes`, `3 days`.
+pub fn span_text(ms: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let seconds = ms.max(0) / 1000;
+    let minutes = seconds / 60;
+    let hours = minutes / 60;
+    let days = hours / 24;
+    if minutes == 0 {
+        plural(seconds.max(1), "second")
+    } else if hours < 2 {
+        plural(minutes, "minute")
+    } else if days < 2 {
+        match minutes % 60 {
+            0 => plural(hours, "hour"),
+            m => format!("{} {}", plural(hours, "hour"), plural(m, "minute")),
+        }
+    } else {
+        match hours % 24 {
+            0 => plural(days, "day"),
+            h => format!("{} {}", plural(days, "day"), plural(h, "hour")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -405,7 +488,7 @@ mod tests {
         });
         let cohort: CohortExplanation = serde_json::from_value(cohort).unwrap();
         let entry = explained_entry(&cohort);
-        let text = plain(&explained_lines(&cohort, 2, Theme::default()));
+        let text = plain(&explained_lines(&cohort, 2, Theme::default(), &|_| None));
         assert!(text.contains("✗ Pageview: count = 2, needs ≥ 3"), "{text}");
         assert!(
             text.contains("the last 7 days (2023-12-27T00:00:00Z → 2024-01-03T00:00:00Z]"),
@@ -430,7 +513,7 @@ mod tests {
         ]});
         let tree: ExplanationNode = serde_json::from_value(tree).unwrap();
         let mut lines = Vec::new();
-        tree_lines(&tree, "", "", Theme::default(), &mut lines);
+        tree_lines(&tree, "", "", Theme::default(), &|_| None, &mut lines);
         let text = plain(&lines);
         assert_eq!(
             text,

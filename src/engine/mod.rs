@@ -32,7 +32,8 @@ mod syntax;
 mod window;
 
 pub use explain::{
-    CohortExplanation, Explanation, ExplanationNode, TimelineStep, Transition, WindowExplanation,
+    CohortExplanation, Explanation, ExplanationNode, OutsideWindow, TimelineStep, Transition,
+    WindowExplanation,
 };
 
 /// Which clock windows are measured against.
@@ -419,6 +420,8 @@ impl Workspace {
             &self.compiled,
             &evaluation,
             &input.external.keys(),
+            input.events,
+            &self.catalog.filters,
         )
     }
 
