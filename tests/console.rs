@@ -57,6 +57,10 @@ fn redact(text: &str) -> String {
             out.push_str("YYYY-MM-DDTHH:MM:SSZ");
             out.extend(std::iter::repeat_n(' ', (end - i).saturating_sub(20)));
             i = end;
+        } else if fits(i, "####-##-## ##:##:##", &digit) {
+            // The state diff's dates beside its epoch times (`← 2026-03-02 15:27:00 UTC`).
+            out.push_str("YYYY-MM-DD HH:MM:SS");
+            i += 19;
         } else if fits(i, "#############", &digit)
             && !chars.get(i + 13).is_some_and(|c| c.is_ascii_digit())
             && !(i > 0 && chars[i - 1].is_ascii_alphanumeric())

@@ -202,3 +202,37 @@ async fn a_clause_on_another_cohort_shows_that_cohort_s_name() {
     let text = screen(&term);
     assert!(text.contains("has entered 1001 (Football fans)"), "{text}");
 }
+
+/// Issue 13: the state diff's epoch times are annotated as dates, muted, after the line; the
+/// line itself is the state's text as it is.
+#[tokio::test]
+async fn times_in_the_state_diff_read_as_dates() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&live_blog_views(&[], "2026-03-02T15:27:00Z"));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert!(app.history()[0].succeeded(), "{}", app.status().text);
+    let text = screen(&term);
+    assert!(
+        text.contains("+         1772465220000,  ← 2026-03-02 15:27:00 UTC"),
+        "the time, then its date: {text}"
+    );
+    // The date is drawn muted (the theme's muted colour), the number as an added line.
+    let buf = term.backend().buffer();
+    let muted = segscope::console::Theme::default().muted();
+    let added = segscope::console::Theme::default().added();
+    let (mut date_style, mut number_style) = (None, None);
+    for y in 0..buf.area.height {
+        let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        if let Some(at) = row.find("1772465220000,  ← 2026") {
+            let column = |byte: usize| row[..byte].chars().count() as u16;
+            number_style = Some(buf[(column(at), y)].fg);
+            date_style = Some(buf[(column(at + "1772465220000,  ← ".len()), y)].fg);
+            break;
+        }
+    }
+    assert_eq!(number_style, added.fg);
+    assert_eq!(date_style, muted.fg);
+    assert_ne!(added.fg, muted.fg);
+}

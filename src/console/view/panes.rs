@@ -360,7 +360,7 @@ pub fn detail(app: &Model, cache: &super::Cache, frame: &mut Frame, area: Rect) 
             let diff = &rendered.diff;
             render_rows(
                 len,
-                |i| diff.line(full, i, theme),
+                |i| diff.line_with_dates(full, i, theme, usize::from(inner.width)),
                 scroll,
                 inner,
                 frame.buffer_mut(),
