@@ -503,6 +503,49 @@ mod tests {
     }
 
     #[test]
+    fn near_misses_in_words() {
+        let outside = |count, closest: &str, side: &str, by_ms| OutsideWindow {
+            count,
+            closest: closest.into(),
+            side: side.into(),
+            by_ms,
+        };
+        let window: WindowExplanation = serde_json::from_value(json!({"kind": "the_last",
+            "value": 30, "unit": "minutes", "start": "2026-03-02T14:57:00Z",
+            "end": "2026-03-02T15:27:00Z", "start_inclusive": false, "end_inclusive": true}))
+        .unwrap();
+        assert_eq!(
+            near_misses(
+                &outside(2, "2026-03-02T14:22:00Z", "early", 35 * 60_000 + 1),
+                Some(&window)
+            ),
+            "2 matching events outside the window (latest 14:22, 35 minutes too early)"
+        );
+        // Another day than the window's: the date too; one event: "at".
+        assert_eq!(
+            near_misses(
+                &outside(
+                    1,
+                    "2026-02-27T09:05:30Z",
+                    "early",
+                    3 * 86_400_000 + 7_200_000
+                ),
+                Some(&window)
+            ),
+            "1 matching event outside the window (at 2026-02-27 09:05:30, 3 days 2 hours too early)"
+        );
+        assert_eq!(
+            near_misses(&outside(3, "2026-03-02T12:10:00Z", "late", 600_001), None),
+            "3 matching events outside the window (earliest 2026-03-02 12:10, 10 minutes too late)"
+        );
+        assert_eq!(span_text(1), "1 second");
+        assert_eq!(span_text(61_000), "1 minute");
+        assert_eq!(span_text(2 * 3_600_000), "2 hours");
+        assert_eq!(span_text(2 * 3_600_000 + 300_000), "2 hours 5 minutes");
+        assert_eq!(span_text(2 * 86_400_000), "2 days");
+    }
+
+    #[test]
     fn combinators_draw_a_tree() {
         let tree = json!({"kind": "and", "path": "query", "result": false, "children": [
             {"kind": "event", "path": "query.and[0]", "result": true, "event": "Pageview",
