@@ -8,6 +8,7 @@ pub mod forms;
 pub mod insights;
 pub mod lineage;
 pub mod live;
+pub mod messages;
 pub mod options;
 pub mod playback;
 
@@ -88,6 +89,11 @@ pub enum Popup {
     Session(Box<forms::SessionPopup>),
     /// A call before vs after a workspace edit (see `live.rs`).
     EditComparison(Box<live::EditComparison>),
+    /// Every status message so far, newest last (see `messages.rs`); scrolled `from_end` rows
+    /// up from the newest.
+    Messages {
+        from_end: u16,
+    },
 }
 
 /// How the last thing that happened went.
@@ -190,6 +196,10 @@ pub struct Model {
     /// What the emulator's explanations said about the calls (see `timeline.rs`).
     pub(crate) insights: insights::Insights,
     pub(crate) live: live::Live,
+    /// Every status message, with its time (see `messages.rs`).
+    pub(crate) messages: messages::MessageLog,
+    /// The task reading `--session FILE` at start: its message keeps what the start said before.
+    pub(crate) session_at_start: Option<u64>,
 }
 
 impl Model {
@@ -242,6 +252,8 @@ impl Model {
             autosave: Default::default(),
             insights: Default::default(),
             live: Default::default(),
+            messages: Default::default(),
+            session_at_start: None,
             options,
         }
     }
@@ -310,12 +322,20 @@ impl Model {
             })
     }
 
+    /// Says something on the status line; the message log keeps it, with the clock's time.
     pub(crate) fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        let text = text.into();
+        self.messages.push(self.options.time.now(), kind, &text);
         self.status = Status {
-            text: text.into(),
+            text,
             kind,
             from_editor: false,
         };
+    }
+
+    /// The message log (every status message so far).
+    pub fn messages(&self) -> &messages::MessageLog {
+        &self.messages
     }
 
     /// What the header says about where calls go (never the key itself).

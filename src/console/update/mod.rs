@@ -33,12 +33,12 @@ use crate::console::model::{DetailView, DiffMode, Focus, Model, Popup, StatusKin
 /// watcher, the workspace description.
 pub fn start(app: &mut Model) -> Vec<Effect> {
     let mut effects = autosave::start(app);
+    // `--session FILE` is read once the autosave has answered, so its message comes after the
+    // restore's (which keeps it) instead of racing it.
+    let restoring = !effects.is_empty();
     effects.extend(live::start(app));
-    if let Some(path) = app.options.session.take() {
-        effects.push(Effect::OpenSession {
-            task: app.next_holding_task(),
-            path,
-        });
+    if !restoring {
+        effects.extend(sessions::open_at_start(app));
     }
     if app.options.emulator_endpoints && app.workspace.is_none() {
         effects.push(Effect::LoadWorkspace {
@@ -100,7 +100,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::AutosaveDue { input } => autosave::on_due(app, input),
         Message::AutosaveStarted { started, .. } => {
             autosave::on_started(app, *started);
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::SessionsListed {
             entries, skipped, ..
@@ -108,8 +108,8 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             sessions::on_listed(app, entries, skipped);
             Vec::new()
         }
-        Message::SessionOpened { path, result, .. } => {
-            sessions::on_opened(app, path, result);
+        Message::SessionOpened { task, path, result } => {
+            sessions::on_opened(app, task, path, result);
             Vec::new()
         }
         Message::SessionSaved {
@@ -123,7 +123,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 StatusKind::Error,
                 format!("A background task failed: {why}"),
             );
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::CopyFailed { why } => {
             app.set_status(
@@ -262,6 +262,8 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
+        Action::Messages => app.popup = Some(Popup::Messages { from_end: 0 }),
+        Action::QuitHint => popups::quit_hint(app),
         Action::Quit => app.quit = true,
         Action::NewEvent => new_event_action(app),
         Action::Format => {

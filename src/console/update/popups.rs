@@ -36,6 +36,7 @@ pub(super) fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
             app.popup = None;
             Vec::new()
         }
+        PopupKind::Messages => messages_key(app, key),
     }
 }
 
@@ -51,7 +52,27 @@ pub(crate) fn kind_of(popup: &Popup) -> PopupKind {
             SessionPopup::Open(_) => PopupKind::SessionPicker,
         },
         Popup::EditComparison(_) => PopupKind::EditComparison,
+        Popup::Messages { .. } => PopupKind::Messages,
     }
+}
+
+/// Keys in the message log: it opens on the newest message; ↑ and PgUp go back in time.
+fn messages_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
+    let Some(Popup::Messages { from_end }) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    match key {
+        PopupKey::Action(PopupAction::Up) => *from_end = from_end.saturating_add(1),
+        PopupKey::Action(PopupAction::Down) => *from_end = from_end.saturating_sub(1),
+        PopupKey::Action(PopupAction::PageUp) => *from_end = from_end.saturating_add(10),
+        PopupKey::Action(PopupAction::PageDown) => *from_end = from_end.saturating_sub(10),
+        // The view stops at the oldest row.
+        PopupKey::Action(PopupAction::Top) => *from_end = u16::MAX,
+        PopupKey::Action(PopupAction::Bottom) => *from_end = 0,
+        PopupKey::Action(PopupAction::Close) => app.popup = None,
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn help_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
@@ -131,6 +152,20 @@ fn alias_form_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
         PopupKey::Action(_) => {}
     }
     Vec::new()
+}
+
+/// `q` outside the editor, Ctrl+C: nothing quits but Ctrl+Q (a stray key must not end the
+/// session), so say how. Ctrl+C in the editor still copies a selection, as the text area does.
+pub(super) fn quit_hint(app: &mut Model) {
+    let copied =
+        app.focus == Focus::Editor && app.popup.is_none() && app.editor.area.is_selecting();
+    let text = if copied {
+        app.editor.area.copy();
+        "Copied the selection (Ctrl+Y pastes it). To quit, press Ctrl+Q."
+    } else {
+        "To quit, press Ctrl+Q (the autosave keeps the session for next time)."
+    };
+    app.set_status(StatusKind::Info, text);
 }
 
 pub(super) fn new_event_action(app: &mut Model) {
@@ -242,7 +277,7 @@ mod tests {
                 scroll: 5,
             })),
             PopupKind::SaveForm => Popup::Session(Box::new(SessionPopup::Save(Box::new(
-                SaveForm::new("s", std::path::Path::new("."), 1, theme),
+                SaveForm::new("s", std::path::Path::new("."), [None, None], 0, theme),
             )))),
             PopupKind::SessionPicker => {
                 let entry = |name: &str| SessionEntry {
@@ -276,6 +311,10 @@ mod tests {
                     },
                     differences: Vec::new(),
                 }))
+            }
+            PopupKind::Messages => {
+                app.set_status(StatusKind::Info, "a message for the log");
+                Popup::Messages { from_end: 5 }
             }
         });
     }
