@@ -2,6 +2,7 @@
 //! anything big; it slices lines prepared when a call came back.
 
 pub mod chrome;
+pub mod editor;
 pub mod explain;
 pub mod frame;
 pub mod layout;
@@ -35,7 +36,7 @@ pub fn draw_model(app: &Model, frame: &mut Frame) {
     };
     chrome::header(app, frame, panes.header);
     chrome::identity(app, frame, panes.identity);
-    panes::editor(app, frame, panes.editor);
+    editor::editor(app, frame, panes.editor);
     panes::history(app, frame, panes.history);
     panes::cohorts(app, frame, panes.cohorts);
     panes::detail(app, frame, panes.detail);
