@@ -8,19 +8,16 @@ use serde_json::value::RawValue;
 
 mod check;
 mod events;
+pub mod locate;
 
 use super::theme::Theme;
 pub use check::{Check, Problem};
-use check::{check_events, position, serde_message};
+use check::{check_events, position, syntax_problem};
 pub use events::{example_events, new_event, placeholder};
 
 /// The text pretty-printed (keys in the order written), or where it is not JSON.
 pub fn pretty(text: &str) -> Result<String, Problem> {
-    let value: Value = serde_json::from_str(text).map_err(|e| Problem {
-        line: e.line().max(1),
-        column: e.column().max(1),
-        message: serde_message(&e),
-    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| syntax_problem(text, &e))?;
     Ok(serde_json::to_string_pretty(&value).unwrap_or_default())
 }
 
@@ -268,8 +265,8 @@ mod tests {
     #[test]
     fn syntax_error_has_a_position() {
         let p = problem("[\n  {\"name\": \"a\"\n   \"time\": 1}\n]");
-        assert_eq!((p.line, p.column), (3, 4));
-        assert_eq!(p.to_string(), "line 3, column 4: expected ',' or '}'");
+        assert_eq!((p.line, p.column), (2, 14));
+        assert_eq!(p.to_string(), "line 2: missing ',' after this value");
     }
 
     #[test]
