@@ -9,11 +9,13 @@ use serde_json::value::RawValue;
 mod check;
 mod events;
 pub mod locate;
+mod problems;
 
 use super::theme::Theme;
 pub use check::{Check, Problem};
 use check::{check_events, position, syntax_problem};
 pub use events::{example_events, new_event, placeholder};
+pub use problems::{Schemas, ServerViolation, compile as compile_schemas};
 
 /// The text pretty-printed (keys in the order written), or where it is not JSON.
 pub fn pretty(text: &str) -> Result<String, Problem> {
@@ -113,6 +115,14 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
 pub struct Editor {
     pub(crate) area: TextArea<'static>,
     pub(crate) check: Check,
+    /// What does not stop F5, by line: schema violations, placeholders, a 400's violations.
+    pub(crate) problems: Vec<Problem>,
+    /// The workspace's event schemas, when the console has them.
+    schemas: Option<Schemas>,
+    /// The last 400's violations (they mark their events while those are as sent).
+    server: Vec<ServerViolation>,
+    /// The line whose problems the status line last told (so moving on it says them once).
+    pub(crate) told_line: Option<usize>,
     theme: Theme,
 }
 
@@ -121,6 +131,7 @@ impl std::fmt::Debug for Editor {
         f.debug_struct("Editor")
             .field("lines", &self.area.lines().len())
             .field("check", &self.check)
+            .field("problems", &self.problems.len())
             .finish()
     }
 }
@@ -130,6 +141,10 @@ impl Editor {
         let mut editor = Editor {
             area: TextArea::default(),
             check: Check::Valid { events: 0 },
+            problems: Vec::new(),
+            schemas: None,
+            server: Vec::new(),
+            told_line: None,
             theme,
         };
         editor.set_text(text);
@@ -164,8 +179,44 @@ impl Editor {
         &self.check
     }
 
+    /// Runs the live check on the text: what stops F5 ([`Check`]) and what does not
+    /// ([`Editor::problems`]). Microseconds for the ten events a request may carry; a pasted
+    /// megabyte costs one parse more than the blocking check already made.
     pub fn recheck(&mut self) {
-        self.check = check_events(&self.text());
+        let text = self.text();
+        self.check = check_events(&text);
+        self.problems = problems::problems(&text, self.schemas.as_ref(), &self.server);
+    }
+
+    /// The workspace's event schemas changed (or came): check the text against them.
+    pub fn set_schemas(&mut self, schemas: Option<Schemas>) {
+        self.schemas = schemas;
+        self.recheck();
+    }
+
+    /// A call's 400 listed these violations (empty: the last call was not refused so).
+    pub fn set_server_violations(&mut self, server: Vec<ServerViolation>) {
+        self.server = server;
+        self.recheck();
+    }
+
+    /// Every problem, the blocking one first: what the gutter marks and the border counts.
+    pub fn all_problems(&self) -> impl Iterator<Item = &Problem> {
+        let blocking = match &self.check {
+            Check::Invalid(problem) => Some(problem),
+            Check::Valid { .. } => None,
+        };
+        blocking.into_iter().chain(&self.problems)
+    }
+
+    /// The problems of a 1-based line.
+    pub fn problems_on(&self, line: usize) -> Vec<&Problem> {
+        self.all_problems().filter(|p| p.line == line).collect()
+    }
+
+    /// The 1-based line of the cursor.
+    pub fn cursor_line(&self) -> usize {
+        self.area.cursor().0 + 1
     }
 
     pub fn set_focused(&mut self, focused: bool) {
@@ -213,6 +264,25 @@ impl Editor {
             self.jump_to_offset(&new_text, plan.at + plan.event_start);
         }
         self.recheck();
+        self.select_first_placeholder();
+    }
+
+    /// Selects the first `<placeholder>` of the event under the cursor, so that typing replaces
+    /// it; leaves the cursor where it is when there is none.
+    fn select_first_placeholder(&mut self) {
+        let text = self.text();
+        let cursor = self.cursor_offset();
+        let Some(events) = locate::event_offsets(&text) else {
+            return;
+        };
+        let Some(event) = events.iter().rposition(|(start, _)| *start <= cursor) else {
+            return;
+        };
+        if let Some((at, len)) = problems::first_placeholder(&text, event) {
+            self.jump_to_offset(&text, at);
+            self.area.start_selection();
+            self.jump_to_offset(&text, at + len);
+        }
     }
 
     /// Pretty-prints the text in place (undoable), or says where it is not JSON.

@@ -7,6 +7,7 @@ mod detail;
 mod editing;
 mod explain;
 pub(crate) mod live;
+mod new_event;
 mod panes;
 mod pending;
 mod popups;
@@ -77,6 +78,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 Ok(description) => app.workspace = Some(WorkspaceInfo::from(description)),
                 Err(e) => app.workspace_error = Some(e),
             }
+            editing::schemas_changed(app);
             Vec::new()
         }
         Message::CallFinished { task, call } => {
@@ -183,6 +185,8 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
         None if in_editor => {
             if app.editor.area.input(typed_line_break(key)) {
                 editor_changed(app);
+            } else {
+                editing::cursor_moved(app);
             }
             Vec::new()
         }
@@ -261,7 +265,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
         Action::Quit => app.quit = true,
-        Action::NewEvent => new_event_action(app),
+        Action::NewEvent => new_event::new_event_action(app),
         Action::Format => {
             set_focus(app, Focus::Editor);
             match app.editor.format() {
