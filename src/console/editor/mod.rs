@@ -123,6 +123,8 @@ pub struct Editor {
     server: Vec<ServerViolation>,
     /// The line whose problems the status line last told (so moving on it says them once).
     pub(crate) told_line: Option<usize>,
+    /// How many problems the status line last counted (an edit that changes it says so).
+    pub(crate) told_count: usize,
     theme: Theme,
 }
 
@@ -145,6 +147,7 @@ impl Editor {
             schemas: None,
             server: Vec::new(),
             told_line: None,
+            told_count: 0,
             theme,
         };
         editor.set_text(text);

@@ -59,6 +59,9 @@ fn tell_problems(app: &mut Model, edited: bool) {
         return;
     }
     app.editor.told_line = (!here.is_empty()).then_some(line);
+    let total = app.editor.all_problems().count();
+    let recounted = edited && total != app.editor.told_count;
+    app.editor.told_count = total;
     let all: Vec<&Problem> = app.editor.all_problems().collect();
     let count = problems_word(all.len());
     match app.editor.check().clone() {
@@ -83,7 +86,7 @@ fn tell_problems(app: &mut Model, edited: bool) {
             );
         }
         Check::Valid { events } if !all.is_empty() => {
-            if app.status.from_editor {
+            if recounted || app.status.from_editor {
                 set(
                     app,
                     StatusKind::Warning,
