@@ -234,3 +234,108 @@ async fn ctrl_n_stamps_the_users_clock_when_it_is_later_than_now() {
         app.status().text
     );
 }
+
+/// The events' times, in order.
+fn times(text: &str) -> Vec<jiff::Timestamp> {
+    let events: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+    events
+        .iter()
+        .map(|e| e["time"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn view_ids(text: &str) -> Vec<String> {
+    let events: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+    events
+        .iter()
+        .map(|e| e["view_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn ctrl_t_moves_every_time_by_a_typed_step_and_then_by_the_same_step_again() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(3, 1));
+    let before = app.editor_text();
+    // Ctrl+T, type 45m over the offered +30m, Enter.
+    let mut keys = vec![ctrl('t')];
+    keys.extend(typed("45m"));
+    let app = drive(app, &mut term, keys).await;
+    assert!(
+        screen(&term).contains("Move every time by 45m"),
+        "{}",
+        screen(&term)
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
+    let after = app.editor_text();
+    let moved: Vec<i64> = times(&before)
+        .iter()
+        .zip(times(&after))
+        .map(|(a, b)| b.as_second() - a.as_second())
+        .collect();
+    assert_eq!(moved, vec![2700, 2700, 2700], "{after}");
+    let (old_ids, new_ids) = (view_ids(&before), view_ids(&after));
+    assert!(
+        old_ids.iter().all(|id| !new_ids.contains(id)),
+        "fresh view_ids: {new_ids:?}"
+    );
+    assert_eq!(
+        new_ids
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        3
+    );
+    assert!(app.status().text.starts_with("Moved 3 events by +45m"));
+    assert!(app.editor_check().is_valid());
+    // "The same again" is Ctrl+T, Enter: the last step is offered.
+    let app = drive(app, &mut term, vec![ctrl('t'), key(KeyCode::Enter)]).await;
+    assert_eq!(
+        times(&app.editor_text())[0].as_second() - times(&before)[0].as_second(),
+        5400
+    );
+    // A step that is not one says so and moves nothing.
+    let kept = app.editor_text();
+    let mut keys = vec![ctrl('t')];
+    keys.extend(typed("soon"));
+    keys.push(key(KeyCode::Enter));
+    let app = drive(app, &mut term, keys).await;
+    assert_eq!(app.editor_text(), kept);
+    assert!(
+        app.status().text.starts_with("Not moved:"),
+        "{}",
+        app.status().text
+    );
+}
+
+#[tokio::test]
+async fn sending_the_same_events_again_says_so_first_and_a_second_f5_sends() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(2, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert_eq!(app.history().len(), 1);
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert_eq!(app.history().len(), 1, "the first F5 only warns");
+    assert!(
+        app.status()
+            .text
+            .contains("same events as call 1: they count again"),
+        "{}",
+        app.status().text
+    );
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert_eq!(app.history().len(), 2, "the second F5 sends");
+    assert!(app.history()[1].succeeded());
+    // Moved in time, they are new events: F5 sends at once.
+    let app = drive(
+        app,
+        &mut term,
+        vec![ctrl('t'), key(KeyCode::Enter), key(F5)],
+    )
+    .await;
+    assert_eq!(app.history().len(), 3, "{}", app.status().text);
+}

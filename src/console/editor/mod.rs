@@ -10,12 +10,24 @@ mod check;
 mod events;
 pub mod locate;
 mod problems;
+pub mod shift;
 
 use super::theme::Theme;
 pub use check::{Check, Problem};
 use check::{check_events, position, syntax_problem};
 pub use events::{example_events, new_event, placeholder};
 pub use problems::{Schemas, ServerViolation, compile as compile_schemas};
+pub use shift::{Step, shift_events};
+
+/// Ctrl+T's one-line prompt: the step to move the events by, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepPrompt {
+    pub text: String,
+    /// The text is the last step, offered: the first key typed replaces it.
+    pub offered: bool,
+    /// Why the last Enter did not shift.
+    pub error: Option<String>,
+}
 
 /// The text pretty-printed (keys in the order written), or where it is not JSON.
 pub fn pretty(text: &str) -> Result<String, Problem> {
@@ -125,6 +137,13 @@ pub struct Editor {
     pub(crate) told_line: Option<usize>,
     /// How many problems the status line last counted (an edit that changes it says so).
     pub(crate) told_count: usize,
+    /// Ctrl+T's prompt, while open (it takes the keys).
+    pub(crate) step_prompt: Option<StepPrompt>,
+    /// The step Ctrl+T offers: the last one used.
+    pub(crate) last_step: Step,
+    /// The text F5 was warned about (the same events as a call that counted): a second F5
+    /// with the text unchanged sends it.
+    pub(crate) resend_warned: Option<String>,
     theme: Theme,
 }
 
@@ -148,6 +167,9 @@ impl Editor {
             server: Vec::new(),
             told_line: None,
             told_count: 0,
+            step_prompt: None,
+            last_step: Step { seconds: 30 * 60 },
+            resend_warned: None,
             theme,
         };
         editor.set_text(text);
@@ -286,6 +308,18 @@ impl Editor {
             self.area.start_selection();
             self.jump_to_offset(&text, at + len);
         }
+    }
+
+    /// Replaces the whole text as one undoable edit, the cursor kept where it was.
+    pub fn replace_text(&mut self, text: &str) {
+        let cursor = self.area.cursor();
+        let (row, col) = (cursor.0, cursor.1);
+        self.area.select_all();
+        self.area.insert_str(text);
+        let row = u16::try_from(row).unwrap_or(u16::MAX);
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        self.area.move_cursor(CursorMove::Jump(row, col));
+        self.recheck();
     }
 
     /// Pretty-prints the text in place (undoable), or says where it is not JSON.

@@ -27,6 +27,7 @@ pub enum Action {
     Quit,
     NewEvent,
     Format,
+    AdvanceTime,
     Undo,
     CycleView,
     ToggleDiffMode,
@@ -201,6 +202,13 @@ pub const KEYMAP: &[Binding] = &[
         &[ctrl('f')],
         Scope::Everywhere,
         "Pretty-print the editor's JSON",
+        None,
+    ),
+    bind(
+        Action::AdvanceTime,
+        &[ctrl('t')],
+        Scope::Everywhere,
+        "Move every event's time by a step (+30m, 1d…; the last one offered) with fresh view_ids",
         None,
     ),
     bind(

@@ -14,6 +14,7 @@ mod popups;
 mod rewind;
 mod send;
 pub(crate) mod sessions;
+mod time_step;
 mod timeline;
 
 use editing::editor_changed;
@@ -180,6 +181,9 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if app.popup.is_some() {
         return on_popup_key(app, key);
     }
+    if app.editor.step_prompt.is_some() {
+        return time_step::on_key(app, key);
+    }
     match action {
         Some(action) => on_action(app, action),
         None if in_editor => {
@@ -266,6 +270,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
         Action::Quit => app.quit = true,
         Action::NewEvent => new_event::new_event_action(app),
+        Action::AdvanceTime => time_step::open(app),
         Action::Format => {
             set_focus(app, Focus::Editor);
             match app.editor.format() {

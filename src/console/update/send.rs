@@ -24,6 +24,19 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         }
     };
     let text = app.editor.text();
+    if let Some(call) = same_events_as(app, &text) {
+        if app.editor.resend_warned.as_deref() != Some(text.as_str()) {
+            app.editor.resend_warned = Some(text);
+            app.set_status(
+                StatusKind::Warning,
+                format!(
+                    "Not sent yet: same events as call {call}: they count again (same times, same view_ids). F5 again sends them; Ctrl+T moves them in time first."
+                ),
+            );
+            return Vec::new();
+        }
+    }
+    app.editor.resend_warned = None;
     let status = format!(
         "Sending {} to {} (synchronous validation {})… Esc cancels.",
         events_word(events),
@@ -35,6 +48,17 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         Some((_, effects)) => effects,
         None => Vec::new(),
     }
+}
+
+/// The number of the call that last counted for this user (succeeded, on the branch in use)
+/// when its events are the editor's, value for value: sending them again counts them again.
+fn same_events_as(app: &Model, text: &str) -> Option<usize> {
+    let (index, call) = app.history.iter().enumerate().rev().find(|(i, call)| {
+        call.succeeded() && *call.identity() == app.identity && !app.lineage.is_abandoned(*i)
+    })?;
+    let sent: serde_json::Value = serde_json::from_str(call.request.events.get()).ok()?;
+    let editor: serde_json::Value = serde_json::from_str(text).ok()?;
+    (sent == editor).then_some(index + 1)
 }
 
 pub(super) fn cancel_in_flight(app: &mut Model) -> Vec<Effect> {

@@ -41,6 +41,21 @@ pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
             )
         }
     };
+    let check_line = match &app.editor.step_prompt {
+        Some(prompt) => {
+            let mut spans = vec![
+                Span::styled(" Move every time by ", theme.title()),
+                Span::styled(prompt.text.clone(), theme.cursor()),
+                Span::styled(" ", theme.cursor()),
+                Span::styled(" Enter shifts · Esc cancels ", theme.muted()),
+            ];
+            if let Some(error) = &prompt.error {
+                spans.push(Span::styled(format!("{error} "), theme.error()));
+            }
+            Line::from(spans)
+        }
+        None => check_line,
+    };
     let mut block = block(
         app,
         Focus::Editor,
