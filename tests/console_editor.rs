@@ -339,3 +339,25 @@ async fn sending_the_same_events_again_says_so_first_and_a_second_f5_sends() {
     .await;
     assert_eq!(app.history().len(), 3, "{}", app.status().text);
 }
+
+#[tokio::test]
+async fn schemas_from_a_directory_check_the_editor_where_the_target_describes_nothing() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    // `--schemas DIR` (a workspace with schemas/, or the schemas/ directory itself).
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace");
+    let schemas = segscope::emulator::workspace::read_schema_dir(&workspace).unwrap();
+    assert_eq!(
+        segscope::emulator::workspace::read_schema_dir(&workspace.join("schemas")).unwrap(),
+        schemas
+    );
+    assert!(schemas.contains_key("Pageview"));
+    let mut options = options();
+    options.emulator_endpoints = false;
+    options.event_schemas = schemas;
+    let mut app = app_with(&emu.base_url(), options);
+    app.set_editor_text(&pageview_with_two_violations(&now()));
+    let app = drive(app, &mut term, vec![ctrl('e'), ch(' ')]).await;
+    assert_eq!(marked_lines(&term), vec![8, 11], "{}", screen(&term));
+    assert!(app.history().is_empty());
+}

@@ -1,6 +1,10 @@
 //! After an edit: the live check, and where the text is wrong, in words — the problems of the
 //! line under the cursor on the status line, the rest marked in the gutter.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
 use crate::console::editor::{Check, Problem, compile_schemas};
 use crate::console::model::{Model, Status, StatusKind};
 
@@ -15,13 +19,19 @@ pub(super) fn cursor_moved(app: &mut Model) {
     tell_problems(app, false);
 }
 
-/// The workspace's description came (or changed): its event schemas check the editor from now.
+/// The event schemas the console has: the emulator's workspace's, else `--schemas DIR`'s.
+pub(super) fn event_schemas(app: &Model) -> &BTreeMap<String, Value> {
+    match &app.workspace {
+        Some(w) if !w.events.is_empty() => &w.events,
+        _ => &app.options.event_schemas,
+    }
+}
+
+/// The workspace's description came (or changed), or the console starts: its event schemas
+/// check the editor from now.
 pub(super) fn schemas_changed(app: &mut Model) {
-    let schemas = app
-        .workspace
-        .as_ref()
-        .filter(|w| !w.events.is_empty())
-        .map(|w| compile_schemas(&w.events));
+    let schemas = event_schemas(app);
+    let schemas = (!schemas.is_empty()).then(|| compile_schemas(schemas));
     app.editor.set_schemas(schemas);
     if app.status.from_editor {
         tell_problems(app, true);

@@ -34,6 +34,7 @@ use crate::console::model::{DetailView, DiffMode, Focus, Model, Popup, StatusKin
 /// The effects to run when the loop starts: the autosave's restore, the live workspace's
 /// watcher, the workspace description.
 pub fn start(app: &mut Model) -> Vec<Effect> {
+    editing::schemas_changed(app);
     let mut effects = autosave::start(app);
     effects.extend(live::start(app));
     if let Some(path) = app.options.session.take() {

@@ -1,18 +1,14 @@
 //! Ctrl+N: a new event at the cursor, stamped at the user's clock or now, whichever is later,
 //! its `<placeholders>` selected one after another as problems until replaced.
 
-use super::editing::{editor_changed, events_word};
+use super::editing::{editor_changed, event_schemas, events_word};
 use super::panes::set_focus;
 use crate::console::editor::{Check, new_event};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
 
 pub(super) fn new_event_action(app: &mut Model) {
     set_focus(app, Focus::Editor);
-    let names: Vec<String> = app
-        .workspace
-        .as_ref()
-        .map(|w| w.events.keys().cloned().collect())
-        .unwrap_or_default();
+    let names: Vec<String> = event_schemas(app).keys().cloned().collect();
     if names.is_empty() {
         insert_event(app, "Pageview");
         app.set_status(
@@ -56,11 +52,7 @@ fn stamp(app: &Model) -> (jiff::Timestamp, bool) {
 }
 
 pub(super) fn insert_event(app: &mut Model, name: &str) {
-    let schema = app
-        .workspace
-        .as_ref()
-        .and_then(|w| w.events.get(name))
-        .cloned();
+    let schema = event_schemas(app).get(name).cloned();
     let view_id = app.ids.next_uuid();
     let (time, at_clock) = stamp(app);
     let event = new_event(
