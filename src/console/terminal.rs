@@ -34,6 +34,8 @@ pub struct LaunchOptions {
     /// A directory written by `segscope workspace pull` (its `cohorts.json`): the cohorts'
     /// definitions, shown next to the raw state where the target cannot explain (the real API).
     pub cohort_definitions: Option<PathBuf>,
+    /// Event schemas for the editor's live check and Ctrl+N (`--schemas DIR`).
+    pub schemas: Option<PathBuf>,
     /// Start clean: keep the previous autosave aside (`.bak`) instead of restoring it.
     pub fresh: bool,
     /// A session file to open for step-by-step replay (F8).
@@ -233,6 +235,10 @@ pub async fn launch(options: LaunchOptions) -> Result<(), Error> {
         Some(dir) => read_cohort_definitions(dir)?,
         None => BTreeMap::new(),
     };
+    let event_schemas = match &options.schemas {
+        Some(dir) => crate::emulator::workspace::read_schema_dir(dir)?,
+        None => BTreeMap::new(),
+    };
     let connection = connect(&options.target).await?;
     let (label, emulator_endpoints) = if connection.is_embedded() {
         let what = match &options.target.workspace {
@@ -260,6 +266,7 @@ pub async fn launch(options: LaunchOptions) -> Result<(), Error> {
             session: options.session.clone(),
             clock: connection.is_embedded().then_some(options.target.clock),
             cohort_definitions: definitions,
+            event_schemas,
             live_workspace: match (&connection.emulator, &options.target.workspace) {
                 (Some(running), Some(dir)) => Some(super::model::live::LiveSetup {
                     dir: dir.clone(),

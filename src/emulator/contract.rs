@@ -9,7 +9,7 @@ use super::body::{BodyShape, StateShape};
 use super::failure::{Failure, quote};
 use super::workspace::Workspace;
 use crate::api::MAX_EVENTS;
-use crate::api::event_shape::{Fault, check_event};
+use crate::api::event_shape::{self, Fault, check_event};
 use crate::engine;
 
 /// A request that passed the contract's checks, borrowing the state from the body.
@@ -67,7 +67,8 @@ pub fn check_request(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
     })
 }
 
-/// Checks each event against its schema; one line per violation, `events[i]: <pointer>: <reason>`.
+/// Checks each event against its schema; one line per violation, `events[i]: <pointer>: <reason>`
+/// (the rule and its words are `api::event_shape::schema_violations`, the console's editor's too).
 pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec<String> {
     let mut lines = Vec::new();
     for (
@@ -77,19 +78,12 @@ pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec
         },
     ) in events.iter().enumerate()
     {
-        let Some(schema) = workspace.schemas.get(name) else {
+        let schema = workspace.schemas.get(name).map(|s| &s.validator);
+        for violation in event_shape::schema_violations(i, name, properties, schema) {
             lines.push(format!(
-                "events[{i}]: /name: unknown event name \"{}\" (the workspace has no schema for it)",
-                quote(name)
-            ));
-            continue;
-        };
-        for error in schema.validator.iter_errors(properties) {
-            let pointer = error.instance_path().to_string();
-            lines.push(format!(
-                "events[{i}]: /properties{}: {}",
-                quote(&pointer),
-                quote(&error.to_string())
+                "events[{i}]: {}: {}",
+                quote(&violation.pointer),
+                quote(&violation.reason)
             ));
         }
     }

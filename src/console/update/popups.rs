@@ -3,14 +3,11 @@
 
 use crossterm::event::KeyEvent;
 
-use super::editing::{editor_changed, events_word};
-use super::panes::set_focus;
 use crate::api::{Alias, Identity};
-use crate::console::editor::{Check, new_event};
 use crate::console::keymap::{PopupAction, PopupKey, PopupKind, Unbound, popup};
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
-use crate::console::model::{Focus, Model, Popup, StatusKind};
+use crate::console::model::{Model, Popup, StatusKind};
 
 /// Keys while a popup is open: the popup's rows of the keymap say what a key asks for, and this
 /// one match says what that does in each kind of popup.
@@ -103,7 +100,7 @@ fn event_picker_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
             let name = names.get(*selected).cloned();
             app.popup = None;
             if let Some(name) = name {
-                insert_event(app, &name);
+                super::new_event::insert_event(app, &name);
             }
         }
         PopupKey::Action(PopupAction::Close) => app.popup = None,
@@ -166,63 +163,6 @@ pub(super) fn quit_hint(app: &mut Model) {
         "To quit, press Ctrl+Q (the autosave keeps the session for next time)."
     };
     app.set_status(StatusKind::Info, text);
-}
-
-pub(super) fn new_event_action(app: &mut Model) {
-    set_focus(app, Focus::Editor);
-    let names: Vec<String> = app
-        .workspace
-        .as_ref()
-        .map(|w| w.events.keys().cloned().collect())
-        .unwrap_or_default();
-    if names.is_empty() {
-        insert_event(app, "Pageview");
-        app.set_status(
-            StatusKind::Info,
-            "Inserted a Pageview with empty properties (this target publishes no event schemas): fill them in.",
-        );
-    } else {
-        let selected = names.iter().position(|n| n == "Pageview").unwrap_or(0);
-        app.popup = Some(Popup::EventPicker { names, selected });
-    }
-}
-
-pub(super) fn insert_event(app: &mut Model, name: &str) {
-    let schema = app
-        .workspace
-        .as_ref()
-        .and_then(|w| w.events.get(name))
-        .cloned();
-    let view_id = app.ids.next_uuid();
-    let event = new_event(
-        name,
-        schema.as_ref(),
-        app.options.time.now(),
-        &mut app.ids,
-        &app.session_id.clone(),
-        &view_id,
-    );
-    let text = serde_json::to_string_pretty(&event).unwrap_or_default();
-    app.editor.insert_event(&text);
-    editor_changed(app);
-    let note = if schema.is_some() {
-        " with placeholders for its required properties"
-    } else {
-        ""
-    };
-    match app.editor.check() {
-        Check::Valid { events } => app.set_status(
-            StatusKind::Info,
-            format!(
-                "Inserted a {name} event{note} ({} in the editor).",
-                events_word(*events)
-            ),
-        ),
-        Check::Invalid(problem) => app.set_status(
-            StatusKind::Warning,
-            format!("Inserted a {name} event{note}; the editor still has a problem: {problem}"),
-        ),
-    }
 }
 
 #[cfg(test)]

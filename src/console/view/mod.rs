@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod chrome;
+pub mod editor;
 pub mod explain;
 pub mod frame;
 pub mod layout;
@@ -41,7 +42,7 @@ pub fn draw_with(app: &Model, cache: &Cache, frame: &mut Frame) {
     };
     chrome::header(app, frame, panes.header);
     chrome::identity(app, frame, panes.identity);
-    panes::editor(app, frame, panes.editor);
+    editor::editor(app, frame, panes.editor);
     panes::history(app, frame, panes.history);
     panes::cohorts(app, frame, panes.cohorts);
     panes::detail(app, cache, frame, panes.detail);

@@ -1,5 +1,5 @@
-//! The four panes: events editor, history, cohorts, and the call detail (diff, request,
-//! response).
+//! Three of the four panes: history, cohorts, and the call detail (diff, request, response).
+//! The events editor is drawn by `editor.rs`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -14,43 +14,7 @@ use super::frame::block;
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
-use crate::console::editor::Check;
 use crate::console::model::{DetailView, DiffMode, Focus, Model};
-
-pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
-    let theme = app.theme;
-    let (check_line, invalid) = match app.editor.check() {
-        Check::Valid { events } => (
-            Line::from(Span::styled(
-                format!(
-                    " ✓ {events} event{} · valid ",
-                    if *events == 1 { "" } else { "s" }
-                ),
-                theme.ok(),
-            )),
-            false,
-        ),
-        Check::Invalid(problem) => (
-            Line::from(Span::styled(format!(" ✗ {problem} "), theme.error())),
-            true,
-        ),
-    };
-    let mut block = block(
-        app,
-        Focus::Editor,
-        Line::from(Span::styled(
-            "Events (request \"events\" array)",
-            theme.title(),
-        )),
-    )
-    .title_bottom(check_line);
-    if invalid {
-        block = block.border_style(theme.error_border());
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    frame.render_widget(&app.editor.area, inner);
-}
 
 fn clock(app: &Model, time: jiff::Timestamp) -> String {
     app.options.time.time_of_day(time)
