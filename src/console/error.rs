@@ -42,6 +42,13 @@ pub enum Error {
         #[source]
         source: LoadError,
     },
+    /// `--schemas DIR` could not be read as event schemas.
+    #[error("cannot read the event schemas in {}", dir.display())]
+    Schemas {
+        dir: PathBuf,
+        #[source]
+        source: crate::emulator::workspace::WorkspaceError,
+    },
     /// The target (embedded emulator, real API, `--base-url`) could not be opened.
     #[error(transparent)]
     Launch(#[from] LaunchError),
@@ -78,6 +85,7 @@ impl Error {
             | Error::NamesNotObject { file }
             | Error::ReadDefinitions { file, .. }
             | Error::ParseDefinitions { file, .. } => Some(file),
+            Error::Schemas { source, .. } => Some(&source.file),
             Error::SaveAtExit { file, .. } => file.as_deref(),
             Error::Launch(_) | Error::RawMode(_) | Error::SetUp(_) | Error::Draw(_) => None,
         }
