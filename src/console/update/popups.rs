@@ -7,7 +7,7 @@ use crate::api::{Alias, Identity};
 use crate::console::keymap::{PopupAction, PopupKey, PopupKind, Unbound, popup};
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
-use crate::console::model::{Model, Popup, StatusKind};
+use crate::console::model::{Focus, Model, Popup, StatusKind};
 
 /// Keys while a popup is open: the popup's rows of the keymap say what a key asks for, and this
 /// one match says what that does in each kind of popup.
