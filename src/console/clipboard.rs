@@ -76,7 +76,7 @@ pub fn send_command(call: &Call, target: &Target) -> Result<String, String> {
     }
     let command = format!(
         "printf '%s' {} | \\\n  segscope send - {}\n",
-        shell_quote(call.events_text.trim()),
+        shell_quote(call.events()),
         args.join(" \\\n  ")
     );
     Ok(command)

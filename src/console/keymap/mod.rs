@@ -29,6 +29,7 @@ pub enum Action {
     Quit,
     NewEvent,
     Format,
+    AdvanceTime,
     Undo,
     CycleView,
     ToggleDiffMode,
@@ -244,6 +245,13 @@ pub const KEYMAP: &[Binding] = &[
         Some("format"),
     )
     .in_footer_of(&[EditorPane]),
+    bind(
+        Action::AdvanceTime,
+        &[ctrl('t')],
+        Scope::Everywhere,
+        "Move every event's time by a step (+30m, 1d…; the last one offered) with fresh view_ids",
+        None,
+    ),
     bind(
         Action::Undo,
         &[ctrl('z'), ctrl('u')],

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::call::{Call, RenderOptions};
+use super::call::Call;
+use super::detail::{DetailSize, RenderOptions};
 use super::editor::{Check, Editor, example_events};
 use super::env::IdSource;
 use super::theme::Theme;
@@ -159,6 +160,9 @@ pub struct Model {
     pub(crate) selected: Option<usize>,
     /// The call whose detail is being rendered again, if any.
     pub(crate) rendering_detail: Option<u64>,
+    /// The calls whose rendered detail the view holds (`view::Cache`), with how long its views
+    /// are: the selected call and the most recent few (see `update/detail.rs`).
+    pub(crate) rendered: std::collections::BTreeMap<u64, DetailSize>,
     pub(crate) focus: Focus,
     pub(crate) detail_view: DetailView,
     pub(crate) diff_mode: DiffMode,
@@ -220,6 +224,7 @@ impl Model {
             history: Vec::new(),
             selected: None,
             rendering_detail: None,
+            rendered: std::collections::BTreeMap::new(),
             focus: Focus::Editor,
             detail_view: DetailView::Diff,
             diff_mode: DiffMode::Changes,

@@ -7,12 +7,14 @@ mod detail;
 mod editing;
 mod explain;
 pub(crate) mod live;
+mod new_event;
 mod panes;
 mod pending;
 mod popups;
 mod rewind;
 mod send;
 pub(crate) mod sessions;
+mod time_step;
 mod timeline;
 
 use editing::editor_changed;
@@ -32,6 +34,7 @@ use crate::console::model::{DetailView, DiffMode, Focus, Model, Popup, StatusKin
 /// The effects to run when the loop starts: the autosave's restore, the live workspace's
 /// watcher, the workspace description.
 pub fn start(app: &mut Model) -> Vec<Effect> {
+    editing::schemas_changed(app);
     let mut effects = autosave::start(app);
     // `--session FILE` is read once the autosave has answered, so its message comes after the
     // restore's (which keeps it) instead of racing it.
@@ -77,10 +80,13 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 Ok(description) => app.workspace = Some(WorkspaceInfo::from(description)),
                 Err(e) => app.workspace_error = Some(e),
             }
+            editing::schemas_changed(app);
             Vec::new()
         }
-        Message::CallFinished { task, call } => {
+        Message::CallFinished { task, call, detail } => {
+            let id = call.id;
             on_call_finished(app, task, *call);
+            detail::on_rendered(app, id, detail.size);
             let mut effects = autosave::save(app);
             effects.extend(timeline::after_call(app));
             effects
@@ -134,7 +140,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::DetailRendered {
             call_id, detail, ..
         } => {
-            detail::on_rendered(app, call_id, *detail);
+            detail::on_rendered(app, call_id, detail.size);
             Vec::new()
         }
         Message::Quit { reason } => {
@@ -178,11 +184,16 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if app.popup.is_some() {
         return on_popup_key(app, key);
     }
+    if app.editor.step_prompt.is_some() {
+        return time_step::on_key(app, key);
+    }
     match action {
         Some(action) => on_action(app, action),
         None if in_editor => {
             if app.editor.area.input(typed_line_break(key)) {
                 editor_changed(app);
+            } else {
+                editing::cursor_moved(app);
             }
             Vec::new()
         }
@@ -263,7 +274,8 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::Messages => app.popup = Some(Popup::Messages { from_end: 0 }),
         Action::QuitHint => popups::quit_hint(app),
         Action::Quit => app.quit = true,
-        Action::NewEvent => new_event_action(app),
+        Action::NewEvent => new_event::new_event_action(app),
+        Action::AdvanceTime => time_step::open(app),
         Action::Format => {
             set_focus(app, Focus::Editor);
             match app.editor.format() {

@@ -4,7 +4,7 @@
 use serde_json::value::RawValue;
 
 use crate::api::SegmentationRequest;
-use crate::console::call::PendingCall;
+use crate::console::call::{EventsLayout, PendingCall};
 use crate::console::message::Effect;
 use crate::console::model::{InFlight, Model, StatusKind};
 
@@ -20,12 +20,12 @@ pub(super) fn already_in_flight(app: &mut Model) -> bool {
 }
 
 /// Builds the pending call — the console's identity, state and validation flag with these
-/// events (`raw`, sent byte for byte; `events_text` as the editor shows them) — marks it in
+/// events (`raw`, sent byte for byte; `events_layout`: how the editor shows them) — marks it in
 /// flight and returns its task and the effect that sends it. The one place a call is built,
 /// for F5 and for F8's steps. `None` (and the status says why) when `raw` is not JSON.
 pub(super) fn dispatch(
     app: &mut Model,
-    events_text: String,
+    events_layout: EventsLayout,
     raw: String,
     event_count: usize,
     status: String,
@@ -40,7 +40,7 @@ pub(super) fn dispatch(
     let task = app.next_task();
     let pending = PendingCall {
         id: task,
-        events_text,
+        events_layout,
         event_count,
         sync_validation: app.sync_validation,
         sent_at: app.options.time.now(),

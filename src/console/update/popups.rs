@@ -3,10 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::editing::{editor_changed, events_word};
-use super::panes::set_focus;
 use crate::api::{Alias, Identity};
-use crate::console::editor::{Check, new_event};
 use crate::console::keymap::{PopupAction, PopupKey, PopupKind, Unbound, popup};
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
@@ -103,7 +100,7 @@ fn event_picker_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
             let name = names.get(*selected).cloned();
             app.popup = None;
             if let Some(name) = name {
-                insert_event(app, &name);
+                super::new_event::insert_event(app, &name);
             }
         }
         PopupKey::Action(PopupAction::Close) => app.popup = None,
@@ -168,63 +165,6 @@ pub(super) fn quit_hint(app: &mut Model) {
     app.set_status(StatusKind::Info, text);
 }
 
-pub(super) fn new_event_action(app: &mut Model) {
-    set_focus(app, Focus::Editor);
-    let names: Vec<String> = app
-        .workspace
-        .as_ref()
-        .map(|w| w.events.keys().cloned().collect())
-        .unwrap_or_default();
-    if names.is_empty() {
-        insert_event(app, "Pageview");
-        app.set_status(
-            StatusKind::Info,
-            "Inserted a Pageview with empty properties (this target publishes no event schemas): fill them in.",
-        );
-    } else {
-        let selected = names.iter().position(|n| n == "Pageview").unwrap_or(0);
-        app.popup = Some(Popup::EventPicker { names, selected });
-    }
-}
-
-pub(super) fn insert_event(app: &mut Model, name: &str) {
-    let schema = app
-        .workspace
-        .as_ref()
-        .and_then(|w| w.events.get(name))
-        .cloned();
-    let view_id = app.ids.next_uuid();
-    let event = new_event(
-        name,
-        schema.as_ref(),
-        app.options.time.now(),
-        &mut app.ids,
-        &app.session_id.clone(),
-        &view_id,
-    );
-    let text = serde_json::to_string_pretty(&event).unwrap_or_default();
-    app.editor.insert_event(&text);
-    editor_changed(app);
-    let note = if schema.is_some() {
-        " with placeholders for its required properties"
-    } else {
-        ""
-    };
-    match app.editor.check() {
-        Check::Valid { events } => app.set_status(
-            StatusKind::Info,
-            format!(
-                "Inserted a {name} event{note} ({} in the editor).",
-                events_word(*events)
-            ),
-        ),
-        Check::Invalid(problem) => app.set_status(
-            StatusKind::Warning,
-            format!("Inserted a {name} event{note}; the editor still has a problem: {problem}"),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     //! Every popup key row dispatches, and every popup's bottom line is the table's.
@@ -232,7 +172,6 @@ mod tests {
     use crossterm::event::{Event, KeyCode, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use ratatui::text::Line;
 
     use super::*;
     use crate::api::Target;
@@ -255,7 +194,6 @@ mod tests {
     /// A popup of `kind` in the middle of things, so that every key of it has something to do.
     fn open(app: &mut Model, kind: PopupKind) {
         let theme = app.theme;
-        let lines = |n: usize| (0..n).map(|i| Line::raw(format!("line {i}"))).collect();
         app.popup = Some(match kind {
             PopupKind::Help => Popup::Help { scroll: 5 },
             PopupKind::EventPicker => Popup::EventPicker {
@@ -272,9 +210,9 @@ mod tests {
                         name: String::new(),
                         member: Some(true),
                         changed: None,
-                        lines: lines(30),
                     })
                     .collect(),
+                explanation: Some(std::sync::Arc::new(explanation(3))),
                 cursor: 1,
                 scroll: 5,
             })),
@@ -319,6 +257,22 @@ mod tests {
                 Popup::Messages { from_end: 5 }
             }
         });
+    }
+
+    /// The emulator's answer for cohorts `0..n`, each a clause tree of three events.
+    fn explanation(n: usize) -> crate::engine::Explanation {
+        let leaf = serde_json::json!({"kind": "event", "path": "query.or[0]", "result": false,
+            "event": "Pageview", "measure": "count", "value": 1,
+            "operator": "greater_than_or_equal_to", "threshold": 3});
+        let cohorts: Vec<_> = (0..n)
+            .map(|i| {
+                serde_json::json!({"code": format!("{i}"), "name": "", "checksum": "c",
+                    "now": null, "member": true, "was_member": true, "changed": false,
+                    "state": "new", "tree": {"kind": "or", "path": "query", "result": false,
+                        "children": [leaf, leaf, leaf]}})
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({"now": null, "cohorts": cohorts})).unwrap()
     }
 
     fn press(app: &mut Model, code: KeyCode) -> Vec<Effect> {
