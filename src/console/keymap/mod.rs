@@ -397,9 +397,12 @@ pub fn lookup(event: &KeyEvent, in_editor: bool) -> Option<Action> {
         .map(|b| b.action)
 }
 
+/// A footer hint: a key's label and its word (`r`, `rewind`).
+pub type Hint = (String, &'static str);
+
 /// The footer's hints while `focus` has the focus: the pane's own keys (`r rewind · e why · …`
 /// in History), then the keys of every pane (`Tab focus · F1 help · Ctrl+Q quit`).
-pub fn hints(focus: Focus) -> (Vec<(String, &'static str)>, Vec<(String, &'static str)>) {
+pub fn hints(focus: Focus) -> (Vec<Hint>, Vec<Hint>) {
     let hint = |b: &Binding| b.hint.map(|h| (b.chords[0].label(), h));
     let pane = KEYMAP
         .iter()

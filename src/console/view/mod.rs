@@ -121,10 +121,11 @@ fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
             }
             end += 1;
         }
-        if end < cells.len() && cells[end].0 != ' ' {
-            if let Some(soft) = soft {
-                end = soft;
-            }
+        if end < cells.len()
+            && cells[end].0 != ' '
+            && let Some(soft) = soft
+        {
+            end = soft;
         }
         rows.push(styled_row(&cells[start..end], line.style));
         start = end;
