@@ -46,6 +46,8 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
     }
     // Below this width the clock column goes, so the rest stays readable.
     let narrow = area.width < 56;
+    // Narrower still (80 columns), the event count goes too: its header would be cut.
+    let tight = area.width < 46;
     // Only the rows that fit are built: a history of thousands of calls draws as fast as one
     // of ten. The window ends at the selected call when it is below the first screenful, as
     // a table scrolled to keep its selection visible would.
@@ -96,6 +98,9 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
                 Cell::from(format!("{} ev", call.event_count)),
                 Cell::from(delta),
             ]);
+            if tight {
+                cells.remove(cells.len() - 2);
+            }
             // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
             if app.lineage.is_abandoned(i) {
                 Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
@@ -112,6 +117,10 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
         Constraint::Length(6),
         Constraint::Min(9),
     ];
+    if tight {
+        header.remove(4);
+        widths.remove(4);
+    }
     if narrow {
         header.remove(1);
         widths.remove(1);
