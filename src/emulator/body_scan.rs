@@ -166,7 +166,14 @@ impl<'a> Reader<'a> {
         }
         loop {
             match self.peek()? {
-                b'0'..=b'9' | b'-' => self.number()?,
+                // The common number, a positive integer, inline.
+                b'1'..=b'9' => {
+                    self.pos += digits(&self.bytes[self.pos..]);
+                    if let Some(b'.' | b'e' | b'E') = self.peek() {
+                        self.fraction_and_exponent()?;
+                    }
+                }
+                b'0' | b'-' => self.number()?,
                 _ => self.value(depth + 1)?,
             }
             match self.peek()? {
@@ -195,7 +202,6 @@ impl<'a> Reader<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, JSON's number.
-    #[inline]
     fn number(&mut self) -> Option<()> {
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -205,6 +211,11 @@ impl<'a> Reader<'a> {
             b'1'..=b'9' => self.pos += digits(&self.bytes[self.pos..]),
             _ => return None,
         }
+        self.fraction_and_exponent()
+    }
+
+    /// The rest of a number after its integer part.
+    fn fraction_and_exponent(&mut self) -> Option<()> {
         if self.peek() == Some(b'.') {
             self.pos += 1;
             self.some_digits()?;
@@ -362,7 +373,7 @@ fn increasing(a: &str, b: &str) -> bool {
 }
 
 /// How many ASCII digits `bytes` starts with, eight bytes at a time.
-#[inline]
+#[inline(always)]
 fn digits(bytes: &[u8]) -> usize {
     const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
     const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
@@ -416,6 +427,7 @@ mod tests {
             r#"{"user_id":"u","state":{"cohorts":null,"external_state":{},"internal_state":{"b":1,"a":2}}}"#,
             r#"{"events":[{"name":"Pageview","time":"2026-03-01T12:21:00Z","properties":{"ü":"é"}}]}"#,
             r#"{"user_id":"u","events":[1234567890123456789012345678901234567890,0,-0,1e999]}"#,
+            r#"{"user_id":"u","events":[1.5,2e3,10E-2,0.25,7,[12,3.0]],"x":[ 1 , 2 ]}"#,
         ] {
             assert!(same_as_serde(text), "fast path refused {text}");
         }
