@@ -130,6 +130,10 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             );
             Vec::new()
         }
+        Message::CopyWritten { path, result, .. } => {
+            clipboard::on_written(app, &path, result);
+            Vec::new()
+        }
         Message::Live(event) => live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
