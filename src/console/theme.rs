@@ -82,14 +82,25 @@ impl Theme {
     pub fn error_border(self) -> Style {
         self.error().add_modifier(Modifier::BOLD)
     }
-    /// The selected row of a list or table.
+    /// The selected row of a list or table. It sets the text colour as well as the
+    /// background: the row's own colours (a grey abandoned call, a red status) would otherwise
+    /// stay, and grey on grey could not be read.
     pub fn selected(self) -> Style {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::new()
-                .bg(Color::DarkGray)
+                .fg(Color::Black)
+                .bg(Color::Gray)
                 .add_modifier(Modifier::BOLD)
+        }
+    }
+    /// The selected row of an abandoned branch: still greyed, still readable.
+    pub fn selected_abandoned(self) -> Style {
+        if self.no_color {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new().fg(Color::Black).bg(Color::DarkGray)
         }
     }
     /// The active tab of the right-hand pane.
@@ -110,10 +121,167 @@ impl Theme {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
-            Style::new().bg(Color::Blue)
+            Style::new().fg(Color::White).bg(Color::Blue)
         }
     }
     pub fn line_number(self) -> Style {
         self.muted()
+    }
+
+    /// Every style the theme gives, by name (for the contrast check).
+    pub fn styles(self) -> Vec<(&'static str, Style)> {
+        vec![
+            ("plain", self.plain()),
+            ("added", self.added()),
+            ("removed", self.removed()),
+            ("ok", self.ok()),
+            ("error", self.error()),
+            ("warning", self.warning()),
+            ("muted", self.muted()),
+            ("hunk", self.hunk()),
+            ("key", self.key()),
+            ("title", self.title()),
+            ("accent", self.accent()),
+            ("border", self.border()),
+            ("focus_border", self.focus_border()),
+            ("error_border", self.error_border()),
+            ("selected", self.selected()),
+            ("selected_abandoned", self.selected_abandoned()),
+            ("active_tab", self.active_tab()),
+            ("cursor", self.cursor()),
+            ("editor_selection", self.editor_selection()),
+            ("line_number", self.line_number()),
+        ]
+    }
+}
+
+/// A colour as xterm's default palette draws it (`None`: the terminal's default).
+pub fn xterm_rgb(color: Color) -> Option<(u8, u8, u8)> {
+    const BASE: [(u8, u8, u8); 16] = [
+        (0x00, 0x00, 0x00),
+        (0xcd, 0x00, 0x00),
+        (0x00, 0xcd, 0x00),
+        (0xcd, 0xcd, 0x00),
+        (0x00, 0x00, 0xee),
+        (0xcd, 0x00, 0xcd),
+        (0x00, 0xcd, 0xcd),
+        (0xe5, 0xe5, 0xe5),
+        (0x7f, 0x7f, 0x7f),
+        (0xff, 0x00, 0x00),
+        (0x00, 0xff, 0x00),
+        (0xff, 0xff, 0x00),
+        (0x5c, 0x5c, 0xff),
+        (0xff, 0x00, 0xff),
+        (0x00, 0xff, 0xff),
+        (0xff, 0xff, 0xff),
+    ];
+    let index = match color {
+        Color::Reset => return None,
+        Color::Rgb(r, g, b) => return Some((r, g, b)),
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        Color::Indexed(i) => i,
+    };
+    Some(match index {
+        0..=15 => BASE[usize::from(index)],
+        16..=231 => {
+            let level = |v: u8| if v == 0 { 0 } else { 55 + 40 * v };
+            let i = index - 16;
+            (level(i / 36), level((i / 6) % 6), level(i % 6))
+        }
+        _ => {
+            let v = 8 + 10 * (index - 232);
+            (v, v, v)
+        }
+    })
+}
+
+/// WCAG 2's contrast ratio of two colours (1 to 21).
+pub fn contrast((r1, g1, b1): (u8, u8, u8), (r2, g2, b2): (u8, u8, u8)) -> f64 {
+    let luminance = |r: u8, g: u8, b: u8| {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    };
+    let (a, b) = (luminance(r1, g1, b1), luminance(r2, g2, b2));
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair of text and background colours the theme can put on screen: each style on
+    /// the terminal's background (taken as xterm's default dark one, black), and each style
+    /// under each style that sets a background (a row's colours under a selection, as ratatui
+    /// patches them). Each must have a contrast of at least 3 (WCAG's for large text and UI
+    /// parts) on xterm's palette, never the same colour twice, and a style that sets a
+    /// background must set its text colour too (else the terminal's default decides).
+    #[test]
+    fn every_text_and_background_pair_has_contrast() {
+        let theme = Theme::new(false);
+        let styles = theme.styles();
+        let black = (0, 0, 0);
+        let mut bad = Vec::new();
+        for (name, style) in &styles {
+            if let Some(fg) = style.fg.and_then(xterm_rgb)
+                && style.bg.is_none()
+                && contrast(fg, black) < 3.0
+            {
+                bad.push(format!("{name} on the terminal's background"));
+            }
+        }
+        for (under, highlight) in styles.iter().filter(|(_, s)| s.bg.is_some()) {
+            if highlight.fg.is_none() {
+                bad.push(format!("{under} sets a background but no text colour"));
+            }
+            for (name, style) in &styles {
+                let patched = style.patch(*highlight);
+                let (Some(fg), Some(bg)) = (
+                    patched.fg.and_then(xterm_rgb),
+                    patched.bg.and_then(xterm_rgb),
+                ) else {
+                    continue;
+                };
+                let ratio = contrast(fg, bg);
+                if fg == bg || ratio < 3.0 {
+                    bad.push(format!(
+                        "{name} under {under}: {:?} on {:?}, contrast {ratio:.2}",
+                        patched.fg, patched.bg
+                    ));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    #[test]
+    fn the_palette_and_the_ratio() {
+        assert_eq!(xterm_rgb(Color::DarkGray), Some((0x7f, 0x7f, 0x7f)));
+        assert_eq!(xterm_rgb(Color::Indexed(8)), Some((0x7f, 0x7f, 0x7f)));
+        assert_eq!(xterm_rgb(Color::Indexed(196)), Some((0xff, 0, 0)));
+        assert_eq!(xterm_rgb(Color::Indexed(244)), Some((0x80, 0x80, 0x80)));
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 1e-9);
+        assert!((contrast((9, 9, 9), (9, 9, 9)) - 1.0).abs() < 1e-9);
     }
 }

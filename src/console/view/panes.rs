@@ -153,9 +153,14 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
         widths.remove(1);
     }
     let header = Row::new(header).style(theme.muted());
+    let highlight = if app.selected.is_some_and(|s| app.lineage.is_abandoned(s)) {
+        theme.selected_abandoned()
+    } else {
+        theme.selected()
+    };
     let table = Table::new(rows, widths)
         .header(header)
-        .row_highlight_style(theme.selected())
+        .row_highlight_style(highlight)
         .highlight_symbol("> ")
         .block(block);
     let mut state = TableState::default().with_selected(app.selected.map(|s| s - first));

@@ -1,0 +1,75 @@
+//! The History and Cohorts panes: selecting with the mouse, branch and identity markers, the
+//! state after a rewind, and colours that can be read. Driven through the real loop against an
+//! in-process emulator.
+
+mod common;
+use common::*;
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use segscope::console::theme::{contrast, xterm_rgb};
+
+/// The colours of the screen cell where `needle` starts.
+fn colours_at(term: &Terminal<TestBackend>, needle: &str) -> (Color, Color) {
+    let buf = term.backend().buffer();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut columns = Vec::new();
+        for x in 0..buf.area.width {
+            columns.push((line.len(), x));
+            line.push_str(buf[(x, y)].symbol());
+        }
+        if let Some(at) = line.find(needle) {
+            let x = columns
+                .iter()
+                .rev()
+                .find(|(byte, _)| *byte <= at)
+                .map_or(0, |(_, x)| *x);
+            return (buf[(x, y)].fg, buf[(x, y)].bg);
+        }
+    }
+    panic!("{needle:?} is not on the screen:\n{}", screen(term));
+}
+
+/// `n` calls of one football Pageview each.
+async fn calls(
+    app: segscope::console::App,
+    term: &mut Terminal<TestBackend>,
+    n: usize,
+) -> segscope::console::App {
+    let mut app = app;
+    for i in 1..=n {
+        app.set_editor_text(&football_pageviews(1, i));
+        app = drive(app, term, vec![key(F5)]).await;
+    }
+    app
+}
+
+/// The selected row of an abandoned branch was grey on grey (`ESC[38;5;8m` on `ESC[48;5;8m`).
+#[tokio::test]
+async fn the_selected_row_of_an_abandoned_branch_can_be_read() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let app = calls(app_for(&emu.base_url()), &mut term, 3).await;
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::Tab), key(KeyCode::Up), ch('r')],
+    )
+    .await;
+    assert!(
+        app.status().text.starts_with("Rewound"),
+        "{}",
+        app.status().text
+    );
+    let (fg, bg) = colours_at(&term, "> 2 ");
+    let (fg, bg) = (
+        xterm_rgb(fg).expect("the selection sets its text colour"),
+        xterm_rgb(bg).expect("and its background"),
+    );
+    assert_ne!(fg, bg);
+    assert!(contrast(fg, bg) >= 3.0, "{fg:?} on {bg:?}");
+    emu.stop().await;
+}
