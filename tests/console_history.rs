@@ -73,3 +73,43 @@ async fn the_selected_row_of_an_abandoned_branch_can_be_read() {
     assert!(contrast(fg, bg) >= 3.0, "{fg:?} on {bg:?}");
     emu.stop().await;
 }
+
+async fn slow_emulator() -> segscope::emulator::RunningEmulator {
+    let mut config =
+        segscope::emulator::EmulatorConfig::new(segscope::emulator::Workspace::demo().unwrap());
+    config.fault = segscope::emulator::Fault::parse("latency=5s").unwrap();
+    segscope::emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Esc on a call in flight leaves its row, marked cancelled (it used to vanish).
+#[tokio::test]
+async fn a_cancelled_call_stays_in_the_history() {
+    let emu = slow_emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5), key(KeyCode::Esc)]).await;
+    assert_eq!(app.history().len(), 1, "{}", app.status().text);
+    assert!(
+        matches!(
+            app.history()[0].outcome,
+            segscope::api::CallOutcome::Transport {
+                kind: segscope::api::TransportKind::Cancelled,
+                ..
+            }
+        ),
+        "{:?}",
+        app.history()[0].outcome
+    );
+    assert!(app.state().is_none(), "a cancelled call changes no state");
+    assert!(
+        app.status().text.starts_with("Cancelled call 1"),
+        "{}",
+        app.status().text
+    );
+    let text = screen(&term);
+    assert!(text.contains("cancelled"), "{text}");
+    emu.stop().await;
+}

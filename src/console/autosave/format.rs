@@ -141,6 +141,7 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
                 TransportKind::Connect => "connect",
                 TransportKind::Body => "body",
                 TransportKind::Other => "other",
+                TransportKind::Cancelled => "cancelled",
             }
             .into(),
             message: message.clone(),
@@ -253,6 +254,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
                 "timeout" => TransportKind::Timeout,
                 "connect" => TransportKind::Connect,
                 "body" => TransportKind::Body,
+                "cancelled" => TransportKind::Cancelled,
                 _ => TransportKind::Other,
             },
             message,

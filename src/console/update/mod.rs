@@ -222,12 +222,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
         Action::Cancel => {
             if app.in_flight.is_some() {
-                let effects = cancel_in_flight(app);
-                app.set_status(
-                    StatusKind::Warning,
-                    "Cancelled: the request was abandoned. Editor and state unchanged.",
-                );
-                return effects;
+                return pending::cancel(app);
             }
             app.editor.area.cancel_selection();
         }

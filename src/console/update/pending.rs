@@ -3,10 +3,10 @@
 
 use serde_json::value::RawValue;
 
-use crate::api::SegmentationRequest;
-use crate::console::call::PendingCall;
+use crate::api::{CallOutcome, SegmentationRequest, TransportKind};
+use crate::console::call::{Call, PendingCall};
 use crate::console::message::Effect;
-use crate::console::model::{InFlight, Model, StatusKind};
+use crate::console::model::{DetailView, InFlight, Model, StatusKind};
 
 /// One call at a time: `true` (and the status says so) while one is on its way.
 pub(super) fn already_in_flight(app: &mut Model) -> bool {
@@ -54,7 +54,42 @@ pub(super) fn dispatch(
         task,
         events: event_count,
         started: app.options.time.now(),
+        pending: Box::new(pending.clone()),
     });
     app.set_status(StatusKind::Info, status);
     Some((task, vec![Effect::Send(Box::new(pending))]))
+}
+
+/// Esc on a call in flight: it is abandoned (its answer, if one comes, is dropped), and it
+/// stays in the History as a cancelled call, which changed nothing.
+pub(super) fn cancel(app: &mut Model) -> Vec<Effect> {
+    let Some(flight) = app.in_flight.take() else {
+        return Vec::new();
+    };
+    let latency = app
+        .options
+        .time
+        .now()
+        .duration_since(flight.started)
+        .unsigned_abs();
+    let call = Call::complete(
+        *flight.pending,
+        CallOutcome::Transport {
+            latency,
+            kind: TransportKind::Cancelled,
+            message: "cancelled with Esc before an answer came".into(),
+        },
+    );
+    let number = app.history.len() + 1;
+    app.record_call(call);
+    app.detail_view = DetailView::Response;
+    app.set_status(
+        StatusKind::Warning,
+        format!(
+            "Cancelled call {number}: the request was abandoned (History marks it cancelled). Editor and state unchanged."
+        ),
+    );
+    let mut effects = vec![Effect::Cancel { task: flight.task }];
+    effects.extend(super::autosave::save(app));
+    effects
 }

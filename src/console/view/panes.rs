@@ -104,6 +104,7 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
                     match kind {
                         TransportKind::Timeout => "timeout",
                         TransportKind::Connect => "refused",
+                        TransportKind::Cancelled => "cancelled",
                         _ => "failed",
                     }
                     .to_string(),
