@@ -355,7 +355,9 @@ async fn esc_cancels_a_slow_request() {
     let app = console::run_app(app, &mut term, input).await.unwrap();
     assert!(!app.is_sending());
     assert_eq!(app.pending_tasks(), 0);
-    assert!(app.history().is_empty());
+    // The cancelled call keeps its row (marked cancelled); it changed nothing.
+    assert_eq!(app.history().len(), 1);
+    assert!(!app.history()[0].succeeded());
     assert!(app.state().is_none());
     assert_eq!(app.editor_text(), before);
     assert!(

@@ -113,3 +113,37 @@ async fn a_cancelled_call_stays_in_the_history() {
     assert!(text.contains("cancelled"), "{text}");
     emu.stop().await;
 }
+
+/// `R` retries the selected call: its events again, byte for byte, as the next call. A call
+/// cancelled with Esc goes through on the retry; the editor is left as it is.
+#[tokio::test]
+async fn r_retries_the_selected_call() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    let events = football_pageviews(2, 1);
+    app.set_editor_text(&events);
+    // Esc in the same batch as F5: cancelled before the answer is read.
+    let mut app = drive(app, &mut term, vec![key(F5), key(KeyCode::Esc)]).await;
+    assert!(!app.history()[0].succeeded());
+    app.set_editor_text("[]");
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('R')]).await;
+    assert_eq!(app.history().len(), 2, "{}", app.status().text);
+    let (first, retry) = (&app.history()[0], &app.history()[1]);
+    assert!(retry.succeeded(), "{}", app.status().text);
+    assert_eq!(retry.request.events.get(), first.request.events.get());
+    assert_eq!(retry.identity(), first.identity());
+    assert!(retry.state_before().is_none());
+    assert_eq!(app.editor_text(), "[]", "the editor is left alone");
+
+    // Retrying a successful call sends its events with the state it left.
+    let app = drive(app, &mut term, vec![ch('R')]).await;
+    assert_eq!(app.history().len(), 3);
+    let (second, third) = (&app.history()[1], &app.history()[2]);
+    assert_eq!(
+        third.state_before().map(|s| s.as_str()),
+        second.state_after.as_ref().map(|s| s.as_str())
+    );
+    assert_eq!(third.request.events.get(), second.request.events.get());
+    emu.stop().await;
+}

@@ -42,6 +42,7 @@ pub enum Action {
     CopyResponse,
     CopyCurl,
     CopySend,
+    Retry,
 }
 
 /// Where a binding applies.
@@ -306,6 +307,13 @@ pub const KEYMAP: &[Binding] = &[
         &[key(KeyCode::Char('C'))],
         Scope::OutsideEditor,
         "Copy the same call as a `segscope send` command",
+        None,
+    ),
+    bind(
+        Action::Retry,
+        &[key(KeyCode::Char('R'))],
+        Scope::OutsideEditor,
+        "Retry: send the selected call's events again, as the next call (the current state)",
         None,
     ),
 ];

@@ -220,6 +220,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::CopyResponse => return clipboard::copy(app, CopyWhat::Response),
         Action::CopyCurl => return clipboard::copy(app, CopyWhat::Curl),
         Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
+        Action::Retry => return pending::retry(app),
         Action::Cancel => {
             if app.in_flight.is_some() {
                 return pending::cancel(app);

@@ -30,6 +30,19 @@ pub(super) fn dispatch(
     event_count: usize,
     status: String,
 ) -> Option<(u64, Vec<Effect>)> {
+    let sync_validation = app.sync_validation;
+    dispatch_with(app, events_text, raw, event_count, status, sync_validation)
+}
+
+/// [`dispatch`] with a validation flag of its own (a retried call keeps the one it had).
+fn dispatch_with(
+    app: &mut Model,
+    events_text: String,
+    raw: String,
+    event_count: usize,
+    status: String,
+    sync_validation: bool,
+) -> Option<(u64, Vec<Effect>)> {
     let events = match RawValue::from_string(raw) {
         Ok(raw) => raw,
         Err(e) => {
@@ -42,7 +55,7 @@ pub(super) fn dispatch(
         id: task,
         events_text,
         event_count,
-        sync_validation: app.sync_validation,
+        sync_validation,
         sent_at: app.options.time.now(),
         request: SegmentationRequest {
             identity: app.identity.clone(),
@@ -92,4 +105,36 @@ pub(super) fn cancel(app: &mut Model) -> Vec<Effect> {
     let mut effects = vec![Effect::Cancel { task: flight.task }];
     effects.extend(super::autosave::save(app));
     effects
+}
+
+/// `R`: the selected call's events again, byte for byte, with its validation flag, as the
+/// next call: the console's identity and state (for the last call that failed, the very same
+/// request). The editor is left alone.
+pub(super) fn retry(app: &mut Model) -> Vec<Effect> {
+    if app.selected_call().is_none() {
+        app.set_status(
+            StatusKind::Info,
+            "Nothing to retry: no call yet. Select a call in the History pane, then R.",
+        );
+        return Vec::new();
+    }
+    if already_in_flight(app) {
+        return Vec::new();
+    }
+    let Some(call) = app.selected_call() else {
+        return Vec::new();
+    };
+    let number = app.selected.map_or(0, |i| i + 1);
+    let (text, raw, count, sync) = (
+        call.events_text.clone(),
+        call.request.events.get().to_string(),
+        call.event_count,
+        call.sync_validation,
+    );
+    let status = format!(
+        "Retrying call {number}'s events as call {} to {}… Esc cancels.",
+        app.history.len() + 1,
+        app.target_label()
+    );
+    dispatch_with(app, text, raw, count, status, sync).map_or_else(Vec::new, |(_, e)| e)
 }
