@@ -15,6 +15,7 @@ pub mod editor;
 pub mod env;
 pub mod executor;
 pub mod explain;
+pub mod history;
 pub mod keymap;
 pub mod live;
 pub mod message;
