@@ -13,12 +13,17 @@ pub struct Lineage {
     abandoned: Vec<bool>,
     /// The call whose state the next call sends (`None`: an empty state).
     head: Option<usize>,
-    /// For each call: the first call sent after a rewind, the start of a new branch.
-    #[serde(default)]
+    /// For each call: the first call sent after a rewind, the start of a new branch. (Written
+    /// only when there is one, so files without branches read as they did.)
+    #[serde(default, skip_serializing_if = "no_branch")]
     branches: Vec<bool>,
     /// The call rewound to, until the next call is sent (or the identity changes).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     rewound: Option<usize>,
+}
+
+fn no_branch(branches: &[bool]) -> bool {
+    !branches.contains(&true)
 }
 
 impl Lineage {
