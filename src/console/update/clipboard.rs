@@ -34,7 +34,16 @@ pub(crate) fn copy(app: &mut Model, what: CopyWhat) -> Vec<Effect> {
         },
         CopyWhat::Curl => (
             curl_command(call, target),
-            format!("a curl command for call {number} (key as $PERMUTIVE_API_KEY)"),
+            match target {
+                CopyTarget::Remote(_) => {
+                    format!("a curl command for call {number} (key as $PERMUTIVE_API_KEY)")
+                }
+                CopyTarget::Embedded { .. } => {
+                    format!(
+                        "a curl command for call {number} (with a `segscope serve` to run it on)"
+                    )
+                }
+            },
         ),
         CopyWhat::Send => match send_command(call, target) {
             Ok(text) => (text, format!("a `segscope send` command for call {number}")),
@@ -45,19 +54,19 @@ pub(crate) fn copy(app: &mut Model, what: CopyWhat) -> Vec<Effect> {
         },
     };
     let note = if text.len() > 74_000 {
-        " — large: some terminals cap OSC 52 at ~100 kB"
+        "; large: some terminals cap OSC 52 at ~100 kB"
     } else {
         ""
     };
     let file = copy_file(app, what);
     let also = match &file {
-        Some(path) => format!("; also written to {}", path.display()),
-        None => "; not written to a file (autosave is off: no state directory)".to_string(),
+        Some(path) => format!(" and to {}", path.display()),
+        None => " (no state directory to write a copy to: autosave is off)".to_string(),
     };
     app.set_status(
         StatusKind::Success,
         format!(
-            "Copied {label}, {}, to the clipboard (OSC 52: the terminal does not confirm it){note}{also}.",
+            "Copied {label} ({}) to the clipboard (OSC 52, unconfirmed){also}{note}.",
             size(text.len())
         ),
     );
