@@ -256,7 +256,7 @@ async fn invalid_json_shows_where_and_sends_nothing() {
     );
     // The editor's border turns red.
     let buf = term.backend().buffer();
-    assert_eq!(buf[(0, 3)].fg, Color::Red, "{:?}", buf[(0, 3)]);
+    assert_eq!(buf[(0, 3)].fg, Color::LightRed, "{:?}", buf[(0, 3)]);
 }
 
 #[tokio::test]

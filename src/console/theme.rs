@@ -9,6 +9,9 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+/// The selection's background: xterm 236 (#303030).
+const SELECTION_BAR: Color = Color::Indexed(236);
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Theme {
     pub no_color: bool,
@@ -38,8 +41,10 @@ impl Theme {
     pub fn added(self) -> Style {
         self.fg(Color::Green)
     }
+    /// Reds are the light ones: the dark red cannot be read on the selection's background
+    /// (nor well on black: contrast 3.6).
     pub fn removed(self) -> Style {
-        self.fg(Color::Red)
+        self.fg(Color::LightRed)
     }
     pub fn ok(self) -> Style {
         self.fg(Color::Green)
@@ -48,7 +53,7 @@ impl Theme {
         if self.no_color {
             Style::new().add_modifier(Modifier::BOLD)
         } else {
-            Style::new().fg(Color::Red)
+            Style::new().fg(Color::LightRed)
         }
     }
     pub fn warning(self) -> Style {
@@ -82,25 +87,25 @@ impl Theme {
     pub fn error_border(self) -> Style {
         self.error().add_modifier(Modifier::BOLD)
     }
-    /// The selected row of a list or table. It sets the text colour as well as the
-    /// background: the row's own colours (a grey abandoned call, a red status) would otherwise
-    /// stay, and grey on grey could not be read.
+    /// The selected row of a list or table: a dark bar under the row's own colours (a red `≠`
+    /// stays red), dark enough for each of them to be read on it (see the contrast test).
     pub fn selected(self) -> Style {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Gray)
-                .add_modifier(Modifier::BOLD)
+            Style::new().bg(SELECTION_BAR).add_modifier(Modifier::BOLD)
         }
     }
-    /// The selected row of an abandoned branch: still greyed, still readable.
+    /// The selected row of an abandoned branch, which is drawn grey and dim: on the bar its text
+    /// is light and not dimmed (grey on grey could not be read).
     pub fn selected_abandoned(self) -> Style {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
-            Style::new().fg(Color::Black).bg(Color::DarkGray)
+            Style::new()
+                .fg(Color::Gray)
+                .bg(SELECTION_BAR)
+                .remove_modifier(Modifier::DIM)
         }
     }
     /// The active tab of the right-hand pane.
@@ -128,8 +133,9 @@ impl Theme {
         self.muted()
     }
 
-    /// Every style the theme gives, by name (for the contrast check).
-    pub fn styles(self) -> Vec<(&'static str, Style)> {
+    /// The styles text is drawn in, by name: on the terminal's background, and under a
+    /// highlight (for the contrast check).
+    pub fn text_styles(self) -> Vec<(&'static str, Style)> {
         vec![
             ("plain", self.plain()),
             ("added", self.added()),
@@ -145,13 +151,24 @@ impl Theme {
             ("border", self.border()),
             ("focus_border", self.focus_border()),
             ("error_border", self.error_border()),
-            ("selected", self.selected()),
-            ("selected_abandoned", self.selected_abandoned()),
-            ("active_tab", self.active_tab()),
             ("cursor", self.cursor()),
-            ("editor_selection", self.editor_selection()),
             ("line_number", self.line_number()),
         ]
+    }
+
+    /// The styles drawn over text (a selection), by name: what they leave unset, the text's
+    /// style gives.
+    pub fn highlights(self) -> Vec<(&'static str, Style)> {
+        vec![
+            ("selected", self.selected()),
+            ("selected_abandoned", self.selected_abandoned()),
+            ("editor_selection", self.editor_selection()),
+        ]
+    }
+
+    /// The styles that are drawn alone, with a text colour and a background of their own.
+    pub fn badges(self) -> Vec<(&'static str, Style)> {
+        vec![("active_tab", self.active_tab())]
     }
 }
 
@@ -231,47 +248,46 @@ pub fn contrast((r1, g1, b1): (u8, u8, u8), (r2, g2, b2): (u8, u8, u8)) -> f64 {
 mod tests {
     use super::*;
 
-    /// Every pair of text and background colours the theme can put on screen: each style on
-    /// the terminal's background (taken as xterm's default dark one, black), and each style
-    /// under each style that sets a background (a row's colours under a selection, as ratatui
-    /// patches them). Each must have a contrast of at least 3 (WCAG's for large text and UI
-    /// parts) on xterm's palette, never the same colour twice, and a style that sets a
-    /// background must set its text colour too (else the terminal's default decides).
+    /// Every pair of text and background colours the theme can put on screen: each text style
+    /// on the terminal's background, each under each highlight (a selected row's cells keep
+    /// their colours, as ratatui patches the highlight over them), and each badge. The terminal
+    /// is taken as a dark one with xterm's palette: background black, default text #e5e5e5.
+    /// Each pair needs a contrast of at least 3 (WCAG's for large text and UI parts), and never
+    /// the same colour twice. (Modifiers such as DIM are not measured.)
     #[test]
     fn every_text_and_background_pair_has_contrast() {
         let theme = Theme::new(false);
-        let styles = theme.styles();
-        let black = (0, 0, 0);
-        let mut bad = Vec::new();
-        for (name, style) in &styles {
-            if let Some(fg) = style.fg.and_then(xterm_rgb)
-                && style.bg.is_none()
-                && contrast(fg, black) < 3.0
-            {
-                bad.push(format!("{name} on the terminal's background"));
+        let default_fg = (0xe5, 0xe5, 0xe5);
+        let default_bg = (0, 0, 0);
+        let colours = |style: Style| {
+            (
+                style.fg.and_then(xterm_rgb).unwrap_or(default_fg),
+                style.bg.and_then(xterm_rgb).unwrap_or(default_bg),
+            )
+        };
+        let mut pairs: Vec<(String, Style)> = Vec::new();
+        for (name, text) in theme.text_styles() {
+            pairs.push((format!("{name} on the terminal's background"), text));
+            for (over, highlight) in theme.highlights() {
+                pairs.push((format!("{name} under {over}"), text.patch(highlight)));
             }
         }
-        for (under, highlight) in styles.iter().filter(|(_, s)| s.bg.is_some()) {
-            if highlight.fg.is_none() {
-                bad.push(format!("{under} sets a background but no text colour"));
-            }
-            for (name, style) in &styles {
-                let patched = style.patch(*highlight);
-                let (Some(fg), Some(bg)) = (
-                    patched.fg.and_then(xterm_rgb),
-                    patched.bg.and_then(xterm_rgb),
-                ) else {
-                    continue;
-                };
+        for (name, badge) in theme.badges() {
+            pairs.push((name.to_string(), badge));
+        }
+        let bad: Vec<String> = pairs
+            .iter()
+            .filter_map(|(what, style)| {
+                let (fg, bg) = colours(*style);
                 let ratio = contrast(fg, bg);
-                if fg == bg || ratio < 3.0 {
-                    bad.push(format!(
-                        "{name} under {under}: {:?} on {:?}, contrast {ratio:.2}",
-                        patched.fg, patched.bg
-                    ));
-                }
-            }
-        }
+                (fg == bg || ratio < 3.0).then(|| {
+                    format!(
+                        "{what}: {:?} on {:?}, contrast {ratio:.2}",
+                        style.fg, style.bg
+                    )
+                })
+            })
+            .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 
