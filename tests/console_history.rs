@@ -311,3 +311,32 @@ async fn after_a_rewind_the_cohorts_pane_shows_what_the_next_call_sends() {
     drop(app);
     emu.stop().await;
 }
+
+/// The branch marks are autosaved: after a restart, the first call of a branch still says
+/// where it came from.
+#[tokio::test]
+async fn branch_marks_survive_a_restart() {
+    let emu = emulator().await;
+    let dir = state_dir();
+    let path = dir.path().join("autosave.json");
+    let saving = || {
+        let mut options = options();
+        options.autosave = Some(path.clone());
+        app_with(&emu.base_url(), options)
+    };
+    let mut term = wide_terminal();
+    let app = calls(saving(), &mut term, 2).await;
+    let mut app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('r'), key(F5)]).await;
+    assert_eq!(app.history().len(), 3);
+    app.close_autosave().unwrap();
+    drop(app);
+    let app = drive(saving(), &mut term, vec![]).await;
+    assert_eq!(app.history().len(), 3, "{}", app.status().text);
+    let text = screen(&term);
+    let row = text
+        .lines()
+        .find(|l| l.contains("3   --:--:--"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("from #1"), "{row}");
+    emu.stop().await;
+}

@@ -176,6 +176,69 @@ mod tests {
         assert_eq!(osc52("foobar"), "\x1b]52;c;Zm9vYmFy\x1b\\");
     }
 
+    fn call() -> Call {
+        let pending = super::super::call::PendingCall {
+            id: 1,
+            events_text: "[]".into(),
+            event_count: 0,
+            sync_validation: false,
+            sent_at: jiff::Timestamp::UNIX_EPOCH,
+            request: crate::api::SegmentationRequest {
+                identity: Identity::UserId("u-1".into()),
+                events: serde_json::value::RawValue::from_string("[]".into()).unwrap(),
+                state: None,
+            },
+        };
+        let outcome = crate::api::CallOutcome::Transport {
+            latency: std::time::Duration::ZERO,
+            kind: crate::api::TransportKind::Other,
+            message: String::new(),
+        };
+        Call::complete(pending, outcome)
+    }
+
+    /// Against the embedded emulator: the same workspace and clock, no URL, no key variable;
+    /// elsewhere, the URL and `$PERMUTIVE_API_KEY`.
+    #[test]
+    fn commands_name_what_reproduces_the_call() {
+        let embedded = CopyTarget::Embedded {
+            workspace: Some(PathBuf::from("/tmp/my ws")),
+            clock: crate::engine::Clock::Wall,
+        };
+        let send = send_command(&call(), &embedded).unwrap();
+        assert!(
+            send.contains("env -u PERMUTIVE_API_KEY segscope send -"),
+            "{send}"
+        );
+        assert!(
+            send.contains("--workspace '/tmp/my ws' --clock wall"),
+            "{send}"
+        );
+        assert!(send.contains("--no-sync-validation"), "{send}");
+        assert!(!send.contains("--base-url"), "{send}");
+        let curl = curl_command(&call(), &embedded);
+        assert!(
+            curl.contains(
+                "segscope serve --addr 127.0.0.1:8787 --quiet --workspace '/tmp/my ws' --clock wall &"
+            ),
+            "{curl}"
+        );
+        assert!(curl.contains("-H 'X-Api-Key: segscope-embedded'"), "{curl}");
+        assert!(curl.contains("http://127.0.0.1:8787/"), "{curl}");
+
+        let remote = CopyTarget::Remote(Target::new(
+            "http://example.test",
+            Some(crate::api::ApiKey::new("sk-live-secret")),
+        ));
+        let send = send_command(&call(), &remote).unwrap();
+        assert!(send.contains("--base-url 'http://example.test'"), "{send}");
+        assert!(!send.contains("env -u"), "{send}");
+        let curl = curl_command(&call(), &remote);
+        assert!(curl.contains("$PERMUTIVE_API_KEY"), "{curl}");
+        assert!(!curl.contains("serve"), "{curl}");
+        assert!(!curl.contains("sk-live-secret") && !send.contains("sk-live-secret"));
+    }
+
     #[test]
     fn quoting_survives_single_quotes() {
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
