@@ -95,10 +95,18 @@ pub(super) fn on_mouse(app: &mut Model, mouse: MouseEvent) {
                 _ => {}
             }
         }
-        // One row a notch: the wheel moves as the arrow keys do.
-        MouseEventKind::ScrollUp => move_in_pane(app, pane, -1),
-        MouseEventKind::ScrollDown => move_in_pane(app, pane, 1),
+        MouseEventKind::ScrollUp => move_in_pane(app, pane, -wheel_step(pane)),
+        MouseEventKind::ScrollDown => move_in_pane(app, pane, wheel_step(pane)),
         _ => {}
+    }
+}
+
+/// What a notch of the wheel moves: one row in a list (History, Cohorts: as the arrow keys
+/// do), three lines of text (editor, detail).
+fn wheel_step(pane: Focus) -> isize {
+    match pane {
+        Focus::History | Focus::Cohorts => 1,
+        Focus::Editor | Focus::Detail => 3,
     }
 }
 
