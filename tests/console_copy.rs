@@ -243,18 +243,27 @@ async fn copied_commands_from_the_embedded_emulator_answer_200_when_run() {
             }
         })
         .collect();
-    let mut serve = Command::new(bin)
-        .args(&args)
-        .env_remove("SEGSCOPE_API_KEYS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = std::io::BufReader::new(serve.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
+    /// Stops the server however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut serve = Stop(
+        Command::new(bin)
+            .args(&args)
+            .env_remove("SEGSCOPE_API_KEYS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut printed = std::io::BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let first = printed.next().unwrap().unwrap();
+    // Keep reading what it prints: a closed pipe would kill it at its next line.
+    std::thread::spawn(move || printed.for_each(drop));
     let addr = first
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))
@@ -270,8 +279,7 @@ async fn copied_commands_from_the_embedded_emulator_answer_200_when_run() {
         .args(["-c", &format!("{command} -o /dev/null -w '%{{http_code}}'")])
         .output()
         .unwrap();
-    let _ = serve.kill();
-    let _ = serve.wait();
+    drop(serve);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "200",
