@@ -75,10 +75,12 @@ async fn the_selected_row_of_an_abandoned_branch_can_be_read() {
     emu.stop().await;
 }
 
-async fn slow_emulator() -> segscope::emulator::RunningEmulator {
+/// An emulator that answers after `latency` (e.g. `5s`): a call is still in flight when the
+/// next key of the same batch is handled.
+async fn slow_emulator_after(latency: &str) -> segscope::emulator::RunningEmulator {
     let mut config =
         segscope::emulator::EmulatorConfig::new(segscope::emulator::Workspace::demo().unwrap());
-    config.fault = segscope::emulator::Fault::parse("latency=5s").unwrap();
+    config.fault = segscope::emulator::Fault::parse(&format!("latency={latency}")).unwrap();
     segscope::emulator::spawn(config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
@@ -87,7 +89,7 @@ async fn slow_emulator() -> segscope::emulator::RunningEmulator {
 /// Esc on a call in flight leaves its row, marked cancelled (it used to vanish).
 #[tokio::test]
 async fn a_cancelled_call_stays_in_the_history() {
-    let emu = slow_emulator().await;
+    let emu = slow_emulator_after("5s").await;
     let mut term = wide_terminal();
     let mut app = app_for(&emu.base_url());
     app.set_editor_text(&football_pageviews(1, 1));
@@ -119,7 +121,7 @@ async fn a_cancelled_call_stays_in_the_history() {
 /// cancelled with Esc goes through on the retry; the editor is left as it is.
 #[tokio::test]
 async fn r_retries_the_selected_call() {
-    let emu = emulator().await;
+    let emu = slow_emulator_after("300ms").await;
     let mut term = wide_terminal();
     let mut app = app_for(&emu.base_url());
     let events = football_pageviews(2, 1);
