@@ -52,6 +52,11 @@ struct ConsoleArgs {
     /// cohort's query beside the raw state.
     #[arg(long, value_name = "DIR")]
     cohort_definitions: Option<PathBuf>,
+    /// Event schemas for targets that do not describe their workspace (the real API): a
+    /// directory of `<Event>.json` JSON Schemas (or a workspace with `schemas/`). The editor
+    /// checks the events against them as you type; Ctrl+N fills in what they require.
+    #[arg(long, value_name = "DIR")]
+    schemas: Option<PathBuf>,
     /// Start clean instead of restoring the autosave (the old file is kept as a `.bak`).
     #[arg(long)]
     fresh: bool,
@@ -282,12 +287,14 @@ fn main() -> ExitCode {
                 },
                 cohort_names: cli.console.cohort_names.clone(),
                 cohort_definitions: cli.console.cohort_definitions.clone(),
+                schemas: cli.console.schemas.clone(),
                 fresh: cli.console.fresh,
                 session: cli.console.session.clone(),
             };
             runtime
                 .block_on(segscope::console::launch(options))
                 .map(|()| Exit::Passed.into())
+                .map_err(anyhow::Error::from)
         }
     };
     match result {

@@ -253,7 +253,8 @@ async fn the_autosave_round_trips() {
     let mut app = app_with(&emu.base_url(), options.clone());
     app.set_editor_text(&football_pageviews(2, 1));
     let app = drive(app, &mut term, vec![key(F5)]).await;
-    let app = drive(app, &mut term, vec![key(F5)]).await;
+    // The same events again: F5 warns that they count again, a second F5 sends.
+    let app = drive(app, &mut term, vec![key(F5), key(F5)]).await;
     // Written after each call: the journal already has both.
     let journal =
         std::fs::read_to_string(segscope::console::autosave::journal_path(&path)).unwrap();

@@ -53,6 +53,72 @@ pub fn check_event<'a>(
     }
 }
 
+/// One schema violation of one event: the line of a 400 (`events[i]: <pointer>: <reason>`),
+/// written by the emulator, read back by the console to mark the editor's line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The event's index in the request's `events`.
+    pub event: usize,
+    /// A JSON pointer into the event (`/properties/client/url`, `/name`).
+    pub pointer: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "events[{}]: {}: {}",
+            self.event, self.pointer, self.reason
+        )
+    }
+}
+
+impl Violation {
+    /// Reads a line written by [`Violation`]'s `Display` back (`None` for any other line).
+    pub fn parse(line: &str) -> Option<Violation> {
+        let rest = line.trim().strip_prefix("events[")?;
+        let (index, rest) = rest.split_once("]: ")?;
+        let event = index.parse().ok()?;
+        // A pointer has no ": " of its own unless a key does; the reason follows the first.
+        let (pointer, reason) = rest.split_once(": ")?;
+        if !pointer.starts_with('/') {
+            return None;
+        }
+        Some(Violation {
+            event,
+            pointer: pointer.to_string(),
+            reason: reason.to_string(),
+        })
+    }
+}
+
+/// Checks event `index` (its `name` and `properties`) against the workspace's schema for that
+/// name (`schema`, `None` when the workspace has none): every violation, in the validator's
+/// order. The one version used by the emulator's 400s and the console's editor.
+pub fn schema_violations(
+    index: usize,
+    name: &str,
+    properties: &Value,
+    schema: Option<&jsonschema::Validator>,
+) -> Vec<Violation> {
+    let Some(validator) = schema else {
+        return vec![Violation {
+            event: index,
+            pointer: "/name".into(),
+            reason: format!("unknown event name \"{name}\" (the workspace has no schema for it)"),
+        }];
+    };
+    validator
+        .iter_errors(properties)
+        .map(|error| Violation {
+            event: index,
+            pointer: format!("/properties{}", error.instance_path()),
+            reason: error.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

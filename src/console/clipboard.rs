@@ -152,7 +152,7 @@ pub fn send_command(call: &Call, target: &CopyTarget) -> Result<String, String> 
     };
     let command = format!(
         "printf '%s' {} | \\\n  {program} send - {}\n",
-        shell_quote(call.events_text.trim()),
+        shell_quote(call.events()),
         args.join(" \\\n  ")
     );
     Ok(command)
@@ -179,7 +179,7 @@ mod tests {
     fn call() -> Call {
         let pending = super::super::call::PendingCall {
             id: 1,
-            events_text: "[]".into(),
+            events_layout: super::super::call::EventsLayout::AsTyped,
             event_count: 0,
             sync_validation: false,
             sent_at: jiff::Timestamp::UNIX_EPOCH,

@@ -16,7 +16,12 @@ pub enum Message {
         result: Result<crate::emulator::workspace::WorkspaceDescription, String>,
     },
     /// A segmentation call came back (or failed to).
-    CallFinished { task: u64, call: Box<Call> },
+    /// A call came back, with its detail rendered (for the view's cache).
+    CallFinished {
+        task: u64,
+        call: Box<Call>,
+        detail: super::detail::Rendered,
+    },
     /// The spinner moves on while a request is in flight.
     Tick,
     /// Leave now (a signal, or the embedding program asks).
@@ -74,7 +79,7 @@ pub enum Message {
     DetailRendered {
         task: u64,
         call_id: u64,
-        detail: Box<super::call::CallDetail>,
+        detail: super::detail::Rendered,
     },
 }
 

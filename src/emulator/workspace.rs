@@ -367,6 +367,27 @@ fn bundled_file(path: &str) -> Result<&'static str, WorkspaceError> {
     })
 }
 
+/// The event schemas of a directory (`--schemas DIR`: a workspace with `schemas/`, or the
+/// `schemas/` directory itself), as written, each checked to be a JSON Schema: for a console
+/// against a target that does not describe its workspace (the real API).
+pub fn read_schema_dir(dir: &Path) -> Result<BTreeMap<String, Value>, WorkspaceError> {
+    let inner = dir.join("schemas");
+    let dir = if inner.is_dir() {
+        inner
+    } else {
+        dir.to_path_buf()
+    };
+    let files = schema_files(&dir).map_err(|e| WorkspaceError {
+        file: dir.clone(),
+        message: format!("cannot read the event schemas: {e}"),
+    })?;
+    let mut schemas = BTreeMap::new();
+    for (name, file) in files {
+        schemas.insert(name, load_schema(&file)?.json);
+    }
+    Ok(schemas)
+}
+
 pub(crate) fn load_schema(file: &Path) -> Result<EventSchema, WorkspaceError> {
     parse_schema(file, &read(file)?)
 }

@@ -8,19 +8,30 @@ use serde_json::value::RawValue;
 
 mod check;
 mod events;
+pub mod locate;
+mod problems;
+pub mod shift;
 
 use super::theme::Theme;
 pub use check::{Check, Problem};
-use check::{check_events, position, serde_message};
+use check::{check_events, position, syntax_problem};
 pub use events::{example_events, new_event, placeholder};
+pub use problems::{Schemas, ServerViolation, compile as compile_schemas};
+pub use shift::{Step, shift_events};
+
+/// Ctrl+T's one-line prompt: the step to move the events by, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepPrompt {
+    pub text: String,
+    /// The text is the last step, offered: the first key typed replaces it.
+    pub offered: bool,
+    /// Why the last Enter did not shift.
+    pub error: Option<String>,
+}
 
 /// The text pretty-printed (keys in the order written), or where it is not JSON.
 pub fn pretty(text: &str) -> Result<String, Problem> {
-    let value: Value = serde_json::from_str(text).map_err(|e| Problem {
-        line: e.line().max(1),
-        column: e.column().max(1),
-        message: serde_message(&e),
-    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| syntax_problem(text, &e))?;
     Ok(serde_json::to_string_pretty(&value).unwrap_or_default())
 }
 
@@ -116,6 +127,23 @@ pub fn plan_insertion(text: &str, cursor: usize, event: &str) -> Insertion {
 pub struct Editor {
     pub(crate) area: TextArea<'static>,
     pub(crate) check: Check,
+    /// What does not stop F5, by line: schema violations, placeholders, a 400's violations.
+    pub(crate) problems: Vec<Problem>,
+    /// The workspace's event schemas, when the console has them.
+    schemas: Option<Schemas>,
+    /// The last 400's violations (they mark their events while those are as sent).
+    server: Vec<ServerViolation>,
+    /// The line whose problems the status line last told (so moving on it says them once).
+    pub(crate) told_line: Option<usize>,
+    /// How many problems the status line last counted (an edit that changes it says so).
+    pub(crate) told_count: usize,
+    /// Ctrl+T's prompt, while open (it takes the keys).
+    pub(crate) step_prompt: Option<StepPrompt>,
+    /// The step Ctrl+T offers: the last one used.
+    pub(crate) last_step: Step,
+    /// The text F5 was warned about (the same events as a call that counted): a second F5
+    /// with the text unchanged sends it.
+    pub(crate) resend_warned: Option<String>,
     theme: Theme,
 }
 
@@ -124,6 +152,7 @@ impl std::fmt::Debug for Editor {
         f.debug_struct("Editor")
             .field("lines", &self.area.lines().len())
             .field("check", &self.check)
+            .field("problems", &self.problems.len())
             .finish()
     }
 }
@@ -133,6 +162,14 @@ impl Editor {
         let mut editor = Editor {
             area: TextArea::default(),
             check: Check::Valid { events: 0 },
+            problems: Vec::new(),
+            schemas: None,
+            server: Vec::new(),
+            told_line: None,
+            told_count: 0,
+            step_prompt: None,
+            last_step: Step { seconds: 30 * 60 },
+            resend_warned: None,
             theme,
         };
         editor.set_text(text);
@@ -167,8 +204,44 @@ impl Editor {
         &self.check
     }
 
+    /// Runs the live check on the text: what stops F5 ([`Check`]) and what does not
+    /// ([`Editor::problems`]). Microseconds for the ten events a request may carry; a pasted
+    /// megabyte costs one parse more than the blocking check already made.
     pub fn recheck(&mut self) {
-        self.check = check_events(&self.text());
+        let text = self.text();
+        self.check = check_events(&text);
+        self.problems = problems::problems(&text, self.schemas.as_ref(), &self.server);
+    }
+
+    /// The workspace's event schemas changed (or came): check the text against them.
+    pub fn set_schemas(&mut self, schemas: Option<Schemas>) {
+        self.schemas = schemas;
+        self.recheck();
+    }
+
+    /// A call's 400 listed these violations (empty: the last call was not refused so).
+    pub fn set_server_violations(&mut self, server: Vec<ServerViolation>) {
+        self.server = server;
+        self.recheck();
+    }
+
+    /// Every problem, the blocking one first: what the gutter marks and the border counts.
+    pub fn all_problems(&self) -> impl Iterator<Item = &Problem> {
+        let blocking = match &self.check {
+            Check::Invalid(problem) => Some(problem),
+            Check::Valid { .. } => None,
+        };
+        blocking.into_iter().chain(&self.problems)
+    }
+
+    /// The problems of a 1-based line.
+    pub fn problems_on(&self, line: usize) -> Vec<&Problem> {
+        self.all_problems().filter(|p| p.line == line).collect()
+    }
+
+    /// The 1-based line of the cursor.
+    pub fn cursor_line(&self) -> usize {
+        self.area.cursor().0 + 1
     }
 
     pub fn set_focused(&mut self, focused: bool) {
@@ -215,6 +288,37 @@ impl Editor {
             let new_text = self.text();
             self.jump_to_offset(&new_text, plan.at + plan.event_start);
         }
+        self.recheck();
+        self.select_first_placeholder();
+    }
+
+    /// Selects the first `<placeholder>` of the event under the cursor, so that typing replaces
+    /// it; leaves the cursor where it is when there is none.
+    fn select_first_placeholder(&mut self) {
+        let text = self.text();
+        let cursor = self.cursor_offset();
+        let Some(events) = locate::event_offsets(&text) else {
+            return;
+        };
+        let Some(event) = events.iter().rposition(|(start, _)| *start <= cursor) else {
+            return;
+        };
+        if let Some((at, len)) = problems::first_placeholder(&text, event) {
+            self.jump_to_offset(&text, at);
+            self.area.start_selection();
+            self.jump_to_offset(&text, at + len);
+        }
+    }
+
+    /// Replaces the whole text as one undoable edit, the cursor kept where it was.
+    pub fn replace_text(&mut self, text: &str) {
+        let cursor = self.area.cursor();
+        let (row, col) = (cursor.0, cursor.1);
+        self.area.select_all();
+        self.area.insert_str(text);
+        let row = u16::try_from(row).unwrap_or(u16::MAX);
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        self.area.move_cursor(CursorMove::Jump(row, col));
         self.recheck();
     }
 
@@ -268,8 +372,8 @@ mod tests {
     #[test]
     fn syntax_error_has_a_position() {
         let p = problem("[\n  {\"name\": \"a\"\n   \"time\": 1}\n]");
-        assert_eq!((p.line, p.column), (3, 4));
-        assert_eq!(p.to_string(), "line 3, column 4: expected ',' or '}'");
+        assert_eq!((p.line, p.column), (2, 14));
+        assert_eq!(p.to_string(), "line 2: missing ',' after this value");
     }
 
     #[test]

@@ -34,4 +34,7 @@ pub struct AppOptions {
     /// Cohort definitions by code, pulled from the real workspace (`--cohort-definitions DIR`):
     /// where the target cannot explain, the explanation view shows them beside the raw state.
     pub cohort_definitions: BTreeMap<String, crate::emulator::workspace::CohortRecord>,
+    /// Event schemas by event name (`--schemas DIR`), for targets that do not describe their
+    /// workspace: the editor checks against them and Ctrl+N fills in what they require.
+    pub event_schemas: BTreeMap<String, serde_json::Value>,
 }

@@ -3,7 +3,8 @@
 //! grow with the history), and what a start found, in words. The files are the executor's.
 
 use crate::api::Identity;
-use crate::console::autosave::format::{Record, head, line, same_target, saved_call, saved_target};
+use crate::console::autosave::format::{Record, head, line, saved_call};
+use crate::console::autosave::target::{same_target, saved_target};
 use crate::console::autosave::{IDLE, journal_path};
 use crate::console::executor::autosave::{StartOutcome, StartRequest, Started};
 use crate::console::message::Effect;

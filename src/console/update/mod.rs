@@ -7,12 +7,14 @@ mod detail;
 mod editing;
 mod explain;
 pub(crate) mod live;
+mod new_event;
 mod panes;
 mod pending;
 mod popups;
 mod rewind;
 mod send;
 pub(crate) mod sessions;
+mod time_step;
 mod timeline;
 
 use editing::editor_changed;
@@ -32,13 +34,14 @@ use crate::console::model::{DetailView, DiffMode, Focus, Model, Popup, StatusKin
 /// The effects to run when the loop starts: the autosave's restore, the live workspace's
 /// watcher, the workspace description.
 pub fn start(app: &mut Model) -> Vec<Effect> {
+    editing::schemas_changed(app);
     let mut effects = autosave::start(app);
+    // `--session FILE` is read once the autosave has answered, so its message comes after the
+    // restore's (which keeps it) instead of racing it.
+    let restoring = !effects.is_empty();
     effects.extend(live::start(app));
-    if let Some(path) = app.options.session.take() {
-        effects.push(Effect::OpenSession {
-            task: app.next_holding_task(),
-            path,
-        });
+    if !restoring {
+        effects.extend(sessions::open_at_start(app));
     }
     if app.options.emulator_endpoints && app.workspace.is_none() {
         effects.push(Effect::LoadWorkspace {
@@ -77,10 +80,13 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 Ok(description) => app.workspace = Some(WorkspaceInfo::from(description)),
                 Err(e) => app.workspace_error = Some(e),
             }
+            editing::schemas_changed(app);
             Vec::new()
         }
-        Message::CallFinished { task, call } => {
+        Message::CallFinished { task, call, detail } => {
+            let id = call.id;
             on_call_finished(app, task, *call);
+            detail::on_rendered(app, id, detail.size);
             let mut effects = autosave::save(app);
             effects.extend(timeline::after_call(app));
             effects
@@ -98,7 +104,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::AutosaveDue { input } => autosave::on_due(app, input),
         Message::AutosaveStarted { started, .. } => {
             autosave::on_started(app, *started);
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::SessionsListed {
             entries, skipped, ..
@@ -106,8 +112,8 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             sessions::on_listed(app, entries, skipped);
             Vec::new()
         }
-        Message::SessionOpened { path, result, .. } => {
-            sessions::on_opened(app, path, result);
+        Message::SessionOpened { task, path, result } => {
+            sessions::on_opened(app, task, path, result);
             Vec::new()
         }
         Message::SessionSaved {
@@ -121,7 +127,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 StatusKind::Error,
                 format!("A background task failed: {why}"),
             );
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::CopyFailed { why } => {
             app.set_status(
@@ -138,7 +144,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::DetailRendered {
             call_id, detail, ..
         } => {
-            detail::on_rendered(app, call_id, *detail);
+            detail::on_rendered(app, call_id, detail.size);
             Vec::new()
         }
         Message::Quit { reason } => {
@@ -182,11 +188,16 @@ fn on_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if app.popup.is_some() {
         return on_popup_key(app, key);
     }
+    if app.editor.step_prompt.is_some() {
+        return time_step::on_key(app, key);
+    }
     match action {
         Some(action) => on_action(app, action),
         None if in_editor => {
             if app.editor.area.input(typed_line_break(key)) {
                 editor_changed(app);
+            } else {
+                editing::cursor_moved(app);
             }
             Vec::new()
         }
@@ -260,8 +271,11 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
+        Action::Messages => app.popup = Some(Popup::Messages { from_end: 0 }),
+        Action::QuitHint => popups::quit_hint(app),
         Action::Quit => app.quit = true,
-        Action::NewEvent => new_event_action(app),
+        Action::NewEvent => new_event::new_event_action(app),
+        Action::AdvanceTime => time_step::open(app),
         Action::Format => {
             set_focus(app, Focus::Editor);
             match app.editor.format() {

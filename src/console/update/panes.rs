@@ -62,13 +62,14 @@ pub(super) fn move_in_pane(app: &mut Model, focus: Focus, delta: isize) {
 
 /// Lines in the right-hand pane for the selected call.
 pub(crate) fn detail_len(app: &Model) -> usize {
-    let Some(call) = app.selected_call() else {
+    let Some(size) = app.selected_call().and_then(|c| app.rendered.get(&c.id)) else {
         return 0;
     };
-    match app.detail_view {
-        DetailView::Diff => call.detail().diff.len(app.diff_mode == DiffMode::Full),
-        DetailView::Request => call.detail().request.len(),
-        DetailView::Response => call.detail().response.len(),
+    match (app.detail_view, app.diff_mode) {
+        (DetailView::Diff, DiffMode::Full) => size.diff_full,
+        (DetailView::Diff, DiffMode::Changes) => size.diff_changes,
+        (DetailView::Request, _) => size.request,
+        (DetailView::Response, _) => size.response,
     }
 }
 

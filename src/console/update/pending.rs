@@ -4,7 +4,7 @@
 use serde_json::value::RawValue;
 
 use crate::api::{CallOutcome, SegmentationRequest, TransportKind};
-use crate::console::call::{Call, PendingCall};
+use crate::console::call::{Call, EventsLayout, PendingCall};
 use crate::console::message::Effect;
 use crate::console::model::{DetailView, InFlight, Model, StatusKind};
 
@@ -20,24 +20,31 @@ pub(super) fn already_in_flight(app: &mut Model) -> bool {
 }
 
 /// Builds the pending call — the console's identity, state and validation flag with these
-/// events (`raw`, sent byte for byte; `events_text` as the editor shows them) — marks it in
+/// events (`raw`, sent byte for byte; `events_layout`: how the editor shows them) — marks it in
 /// flight and returns its task and the effect that sends it. The one place a call is built,
 /// for F5 and for F8's steps. `None` (and the status says why) when `raw` is not JSON.
 pub(super) fn dispatch(
     app: &mut Model,
-    events_text: String,
+    events_layout: EventsLayout,
     raw: String,
     event_count: usize,
     status: String,
 ) -> Option<(u64, Vec<Effect>)> {
     let sync_validation = app.sync_validation;
-    dispatch_with(app, events_text, raw, event_count, status, sync_validation)
+    dispatch_with(
+        app,
+        events_layout,
+        raw,
+        event_count,
+        status,
+        sync_validation,
+    )
 }
 
 /// [`dispatch`] with a validation flag of its own (a retried call keeps the one it had).
 fn dispatch_with(
     app: &mut Model,
-    events_text: String,
+    events_layout: EventsLayout,
     raw: String,
     event_count: usize,
     status: String,
@@ -53,7 +60,7 @@ fn dispatch_with(
     let task = app.next_task();
     let pending = PendingCall {
         id: task,
-        events_text,
+        events_layout,
         event_count,
         sync_validation,
         sent_at: app.options.time.now(),
@@ -125,9 +132,9 @@ pub(super) fn retry(app: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     let number = app.selected.map_or(0, |i| i + 1);
-    let (text, raw, count, sync) = (
-        call.events_text.clone(),
-        call.request.events.get().to_string(),
+    let (layout, raw, count, sync) = (
+        call.events_layout,
+        call.events().to_string(),
         call.event_count,
         call.sync_validation,
     );
@@ -136,5 +143,5 @@ pub(super) fn retry(app: &mut Model) -> Vec<Effect> {
         app.history.len() + 1,
         app.target_label()
     );
-    dispatch_with(app, text, raw, count, status, sync).map_or_else(Vec::new, |(_, e)| e)
+    dispatch_with(app, layout, raw, count, status, sync).map_or_else(Vec::new, |(_, e)| e)
 }

@@ -3,10 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::editing::{editor_changed, events_word};
-use super::panes::set_focus;
 use crate::api::{Alias, Identity};
-use crate::console::editor::{Check, new_event};
 use crate::console::keymap::{PopupAction, PopupKey, PopupKind, Unbound, popup};
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
@@ -36,6 +33,7 @@ pub(super) fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
             app.popup = None;
             Vec::new()
         }
+        PopupKind::Messages => messages_key(app, key),
     }
 }
 
@@ -51,7 +49,27 @@ pub(crate) fn kind_of(popup: &Popup) -> PopupKind {
             SessionPopup::Open(_) => PopupKind::SessionPicker,
         },
         Popup::EditComparison(_) => PopupKind::EditComparison,
+        Popup::Messages { .. } => PopupKind::Messages,
     }
+}
+
+/// Keys in the message log: it opens on the newest message; ↑ and PgUp go back in time.
+fn messages_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
+    let Some(Popup::Messages { from_end }) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    match key {
+        PopupKey::Action(PopupAction::Up) => *from_end = from_end.saturating_add(1),
+        PopupKey::Action(PopupAction::Down) => *from_end = from_end.saturating_sub(1),
+        PopupKey::Action(PopupAction::PageUp) => *from_end = from_end.saturating_add(10),
+        PopupKey::Action(PopupAction::PageDown) => *from_end = from_end.saturating_sub(10),
+        // The view stops at the oldest row.
+        PopupKey::Action(PopupAction::Top) => *from_end = u16::MAX,
+        PopupKey::Action(PopupAction::Bottom) => *from_end = 0,
+        PopupKey::Action(PopupAction::Close) => app.popup = None,
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn help_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
@@ -82,7 +100,7 @@ fn event_picker_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
             let name = names.get(*selected).cloned();
             app.popup = None;
             if let Some(name) = name {
-                insert_event(app, &name);
+                super::new_event::insert_event(app, &name);
             }
         }
         PopupKey::Action(PopupAction::Close) => app.popup = None,
@@ -133,61 +151,18 @@ fn alias_form_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
     Vec::new()
 }
 
-pub(super) fn new_event_action(app: &mut Model) {
-    set_focus(app, Focus::Editor);
-    let names: Vec<String> = app
-        .workspace
-        .as_ref()
-        .map(|w| w.events.keys().cloned().collect())
-        .unwrap_or_default();
-    if names.is_empty() {
-        insert_event(app, "Pageview");
-        app.set_status(
-            StatusKind::Info,
-            "Inserted a Pageview with empty properties (this target publishes no event schemas): fill them in.",
-        );
+/// `q` outside the editor, Ctrl+C: nothing quits but Ctrl+Q (a stray key must not end the
+/// session), so say how. Ctrl+C in the editor still copies a selection, as the text area does.
+pub(super) fn quit_hint(app: &mut Model) {
+    let copied =
+        app.focus == Focus::Editor && app.popup.is_none() && app.editor.area.is_selecting();
+    let text = if copied {
+        app.editor.area.copy();
+        "Copied the selection (Ctrl+Y pastes it). To quit, press Ctrl+Q."
     } else {
-        let selected = names.iter().position(|n| n == "Pageview").unwrap_or(0);
-        app.popup = Some(Popup::EventPicker { names, selected });
-    }
-}
-
-pub(super) fn insert_event(app: &mut Model, name: &str) {
-    let schema = app
-        .workspace
-        .as_ref()
-        .and_then(|w| w.events.get(name))
-        .cloned();
-    let view_id = app.ids.next_uuid();
-    let event = new_event(
-        name,
-        schema.as_ref(),
-        app.options.time.now(),
-        &mut app.ids,
-        &app.session_id.clone(),
-        &view_id,
-    );
-    let text = serde_json::to_string_pretty(&event).unwrap_or_default();
-    app.editor.insert_event(&text);
-    editor_changed(app);
-    let note = if schema.is_some() {
-        " with placeholders for its required properties"
-    } else {
-        ""
+        "To quit, press Ctrl+Q (the autosave keeps the session for next time)."
     };
-    match app.editor.check() {
-        Check::Valid { events } => app.set_status(
-            StatusKind::Info,
-            format!(
-                "Inserted a {name} event{note} ({} in the editor).",
-                events_word(*events)
-            ),
-        ),
-        Check::Invalid(problem) => app.set_status(
-            StatusKind::Warning,
-            format!("Inserted a {name} event{note}; the editor still has a problem: {problem}"),
-        ),
-    }
+    app.set_status(StatusKind::Info, text);
 }
 
 #[cfg(test)]
@@ -197,7 +172,6 @@ mod tests {
     use crossterm::event::{Event, KeyCode, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use ratatui::text::Line;
 
     use super::*;
     use crate::api::Target;
@@ -220,7 +194,6 @@ mod tests {
     /// A popup of `kind` in the middle of things, so that every key of it has something to do.
     fn open(app: &mut Model, kind: PopupKind) {
         let theme = app.theme;
-        let lines = |n: usize| (0..n).map(|i| Line::raw(format!("line {i}"))).collect();
         app.popup = Some(match kind {
             PopupKind::Help => Popup::Help { scroll: 5 },
             PopupKind::EventPicker => Popup::EventPicker {
@@ -237,14 +210,14 @@ mod tests {
                         name: String::new(),
                         member: Some(true),
                         changed: None,
-                        lines: lines(30),
                     })
                     .collect(),
+                explanation: Some(std::sync::Arc::new(explanation(3))),
                 cursor: 1,
                 scroll: 5,
             })),
             PopupKind::SaveForm => Popup::Session(Box::new(SessionPopup::Save(Box::new(
-                SaveForm::new("s", std::path::Path::new("."), 1, theme),
+                SaveForm::new("s", std::path::Path::new("."), [None, None], 0, theme),
             )))),
             PopupKind::SessionPicker => {
                 let entry = |name: &str| SessionEntry {
@@ -279,7 +252,27 @@ mod tests {
                     differences: Vec::new(),
                 }))
             }
+            PopupKind::Messages => {
+                app.set_status(StatusKind::Info, "a message for the log");
+                Popup::Messages { from_end: 5 }
+            }
         });
+    }
+
+    /// The emulator's answer for cohorts `0..n`, each a clause tree of three events.
+    fn explanation(n: usize) -> crate::engine::Explanation {
+        let leaf = serde_json::json!({"kind": "event", "path": "query.or[0]", "result": false,
+            "event": "Pageview", "measure": "count", "value": 1,
+            "operator": "greater_than_or_equal_to", "threshold": 3});
+        let cohorts: Vec<_> = (0..n)
+            .map(|i| {
+                serde_json::json!({"code": format!("{i}"), "name": "", "checksum": "c",
+                    "now": null, "member": true, "was_member": true, "changed": false,
+                    "state": "new", "tree": {"kind": "or", "path": "query", "result": false,
+                        "children": [leaf, leaf, leaf]}})
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({"now": null, "cohorts": cohorts})).unwrap()
     }
 
     fn press(app: &mut Model, code: KeyCode) -> Vec<Effect> {

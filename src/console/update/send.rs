@@ -5,8 +5,9 @@ use super::editing::events_word;
 use super::pending::{already_in_flight, dispatch};
 use crate::api::CallOutcome;
 use crate::api::client::as_sentence;
-use crate::console::call::Call;
-use crate::console::editor::Check;
+use crate::api::event_shape::Violation;
+use crate::console::call::{Call, EventsLayout};
+use crate::console::editor::{Check, ServerViolation};
 use crate::console::message::Effect;
 use crate::console::model::{DetailView, Model, StatusKind};
 
@@ -23,6 +24,19 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         }
     };
     let text = app.editor.text();
+    if let Some(call) = same_events_as(app, &text)
+        && app.editor.resend_warned.as_deref() != Some(text.as_str())
+    {
+        app.editor.resend_warned = Some(text);
+        app.set_status(
+            StatusKind::Warning,
+            format!(
+                "Not sent yet: same events as call {call}: they count again (same times, same view_ids). F5 again sends them; Ctrl+T moves them in time first."
+            ),
+        );
+        return Vec::new();
+    }
+    app.editor.resend_warned = None;
     let status = format!(
         "Sending {} to {} (synchronous validation {})… Esc cancels.",
         events_word(events),
@@ -30,10 +44,21 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         if app.sync_validation { "ON" } else { "OFF" }
     );
     let raw = text.trim().to_string();
-    match dispatch(app, text, raw, events, status) {
+    match dispatch(app, EventsLayout::AsTyped, raw, events, status) {
         Some((_, effects)) => effects,
         None => Vec::new(),
     }
+}
+
+/// The number of the call that last counted for this user (succeeded, on the branch in use)
+/// when its events are the editor's, value for value: sending them again counts them again.
+fn same_events_as(app: &Model, text: &str) -> Option<usize> {
+    let (index, call) = app.history.iter().enumerate().rev().find(|(i, call)| {
+        call.succeeded() && *call.identity() == app.identity && !app.lineage.is_abandoned(*i)
+    })?;
+    let sent: serde_json::Value = serde_json::from_str(call.request.events.get()).ok()?;
+    let editor: serde_json::Value = serde_json::from_str(text).ok()?;
+    (sent == editor).then_some(index + 1)
 }
 
 pub(super) fn cancel_in_flight(app: &mut Model) -> Vec<Effect> {
@@ -125,6 +150,8 @@ pub(super) fn on_call_finished(app: &mut Model, task: u64, call: Call) {
     app.in_flight = None;
     let (kind, text) = summary(app, &call);
     let succeeded = call.succeeded();
+    let number = app.history.len() + 1;
+    let server = server_violations(&call, number);
     let moved_on = *call.identity() != app.identity;
     app.record_call(call);
     if moved_on && succeeded {
@@ -140,5 +167,42 @@ pub(super) fn on_call_finished(app: &mut Model, task: u64, call: Call) {
     if !succeeded {
         app.detail_view = DetailView::Response;
     }
+    let marked = server.len();
+    app.editor.set_server_violations(server);
+    if marked > 0 {
+        app.status.text.push_str(&format!(
+            " The editor marks the {} on their lines.",
+            if marked == 1 {
+                "violation".to_string()
+            } else {
+                format!("{marked} violations")
+            }
+        ));
+    }
     super::sessions::after_call(app, task);
+}
+
+/// The violations a 400 lists (`events[i]: /pointer: reason`), each with the event as sent,
+/// so the editor marks them while those events are unchanged.
+fn server_violations(call: &Call, number: usize) -> Vec<ServerViolation> {
+    let CallOutcome::ApiError {
+        envelope: Some(env),
+        ..
+    } = &call.outcome
+    else {
+        return Vec::new();
+    };
+    let sent: Vec<serde_json::Value> =
+        serde_json::from_str(call.request.events.get()).unwrap_or_default();
+    env.violations()
+        .into_iter()
+        .filter_map(Violation::parse)
+        .filter_map(|violation| {
+            Some(ServerViolation {
+                call: number,
+                sent: sent.get(violation.event)?.clone(),
+                violation,
+            })
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::frame::{ellipsised, text_width};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::api::Identity;
 use crate::console::keymap;
@@ -117,17 +118,19 @@ pub fn identity(app: &Model, frame: &mut Frame, area: Rect) {
 
 pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = Vec::new();
-    if let Some(flight) = &app.in_flight {
-        spans.push(Span::styled(
-            format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
-            theme.accent(),
-        ));
+    let (lead, text, style) = if let Some(flight) = &app.in_flight {
         let elapsed = match app.options.time.shown_elapsed(flight.started) {
             Some(elapsed) => format!(" {:.1} s", elapsed.as_secs_f32()),
             None => String::new(),
         };
-        spans.push(Span::raw(format!("{}{elapsed}", app.status.text)));
+        (
+            Span::styled(
+                format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
+                theme.accent(),
+            ),
+            format!("{}{elapsed}", app.status.text),
+            theme.plain(),
+        )
     } else {
         let (mark, style) = match app.status.kind {
             StatusKind::Info => ("•", theme.plain()),
@@ -135,18 +138,45 @@ pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
             StatusKind::Warning => ("!", theme.warning()),
             StatusKind::Error => ("✗", theme.error()),
         };
-        spans.push(Span::styled(format!(" {mark} "), style));
-        spans.push(Span::styled(app.status.text.clone(), style));
+        (
+            Span::styled(format!(" {mark} "), style),
+            app.status.text.clone(),
+            style,
+        )
+    };
+    let room = usize::from(area.width).saturating_sub(lead.width());
+    let mut spans = vec![lead];
+    // A message too long for the line ends in a visible `…` and names the key of the log, where
+    // it is whole.
+    let log_key = keymap::KEYMAP
+        .iter()
+        .find(|b| b.action == keymap::Action::Messages)
+        .map(|b| b.chords[0].label())
+        .unwrap_or_default();
+    let more = format!("  {log_key} log");
+    match ellipsised(&text, room) {
+        None => spans.push(Span::styled(text, style)),
+        Some(_) => {
+            let cut = ellipsised(&text, room.saturating_sub(text_width(&more)))
+                .unwrap_or_else(|| "…".into());
+            spans.push(Span::styled(cut, style));
+            if room > text_width(&more) + 8 {
+                spans.push(Span::styled(format!("  {log_key}"), theme.key()));
+                spans.push(Span::styled(" log", theme.muted()));
+            }
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer: what the focused pane's keys do, then the keys of every pane. Hints that do not
+/// fit are left out whole (the pane's last ones first), never cut.
 pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = vec![Span::raw(" ")];
-    for (keys, hint) in keymap::hints() {
-        spans.push(Span::styled(keys, theme.key()));
-        spans.push(Span::styled(format!(" {hint}  "), theme.muted()));
+    let (mut pane, mut everywhere) = keymap::hints(app.focus);
+    let mut first: Vec<(String, String)> = Vec::new();
+    if app.in_flight.is_some() {
+        first.push(("Esc".into(), "cancel".into()));
     }
     if let Some(playback) = &app.playback {
         let what = if playback.is_done() {
@@ -154,12 +184,42 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         } else {
             format!("step {}/{}", playback.next + 1, playback.total())
         };
-        spans.insert(1, Span::styled("F8", theme.key()));
-        spans.insert(2, Span::styled(format!(" {what}  "), theme.muted()));
+        first.push(("F8".into(), what));
     }
-    if app.in_flight.is_some() {
-        spans.insert(1, Span::styled("Esc", theme.key()));
-        spans.insert(2, Span::styled(" cancel  ", theme.muted()));
+    let width = |items: &[(String, String)]| -> usize {
+        1 + items
+            .iter()
+            .map(|(k, h)| text_width(k) + 1 + text_width(h))
+            .sum::<usize>()
+            + 3 * items.len().saturating_sub(1)
+    };
+    let all =
+        |first: &[(String, String)], pane: &[(String, &str)], everywhere: &[(String, &str)]| {
+            let mut items = first.to_vec();
+            items.extend(pane.iter().map(|(k, h)| (k.clone(), h.to_string())));
+            items.extend(everywhere.iter().map(|(k, h)| (k.clone(), h.to_string())));
+            items
+        };
+    let fits = usize::from(area.width);
+    while width(&all(&first, &pane, &everywhere)) > fits {
+        if pane.pop().is_some() {
+            continue;
+        }
+        if !everywhere.is_empty() {
+            everywhere.remove(0);
+            continue;
+        }
+        if first.pop().is_none() {
+            break;
+        }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (keys, hint)) in all(&first, &pane, &everywhere).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        spans.push(Span::styled(keys, theme.key()));
+        spans.push(Span::styled(format!(" {hint}"), theme.muted()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -1,7 +1,9 @@
 //! Drawing: a pure function of the app's state. Nothing here diffs, parses or pretty-prints
 //! anything big; it slices lines prepared when a call came back.
 
+pub mod cache;
 pub mod chrome;
+pub mod editor;
 pub mod explain;
 pub mod frame;
 pub mod layout;
@@ -18,16 +20,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::console::model::Model;
+pub use cache::Cache;
 use layout::Panes;
 
-/// Draws the whole screen.
-/// Draws the console: a pure function of its model.
+/// Draws the console: a pure function of its model (and the view's render cache).
 pub fn draw(app: &crate::console::app::App, frame: &mut Frame) {
-    draw_model(&app.model, frame);
+    draw_with(&app.model, &app.cache, frame);
 }
 
-/// Draws a model.
+/// Draws a model with nothing cached (a call's detail shows as being rendered).
 pub fn draw_model(app: &Model, frame: &mut Frame) {
+    draw_with(app, &Cache::default(), frame);
+}
+
+/// Draws a model with the view's render cache.
+pub fn draw_with(app: &Model, cache: &Cache, frame: &mut Frame) {
     let area = frame.area();
     let Some(panes) = Panes::new(area) else {
         chrome::too_small(app, frame, area);
@@ -35,10 +42,10 @@ pub fn draw_model(app: &Model, frame: &mut Frame) {
     };
     chrome::header(app, frame, panes.header);
     chrome::identity(app, frame, panes.identity);
-    panes::editor(app, frame, panes.editor);
+    editor::editor(app, frame, panes.editor);
     panes::history(app, frame, panes.history);
     panes::cohorts(app, frame, panes.cohorts);
-    panes::detail(app, frame, panes.detail);
+    panes::detail(app, cache, frame, panes.detail);
     chrome::status(app, frame, panes.status);
     chrome::footer(app, frame, panes.footer);
     if let Some(popup) = &app.popup {

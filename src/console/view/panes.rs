@@ -1,5 +1,5 @@
-//! The four panes: events editor, history, cohorts, and the call detail (diff, request,
-//! response).
+//! Three of the four panes: history, cohorts, and the call detail (diff, request, response).
+//! The events editor is drawn by `editor.rs`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -14,46 +14,10 @@ use super::frame::block;
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
-use crate::console::editor::Check;
 use crate::console::history::{
     CohortMark, HistoryRow, cohort_entries, history_window, identity_words, shows_next_state,
 };
 use crate::console::model::{DetailView, DiffMode, Focus, Model};
-
-pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
-    let theme = app.theme;
-    let (check_line, invalid) = match app.editor.check() {
-        Check::Valid { events } => (
-            Line::from(Span::styled(
-                format!(
-                    " ✓ {events} event{} · valid ",
-                    if *events == 1 { "" } else { "s" }
-                ),
-                theme.ok(),
-            )),
-            false,
-        ),
-        Check::Invalid(problem) => (
-            Line::from(Span::styled(format!(" ✗ {problem} "), theme.error())),
-            true,
-        ),
-    };
-    let mut block = block(
-        app,
-        Focus::Editor,
-        Line::from(Span::styled(
-            "Events (request \"events\" array)",
-            theme.title(),
-        )),
-    )
-    .title_bottom(check_line);
-    if invalid {
-        block = block.border_style(theme.error_border());
-    }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    frame.render_widget(&app.editor.area, inner);
-}
 
 fn clock(app: &Model, time: jiff::Timestamp) -> String {
     app.options.time.time_of_day(time)
@@ -293,7 +257,7 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(list, area, &mut state);
 }
 
-pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
+pub fn detail(app: &Model, cache: &super::Cache, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let tab = |label: &'static str, view: DetailView| {
         if app.detail_view == view {
@@ -311,7 +275,8 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
         tab("Response", DetailView::Response),
     ];
     let call = app.selected_call();
-    if let (Some(call), DetailView::Diff) = (call, app.detail_view)
+    let rendered = call.and_then(|c| cache.detail(c.id));
+    if let (Some(call), Some(rendered), DetailView::Diff) = (call, rendered, app.detail_view)
         && call.succeeded()
     {
         let mode = match app.diff_mode {
@@ -324,12 +289,12 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             title.push(Span::raw(" "));
         }
         title.push(Span::styled(
-            format!("+{}", call.detail().diff.added),
+            format!("+{}", rendered.diff.added),
             theme.added(),
         ));
         title.push(Span::raw(" "));
         title.push(Span::styled(
-            format!("−{}", call.detail().diff.removed),
+            format!("−{}", rendered.diff.removed),
             theme.removed(),
         ));
     }
@@ -347,13 +312,13 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    if !call.has_detail() {
+    let Some(rendered) = rendered else {
         frame.render_widget(
             Paragraph::new(Span::styled("Rendering this call…", theme.muted())),
             inner,
         );
         return;
-    }
+    };
     let lines = match app.detail_view {
         DetailView::Diff if !call.succeeded() => {
             frame.render_widget(
@@ -367,7 +332,7 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             return;
         }
         DetailView::Diff => match app.diff_mode {
-            DiffMode::Changes if call.detail().diff.is_empty() => {
+            DiffMode::Changes if rendered.diff.is_empty() => {
                 frame.render_widget(
                     Paragraph::new(Span::styled(
                         "The state did not change. f shows the whole state.",
@@ -380,23 +345,23 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             DiffMode::Changes => None,
             DiffMode::Full => None,
         },
-        DetailView::Request => Some(&call.detail().request),
-        DetailView::Response => Some(&call.detail().response),
+        DetailView::Request => Some(&rendered.request),
+        DetailView::Response => Some(&rendered.response),
     };
     let height = usize::from(inner.height);
     let len = match lines {
         Some(lines) => lines.len(),
-        None => call.detail().diff.len(app.diff_mode == DiffMode::Full),
+        None => rendered.diff.len(app.diff_mode == DiffMode::Full),
     };
     let scroll = app.detail_scroll.min(len.saturating_sub(height));
     match lines {
         Some(lines) => render_lines(lines, scroll, inner, frame.buffer_mut()),
         None => {
             let full = app.diff_mode == DiffMode::Full;
-            let diff = &call.detail().diff;
+            let diff = &rendered.diff;
             render_rows(
                 len,
-                |i| diff.line(full, i, theme),
+                |i| diff.line_with_dates(full, i, theme, usize::from(inner.width)),
                 scroll,
                 inner,
                 frame.buffer_mut(),

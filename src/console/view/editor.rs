@@ -1,0 +1,119 @@
+//! The events editor pane: the text area, its border and the live check's verdict.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::frame::block;
+use crate::console::editor::Check;
+use crate::console::model::{Focus, Model};
+
+pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let (check_line, invalid) = match app.editor.check() {
+        Check::Valid { events } if app.editor.problems.is_empty() => (
+            Line::from(Span::styled(
+                format!(" ✓ {} · valid ", events_word(*events)),
+                theme.ok(),
+            )),
+            false,
+        ),
+        // F5 still sends: the server's answer is the truth, but the user sees it coming.
+        Check::Valid { events } => (
+            Line::from(Span::styled(
+                format!(
+                    " ! {} · {} ",
+                    events_word(*events),
+                    problems_word(app.editor.problems.len())
+                ),
+                theme.warning(),
+            )),
+            false,
+        ),
+        Check::Invalid(problem) => {
+            let more = match app.editor.problems.len() {
+                0 => String::new(),
+                n => format!(" (+{})", problems_word(n)),
+            };
+            (
+                Line::from(Span::styled(format!(" ✗ {problem}{more} "), theme.error())),
+                true,
+            )
+        }
+    };
+    let check_line = match &app.editor.step_prompt {
+        Some(prompt) => {
+            let mut spans = vec![
+                Span::styled(" Move every time by ", theme.title()),
+                Span::styled(prompt.text.clone(), theme.cursor()),
+                Span::styled(" ", theme.cursor()),
+                Span::styled(" Enter shifts · Esc cancels ", theme.muted()),
+            ];
+            if let Some(error) = &prompt.error {
+                spans.push(Span::styled(format!("{error} "), theme.error()));
+            }
+            Line::from(spans)
+        }
+        None => check_line,
+    };
+    let mut block = block(
+        app,
+        Focus::Editor,
+        Line::from(Span::styled(
+            "Events (request \"events\" array)",
+            theme.title(),
+        )),
+    )
+    .title_bottom(check_line);
+    if invalid {
+        block = block.border_style(theme.error_border());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(&app.editor.area, inner);
+    mark_gutter(app, frame, inner);
+}
+
+/// Marks each line with a problem in the line-number gutter: a `●` in its first column (always
+/// a space in ratatui-textarea's gutter) and the number in the error style. Drawn after the
+/// text area, whose scroll position that drawing has just settled.
+fn mark_gutter(app: &Model, frame: &mut Frame, inner: Rect) {
+    let top = usize::from(app.editor.area.scroll_offset().0);
+    let width = app.editor.area.line_number_width().min(inner.width);
+    let style = app.theme.error();
+    let buf = frame.buffer_mut();
+    let mut last = None;
+    for problem in app.editor.all_problems() {
+        if last == Some(problem.line) {
+            continue;
+        }
+        last = Some(problem.line);
+        let Some(row) = problem.line.checked_sub(1 + top) else {
+            continue;
+        };
+        if row >= usize::from(inner.height) || width == 0 {
+            continue;
+        }
+        let y = inner.y + row as u16;
+        for x in inner.x..inner.x + width.saturating_sub(1) {
+            buf[(x, y)].set_style(style);
+        }
+        buf[(inner.x, y)].set_symbol("●");
+    }
+}
+
+fn events_word(n: usize) -> String {
+    if n == 1 {
+        "1 event".into()
+    } else {
+        format!("{n} events")
+    }
+}
+
+fn problems_word(n: usize) -> String {
+    if n == 1 {
+        "1 problem".into()
+    } else {
+        format!("{n} problems")
+    }
+}
