@@ -95,18 +95,16 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 format!("Editor line {line}: {}{others}.{sends}", here.join("; ")),
             );
         }
-        Check::Valid { events } if !all.is_empty() => {
-            if recounted || app.status.from_editor {
-                set(
-                    app,
-                    StatusKind::Warning,
-                    format!(
-                        "Editor: {}, {count} (lines {}: the cursor on one says what). F5 sends anyway.",
-                        events_word(events),
-                        lines_of(&all)
-                    ),
-                );
-            }
+        Check::Valid { events } if !all.is_empty() && (recounted || app.status.from_editor) => {
+            set(
+                app,
+                StatusKind::Warning,
+                format!(
+                    "Editor: {}, {count} (lines {}: the cursor on one says what). F5 sends anyway.",
+                    events_word(events),
+                    lines_of(&all)
+                ),
+            );
         }
         Check::Valid { events } if app.status.from_editor => {
             set(
