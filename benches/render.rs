@@ -1,6 +1,8 @@
 //! Drawing must stay cheap whatever the state's size: a full 200×50 frame with a 1 MB state diff
 //! in view (target < 2 ms), and computing that diff once per call (target < 50 ms).
 //!
+//! Also at 80×24 and 250×70 (issue 13's frame times).
+//!
 //! `cargo bench --bench render -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
@@ -116,6 +118,17 @@ fn benches(c: &mut Criterion) {
                 .unwrap();
         })
     });
+    // Issue 13 asks for the frame time at the smallest comfortable terminal and a large one.
+    for (width, height) in [(80, 24), (250, 70)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        c.bench_function(&format!("draw_{width}x{height}_full_1mb_state"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|frame| console::draw(black_box(&app), frame))
+                    .unwrap();
+            })
+        });
+    }
 }
 
 criterion_group!(render, benches);

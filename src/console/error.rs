@@ -42,13 +42,10 @@ pub enum Error {
         #[source]
         source: LoadError,
     },
-    /// `--schemas DIR` could not be read as event schemas.
-    #[error("cannot read the event schemas in {}", dir.display())]
-    Schemas {
-        dir: PathBuf,
-        #[source]
-        source: crate::emulator::workspace::WorkspaceError,
-    },
+    /// `--schemas DIR`: the event schemas cannot be read, or one is not a JSON Schema (the
+    /// error names the file).
+    #[error(transparent)]
+    Schemas(#[from] crate::emulator::WorkspaceError),
     /// The target (embedded emulator, real API, `--base-url`) could not be opened.
     #[error(transparent)]
     Launch(#[from] LaunchError),
@@ -85,8 +82,8 @@ impl Error {
             | Error::NamesNotObject { file }
             | Error::ReadDefinitions { file, .. }
             | Error::ParseDefinitions { file, .. } => Some(file),
-            Error::Schemas { source, .. } => Some(&source.file),
             Error::SaveAtExit { file, .. } => file.as_deref(),
+            Error::Schemas(e) => Some(&e.file),
             Error::Launch(_) | Error::RawMode(_) | Error::SetUp(_) | Error::Draw(_) => None,
         }
     }
@@ -171,6 +168,22 @@ mod tests {
                 "{}: not a cohorts file: line 3, column 3: ",
                 cohorts.display()
             )),
+            "{}",
+            error.chain()
+        );
+    }
+
+    #[test]
+    fn unreadable_schemas_name_their_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-schemas");
+        let error: Error = crate::emulator::workspace::read_schema_dir(&missing)
+            .unwrap_err()
+            .into();
+        assert!(matches!(error, Error::Schemas(_)), "{error:?}");
+        assert_eq!(error.file(), Some(missing.as_path()));
+        assert!(
+            error.chain().contains("cannot read the event schemas"),
             "{}",
             error.chain()
         );

@@ -236,12 +236,7 @@ pub async fn launch(options: LaunchOptions) -> Result<(), Error> {
         None => BTreeMap::new(),
     };
     let event_schemas = match &options.schemas {
-        Some(dir) => {
-            crate::emulator::workspace::read_schema_dir(dir).map_err(|source| Error::Schemas {
-                dir: dir.clone(),
-                source,
-            })?
-        }
+        Some(dir) => crate::emulator::workspace::read_schema_dir(dir)?,
         None => BTreeMap::new(),
     };
     let connection = connect(&options.target).await?;
