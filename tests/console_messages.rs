@@ -264,7 +264,10 @@ async fn f6_says_exactly_what_it_saves_and_saves_that() {
     // Not the five calls of the history: the two of this user, by number, and why not the rest.
     assert!(text.contains("Saves 2 calls of user"), "{text}");
     assert!(text.contains("(#4–#5)"), "{text}");
-    assert!(text.contains("3 calls before it left out"), "{text}");
+    assert!(
+        text.contains("Not saved: 3 calls before (another"),
+        "{text}"
+    );
     assert!(!text.contains("5 calls"), "{text}");
     let dir = state_dir();
     let path = dir.path().join("second.json");
@@ -303,7 +306,7 @@ async fn f6_saves_up_to_the_selected_call_or_all_of_its_user() {
     let text = screen(&term);
     assert!(text.contains("Saves 3 calls of user"), "{text}");
     assert!(text.contains("(#1–#3)"), "{text}");
-    assert!(text.contains("2 calls after it not saved"), "{text}");
+    assert!(text.contains("Not saved: 2 calls after."), "{text}");
     assert!(text.contains("up to the selected call #2 (2)"), "{text}");
     let dir = state_dir();
     let all = dir.path().join("all.json");
