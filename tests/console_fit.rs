@@ -132,3 +132,20 @@ async fn no_word_is_cut_at_80x24_on_the_main_screen_or_in_a_popup() {
         }
     }
 }
+
+#[tokio::test]
+async fn no_word_is_cut_at_80x24_while_replaying_a_session() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(250, 70)).unwrap();
+    let mut app = app_for(&emu.base_url());
+    assert!(app.open_session(std::path::Path::new("bundled:02-live-blog-window")));
+    for step in 0..3 {
+        app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+        let big = words_in(&term, term.backend().buffer().area, None);
+        for (width, height) in [(80, 24), (100, 30)] {
+            app = at(app, &mut term, width, height).await;
+            check(&format!("replay step {}", step + 1), &big, &term);
+        }
+        app = at(app, &mut term, 250, 70).await;
+    }
+}

@@ -324,3 +324,37 @@ fn in_a_real_terminal_alt_keys_work_and_ctrl_c_does_not_kill() {
     wait_for("exit=0");
     let _ = child.kill();
 }
+
+#[test]
+fn the_keymap_finds_the_required_keys_and_its_table_lists_them() {
+    use segscope::console::keymap::{lookup, markdown_table};
+    let ev = KeyEvent::new;
+    let (none, c) = (KeyModifiers::NONE, KeyModifiers::CONTROL);
+    assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
+    assert_eq!(
+        lookup(&ev(KeyCode::F(2), none), true),
+        Some(Action::ToggleSync)
+    );
+    assert_eq!(
+        lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
+        Some(Action::FocusPrev)
+    );
+    assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
+        Some(Action::Help)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('q'), c), false),
+        Some(Action::Quit)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
+    let table = markdown_table();
+    for b in KEYMAP {
+        assert!(table.contains(&b.keys_label()));
+    }
+    assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
+}

@@ -11,7 +11,6 @@ pub mod popup;
 
 pub use chord::Chord;
 use chord::{alt, ctrl, key, keys_label};
-pub use docs::{markdown_table, popup_markdown_table};
 pub use popup::{POPUP_KEYMAP, PopupAction, PopupBinding, PopupKey, PopupKind, Unbound};
 
 /// What a key asks for.
@@ -425,4 +424,31 @@ pub fn hints(focus: Focus) -> (Vec<Hint>, Vec<Hint>) {
         .filter_map(hint)
         .collect();
     (pane, everywhere)
+}
+
+/// The keys table of `docs/console.md`, generated from [`KEYMAP`] and [`NOTES`].
+pub fn markdown_table() -> String {
+    let keys = KEYMAP.iter().map(|b| {
+        [
+            b.keys_label(),
+            b.scope.label().to_string(),
+            b.what.to_string(),
+        ]
+    });
+    let notes = NOTES
+        .iter()
+        .map(|(keys, scope, what)| [keys.to_string(), scope.to_string(), what.to_string()]);
+    docs::table(["keys", "where", "what"], keys.chain(notes))
+}
+
+/// The popups' keys table of `docs/console.md`, generated from [`POPUP_KEYMAP`].
+pub fn popup_markdown_table() -> String {
+    let rows = POPUP_KEYMAP.iter().map(|b| {
+        [
+            b.popup.label().to_string(),
+            b.keys_label(),
+            b.what.to_string(),
+        ]
+    });
+    docs::table(["popup", "keys", "what"], rows)
 }

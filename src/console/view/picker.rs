@@ -22,10 +22,16 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let width = 100.min(area.width.saturating_sub(4));
     // What will be saved, exactly, word-wrapped in the popup's width.
     let what = match form.plan() {
-        Some(plan) => format!(
-            "Saves {} as a segscope-session/1 file; no key is saved.",
-            plan.describe()
-        ),
+        Some(plan) => {
+            let mut text = format!(
+                "Saves {} as a segscope-session/1 file (no key is saved).",
+                plan.summary()
+            );
+            if let Some(rest) = plan.not_saved() {
+                text.push_str(&format!(" Not saved: {rest}."));
+            }
+            text
+        }
         None => "Nothing of the selected call's identity can be saved.".to_string(),
     };
     let intro = wrap_words(&what, usize::from(width.saturating_sub(4)));
