@@ -98,14 +98,11 @@ pub fn shift_events(text: &str, step: Step, ids: &mut IdSource) -> Result<Shifte
                 edits.push((at, literal_len(text, at), format!("\"{written}\"")));
             }
         }
-        if let Some(Value::String(_)) = event.get("view_id")
-            && let Some(at) = locate(text, i, "/view_id")
+        if let (Some(Value::String(_)), Some(at)) =
+            (event.get("view_id"), locate(text, i, "/view_id"))
         {
-            edits.push((
-                at,
-                literal_len(text, at),
-                format!("\"{}\"", ids.next_uuid()),
-            ));
+            let id = format!("\"{}\"", ids.next_uuid());
+            edits.push((at, literal_len(text, at), id));
             view_ids += 1;
         }
     }

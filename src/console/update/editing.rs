@@ -106,6 +106,8 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 ),
             );
         }
+        // Problems the status line has told, or need not tell: it stays as it is.
+        Check::Valid { .. } if !all.is_empty() => {}
         Check::Valid { events } if app.status.from_editor => {
             set(
                 app,
