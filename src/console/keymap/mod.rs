@@ -384,12 +384,12 @@ pub const NOTES: &[(&str, &str, &str)] = &[
     (
         "mouse click",
         "everywhere",
-        "Focus the pane under the pointer",
+        "Focus the pane under the pointer; in History or Cohorts, select the row",
     ),
     (
         "mouse wheel",
         "everywhere",
-        "Scroll the pane under the pointer",
+        "Scroll the pane under the pointer (a row a notch in History and Cohorts)",
     ),
 ];
 
