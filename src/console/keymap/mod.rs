@@ -50,6 +50,7 @@ pub enum Action {
     Messages,
     /// `q` outside the editor, Ctrl+C: say how to quit (Ctrl+Q), do nothing else.
     QuitHint,
+    Retry,
 }
 
 /// Where a binding applies.
@@ -362,6 +363,13 @@ pub const KEYMAP: &[Binding] = &[
         &[key(KeyCode::Char('C'))],
         Scope::OutsideEditor,
         "Copy the same call as a `segscope send` command",
+        None,
+    ),
+    bind(
+        Action::Retry,
+        &[key(KeyCode::Char('R'))],
+        Scope::OutsideEditor,
+        "Retry: send the selected call's events again, as the next call (the current state)",
         None,
     ),
 ];
