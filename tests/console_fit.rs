@@ -148,4 +148,14 @@ async fn no_word_is_cut_at_80x24_while_replaying_a_session() {
         }
         app = at(app, &mut term, 250, 70).await;
     }
+    // After the session, an ordinary call of the same user: the Cohorts pane lists "Politics and
+    // economy readers", wider than the pane at 80 columns.
+    app.set_editor_text(&football_pageviews(1, 50));
+    app = drive(app, &mut term, vec![key(F5)]).await;
+    let big = words_in(&term, term.backend().buffer().area, None);
+    assert!(big.contains(&"economy".to_string()), "{}", screen(&term));
+    for (width, height) in [(80, 24), (100, 30)] {
+        app = at(app, &mut term, width, height).await;
+        check("the Cohorts pane", &big, &term);
+    }
 }

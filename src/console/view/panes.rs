@@ -10,7 +10,7 @@ use ratatui::widgets::{
     ScrollbarState, Table, TableState, Wrap,
 };
 
-use super::frame::block;
+use super::frame::{block, ellipsised};
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
@@ -230,12 +230,16 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
         ])
     };
     let block = block(app, Focus::Cohorts, title);
+    // Inside the border and padding: the highlight (2), the marker (2), the code (8), the name.
+    let name_room = usize::from(area.width).saturating_sub(4 + 2 + 2 + 8);
     let item = |marker: &'static str, code: &str, style: Style| {
         let name = app.cohort_name(code).unwrap_or("");
+        // A name wider than the pane ends in a visible `…` (the explanation has it whole).
+        let name = ellipsised(name, name_room).unwrap_or_else(|| name.to_string());
         ListItem::new(Line::from(vec![
             Span::styled(marker, style),
             Span::styled(format!("{code:<8}"), style),
-            Span::styled(name.to_string(), style),
+            Span::styled(name, style),
         ]))
     };
     let items: Vec<ListItem> = entries
