@@ -78,6 +78,18 @@ pub struct StateShape<'a> {
     pub cohorts: Vec<String>,
     /// Fields of `state` this emulator does not know, returned as they came.
     pub other_fields: Vec<(Cow<'a, str>, &'a str)>,
+    /// The `internal` entries whose text is not checked to be JSON yet (only after
+    /// [`BodyShape::read_leaving_entries`]), in order.
+    pub unchecked: Vec<usize>,
+}
+
+impl StateShape<'_> {
+    /// Whether every entry left unchecked is JSON, given those the engine read whole (`scanned`).
+    pub fn entries_are_json(&self, scanned: &[usize]) -> bool {
+        self.unchecked
+            .iter()
+            .all(|i| scanned.contains(i) || super::body_scan::is_json(self.internal.0[*i].1))
+    }
 }
 
 /// A cohort id in `state.cohorts`: a string (or, leniently, a number).
@@ -177,6 +189,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
                         .map(|c| c.0)
                         .collect(),
                     other_fields,
+                    unchecked: Vec::new(),
                 })
             }
         }
@@ -197,6 +210,26 @@ pub struct BodyShape<'a> {
 impl<'a> BodyShape<'a> {
     /// Reads a body: the fast path for the plain form, serde for the rest (and every error).
     pub fn read(text: &'a str) -> Result<BodyShape<'a>, serde_json::Error> {
+        match super::body_scan::read(text) {
+            Some(mut body) => {
+                let Some(state) = &mut body.state else {
+                    return Ok(body);
+                };
+                if !state.entries_are_json(&[]) {
+                    return BodyShape::read_with_serde(text);
+                }
+                state.unchecked.clear();
+                Ok(body)
+            }
+            None => BodyShape::read_with_serde(text),
+        }
+    }
+
+    /// [`BodyShape::read`], but the `internal_state` entries of the plain form are only
+    /// delimited, not checked to be JSON ([`StateShape::unchecked`]): the engine's reader checks
+    /// those it reads, and the caller checks the rest ([`StateShape::entries_are_json`]) before
+    /// it answers, or reads the body again with [`BodyShape::read`] (which words the error).
+    pub fn read_leaving_entries(text: &'a str) -> Result<BodyShape<'a>, serde_json::Error> {
         match super::body_scan::read(text) {
             Some(body) => Ok(body),
             None => BodyShape::read_with_serde(text),

@@ -34,6 +34,20 @@ pub fn alias_user_id(tag: &str, id: &str) -> String {
 
 /// Checks a body against the contract (shape, identity, events, state).
 pub fn check_request(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
+    check_request_with(body, BodyShape::read)
+}
+
+/// [`check_request`], leaving the `internal_state` entries of a plain body unchecked as JSON
+/// ([`BodyShape::read_leaving_entries`]): the caller checks them before it answers.
+pub fn check_request_leaving_entries(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
+    check_request_with(body, BodyShape::read_leaving_entries)
+}
+
+/// [`check_request`] with the given body reader.
+pub(super) fn check_request_with<'a>(
+    body: &'a [u8],
+    read: fn(&'a str) -> Result<BodyShape<'a>, serde_json::Error>,
+) -> Result<CheckedRequest<'a>, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::new(400, 1003, "The request body is missing."));
     }
@@ -52,7 +66,7 @@ pub fn check_request(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
             ),
         });
     }
-    let shape = BodyShape::read(text).map_err(|e| json_failure("the request body", &e))?;
+    let shape = read(text).map_err(|e| json_failure("the request body", &e))?;
     let user_id = resolve_identity(shape.user_id, shape.alias, shape.aliases)?;
     let events = match shape.events {
         None => Vec::new(),

@@ -5,7 +5,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::contract::{CheckedRequest, check_request, schema_violations};
+use super::contract::{
+    CheckedRequest, check_request, check_request_leaving_entries, schema_violations,
+};
 use super::failure::Failure;
 use super::workspace::Workspace;
 use crate::api::cohort_order;
@@ -22,6 +24,9 @@ pub struct Segmentation {
     pub late_violations: Vec<String>,
     /// Engine notes (e.g. a malformed cohort state discarded).
     pub warnings: Vec<String>,
+    /// The `internal_state` entries the engine's reader read whole (see
+    /// [`engine::Segmented::scanned_entries`]).
+    pub scanned_entries: Vec<usize>,
 }
 
 /// What to do with the events' schema violations.
@@ -54,7 +59,35 @@ pub fn segment(
     body: &[u8],
     validation: Validation,
 ) -> Result<Segmentation, Failure> {
-    let request = check_request(body)?;
+    // The state is read once: the body pass only delimits the `internal_state` entries, the
+    // engine's reader checks those it reads, and the rest are checked before answering. If one
+    // is not JSON (or on any error), the body is read again, checked whole, so that the answer
+    // is the one a body pass that checks everything gives, error wording included.
+    match check_request_leaving_entries(body) {
+        Ok(request) if request.state.unchecked.is_empty() => {
+            return segment_request(workspace, &request, body, validation);
+        }
+        Ok(request) => {
+            if let Ok(segmentation) = segment_request(workspace, &request, body, validation)
+                && request
+                    .state
+                    .entries_are_json(&segmentation.scanned_entries)
+            {
+                return Ok(segmentation);
+            }
+        }
+        Err(_) => {}
+    }
+    segment_request(workspace, &check_request(body)?, body, validation)
+}
+
+/// [`segment`] on a request read from `body`.
+fn segment_request(
+    workspace: &Workspace,
+    request: &CheckedRequest<'_>,
+    body: &[u8],
+    validation: Validation,
+) -> Result<Segmentation, Failure> {
     let violations = match validation {
         Validation::Skip => Vec::new(),
         Validation::Reject | Validation::Report => schema_violations(workspace, &request.events),
@@ -74,7 +107,11 @@ pub fn segment(
     let outcome = workspace.cohorts.segment_with(
         engine::SegmentInput {
             events: &request.events,
-            internal: engine::StateEntries::Slices(&request.state.internal.0),
+            internal: if request.state.unchecked.is_empty() {
+                engine::StateEntries::Slices(&request.state.internal.0)
+            } else {
+                engine::StateEntries::Unchecked(&request.state.internal.0)
+            },
             external: engine::StateEntries::Slices(&request.state.external_entries.0),
             cohorts: &request.state.cohorts,
         },
@@ -85,7 +122,7 @@ pub fn segment(
     out.push_str("{\"user_id\":");
     push_json_string(&mut out, &request.user_id);
     out.push_str(",\"state\":");
-    write_state(&mut out, workspace, &request, &outcome);
+    write_state(&mut out, workspace, request, &outcome);
     out.push('}');
     Ok(Segmentation {
         body: out,
@@ -93,6 +130,7 @@ pub fn segment(
         exited: outcome.exited,
         late_violations: violations,
         warnings: outcome.warnings,
+        scanned_entries: outcome.scanned_entries,
     })
 }
 
@@ -223,5 +261,121 @@ fn push_json_string(out: &mut String, s: &str) {
         out.push('"');
         out.push_str(s);
         out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body of `days` days of reading (ten Pageviews a day), the state as the emulator left it.
+    fn body_after(workspace: &Workspace, days: i64) -> String {
+        let categories = ["culture", "business", "football", "politics", "technology"];
+        let events = |day: i64| {
+            let list: Vec<Value> = (0..10)
+                .map(|i| {
+                    let minute = day * 1440 + i * 7;
+                    let category = categories[(day + i) as usize % categories.len()];
+                    serde_json::json!({
+                        "name": "Pageview",
+                        "time": (jiff::Timestamp::from_second(1_771_000_000).unwrap()
+                            + jiff::SignedDuration::from_mins(minute))
+                        .to_string(),
+                        "properties": {
+                            "article": {"title": format!("Story {i}"), "category": category,
+                                        "tags": ["economy", "news"]},
+                            "client": {"url": format!("https://news.example/{category}/{i}"),
+                                       "domain": "news.example", "type": "web"},
+                        },
+                    })
+                })
+                .collect();
+            Value::Array(list)
+        };
+        let user = "0b5e5c3e-1d7a-4f3b-8e7e-5a1e0c0ffee0";
+        let mut state: Option<Value> = None;
+        for day in 0..days {
+            let mut body = serde_json::json!({"user_id": user, "events": events(day)});
+            if let Some(s) = &state {
+                body["state"] = s.clone();
+            }
+            let out = segment(workspace, body.to_string().as_bytes(), Validation::Skip).unwrap();
+            let answer: Value = serde_json::from_str(&out.body).unwrap();
+            state = Some(answer["state"].clone());
+        }
+        let mut state = state.unwrap();
+        // An entry of a cohort the workspace does not define: passed through, never read.
+        state["internal_state"]["999999"] = serde_json::json!({"x": [1, ["wp", 2, 3]]});
+        serde_json::json!({"user_id": user, "events": events(days), "state": state}).to_string()
+    }
+
+    /// The answer when the whole body is read by serde, checked whole before anything else.
+    fn checked(workspace: &Workspace, body: &[u8], validation: Validation) -> String {
+        let read = super::super::body::BodyShape::read_with_serde;
+        let answer = super::super::contract::check_request_with(body, read)
+            .and_then(|request| segment_request(workspace, &request, body, validation));
+        format!(
+            "{:?}",
+            answer.map(|s| (s.body, s.entered, s.exited, s.warnings))
+        )
+    }
+
+    fn fast(workspace: &Workspace, body: &[u8], validation: Validation) -> String {
+        let answer = segment(workspace, body, validation);
+        format!(
+            "{:?}",
+            answer.map(|s| (s.body, s.entered, s.exited, s.warnings))
+        )
+    }
+
+    #[test]
+    fn the_state_read_once_answers_as_the_body_checked_whole() {
+        let workspace = Workspace::demo_scaled(20).unwrap();
+        let body = body_after(&workspace, 6);
+        let request = check_request_leaving_entries(body.as_bytes()).unwrap();
+        assert!(
+            request.state.unchecked.len() > 5,
+            "the body pass left the entries to the engine"
+        );
+        for validation in [Validation::Skip, Validation::Reject] {
+            assert_eq!(
+                fast(&workspace, body.as_bytes(), validation),
+                checked(&workspace, body.as_bytes(), validation)
+            );
+        }
+        // Every byte of `internal_state` broken in turn (JSON or not, an entry of a cohort the
+        // engine reads or not): the same answer, error wording included, as checking it whole.
+        let start = body.find("\"internal_state\"").unwrap();
+        let end = body.find("\"external_state\"").unwrap();
+        let mut broken = 0;
+        for at in (start..end).step_by(7) {
+            for replacement in [b'}', b']', b'x', b'0', b',', b'"', b'\\', b'{', b' '] {
+                let mut bytes = body.clone().into_bytes();
+                bytes[at] = replacement;
+                let expected = checked(&workspace, &bytes, Validation::Skip);
+                broken += usize::from(expected.starts_with("Err"));
+                assert_eq!(
+                    fast(&workspace, &bytes, Validation::Skip),
+                    expected,
+                    "byte {at} replaced by {:?}",
+                    replacement as char
+                );
+            }
+        }
+        assert!(broken > 100, "only {broken} broken bodies");
+    }
+
+    #[test]
+    fn a_broken_entry_is_reported_before_the_errors_found_after_the_body() {
+        let workspace = Workspace::demo_scaled(20).unwrap();
+        let body = body_after(&workspace, 3)
+            .replacen("\"wp\",", "\"wp\",01,", 1)
+            .replace("0b5e5c3e-1d7a-4f3b-8e7e-5a1e0c0ffee0", "not-a-uuid");
+        let answer = fast(&workspace, body.as_bytes(), Validation::Reject);
+        assert!(answer.contains("not valid JSON"), "{answer}");
+        assert_eq!(
+            answer,
+            checked(&workspace, body.as_bytes(), Validation::Reject)
+        );
     }
 }

@@ -23,28 +23,45 @@ pub(crate) enum Entry<'a> {
     Value(&'a Value),
     /// One JSON value's text.
     Text(&'a str),
+    /// Text the caller has not checked is JSON, and its index in the caller's entries (see
+    /// [`super::Segmented::scanned_entries`]).
+    Unchecked(&'a str, usize),
 }
 
 impl<'a> Entry<'a> {
     /// Reads the entry, and appends to `sources` where each accumulator's unchanged text can be
-    /// copied from (`None`: write it anew). With some, the text they are spans of.
+    /// copied from (`None`: write it anew). With some, the text they are spans of. Also whether
+    /// the fast reader read all of the text (then it is JSON).
     fn read(
         self,
         cohort: &CompiledCohort,
         sources: &mut Vec<Option<CopySource>>,
-    ) -> (EntryRead, Option<&'a str>) {
+    ) -> (EntryRead, Option<&'a str>, bool) {
         let modes = &cohort.query.modes;
         match self {
             Entry::Value(v) => {
                 sources.resize(sources.len() + modes.len(), None);
-                (EntryRead::from_value(v, &cohort.checksum, modes), None)
+                (
+                    EntryRead::from_value(v, &cohort.checksum, modes),
+                    None,
+                    false,
+                )
             }
-            Entry::Text(t) => {
+            Entry::Text(t) | Entry::Unchecked(t, _) => {
                 let start = sources.len();
-                let read = EntryRead::from_text_with_spans(t, &cohort.checksum, modes, sources);
+                let (read, scanned) =
+                    EntryRead::from_text_with_spans(t, &cohort.checksum, modes, sources);
                 let copyable = sources[start..].iter().any(Option::is_some).then_some(t);
-                (read, copyable)
+                (read, copyable, scanned)
             }
+        }
+    }
+
+    /// The caller's index of an [`Entry::Unchecked`] entry.
+    fn unchecked_index(self) -> Option<usize> {
+        match self {
+            Entry::Unchecked(_, at) => Some(at),
+            _ => None,
         }
     }
 }
@@ -194,6 +211,7 @@ pub(crate) fn evaluate(
     let mut sources = Vec::with_capacity(leaf_count);
     // The clock is event time: the latest event the user has, in this request or remembered.
     let mut now: Option<i64> = None;
+    let mut scanned_entries = Vec::new();
     for ((info, cohort), (internal, external)) in cohorts
         .iter()
         .zip(compiled)
@@ -201,8 +219,11 @@ pub(crate) fn evaluate(
     {
         let first = sources.len();
         let (state, origin, copy, external) = if info.enabled {
-            let (state, origin, copy) =
+            let (state, origin, copy, scanned) =
                 read_internal(info, cohort, *internal, &mut warnings, &mut sources);
+            if let (true, Some(at)) = (scanned, internal.and_then(Entry::unchecked_index)) {
+                scanned_entries.push(at);
+            }
             let external = read_external(info, cohort, *external, &mut warnings);
             (state, origin, copy, external)
         } else {
@@ -338,7 +359,7 @@ pub(crate) fn evaluate(
         if worth_keeping {
             // About as long as the entry that came in, plus the request's new entries.
             let incoming = match internal_entries[i] {
-                Some(Entry::Text(raw)) => raw.len(),
+                Some(Entry::Text(raw) | Entry::Unchecked(raw, _)) => raw.len(),
                 _ => 0,
             };
             let mut text = Vec::with_capacity(incoming + 256);
@@ -369,6 +390,7 @@ pub(crate) fn evaluate(
         }
     }
     segmented.warnings = warnings;
+    segmented.scanned_entries = scanned_entries;
 
     // Only explanations look at each cohort's values.
     let outcomes = if explain {
@@ -675,9 +697,9 @@ fn read_internal<'a>(
     entry: Option<Entry<'a>>,
     warnings: &mut Vec<String>,
     sources: &mut Vec<Option<CopySource>>,
-) -> (Option<CohortState>, StateOrigin, Option<&'a str>) {
+) -> (Option<CohortState>, StateOrigin, Option<&'a str>, bool) {
     let Some(entry) = entry else {
-        return (None, StateOrigin::New, None);
+        return (None, StateOrigin::New, None, false);
     };
     let code = &info.code;
     let (
@@ -687,12 +709,13 @@ fn read_internal<'a>(
             current,
         },
         copyable,
+        scanned,
     ) = entry.read(cohort, sources)
     else {
         warnings.push(format!(
             "cohort {code}: internal_state entry is not an object {{checksum: state}}; discarded"
         ));
-        return (None, StateOrigin::Discarded, None);
+        return (None, StateOrigin::Discarded, None, false);
     };
     // In the order the keys came.
     let discarded = match &current {
@@ -711,9 +734,9 @@ fn read_internal<'a>(
         warnings.extend(discarded);
     }
     match current {
-        None => (None, StateOrigin::New, None),
-        Some(Ok(state)) => (Some(state), StateOrigin::Restored, copyable),
-        Some(Err(_)) => (None, StateOrigin::Discarded, None),
+        None => (None, StateOrigin::New, None, scanned),
+        Some(Ok(state)) => (Some(state), StateOrigin::Restored, copyable, scanned),
+        Some(Err(_)) => (None, StateOrigin::Discarded, None, scanned),
     }
 }
 

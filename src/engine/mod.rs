@@ -113,6 +113,10 @@ pub enum StateEntries<'a> {
     /// [`StateEntries::Text`] with each entry's JSON text as a slice (the caller checked that
     /// each is one JSON value): what the emulator's body pass finds.
     Slices(&'a [(Cow<'a, str>, &'a str)]),
+    /// [`StateEntries::Slices`] whose text the caller has not checked is JSON: the engine's
+    /// reader checks what it reads, and [`Segmented::scanned_entries`] says which entries it
+    /// read whole. (Internal entries only.)
+    Unchecked(&'a [(Cow<'a, str>, &'a str)]),
 }
 
 impl StateEntries<'_> {
@@ -161,6 +165,16 @@ impl<'a> StateEntries<'a> {
                 }
                 slots
             }
+            StateEntries::Unchecked(entries) => {
+                let mut slots = vec![None; codes.cohorts.len()];
+                let mut cursor = 0;
+                for (at, (code, text)) in entries.iter().enumerate() {
+                    if let Some(i) = codes.find(code, &mut cursor) {
+                        slots[i] = Some(evaluate::Entry::Unchecked(text, at));
+                    }
+                }
+                slots
+            }
         }
     }
 
@@ -173,7 +187,7 @@ impl<'a> StateEntries<'a> {
                 keys.sort_unstable();
                 evaluate::Keys::Sorted(keys)
             }
-            StateEntries::Slices(entries) => {
+            StateEntries::Slices(entries) | StateEntries::Unchecked(entries) => {
                 let mut keys: Vec<&'a str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
                 keys.sort_unstable();
                 evaluate::Keys::Sorted(keys)
@@ -230,6 +244,9 @@ pub struct Segmented {
     pub exited: Vec<String>,
     /// Human notes (e.g. a malformed state entry that was discarded).
     pub warnings: Vec<String>,
+    /// With [`StateEntries::Unchecked`] internal entries: the indices of those the engine's
+    /// strict reader read whole (their text is JSON); the others are the caller's to check.
+    pub scanned_entries: Vec<usize>,
 }
 
 /// The JSON text of one cohort's state entry, `{checksum: [clock, accumulator, ...]}`, as the

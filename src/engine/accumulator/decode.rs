@@ -41,32 +41,35 @@ impl EntryRead {
     /// Reads an entry from JSON text.
     #[cfg(test)]
     pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
-        EntryRead::from_text_with_spans(raw.get(), checksum, modes, &mut Vec::new())
+        EntryRead::from_text_with_spans(raw.get(), checksum, modes, &mut Vec::new()).0
     }
 
     /// Reads an entry from JSON text; also appends to `spans`, for each accumulator, where its
-    /// text is if it is exactly what [`CohortState::write_entry`] would write for it.
+    /// text is if it is exactly what [`CohortState::write_entry`] would write for it. `true`:
+    /// the fast reader read the whole text, so it is JSON (it takes nothing else).
     pub fn from_text_with_spans(
         raw: &str,
         checksum: &str,
         modes: &[Mode],
         spans: &mut Vec<Option<Source>>,
-    ) -> EntryRead {
+    ) -> (EntryRead, bool) {
         let start = spans.len();
         if let Some(state) = Scanner::read_entry(raw, checksum, modes, spans) {
             // The one key is the current checksum, and its state is fine: nothing to say.
-            return EntryRead::Object {
+            let read = EntryRead::Object {
                 dropped: Vec::new(),
                 current_at: 0,
                 current: Some(Ok(state)),
             };
+            return (read, true);
         }
         spans.truncate(start);
         spans.resize(start + modes.len(), None);
         let mut de = serde_json::Deserializer::from_str(raw);
-        EntrySeed { checksum, modes }
+        let read = EntrySeed { checksum, modes }
             .deserialize(&mut de)
-            .unwrap_or(EntryRead::NotObject)
+            .unwrap_or(EntryRead::NotObject);
+        (read, false)
     }
 
     /// Reads an entry from a parsed value.
