@@ -1,6 +1,8 @@
 //! Drawing must stay cheap whatever the state's size: a full 200×50 frame with a 1 MB state diff
 //! in view (target < 2 ms), and computing that diff once per call (target < 50 ms).
 //!
+//! Also at 80×24 and 250×70 (issue 13's frame times).
+//!
 //! `cargo bench --bench render -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
@@ -116,7 +118,69 @@ fn benches(c: &mut Criterion) {
                 .unwrap();
         })
     });
+    // Issue 13 asks for the frame time at the smallest comfortable terminal and a large one.
+    for (width, height) in [(80, 24), (250, 70)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        c.bench_function(&format!("draw_{width}x{height}_full_1mb_state"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|frame| console::draw(black_box(&app), frame))
+                    .unwrap();
+            })
+        });
+    }
 }
 
-criterion_group!(render, benches);
+/// `n` Pageviews of the demo workspace, each with a `padding` property of `pad` bytes.
+fn pageviews(n: usize, pad: usize) -> String {
+    let events: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "name": "Pageview",
+                "time": "2026-11-27T10:00:00Z",
+                "view_id": format!("00000000-0000-4000-8000-0000000001{i:02}"),
+                "properties": {
+                    "article": {"title": "Derby", "category": "football", "tags": ["x".repeat(pad)]},
+                    "client": {"url": "https://www.dailycourier.example/", "domain": "d"}
+                }
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&events).unwrap()
+}
+
+/// A keystroke in the editor runs its live check (the contract's shape, then every event
+/// against its schema, each problem located on its line): what typing costs with the demo
+/// workspace's schemas, for a request's ten events and for a pasted megabyte.
+fn editor_keystrokes(c: &mut Criterion) {
+    let key = |code| Message::Input(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let description: segscope::emulator::workspace::WorkspaceDescription =
+        serde_json::from_value(segscope::emulator::Workspace::demo().unwrap().describe()).unwrap();
+    for (name, text) in [
+        ("editor_keystroke_10_events", pageviews(10, 10)),
+        ("editor_keystroke_10_events_1mb", pageviews(10, 100_000)),
+    ] {
+        let client = Client::new(Target::new("http://127.0.0.1:9", None));
+        let mut app = App::new(client, AppOptions::default());
+        console::update(
+            app.model_mut(),
+            Message::WorkspaceLoaded {
+                task: 0,
+                result: Ok(description.clone()),
+            },
+        );
+        app.set_editor_text(&text);
+        // The cursor after line 1's `[`: a space typed there keeps the events valid.
+        console::update(app.model_mut(), key(KeyCode::End));
+        assert!(app.editor_check().is_valid());
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                console::update(app.model_mut(), key(KeyCode::Char(' ')));
+                console::update(app.model_mut(), key(KeyCode::Backspace));
+            })
+        });
+    }
+}
+
+criterion_group!(render, benches, editor_keystrokes);
 criterion_main!(render);

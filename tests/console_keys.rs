@@ -236,3 +236,125 @@ async fn q_outside_the_editor_and_ctrl_c_say_how_to_quit() {
     let app = drive(app, &mut term, vec![ctrl('q')]).await;
     assert!(app.should_quit());
 }
+
+/// The built binary in a pseudo-terminal: Alt+S arrives as ESC s and Ctrl+C as byte 3 (raw mode
+/// makes it a key, not a signal): the first toggles validation (not Esc then `s`), the second
+/// says how to quit and the console stays; Ctrl+Q quits.
+#[test]
+fn in_a_real_terminal_alt_keys_work_and_ctrl_c_does_not_kill() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let state = tempfile::tempdir().unwrap();
+    let (rows, cols) = (30u16, 120u16);
+    let pair = portable_pty::native_pty_system()
+        .openpty(portable_pty::PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let binary = std::env::var("SEGSCOPE_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_segscope").to_string());
+    let mut command = portable_pty::CommandBuilder::new("sh");
+    command.arg("-c");
+    command.arg(format!("'{binary}' --fresh; echo \"exit=$?\""));
+    for name in ["XDG_STATE_HOME", "XDG_DATA_HOME", "HOME"] {
+        command.env(name, state.path());
+    }
+    command.env("TERM", "xterm-256color");
+    command.env_remove("PERMUTIVE_API_KEY");
+    command.env_remove("SEGSCOPE_STATE_DIR");
+    command.cwd(state.path());
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        rows.try_into().unwrap(),
+        cols.try_into().unwrap(),
+        0,
+    )));
+    let (screen_in, answer) = (parser.clone(), writer.clone());
+    std::thread::spawn(move || {
+        let _master = pair.master;
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            let mut screen = screen_in.lock().unwrap();
+            screen.process(&buffer[..n]);
+            // Answer "where is the cursor?" as a terminal would.
+            if buffer[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                let (row, col) = screen.screen().cursor_position();
+                let mut out = answer.lock().unwrap();
+                let _ = out.write_all(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+                let _ = out.flush();
+            }
+        }
+    });
+    let contents = || parser.lock().unwrap().screen().contents();
+    // At most a minute each, so a broken build fails instead of hanging (not a speed check).
+    let wait_for = |what: &str| {
+        let start = Instant::now();
+        while !contents().contains(what) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {what:?}; the screen:\n{}",
+                contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let send = |bytes: &[u8]| {
+        let mut out = writer.lock().unwrap();
+        out.write_all(bytes).unwrap();
+        out.flush().unwrap();
+    };
+    wait_for("Ready");
+    send(b"\x03");
+    wait_for("To quit, press Ctrl+Q");
+    assert!(child.try_wait().unwrap().is_none(), "Ctrl+C ended it");
+    send(b"\x1bs");
+    wait_for("Synchronous validation OFF");
+    send(b"\x11");
+    wait_for("exit=0");
+    let _ = child.kill();
+}
+
+#[test]
+fn the_keymap_finds_the_required_keys_and_its_table_lists_them() {
+    use segscope::console::keymap::{lookup, markdown_table};
+    let ev = KeyEvent::new;
+    let (none, c) = (KeyModifiers::NONE, KeyModifiers::CONTROL);
+    assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
+    assert_eq!(
+        lookup(&ev(KeyCode::F(2), none), true),
+        Some(Action::ToggleSync)
+    );
+    assert_eq!(
+        lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
+        Some(Action::FocusPrev)
+    );
+    assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
+        Some(Action::Help)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('q'), c), false),
+        Some(Action::Quit)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
+    let table = markdown_table();
+    for b in KEYMAP {
+        assert!(table.contains(&b.keys_label()));
+    }
+    assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
+}

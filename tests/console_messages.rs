@@ -264,7 +264,10 @@ async fn f6_says_exactly_what_it_saves_and_saves_that() {
     // Not the five calls of the history: the two of this user, by number, and why not the rest.
     assert!(text.contains("Saves 2 calls of user"), "{text}");
     assert!(text.contains("(#4–#5)"), "{text}");
-    assert!(text.contains("3 calls before it left out"), "{text}");
+    assert!(
+        text.contains("Not saved: 3 calls before (another"),
+        "{text}"
+    );
     assert!(!text.contains("5 calls"), "{text}");
     let dir = state_dir();
     let path = dir.path().join("second.json");
@@ -303,7 +306,7 @@ async fn f6_saves_up_to_the_selected_call_or_all_of_its_user() {
     let text = screen(&term);
     assert!(text.contains("Saves 3 calls of user"), "{text}");
     assert!(text.contains("(#1–#3)"), "{text}");
-    assert!(text.contains("2 calls after it not saved"), "{text}");
+    assert!(text.contains("Not saved: 2 calls after."), "{text}");
     assert!(text.contains("up to the selected call #2 (2)"), "{text}");
     let dir = state_dir();
     let all = dir.path().join("all.json");
@@ -323,4 +326,33 @@ async fn f6_saves_up_to_the_selected_call_or_all_of_its_user() {
         "{}",
         app.status().text
     );
+}
+
+#[tokio::test]
+async fn f6_follows_the_state_thread_over_an_abandoned_branch() {
+    let emu = emulator().await;
+    let mut term = sized(120, 36);
+    let mut app = app_for(&emu.base_url());
+    for i in 0..2 {
+        app.set_editor_text(&pageview(i));
+        app = drive(app, &mut term, vec![key(F5)]).await;
+    }
+    // Rewind to just before call #2 and send again: #3 continues #1; #2 is an abandoned branch.
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('r'), key(F5)]).await;
+    assert_eq!(app.history().len(), 3);
+    assert_eq!(
+        app.history()[2].state_before().map(|s| s.as_str()),
+        app.history()[0].state_after.as_ref().map(|s| s.as_str())
+    );
+    let app = drive(app, &mut term, vec![key(F6)]).await;
+    let text = screen(&term);
+    assert!(text.contains("Saves 2 calls of user"), "{text}");
+    assert!(text.contains("(#1, #3)"), "{text}");
+    assert!(text.contains("Not saved: 1 call before"), "{text}");
+    let dir = state_dir();
+    let path = dir.path().join("thread.json");
+    let _app = drive(app, &mut term, save_to(&path, false)).await;
+    let saved = Session::load(&path).expect("saved");
+    assert_eq!(saved.steps.len(), 2);
+    assert!(saved.initial_state.is_none());
 }

@@ -313,7 +313,7 @@ async fn a_tampered_recording_is_marked_and_explained() {
     );
     // The history row of step 2 carries a red ≠.
     let (x, y) = find_cell(&term, "≠", "> 2").unwrap_or_else(|| panic!("a ≠ in row 2: {text}"));
-    assert_eq!(term.backend().buffer()[(x, y)].fg, Color::Red);
+    assert_eq!(term.backend().buffer()[(x, y)].fg, Color::LightRed);
     // The cohorts pane: both columns, and the difference in words.
     assert!(text.contains("step 2/3 ≠ not as recorded"), "{text}");
     let row = text

@@ -203,6 +203,7 @@ fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'st
                 TransportKind::Connect => "Could not connect",
                 TransportKind::Body => "The connection broke",
                 TransportKind::Other => "The request failed",
+                TransportKind::Cancelled => "Cancelled",
             };
             out.push(Line::from(Span::styled(
                 format!("{what}: no HTTP answer after {latency}"),

@@ -17,6 +17,7 @@ pub mod env;
 pub mod error;
 pub mod executor;
 pub mod explain;
+pub mod history;
 pub mod keymap;
 pub mod live;
 pub mod message;

@@ -150,6 +150,7 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
                 TransportKind::Connect => "connect",
                 TransportKind::Body => "body",
                 TransportKind::Other => "other",
+                TransportKind::Cancelled => "cancelled",
             }
             .into(),
             message: message.clone(),
@@ -170,7 +171,7 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
 /// The snapshot's text for the console as it is now (everything: for the compaction on start and
 /// exit, never on every change).
 pub fn serialise(app: &Model) -> String {
-    snapshot(app.target.display_url(), head(app), &app.history)
+    snapshot(super::target::saved_target(app), head(app), &app.history)
 }
 
 /// The snapshot's text: the head, and the history.
@@ -263,6 +264,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
                 "timeout" => TransportKind::Timeout,
                 "connect" => TransportKind::Connect,
                 "body" => TransportKind::Body,
+                "cancelled" => TransportKind::Cancelled,
                 _ => TransportKind::Other,
             },
             message,

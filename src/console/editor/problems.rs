@@ -100,7 +100,10 @@ pub fn problems(text: &str, schemas: Option<&Schemas>, server: &[ServerViolation
                 }
             }
             let mut found = Vec::new();
-            placeholders(&Value::Object(event.clone()), "", &mut found);
+            for (key, value) in event {
+                let key = key.replace('~', "~0").replace('/', "~1");
+                placeholders(value, &format!("/{key}"), &mut found);
+            }
             for (pointer, placeholder) in found {
                 out.push(problem_at(
                     text,

@@ -49,10 +49,10 @@ impl std::fmt::Display for Step {
         let sign = if self.seconds < 0 { '-' } else { '+' };
         let s = self.seconds.unsigned_abs();
         let (n, unit) = match s {
-            _ if s % 604_800 == 0 && s > 0 => (s / 604_800, "w"),
-            _ if s % 86_400 == 0 && s > 0 => (s / 86_400, "d"),
-            _ if s % 3600 == 0 && s > 0 => (s / 3600, "h"),
-            _ if s % 60 == 0 => (s / 60, "m"),
+            _ if s.is_multiple_of(604_800) && s > 0 => (s / 604_800, "w"),
+            _ if s.is_multiple_of(86_400) && s > 0 => (s / 86_400, "d"),
+            _ if s.is_multiple_of(3600) && s > 0 => (s / 3600, "h"),
+            _ if s.is_multiple_of(60) => (s / 60, "m"),
             _ => (s, "s"),
         };
         write!(f, "{sign}{n}{unit}")
@@ -98,15 +98,12 @@ pub fn shift_events(text: &str, step: Step, ids: &mut IdSource) -> Result<Shifte
                 edits.push((at, literal_len(text, at), format!("\"{written}\"")));
             }
         }
-        if let Some(Value::String(_)) = event.get("view_id") {
-            if let Some(at) = locate(text, i, "/view_id") {
-                edits.push((
-                    at,
-                    literal_len(text, at),
-                    format!("\"{}\"", ids.next_uuid()),
-                ));
-                view_ids += 1;
-            }
+        if let (Some(Value::String(_)), Some(at)) =
+            (event.get("view_id"), locate(text, i, "/view_id"))
+        {
+            let id = format!("\"{}\"", ids.next_uuid());
+            edits.push((at, literal_len(text, at), id));
+            view_ids += 1;
         }
     }
     let times = edits.len() - view_ids;

@@ -190,7 +190,14 @@ impl Executor {
                     let _ = tx.send(Message::AutosaveDue { input });
                 }));
             }
-            Effect::Copy { text } => {
+            Effect::Copy { task, text, file } => {
+                if let Some(path) = file {
+                    let text = text.clone();
+                    self.spawn_blocking(task, move || {
+                        let result = write_copy(&path, &text).map_err(|e| e.to_string());
+                        Message::CopyWritten { task, path, result }
+                    });
+                }
                 let Some(sink) = self.clipboard.as_mut() else {
                     return;
                 };
@@ -308,4 +315,17 @@ impl Executor {
     pub(crate) fn release_autosave(&mut self) {
         self.autosave_lock = None;
     }
+}
+
+/// A copy's file: readable by its owner only (it can hold a user's state).
+fn write_copy(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())
 }

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::console::model::Focus;
 
 mod chord;
+mod docs;
 pub mod popup;
 
 pub use chord::Chord;
@@ -49,6 +50,7 @@ pub enum Action {
     Messages,
     /// `q` outside the editor, Ctrl+C: say how to quit (Ctrl+Q), do nothing else.
     QuitHint,
+    Retry,
 }
 
 /// Where a binding applies.
@@ -363,6 +365,13 @@ pub const KEYMAP: &[Binding] = &[
         "Copy the same call as a `segscope send` command",
         None,
     ),
+    bind(
+        Action::Retry,
+        &[key(KeyCode::Char('R'))],
+        Scope::OutsideEditor,
+        "Retry: send the selected call's events again, as the next call (the current state)",
+        None,
+    ),
 ];
 
 /// Rows of help that are not key bindings of the console itself.
@@ -375,12 +384,12 @@ pub const NOTES: &[(&str, &str, &str)] = &[
     (
         "mouse click",
         "everywhere",
-        "Focus the pane under the pointer",
+        "Focus the pane under the pointer; in History or Cohorts, select the row",
     ),
     (
         "mouse wheel",
         "everywhere",
-        "Scroll the pane under the pointer",
+        "Scroll the pane under the pointer (a row a notch in History and Cohorts)",
     ),
 ];
 
@@ -397,9 +406,12 @@ pub fn lookup(event: &KeyEvent, in_editor: bool) -> Option<Action> {
         .map(|b| b.action)
 }
 
+/// A footer hint: a key's label and its word (`r`, `rewind`).
+pub type Hint = (String, &'static str);
+
 /// The footer's hints while `focus` has the focus: the pane's own keys (`r rewind · e why · …`
 /// in History), then the keys of every pane (`Tab focus · F1 help · Ctrl+Q quit`).
-pub fn hints(focus: Focus) -> (Vec<(String, &'static str)>, Vec<(String, &'static str)>) {
+pub fn hints(focus: Focus) -> (Vec<Hint>, Vec<Hint>) {
     let hint = |b: &Binding| b.hint.map(|h| (b.chords[0].label(), h));
     let pane = KEYMAP
         .iter()
@@ -416,78 +428,27 @@ pub fn hints(focus: Focus) -> (Vec<(String, &'static str)>, Vec<(String, &'stati
 
 /// The keys table of `docs/console.md`, generated from [`KEYMAP`] and [`NOTES`].
 pub fn markdown_table() -> String {
-    let mut out = String::from("| keys | where | what |\n|---|---|---|\n");
-    for b in KEYMAP {
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
+    let keys = KEYMAP.iter().map(|b| {
+        [
             b.keys_label(),
-            b.scope.label(),
-            b.what
-        ));
-    }
-    for (keys, scope, what) in NOTES {
-        out.push_str(&format!("| {keys} | {scope} | {what} |\n"));
-    }
-    out
+            b.scope.label().to_string(),
+            b.what.to_string(),
+        ]
+    });
+    let notes = NOTES
+        .iter()
+        .map(|(keys, scope, what)| [keys.to_string(), scope.to_string(), what.to_string()]);
+    docs::table(["keys", "where", "what"], keys.chain(notes))
 }
 
 /// The popups' keys table of `docs/console.md`, generated from [`POPUP_KEYMAP`].
 pub fn popup_markdown_table() -> String {
-    let mut out = String::from("| popup | keys | what |\n|---|---|---|\n");
-    for b in POPUP_KEYMAP {
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
-            b.popup.label(),
+    let rows = POPUP_KEYMAP.iter().map(|b| {
+        [
+            b.popup.label().to_string(),
             b.keys_label(),
-            b.what
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, modifiers)
-    }
-
-    #[test]
-    fn required_bindings() {
-        let none = KeyModifiers::NONE;
-        let c = KeyModifiers::CONTROL;
-        assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
-        assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
-        assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
-        assert_eq!(
-            lookup(&ev(KeyCode::F(2), none), true),
-            Some(Action::ToggleSync)
-        );
-        assert_eq!(
-            lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
-            Some(Action::FocusPrev)
-        );
-        assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
-        assert_eq!(
-            lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
-            Some(Action::Help)
-        );
-        assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
-        assert_eq!(
-            lookup(&ev(KeyCode::Char('q'), c), false),
-            Some(Action::Quit)
-        );
-        assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
-    }
-
-    #[test]
-    fn table_lists_every_binding() {
-        let table = markdown_table();
-        for b in KEYMAP {
-            assert!(table.contains(&b.keys_label()));
-        }
-        assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
-    }
+            b.what.to_string(),
+        ]
+    });
+    docs::table(["popup", "keys", "what"], rows)
 }

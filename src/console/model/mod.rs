@@ -120,6 +120,8 @@ pub struct InFlight {
     pub task: u64,
     pub events: usize,
     pub started: jiff::Timestamp,
+    /// What was sent (cheap: the state is shared), so a cancelled call still gets its row.
+    pub pending: Box<super::call::PendingCall>,
 }
 
 /// What the emulator says about its workspace: cohort names and event schemas.

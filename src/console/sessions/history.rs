@@ -55,31 +55,43 @@ impl SavedCalls {
             .join(", ")
     }
 
-    /// `3 calls of user … (#2–#4); 1 other call left out` — exactly what a save writes.
-    pub fn describe(&self) -> String {
-        let mut text = format!(
+    /// `3 calls of user … (#2–#4)`: exactly what a save writes.
+    pub fn summary(&self) -> String {
+        format!(
             "{} of {} ({})",
             calls_word(self.steps),
             self.who,
             self.numbers()
-        );
+        )
+    }
+
+    /// The calls of the history the save leaves out, in words, if any: `3 earlier calls
+    /// (another identity or state thread); 2 calls after it`.
+    pub fn not_saved(&self) -> Option<String> {
+        let mut parts = Vec::new();
         let unanswered = self.calls.len() - self.steps;
         if unanswered > 0 {
-            text.push_str(&format!(
-                "; {} without an HTTP answer not saved",
-                calls_word(unanswered)
-            ));
+            parts.push(format!("{} without an HTTP answer", calls_word(unanswered)));
         }
         if self.left_out > 0 {
-            text.push_str(&format!(
-                "; {} before it left out (another identity or state thread)",
+            parts.push(format!(
+                "{} before (another identity or state thread)",
                 calls_word(self.left_out)
             ));
         }
         if self.later > 0 {
-            text.push_str(&format!("; {} after it not saved", calls_word(self.later)));
+            parts.push(format!("{} after", calls_word(self.later)));
         }
-        text
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// [`SavedCalls::summary`], then what is not saved: `3 calls of user … (#2–#4). Not saved:
+    /// 1 call before (another identity or state thread).`
+    pub fn describe(&self) -> String {
+        match self.not_saved() {
+            Some(rest) => format!("{}. Not saved: {rest}", self.summary()),
+            None => self.summary(),
+        }
     }
 }
 

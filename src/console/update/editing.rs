@@ -95,19 +95,19 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 format!("Editor line {line}: {}{others}.{sends}", here.join("; ")),
             );
         }
-        Check::Valid { events } if !all.is_empty() => {
-            if recounted || app.status.from_editor {
-                set(
-                    app,
-                    StatusKind::Warning,
-                    format!(
-                        "Editor: {}, {count} (lines {}: the cursor on one says what). F5 sends anyway.",
-                        events_word(events),
-                        lines_of(&all)
-                    ),
-                );
-            }
+        Check::Valid { events } if !all.is_empty() && (recounted || app.status.from_editor) => {
+            set(
+                app,
+                StatusKind::Warning,
+                format!(
+                    "Editor: {}, {count} (lines {}: the cursor on one says what). F5 sends anyway.",
+                    events_word(events),
+                    lines_of(&all)
+                ),
+            );
         }
+        // Problems the status line has told, or need not tell: it stays as it is.
+        Check::Valid { .. } if !all.is_empty() => {}
         Check::Valid { events } if app.status.from_editor => {
             set(
                 app,

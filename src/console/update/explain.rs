@@ -20,12 +20,10 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
     };
     let call = &app.history[index];
     let wanted = if app.focus == Focus::Cohorts {
-        call.delta
-            .members
-            .iter()
-            .chain(&call.delta.left)
-            .nth(app.cohort_cursor)
-            .cloned()
+        // The cohort drawn under the cursor (after a rewind, of the state sent next).
+        crate::console::history::cohort_entries(app)
+            .get(app.cohort_cursor)
+            .map(|(_, code)| code.to_string())
     } else {
         None
     };

@@ -136,6 +136,10 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             );
             Vec::new()
         }
+        Message::CopyWritten { path, result, .. } => {
+            clipboard::on_written(app, &path, result);
+            Vec::new()
+        }
         Message::Live(event) => live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
@@ -227,14 +231,10 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::CopyResponse => return clipboard::copy(app, CopyWhat::Response),
         Action::CopyCurl => return clipboard::copy(app, CopyWhat::Curl),
         Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
+        Action::Retry => return pending::retry(app),
         Action::Cancel => {
             if app.in_flight.is_some() {
-                let effects = cancel_in_flight(app);
-                app.set_status(
-                    StatusKind::Warning,
-                    "Cancelled: the request was abandoned. Editor and state unchanged.",
-                );
-                return effects;
+                return pending::cancel(app);
             }
             app.editor.area.cancel_selection();
         }

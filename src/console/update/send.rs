@@ -24,17 +24,17 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         }
     };
     let text = app.editor.text();
-    if let Some(call) = same_events_as(app, &text) {
-        if app.editor.resend_warned.as_deref() != Some(text.as_str()) {
-            app.editor.resend_warned = Some(text);
-            app.set_status(
-                StatusKind::Warning,
-                format!(
-                    "Not sent yet: same events as call {call}: they count again (same times, same view_ids). F5 again sends them; Ctrl+T moves them in time first."
-                ),
-            );
-            return Vec::new();
-        }
+    if let Some(call) = same_events_as(app, &text)
+        && app.editor.resend_warned.as_deref() != Some(text.as_str())
+    {
+        app.editor.resend_warned = Some(text);
+        app.set_status(
+            StatusKind::Warning,
+            format!(
+                "Not sent yet: same events as call {call}: they count again (same times, same view_ids). F5 again sends them; Ctrl+T moves them in time first."
+            ),
+        );
+        return Vec::new();
     }
     app.editor.resend_warned = None;
     let status = format!(

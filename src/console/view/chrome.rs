@@ -16,19 +16,22 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 pub fn header(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut left = vec![
+    let width = usize::from(area.width);
+    let lead = vec![
         Span::styled(" segscope ", theme.active_tab()),
         Span::raw("  "),
         Span::styled("Target ", theme.muted()),
-        Span::styled(app.target_label(), theme.title()),
     ];
-    left.extend(crate::console::timeline::header_note(app));
+    let lead_width: usize = lead.iter().map(Span::width).sum();
+    // What follows the target, most telling first: each goes, whole, when the line is full.
+    let mut notes: Vec<Span> = Vec::new();
     if !app.options.emulator_endpoints && app.target.api_key.is_some() {
-        left.push(Span::styled(
+        notes.push(Span::styled(
             "  live API: events are real traffic",
             theme.warning(),
         ));
     }
+    notes.extend(crate::console::timeline::header_note(app));
     let right = match (&app.workspace, &app.workspace_error) {
         (Some(w), _) => format!(
             "{} cohorts · {} event schemas ",
@@ -41,14 +44,28 @@ pub fn header(app: &Model, frame: &mut Frame, area: Rect) {
         }
         (None, None) => String::new(),
     };
-    let left_width: usize = left.iter().map(Span::width).sum();
-    let right_width = right.chars().count();
-    // The right-hand note gives way when the target needs the room.
-    let right = if left_width + right_width + 2 > usize::from(area.width) {
+    let target = app.target_label();
+    let target_width = text_width(&target);
+    let notes_width = |notes: &[Span]| notes.iter().map(Span::width).sum::<usize>();
+    // The right-hand note gives way first, then the notes after the target (last first); a
+    // target that still does not fit ends in a visible `…`.
+    let right = if lead_width + target_width + notes_width(&notes) + text_width(&right) + 2 > width
+    {
         String::new()
     } else {
         right
     };
+    while !notes.is_empty() && lead_width + target_width + notes_width(&notes) > width {
+        notes.pop();
+    }
+    let target = ellipsised(
+        &target,
+        width.saturating_sub(lead_width + notes_width(&notes)),
+    )
+    .unwrap_or(target);
+    let mut left = lead;
+    left.push(Span::styled(target, theme.title()));
+    left.extend(notes);
     let [l, r] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right.chars().count() as u16),
@@ -105,10 +122,28 @@ pub fn identity(app: &Model, frame: &mut Frame, area: Rect) {
             }
         }
     };
+    // The whole line where it fits; else shorter words, then a shortened user id: never a
+    // word cut at the edge.
+    let width = usize::from(area.width);
+    let sync_label =
+        if 1 + text_width(label) + text_width(&who) + 26 + sync_word.len() + 9 + text_width(&state)
+            <= width
+        {
+            "   Synchronous validation "
+        } else {
+            "   Sync "
+        };
+    let fixed =
+        1 + text_width(label) + text_width(sync_label) + sync_word.len() + 9 + text_width(&state);
+    let who = if fixed + text_width(&who) <= width {
+        who
+    } else {
+        ellipsised(&who, width.saturating_sub(fixed).max(9)).unwrap_or(who)
+    };
     let line = Line::from(vec![
         Span::styled(format!(" {label}"), theme.muted()),
         Span::styled(who, theme.title()),
-        Span::styled("   Synchronous validation ", theme.muted()),
+        Span::styled(sync_label, theme.muted()),
         Span::styled(sync_word, sync_style),
         Span::styled("   State ", theme.muted()),
         Span::raw(state),

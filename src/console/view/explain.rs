@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::frame::{centered, frame_block};
+use super::frame::{centered, ellipsised, frame_block};
 use super::render_lines;
 use crate::console::explain::entry_lines;
 use crate::console::keymap::{PopupKind, popup};
@@ -54,11 +54,14 @@ pub fn draw(app: &Model, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
                 Some(false) => ("−", theme.removed()),
                 None => (" ", theme.plain()),
             };
+            // A name wider than the list ends in a visible `…` (the tree on the right has it whole).
+            let room = usize::from(list_width).saturating_sub(7 + e.code.chars().count());
+            let name = ellipsised(&e.name, room).unwrap_or_else(|| e.name.clone());
             ListItem::new(Line::from(vec![
                 Span::styled(change, change_style),
                 Span::styled(format!("{mark} "), style),
                 Span::styled(format!("{} ", e.code), theme.title()),
-                Span::raw(e.name.clone()),
+                Span::raw(name),
             ]))
         })
         .collect();

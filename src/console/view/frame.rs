@@ -56,6 +56,17 @@ pub(crate) fn frame_block<'a>(app: &Model, title: &'a str, hint: &'a str) -> Blo
         .title_bottom(Span::styled(format!(" {hint} "), app.theme.muted()))
 }
 
+/// A popup's bottom line for a popup `width` wide: its ` · `-separated parts, the last ones
+/// left out whole while it does not fit (a border never cuts a word of it).
+pub(crate) fn fit_hint(hint: &str, width: u16) -> String {
+    let room = usize::from(width).saturating_sub(6);
+    let mut parts: Vec<&str> = hint.split(" · ").collect();
+    while parts.len() > 1 && text_width(&parts.join(" · ")) > room {
+        parts.pop();
+    }
+    parts.join(" · ")
+}
+
 /// Display width of a text (wide characters count two).
 pub(crate) fn text_width(text: &str) -> usize {
     Span::raw(text).width()
@@ -129,6 +140,33 @@ pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     rows
 }
 
+/// A line laid out in `width` columns with a hanging indent: its last span is the text, word
+/// wrapped; the spans before it (keys, labels) stay on the first row, and the text's further rows
+/// start under the text's first.
+pub(crate) fn hanging(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
+    if line.width() <= width || line.spans.is_empty() {
+        return vec![line.clone()];
+    }
+    let (last, prefix) = line.spans.split_last().expect("not empty");
+    let prefix_width: usize = prefix.iter().map(Span::width).sum();
+    let mut out = Vec::new();
+    // A prefix wider than half the row takes a row of its own; the text goes under it.
+    let (indent, mut first) = if prefix_width <= width / 2 {
+        (prefix_width, Some(prefix.to_vec()))
+    } else {
+        out.push(Line::from(prefix.to_vec()).style(line.style));
+        (4.min(width / 4), None)
+    };
+    for row in wrap_words(&last.content, width.saturating_sub(indent).max(1)) {
+        let mut spans = first
+            .take()
+            .unwrap_or_else(|| vec![Span::raw(" ".repeat(indent))]);
+        spans.push(Span::styled(row, last.style));
+        out.push(Line::from(spans).style(line.style));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +178,16 @@ mod tests {
         assert!(cut.ends_with('…') && text_width(&cut) <= 30, "{cut}");
         assert_eq!(cut, "Saved the session: 3 earlier…");
         assert_eq!(ellipsised("abcdefghij", 5).unwrap(), "abcd…");
+    }
+
+    #[test]
+    fn a_hanging_indent_keeps_the_keys_column() {
+        let line = Line::from(vec![Span::raw(" F5   "), Span::raw("Send the events now")]);
+        let rows: Vec<String> = hanging(&line, 16)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(rows, vec![" F5   Send the", "      events now"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 
-use super::frame::{centered, frame_block, wrap_words};
+use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SaveScope, SessionPicker, SessionPopup};
@@ -22,10 +22,16 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let width = 100.min(area.width.saturating_sub(4));
     // What will be saved, exactly, word-wrapped in the popup's width.
     let what = match form.plan() {
-        Some(plan) => format!(
-            "Saves {} as a segscope-session/1 file; no key is saved.",
-            plan.describe()
-        ),
+        Some(plan) => {
+            let mut text = format!(
+                "Saves {} as a segscope-session/1 file (no key is saved).",
+                plan.summary()
+            );
+            if let Some(rest) = plan.not_saved() {
+                text.push_str(&format!(" Not saved: {rest}."));
+            }
+            text
+        }
         None => "Nothing of the selected call's identity can be saved.".to_string(),
     };
     let intro = wrap_words(&what, usize::from(width.saturating_sub(4)));
@@ -36,7 +42,7 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         .unwrap_or_default();
     let height = 2 + intro.len() as u16 + 1 + 5 + 1 + error.len().max(1) as u16;
     let rect = centered(area, width, height);
-    let footer = popup::footer(PopupKind::SaveForm);
+    let footer = fit_hint(&popup::footer(PopupKind::SaveForm), rect.width);
     let block = frame_block(app, "Save session", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -138,32 +144,50 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(20)
         + 2;
+    let steps = |n: usize| {
+        if n == 1 {
+            "  (1 step)".to_string()
+        } else {
+            format!("  ({n} steps)")
+        }
+    };
+    let natural = picker
+        .entries
+        .iter()
+        .map(|e| 2 + path_width + text_width(&e.name) + text_width(&steps(e.steps)) + 2)
+        .max()
+        .unwrap_or(40)
+        .max(48);
+    let width = natural.min(usize::from(area.width)) as u16;
+    // Room for the highlight symbol and the borders.
+    let room = usize::from(width).saturating_sub(4);
+    // Each entry on one row where all fit; else each name goes under its path, word-wrapped.
+    let one_row = picker
+        .entries
+        .iter()
+        .all(|e| path_width + text_width(&e.name) + text_width(&steps(e.steps)) <= room);
     let items: Vec<ListItem> = picker
         .entries
         .iter()
         .map(|entry| {
-            let steps = if entry.steps == 1 {
-                "1 step".to_string()
-            } else {
-                format!("{} steps", entry.steps)
-            };
-            ListItem::new(Line::from(vec![
-                Span::styled(
-                    format!("{:<path_width$}", entry.path.display()),
-                    theme.title(),
-                ),
-                Span::raw(entry.name.clone()),
-                Span::styled(format!("  ({steps})"), theme.muted()),
-            ]))
+            let path = entry.path.display().to_string();
+            if one_row {
+                return ListItem::new(Line::from(vec![
+                    Span::styled(format!("{path:<path_width$}"), theme.title()),
+                    Span::raw(entry.name.clone()),
+                    Span::styled(steps(entry.steps), theme.muted()),
+                ]));
+            }
+            let mut lines = vec![Line::from(vec![
+                Span::styled(path, theme.title()),
+                Span::styled(steps(entry.steps), theme.muted()),
+            ])];
+            for row in wrap_words(&entry.name, room.saturating_sub(4)) {
+                lines.push(Line::raw(format!("    {row}")));
+            }
+            ListItem::new(lines)
         })
         .collect();
-    let width = picker
-        .entries
-        .iter()
-        .map(|e| path_width + e.name.chars().count() + 16)
-        .max()
-        .unwrap_or(40)
-        .clamp(48, usize::from(area.width)) as u16;
     let mut hint = popup::footer(PopupKind::SessionPicker);
     if picker.skipped > 0 {
         hint.push_str(&format!(
@@ -171,7 +195,9 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
             picker.skipped
         ));
     }
-    let rect = centered(area, width, picker.entries.len() as u16 + 2);
+    let rows: usize = items.iter().map(ListItem::height).sum();
+    let rect = centered(area, width, rows as u16 + 2);
+    let hint = fit_hint(&hint, rect.width);
     let list = List::new(items)
         .block(frame_block(app, "Open a session", &hint))
         .highlight_symbol("> ")

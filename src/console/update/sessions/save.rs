@@ -67,7 +67,7 @@ fn save(app: &mut Model, form: &mut SaveForm) -> Option<Effect> {
     };
     let text = format!(
         "Saved \"{name}\" to {file}: {}. segscope replay {file} replays it; F7 opens it.",
-        saved.describe()
+        saved.describe().trim_end_matches('.')
     );
     let overwrite = form.confirm_overwrite.clone().filter(|p| *p == path);
     Some(Effect::SaveSession {
