@@ -1,6 +1,8 @@
 //! Drawing must stay cheap whatever the state's size: a full 200×50 frame with a 1 MB state diff
 //! in view (target < 2 ms), and computing that diff once per call (target < 50 ms).
 //!
+//! Also at 80×24 and 250×70 (issue 13's frame times).
+//!
 //! `cargo bench --bench render -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
@@ -13,7 +15,7 @@ use ratatui::backend::TestBackend;
 use segscope::api::{
     CallOutcome, Client, Identity, OpaqueState, SegmentationRequest, SegmentationResponse, Target,
 };
-use segscope::console::{self, App, AppOptions, Call, Message, PendingCall, RenderOptions};
+use segscope::console::{self, App, AppOptions, Call, Message, PendingCall};
 use serde_json::value::RawValue;
 
 /// A state of about `bytes` bytes: many cohorts, each with a checksum and an accumulator.
@@ -51,7 +53,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
         format!("{{\"user_id\":\"00000000-0000-4000-8000-000000000001\",\"state\":{after}}}");
     let pending = PendingCall {
         id: 1,
-        events_text: "[]".into(),
+        events_layout: console::call::EventsLayout::AsTyped,
         event_count: 0,
         sync_validation: true,
         sent_at: jiff::Timestamp::now(),
@@ -68,7 +70,7 @@ fn call_with_states(before: &str, after: &str) -> Call {
         response: SegmentationResponse::parse(&body).unwrap(),
         raw_body: body,
     };
-    Call::finish(pending, outcome, RenderOptions::default())
+    Call::complete(pending, outcome)
 }
 
 fn benches(c: &mut Criterion) {
@@ -83,7 +85,8 @@ fn benches(c: &mut Criterion) {
     let client = Client::new(Target::new("http://127.0.0.1:9", None));
     let mut app = App::new(client, AppOptions::default());
     app.record_call(call_with_states(&before, &after));
-    let diff = &app.history()[0].detail().diff;
+    let id = app.history()[0].id;
+    let diff = &app.cache().detail(id).expect("rendered").diff;
     eprintln!(
         "diff: {} change lines, {} full lines, +{} -{}",
         diff.len(false),
@@ -115,6 +118,17 @@ fn benches(c: &mut Criterion) {
                 .unwrap();
         })
     });
+    // Issue 13 asks for the frame time at the smallest comfortable terminal and a large one.
+    for (width, height) in [(80, 24), (250, 70)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        c.bench_function(&format!("draw_{width}x{height}_full_1mb_state"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|frame| console::draw(black_box(&app), frame))
+                    .unwrap();
+            })
+        });
+    }
 }
 
 /// `n` Pageviews of the demo workspace, each with a `padding` property of `pad` bytes.

@@ -14,6 +14,9 @@ pub struct TargetChoice {
     pub workspace: Option<PathBuf>,
     /// The embedded emulator's clock (`--clock`).
     pub clock: crate::engine::Clock,
+    /// How long a call may take before it is given up (`--timeout`; `None`: the client's
+    /// default, 10 s).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A client, and the embedded emulator behind it when there is one (dropping it stops it).
@@ -63,7 +66,7 @@ pub async fn connect(choice: &TargetChoice) -> Result<Connection, LaunchError> {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let target = Target::new(base, choice.api_key.clone());
         return Ok(Connection {
-            client: Client::new(target),
+            client: with_timeout(Client::new(target), choice.timeout),
             emulator: None,
         });
     }
@@ -80,9 +83,16 @@ pub async fn connect(choice: &TargetChoice) -> Result<Connection, LaunchError> {
         Some(ApiKey::new(emulator::EMBEDDED_KEY)),
     );
     Ok(Connection {
-        client: Client::new(target),
+        client: with_timeout(Client::new(target), choice.timeout),
         emulator: Some(running),
     })
+}
+
+fn with_timeout(client: Client, timeout: Option<std::time::Duration>) -> Client {
+    match timeout {
+        Some(timeout) => client.with_timeout(timeout),
+        None => client,
+    }
 }
 
 /// A duration flag in seconds (`serve --header-timeout`, the load generator's `--seconds`):

@@ -63,6 +63,9 @@ struct ConsoleArgs {
     /// Open this session file (`segscope-session/1`) to replay it step by step with F8.
     #[arg(long, value_name = "FILE")]
     session: Option<PathBuf>,
+    /// Seconds each call may take before it is given up (its History row says `timeout`).
+    #[arg(long, default_value_t = 10.0, value_parser = segscope::launch::parse_seconds, value_name = "SECONDS")]
+    timeout: f64,
 }
 
 impl TargetArgs {
@@ -72,6 +75,7 @@ impl TargetArgs {
             base_url: self.base_url.clone(),
             workspace: self.workspace.clone(),
             clock: self.clock,
+            timeout: None,
         }
     }
 }
@@ -277,7 +281,10 @@ fn main() -> ExitCode {
 
         None => {
             let options = segscope::console::LaunchOptions {
-                target: cli.console.target.choice(),
+                target: TargetChoice {
+                    timeout: Some(std::time::Duration::from_secs_f64(cli.console.timeout)),
+                    ..cli.console.target.choice()
+                },
                 cohort_names: cli.console.cohort_names.clone(),
                 cohort_definitions: cli.console.cohort_definitions.clone(),
                 schemas: cli.console.schemas.clone(),
@@ -287,6 +294,7 @@ fn main() -> ExitCode {
             runtime
                 .block_on(segscope::console::launch(options))
                 .map(|()| Exit::Passed.into())
+                .map_err(anyhow::Error::from)
         }
     };
     match result {

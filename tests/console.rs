@@ -57,6 +57,10 @@ fn redact(text: &str) -> String {
             out.push_str("YYYY-MM-DDTHH:MM:SSZ");
             out.extend(std::iter::repeat_n(' ', (end - i).saturating_sub(20)));
             i = end;
+        } else if fits(i, "####-##-## ##:##:##", &digit) {
+            // The state diff's dates beside its epoch times (`← 2026-03-02 15:27:00 UTC`).
+            out.push_str("YYYY-MM-DD HH:MM:SS");
+            i += 19;
         } else if fits(i, "#############", &digit)
             && !chars.get(i + 13).is_some_and(|c| c.is_ascii_digit())
             && !(i > 0 && chars[i - 1].is_ascii_alphanumeric())
@@ -257,7 +261,7 @@ async fn invalid_json_shows_where_and_sends_nothing() {
     );
     // The editor's border turns red.
     let buf = term.backend().buffer();
-    assert_eq!(buf[(0, 3)].fg, Color::Red, "{:?}", buf[(0, 3)]);
+    assert_eq!(buf[(0, 3)].fg, Color::LightRed, "{:?}", buf[(0, 3)]);
 }
 
 #[tokio::test]
@@ -356,7 +360,9 @@ async fn esc_cancels_a_slow_request() {
     let app = console::run_app(app, &mut term, input).await.unwrap();
     assert!(!app.is_sending());
     assert_eq!(app.pending_tasks(), 0);
-    assert!(app.history().is_empty());
+    // The cancelled call keeps its row (marked cancelled); it changed nothing.
+    assert_eq!(app.history().len(), 1);
+    assert!(!app.history()[0].succeeded());
     assert!(app.state().is_none());
     assert_eq!(app.editor_text(), before);
     assert!(

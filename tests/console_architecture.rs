@@ -444,6 +444,35 @@ fn the_model_holds_no_runtime_machinery() {
     );
 }
 
+/// Render caches belong to the view side (issue 10 §2): the model, and the calls it holds, keep
+/// no drawn text — no ratatui `Line`s or `Span`s, no rendered call detail. The lines are made
+/// by the view, or kept in its cache (`view/cache.rs`) beside the model.
+#[test]
+fn the_model_holds_no_rendered_text() {
+    let model: Vec<Source> = sources()
+        .into_iter()
+        .filter(|s| {
+            s.module.get(1).is_some_and(|m| m == "model")
+                || s.module == ["console".to_string(), "call".to_string()]
+        })
+        .collect();
+    assert!(model.len() > 1, "src/console/model/ and call.rs exist");
+    let forbidden = ["ratatui::text", "Line<", "Span<", "CallDetail"];
+    let mut wrong = Vec::new();
+    for source in &model {
+        for word in forbidden {
+            if source.code.contains(word) {
+                wrong.push(format!("{}: {word}", source.path.display()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the model holds rendered text (a render cache belongs to the view):\n{}",
+        wrong.join("\n")
+    );
+}
+
 /// The update step decides; it does no I/O and reads no clock or random source itself.
 #[test]
 fn the_update_step_does_no_io_and_reads_no_clock() {

@@ -348,3 +348,78 @@ async fn a_corrupt_autosave_is_set_aside_and_the_console_starts_clean() {
             .any(|n| n.starts_with("autosave.json.") && n.ends_with(".bak"))
     );
 }
+
+/// An embedded console (what `launch` sets for the embedded emulator only: its clock).
+fn embedded_saving_to(base_url: &str, path: &Path) -> App {
+    let mut options = options();
+    options.autosave = Some(path.to_path_buf());
+    options.clock = Some(segscope::engine::Clock::Event);
+    App::new(
+        Client::new(Target::new(
+            base_url,
+            Some(segscope::api::ApiKey::new(EMBEDDED_KEY)),
+        )),
+        options,
+    )
+}
+
+/// Calls made on the embedded emulator, restored into a console on another target (here a
+/// `--base-url`, standing in for the real API): the restored state is not sent there silently.
+/// A new user starts, and the status line says so. The embedded emulator on another port is
+/// the same target: the user and state carry on, with no word about another target.
+#[tokio::test]
+async fn a_restored_autosave_from_another_target_is_never_sent_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autosave.json");
+    let mut term = terminal();
+    let first = emulator().await;
+    let mut app = embedded_saving_to(&first.base_url(), &path);
+    app.set_editor_text(&football_pageviews(1, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    assert!(app.history()[0].succeeded(), "{}", app.status().text);
+    let user = app.identity().clone();
+    let state = app.state().cloned().unwrap();
+    app.close_autosave().unwrap();
+    drop(app);
+    first.stop().await;
+
+    // The embedded emulator again, on another port: the same target.
+    let second = emulator().await;
+    let mut app = drive(
+        embedded_saving_to(&second.base_url(), &path),
+        &mut term,
+        vec![],
+    )
+    .await;
+    assert!(
+        app.status().text.starts_with("Restored 1 call"),
+        "{}",
+        app.status().text
+    );
+    assert!(
+        !app.status().text.contains("went to"),
+        "{}",
+        app.status().text
+    );
+    assert_eq!(app.identity(), &user);
+    assert_eq!(app.state().map(|s| s.as_str()), Some(state.as_str()));
+    app.close_autosave().unwrap();
+    drop(app);
+
+    // Another target: a new user, said in the status line; the next call sends no state.
+    let app = drive(app_saving_to(&second.base_url(), &path), &mut term, vec![]).await;
+    let status = app.status().text.clone();
+    assert!(
+        status.contains("they went to embedded emulator"),
+        "{status}"
+    );
+    assert!(status.contains("new user"), "{status}");
+    assert_ne!(app.identity(), &user);
+    assert!(app.state().is_none());
+    assert_eq!(app.history().len(), 1, "the restored calls stay");
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let last = app.history().last().unwrap();
+    assert!(last.state_before().is_none(), "no restored state was sent");
+    assert_ne!(last.identity(), &user);
+    second.stop().await;
+}

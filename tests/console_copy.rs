@@ -166,3 +166,126 @@ async fn copied_and_saved_urls_mask_the_key_and_nothing_else() {
     }
     emu.stop().await;
 }
+
+/// The copied commands against the embedded emulator, run as a user would: `C`'s `segscope send`
+/// (no `--base-url`: the same embedded default) and `c`'s curl against the `segscope serve` its
+/// first lines start, with the key that serve accepts. Both answer 200 (they answered 401: the
+/// console's port and no key). Each copy is also written to the state directory, and the status
+/// line says where.
+#[tokio::test]
+async fn copied_commands_from_the_embedded_emulator_answer_200_when_run() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let emu = emulator().await;
+    let dir = state_dir();
+    let mut options = options();
+    options.autosave = Some(dir.path().join("autosave.json"));
+    // What `launch` sets for the embedded emulator only.
+    options.clock = Some(segscope::engine::Clock::Event);
+    let mut app = app_with(&emu.base_url(), options);
+    app.set_clipboard_sink(Box::new(Sink::default()));
+    app.set_editor_text(&football_pageviews(2, 1));
+    let mut term = wide_terminal();
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(F5), key(F5)]).await;
+    assert!(app.history()[1].succeeded(), "{}", app.status().text);
+    let state = app.history()[1].state_before().cloned().unwrap();
+    emu.stop().await;
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_segscope"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    // C: the `segscope send`, run by bash with the built binary first on the PATH.
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('C')]).await;
+    let send = app.last_copied().expect("a send command").to_string();
+    assert!(!send.contains("--base-url"), "{send}");
+    assert!(send.contains(state.as_str()), "{send}");
+    let saved = dir.path().join("last-copy.send.sh");
+    assert!(
+        app.status().text.contains(&saved.display().to_string()),
+        "{}",
+        app.status().text
+    );
+    let out = Command::new("bash")
+        .args(["-c", &send])
+        .env("PATH", &path)
+        .env("PERMUTIVE_API_KEY", "sk-live-must-not-be-used")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{send}\n{stderr}");
+    assert!(stderr.starts_with("200 "), "{stderr}");
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(body.get("state").is_some(), "{body}");
+    // The copy was written where the status line says.
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), send);
+
+    // c: the curl names a `segscope serve`; start it as its first lines say (on a free port).
+    let app = drive(app, &mut term, vec![ch('c')]).await;
+    let curl = app.last_copied().expect("a curl command").to_string();
+    assert!(!curl.contains("PERMUTIVE_API_KEY"), "{curl}");
+    let serve_line = curl
+        .lines()
+        .find(|l| l.starts_with("segscope serve "))
+        .unwrap_or_else(|| panic!("the curl names a serve: {curl}"));
+    let args: Vec<&str> = serve_line
+        .trim_end_matches('&')
+        .split_whitespace()
+        .skip(1)
+        .map(|a| {
+            if a == "127.0.0.1:8787" {
+                "127.0.0.1:0"
+            } else {
+                a
+            }
+        })
+        .collect();
+    /// Stops the server however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut serve = Stop(
+        Command::new(bin)
+            .args(&args)
+            .env_remove("SEGSCOPE_API_KEYS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut printed = std::io::BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let first = printed.next().unwrap().unwrap();
+    // Keep reading what it prints: a closed pipe would kill it at its next line.
+    std::thread::spawn(move || printed.for_each(drop));
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    let command = curl
+        .lines()
+        .skip_while(|l| !l.starts_with("curl "))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("127.0.0.1:8787", &addr);
+    let out = Command::new("bash")
+        .args(["-c", &format!("{command} -o /dev/null -w '%{{http_code}}'")])
+        .output()
+        .unwrap();
+    drop(serve);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "200",
+        "{command}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("last-copy.curl.sh").exists());
+}

@@ -101,3 +101,45 @@ async fn failures_keep_editor_and_state_and_a_retry_after_a_drop_works() {
         "a dropped call was followed by a successful retry"
     );
 }
+
+/// `segscope --timeout SECONDS` (the console; 10 s by default, like `send` and `replay`): the
+/// flag is checked as theirs is, and a call that takes longer is given up and leaves a History
+/// row that says `timeout`.
+#[tokio::test]
+async fn the_console_gives_a_slow_call_up_after_its_timeout() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segscope"))
+        .args(["--timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--timeout"), "{stderr}");
+    assert!(stderr.contains("expected more than 0"), "{stderr}");
+
+    let slow = faulty("latency=5s").await;
+    let choice = segscope::launch::TargetChoice {
+        base_url: Some(slow.base_url()),
+        api_key: Some(ApiKey::new(EMBEDDED_KEY)),
+        timeout: Some(std::time::Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let connection = segscope::launch::connect(&choice).await.unwrap();
+    let mut app = app_for(&slow.base_url());
+    app = App::new(connection.client, app.options().clone());
+    app.set_editor_text(EVENTS);
+    let mut term = Terminal::new(TestBackend::new(160, 45)).unwrap();
+    let app = send(app, &mut term).await;
+    assert!(
+        matches!(
+            app.history()[0].outcome,
+            CallOutcome::Transport {
+                kind: segscope::api::TransportKind::Timeout,
+                ..
+            }
+        ),
+        "{:?}",
+        app.history()[0].outcome
+    );
+    let screen = format!("{:?}", term.backend().buffer());
+    assert!(screen.contains("timeout"), "{screen}");
+}

@@ -309,7 +309,7 @@ fn cohort_definitions_that_do_not_load_say_file_line_and_column() {
     .unwrap();
     let err = segscope::console::terminal::read_cohort_definitions(pulled.path())
         .unwrap_err()
-        .to_string();
+        .chain();
     assert!(err.contains("cohorts.json"), "{err}");
     assert!(err.contains("line 3 column 3"), "{err}");
     let missing = state_dir();

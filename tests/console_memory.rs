@@ -33,6 +33,6 @@ async fn a_thousand_calls_stay_within_the_memory_budget() {
         last - first
     );
     // Only the selected call and the last few keep their rendered detail.
-    let rendered = app.history().iter().filter(|c| c.has_detail()).count();
+    let rendered = app.cache().details();
     assert!(rendered <= 9, "{rendered} calls keep a rendered detail");
 }

@@ -24,7 +24,7 @@ async fn rewind_restores_the_earlier_state_and_the_next_send_branches_from_it() 
         .expect("call 2 sent a state");
     let abandoned_future = app.history()[2].state_after.clone().unwrap();
     assert_ne!(earlier.as_str(), abandoned_future.as_str());
-    let call2_events = app.history()[1].events_text.clone();
+    let call2_events = app.history()[1].events_text();
 
     // History pane, call 2, rewind.
     let app = drive(

@@ -230,7 +230,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     assert!(
         app.status()
             .text
-            .contains("(3 steps) from bundled:01-football-fan. Next: step 1/3 (first football article): F8 sends it."),
+            .contains("Opened bundled:01-football-fan (3 calls): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 sends it."),
         "{}",
         app.status().text
     );
@@ -313,7 +313,7 @@ async fn a_tampered_recording_is_marked_and_explained() {
     );
     // The history row of step 2 carries a red ≠.
     let (x, y) = find_cell(&term, "≠", "> 2").unwrap_or_else(|| panic!("a ≠ in row 2: {text}"));
-    assert_eq!(term.backend().buffer()[(x, y)].fg, Color::Red);
+    assert_eq!(term.backend().buffer()[(x, y)].fg, Color::LightRed);
     // The cohorts pane: both columns, and the difference in words.
     assert!(text.contains("step 2/3 ≠ not as recorded"), "{text}");
     let row = text

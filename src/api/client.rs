@@ -210,6 +210,8 @@ pub enum TransportKind {
     /// The connection broke or the body could not be read.
     Body,
     Other,
+    /// Given up by the user (the console's Esc) before an answer came.
+    Cancelled,
 }
 
 impl CallOutcome {

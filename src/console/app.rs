@@ -25,6 +25,8 @@ use crate::workspace::redecide::Redecision;
 pub struct App {
     pub(crate) model: Model,
     pub(crate) executor: Executor,
+    /// What the view keeps drawn (rendered call details), beside the model.
+    pub(crate) cache: super::view::cache::Cache,
 }
 
 impl App {
@@ -32,7 +34,11 @@ impl App {
         let mut model = Model::new(client.target().clone(), options);
         model.save_dir = super::sessions::save_dir();
         let executor = Executor::new(client, model.render_options());
-        App { model, executor }
+        App {
+            model,
+            executor,
+            cache: super::view::cache::Cache::default(),
+        }
     }
 
     /// The model, for drawing (and for reading it in tests and benchmarks).
@@ -48,9 +54,11 @@ impl App {
     /// Applies a message and runs the effects it asks for.
     pub fn handle(&mut self, mut message: Message) {
         self.executor.received(&mut message);
+        self.cache.received(&mut message);
         for effect in update(&mut self.model, message) {
             self.executor.perform(effect);
         }
+        self.cache.keep_what(&self.model);
     }
 
     /// Runs effects.
@@ -58,6 +66,11 @@ impl App {
         for effect in effects {
             self.executor.perform(effect);
         }
+    }
+
+    /// The view's render cache (the calls' rendered details).
+    pub fn cache(&self) -> &super::view::cache::Cache {
+        &self.cache
     }
 
     /// Background tasks still running.
@@ -137,8 +150,12 @@ impl App {
         self.model.quit
     }
 
-    /// Adds a finished call as if it had just come back (sessions, benchmarks).
+    /// Adds a finished call as if it had just come back (sessions, benchmarks), its detail
+    /// rendered here, on the caller's thread.
     pub fn record_call(&mut self, call: Call) {
+        let detail = super::detail::CallDetail::of(&call, self.model.render_options());
+        self.model.rendered.insert(call.id, detail.size());
+        self.cache.insert(call.id, detail);
         self.model.record_call(call);
     }
 

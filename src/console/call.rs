@@ -1,24 +1,42 @@
 //! One call of the history: what was sent, what came back, and what it did to the user's
-//! cohorts and state. The display parts (diff, request and response text) are computed once,
-//! off the UI task, when the answer arrives.
+//! cohorts and state. Plain data: what the detail pane draws of it (the diff, the request and
+//! response text) is rendered off the UI task into the view's cache (`detail.rs`).
 
-use std::sync::Arc;
-
-use ratatui::text::{Line, Span};
-use serde_json::Value;
-
-use super::diff::{StateDiff, state_diff};
-use super::theme::Theme;
-use crate::api::wire::STATELESS_PATH;
-use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest, TransportKind};
+use crate::api::{CallOutcome, Identity, OpaqueState, SegmentationRequest};
 use crate::session::replay::{cohorts_of, entered_and_left};
+
+/// How the editor showed the events a call sent: the one thing the sent bytes do not say.
+///
+/// The request's `events` are the call's only copy of its events (sent byte for byte); the
+/// editor's text is derived from them ([`Call::events_text`]): F5 sends the editor's text itself
+/// (trimmed), so the text *is* the events; an F8 step sends its recording's bytes while the
+/// editor shows them pretty-printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventsLayout {
+    /// Typed in the editor and sent as they were typed (F5).
+    #[default]
+    AsTyped,
+    /// Sent as recorded, shown pretty-printed (an F8 step of a session).
+    Pretty,
+}
+
+impl EventsLayout {
+    /// The editor's text for events sent as `events`.
+    pub fn editor_text(self, events: &str) -> String {
+        match self {
+            EventsLayout::AsTyped => events.to_string(),
+            EventsLayout::Pretty => crate::json::pretty(events),
+        }
+    }
+}
 
 /// A call about to be sent: everything but its outcome.
 #[derive(Debug, Clone)]
 pub struct PendingCall {
     pub id: u64,
-    /// The editor's text as sent (the request's `events`).
-    pub events_text: String,
+    /// How the editor showed the request's `events` (see [`Call::events_text`]).
+    pub events_layout: EventsLayout,
     pub event_count: usize,
     pub sync_validation: bool,
     pub sent_at: jiff::Timestamp,
@@ -56,19 +74,12 @@ impl CohortDelta {
     }
 }
 
-/// What the right-hand pane shows for a call, rendered once.
-#[derive(Debug, Clone, Default)]
-pub struct CallDetail {
-    pub diff: StateDiff,
-    pub request: Vec<Line<'static>>,
-    pub response: Vec<Line<'static>>,
-}
-
 /// A finished call.
 #[derive(Debug, Clone)]
 pub struct Call {
     pub id: u64,
-    pub events_text: String,
+    /// How the editor showed the request's `events` (see [`Call::events_text`]).
+    pub events_layout: EventsLayout,
     pub event_count: usize,
     pub sync_validation: bool,
     pub outcome: CallOutcome,
@@ -80,32 +91,9 @@ pub struct Call {
     /// again.
     pub request: SegmentationRequest,
     pub delta: CohortDelta,
-    /// The rendered diff, request and response: kept only for the selected call and the most
-    /// recent few (a long session would otherwise hold every pretty-printed state twice);
-    /// rendered again, off the UI task, when an older call is selected.
-    pub detail: Option<Arc<CallDetail>>,
-}
-
-/// What a call shows while its detail is being rendered.
-static NO_DETAIL: std::sync::LazyLock<CallDetail> = std::sync::LazyLock::new(CallDetail::default);
-
-/// How to render a call's detail.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RenderOptions {
-    pub theme: Theme,
-    /// How times and latencies are shown (a fixed clock hides them: deterministic screens).
-    pub clock: crate::console::env::Clock,
 }
 
 impl Call {
-    /// Completes a pending call with its outcome: the new state, the cohort delta, and the
-    /// rendered diff, request and response. Can be slow for big states: run it off the UI task.
-    pub fn finish(pending: PendingCall, outcome: CallOutcome, options: RenderOptions) -> Call {
-        let mut call = Call::complete(pending, outcome);
-        call.detail = Some(Arc::new(call.render_detail(options)));
-        call
-    }
-
     /// Who the call was for (the request's identity).
     pub fn identity(&self) -> &Identity {
         &self.request.identity
@@ -116,37 +104,25 @@ impl Call {
         self.request.state.as_ref()
     }
 
+    /// The events exactly as they were sent.
+    pub fn events(&self) -> &str {
+        self.request.events.get()
+    }
+
+    /// The editor's text for this call's events (what rewind puts back): derived from the
+    /// events as sent, the call's one copy of them. For F5 it is the text that was typed, less
+    /// the blank space around it (which was never sent); for an F8 step, the recording pretty.
+    pub fn events_text(&self) -> String {
+        self.events_layout.editor_text(self.events())
+    }
+
     /// The request body exactly as it was sent.
     pub fn request_body(&self) -> String {
         self.request.to_body()
     }
 
-    /// The rendered detail, or an empty one while it is being rendered.
-    pub fn detail(&self) -> &CallDetail {
-        self.detail.as_deref().unwrap_or(&NO_DETAIL)
-    }
-
-    pub fn has_detail(&self) -> bool {
-        self.detail.is_some()
-    }
-
-    /// Renders the diff, request and response. Can be slow for big states.
-    pub fn render_detail(&self, options: RenderOptions) -> CallDetail {
-        let diff = match &self.state_after {
-            Some(after) => state_diff(
-                self.state_before().map(OpaqueState::as_str),
-                Some(after.as_str()),
-            ),
-            None => StateDiff::default(),
-        };
-        CallDetail {
-            diff,
-            request: request_lines(&self.request_body(), self.sync_validation, options),
-            response: response_lines(&self.outcome, options),
-        }
-    }
-
-    /// Completes a pending call with its outcome, without rendering its detail.
+    /// Completes a pending call with its outcome: the new state and the cohort delta. (What the
+    /// detail pane draws of it is the view's: `detail.rs`, kept in `view::Cache`.)
     pub fn complete(pending: PendingCall, outcome: CallOutcome) -> Call {
         let state_after = match &outcome {
             CallOutcome::Success { response, .. } => Some(response.state.clone()),
@@ -162,7 +138,7 @@ impl Call {
         };
         Call {
             id: pending.id,
-            events_text: pending.events_text,
+            events_layout: pending.events_layout,
             event_count: pending.event_count,
             sync_validation: pending.sync_validation,
             outcome,
@@ -170,144 +146,12 @@ impl Call {
             sent_at: pending.sent_at,
             request: pending.request,
             delta,
-            detail: None,
         }
     }
 
     pub fn succeeded(&self) -> bool {
         matches!(self.outcome, CallOutcome::Success { .. })
     }
-}
-
-/// Pretty JSON of a body when it is JSON (key order kept), else the text as it is.
-fn body_lines(body: &str, style: ratatui::style::Style) -> Vec<Line<'static>> {
-    let text = match serde_json::from_str::<Value>(body) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
-        Err(_) => body.to_string(),
-    };
-    text.lines()
-        .map(|l| Line::from(Span::styled(l.to_string(), style)))
-        .collect()
-}
-
-fn field(name: &str, value: impl Into<String>, options: RenderOptions) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{name:<11}"), options.theme.title()),
-        Span::raw(value.into()),
-    ])
-}
-
-fn request_lines(body: &str, sync: bool, options: RenderOptions) -> Vec<Line<'static>> {
-    let mut out = vec![
-        Line::from(Span::styled(
-            format!("POST {STATELESS_PATH}?synchronous-validation={sync}"),
-            options.theme.title(),
-        )),
-        Line::from(Span::styled(
-            "Content-Type: application/json · X-Api-Key: (not shown)",
-            options.theme.muted(),
-        )),
-        Line::default(),
-    ];
-    out.extend(body_lines(body, options.theme.plain()));
-    out
-}
-
-fn response_lines(outcome: &CallOutcome, options: RenderOptions) -> Vec<Line<'static>> {
-    let theme = options.theme;
-    let latency = options.clock.latency_text(outcome.latency());
-    let mut out = Vec::new();
-    match outcome {
-        CallOutcome::Success {
-            status,
-            response,
-            raw_body,
-            ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} OK in {latency}"),
-                theme.ok().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(field("user_id", response.user_id.clone(), options));
-            out.push(Line::default());
-            out.extend(body_lines(raw_body, theme.plain()));
-        }
-        CallOutcome::ApiError {
-            status,
-            envelope: Some(env),
-            raw_body,
-            ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} {} in {latency}", env.error.status),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(field("status", env.error.status_code.to_string(), options));
-            out.push(field("code", env.error.code.to_string(), options));
-            let mut message = env.error.message.lines();
-            out.push(field(
-                "message",
-                message.next().unwrap_or_default(),
-                options,
-            ));
-            for more in message {
-                if !more.trim_start().starts_with("events[") {
-                    out.push(field("", more, options));
-                }
-            }
-            if let Some(cause) = &env.error.cause {
-                out.push(field("cause", cause.clone(), options));
-            }
-            out.push(field("request_id", env.request_id.clone(), options));
-            out.push(field("docs", env.error.docs.clone(), options));
-            let violations = env.violations();
-            if !violations.is_empty() {
-                out.push(Line::default());
-                out.push(Line::from(Span::styled(
-                    format!("Violations ({}):", violations.len()),
-                    theme.title(),
-                )));
-                for v in violations {
-                    out.push(Line::from(vec![
-                        Span::styled("  ✗ ", theme.error()),
-                        Span::raw(v.to_string()),
-                    ]));
-                }
-            }
-            out.push(Line::default());
-            out.push(Line::from(Span::styled("Body:", theme.muted())));
-            out.extend(body_lines(raw_body, theme.muted()));
-        }
-        CallOutcome::ApiError {
-            status, raw_body, ..
-        } => {
-            out.push(Line::from(Span::styled(
-                format!("{status} in {latency}: the body is not Permutive's error envelope"),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(Line::default());
-            out.push(Line::from(Span::styled("Body:", theme.muted())));
-            if raw_body.is_empty() {
-                out.push(Line::from(Span::styled("(empty)", theme.muted())));
-            }
-            out.extend(body_lines(raw_body, theme.plain()));
-        }
-        CallOutcome::Transport { kind, message, .. } => {
-            let what = match kind {
-                TransportKind::Timeout => "Timed out",
-                TransportKind::Connect => "Could not connect",
-                TransportKind::Body => "The connection broke",
-                TransportKind::Other => "The request failed",
-            };
-            out.push(Line::from(Span::styled(
-                format!("{what}: no HTTP answer after {latency}"),
-                theme.error().add_modifier(ratatui::style::Modifier::BOLD),
-            )));
-            out.push(Line::default());
-            out.push(Line::from(message.clone()));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

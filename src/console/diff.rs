@@ -209,12 +209,89 @@ impl StateDiff {
         }
     }
 
+    /// [`StateDiff::line`], with the epoch times on it as dates after it (muted, after `←`:
+    /// visibly not part of the state, whose text stays as it is) when they fit in `width`.
+    pub fn line_with_dates(&self, full: bool, row: usize, theme: Theme, width: usize) -> Line<'_> {
+        let mut line = self.line(full, row, theme);
+        let rows = if full { &self.full } else { &self.changes };
+        let text = match rows.get(row) {
+            Some(Row::Context(i) | Row::Same(i) | Row::Added(i)) => &self.new[*i as usize],
+            Some(Row::Removed(i)) => &self.old[*i as usize],
+            Some(Row::Header(_)) | None => return line,
+        };
+        if let Some(dates) = time_annotation(text) {
+            let note = format!("  ← {dates}");
+            if line.width() + note.chars().count() <= width {
+                line.spans.push(Span::styled(note, theme.muted()));
+            }
+        }
+        line
+    }
+
     /// The rows as plain text (tests, screenshots).
     pub fn text(&self, full: bool) -> Vec<String> {
         (0..self.len(full))
             .map(|i| self.line(full, i, Theme::default()).to_string())
             .collect()
     }
+}
+
+/// The epoch times written on a line of state, as dates: `2026-03-02 08:15:00 UTC`, or several
+/// in the order they appear (`2026-03-02 08:15:00, 2026-03-03 09:00:30 UTC`). A time is a whole
+/// number outside any string, in seconds or milliseconds since 1970, between 2000 and 2100:
+/// the emulator's state keeps its times in milliseconds (an assumption for other states: the
+/// real API's state is opaque and undocumented, so this only annotates, never changes it).
+pub fn time_annotation(text: &str) -> Option<String> {
+    const FROM_S: i64 = 946_684_800; // 2000-01-01
+    const TO_S: i64 = 4_102_444_800; // 2100-01-01
+    let mut dates: Vec<String> = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        // A number token: digits, and what else a JSON number may hold.
+        let start = i;
+        while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+            continue;
+        }
+        let Ok(n) = text[start..i].parse::<i64>() else {
+            continue;
+        };
+        let ms = if (FROM_S..TO_S).contains(&n) {
+            n * 1000
+        } else if (FROM_S * 1000..TO_S * 1000).contains(&n) {
+            n
+        } else {
+            continue;
+        };
+        let Ok(time) = jiff::Timestamp::from_millisecond(ms) else {
+            continue;
+        };
+        let date = time.strftime("%Y-%m-%d %H:%M:%S").to_string();
+        if !dates.contains(&date) {
+            dates.push(date);
+        }
+    }
+    (!dates.is_empty()).then(|| format!("{} UTC", dates.join(", ")))
 }
 
 fn styled<'a>(marker: &'static str, text: &'a str, style: ratatui::style::Style) -> Line<'a> {
@@ -340,6 +417,46 @@ mod tests {
         );
         assert_eq!((diff.added, diff.removed), (2, 2));
         assert_eq!(diff.len(true), 9);
+    }
+
+    /// Issue 13: the epoch times of a state line read as dates, beside it; the line itself is
+    /// unchanged; strings (cohort codes, checksums) and other numbers are left alone.
+    #[test]
+    fn times_in_the_diff_are_annotated_as_dates() {
+        assert_eq!(
+            time_annotation(r#"  "51cfb9e373": [1772439300000, ["wp", 1772439300000, 1]]"#),
+            Some("2026-03-02 08:15:00 UTC".into())
+        );
+        assert_eq!(
+            time_annotation("[1764250000, 1772439330500, 2, 1.5]"),
+            Some("2025-11-27 13:26:40, 2026-03-02 08:15:30 UTC".into())
+        );
+        assert_eq!(
+            time_annotation(r#"  "1772439300000": ["p", 3, -1772439300000.5, 12345]"#),
+            None
+        );
+        let before = r#"{"internal_state":{},"external_state":{},"cohorts":[]}"#;
+        let after = r#"{"internal_state":{"1001":{"c":[1772439300000,["wp"]]}},"external_state":{},"cohorts":[]}"#;
+        let diff = state_diff(Some(before), Some(after));
+        let row = (0..diff.len(false))
+            .find(|&i| {
+                let line = diff.line(false, i, Theme::default()).to_string();
+                line.contains("1772439300000")
+            })
+            .expect("the time's row");
+        let plain = diff.line(false, row, Theme::default()).to_string();
+        let dated = diff.line_with_dates(false, row, Theme::default(), 200);
+        assert_eq!(
+            dated.to_string(),
+            format!("{plain}  ← 2026-03-02 08:15:00 UTC"),
+            "the line as it was, then the date"
+        );
+        let note = dated.spans.last().unwrap();
+        assert_eq!(note.style, Theme::default().muted());
+        // Where it does not fit, the line is drawn alone.
+        let width = plain.chars().count() + 5;
+        let narrow = diff.line_with_dates(false, row, Theme::default(), width);
+        assert_eq!(narrow.to_string(), plain);
     }
 
     #[test]

@@ -16,7 +16,12 @@ pub enum Message {
         result: Result<crate::emulator::workspace::WorkspaceDescription, String>,
     },
     /// A segmentation call came back (or failed to).
-    CallFinished { task: u64, call: Box<Call> },
+    /// A call came back, with its detail rendered (for the view's cache).
+    CallFinished {
+        task: u64,
+        call: Box<Call>,
+        detail: super::detail::Rendered,
+    },
     /// The spinner moves on while a request is in flight.
     Tick,
     /// Leave now (a signal, or the embedding program asks).
@@ -62,13 +67,19 @@ pub enum Message {
     TaskFailed { task: u64, why: String },
     /// The clipboard could not be written.
     CopyFailed { why: String },
+    /// A copy's file was written (or why not).
+    CopyWritten {
+        task: u64,
+        path: std::path::PathBuf,
+        result: Result<(), String>,
+    },
     /// The live workspace: a file changed, or a reload finished (see `live.rs`).
     Live(super::live::LiveEvent),
     /// An older call's detail was rendered again (see `detail.rs`).
     DetailRendered {
         task: u64,
         call_id: u64,
-        detail: Box<super::call::CallDetail>,
+        detail: super::detail::Rendered,
     },
 }
 
@@ -85,6 +96,7 @@ impl Message {
             | Message::SessionsListed { task, .. }
             | Message::SessionOpened { task, .. }
             | Message::SessionSaved { task, .. }
+            | Message::CopyWritten { task, .. }
             | Message::TaskFailed { task, .. } => Some(*task),
             Message::Live(event) => event.task(),
             _ => None,
@@ -143,9 +155,11 @@ pub enum Effect {
         /// The status line when it is written.
         done: String,
     },
-    /// Put text on the clipboard (OSC 52 on the terminal).
+    /// Put text on the clipboard (OSC 52 on the terminal), and in `file` when there is one.
     Copy {
+        task: u64,
         text: String,
+        file: Option<std::path::PathBuf>,
     },
     /// Watch the live workspace's directory (see `live.rs`).
     WatchWorkspace(super::model::live::LiveSetup),

@@ -10,6 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use super::app::App;
+use super::error::Error;
 use super::message::Message;
 use super::update::start;
 use super::view::draw;
@@ -26,11 +27,7 @@ const INPUT_PER_FRAME: usize = 512;
 /// When the input ends and [`super::AppOptions::wait_for_requests`] is set, the loop keeps
 /// going until every background task (requests, workspace load) has answered — so a test can
 /// send keys, let the calls finish, and then look at the screen, without any timing.
-pub async fn run_app<B, S>(
-    mut app: App,
-    terminal: &mut Terminal<B>,
-    input: S,
-) -> anyhow::Result<App>
+pub async fn run_app<B, S>(mut app: App, terminal: &mut Terminal<B>, input: S) -> Result<App, Error>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
@@ -38,13 +35,15 @@ where
 {
     let mut input = std::pin::pin!(input);
     let mut input_open = true;
-    let size = terminal.size()?;
+    let size = terminal.size().map_err(Error::draw)?;
     app.model.size = (size.width, size.height);
     let effects = start(&mut app.model);
     app.perform_all(effects);
     let mut spinner = tokio::time::interval(SPINNER_PERIOD);
     spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    terminal.draw(|frame| draw(&app, frame))?;
+    terminal
+        .draw(|frame| draw(&app, frame))
+        .map_err(Error::draw)?;
     loop {
         if app.model.quit {
             break;
@@ -80,7 +79,9 @@ where
             handled += 1;
         }
         if app.executor.rx.is_empty() && !app.model.quit {
-            terminal.draw(|frame| draw(&app, frame))?;
+            terminal
+                .draw(|frame| draw(&app, frame))
+                .map_err(Error::draw)?;
         }
     }
     if app.model.quit {
@@ -103,13 +104,13 @@ where
 }
 
 /// One message: the update, then its effects started.
-fn step<B>(app: &mut App, terminal: &mut Terminal<B>, message: Message) -> anyhow::Result<()>
+fn step<B>(app: &mut App, terminal: &mut Terminal<B>, message: Message) -> Result<(), Error>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
 {
     if let Message::Input(Event::Resize(..)) = message {
-        terminal.autoresize()?;
+        terminal.autoresize().map_err(Error::draw)?;
     }
     app.handle(message);
     Ok(())

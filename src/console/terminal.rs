@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::{Write, stdout};
 use std::path::PathBuf;
 
-use anyhow::Context;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
 };
@@ -17,6 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use super::app::App;
+use super::error::{Error, SaveFailure};
 use super::message::Message;
 use super::model::AppOptions;
 use super::runtime::run_app;
@@ -45,12 +45,16 @@ pub struct LaunchOptions {
 /// Reads the cohorts of `DIR/cohorts.json` (the workspace format), by code.
 pub fn read_cohort_definitions(
     dir: &std::path::Path,
-) -> anyhow::Result<BTreeMap<String, crate::emulator::workspace::CohortRecord>> {
-    let path = dir.join("cohorts.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the cohort definitions {}", path.display()))?;
-    let records = crate::emulator::workspace::parse_records(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+) -> Result<BTreeMap<String, crate::emulator::workspace::CohortRecord>, Error> {
+    let file = dir.join("cohorts.json");
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(source) => return Err(Error::ReadDefinitions { file, source }),
+    };
+    let records = match crate::emulator::workspace::parse_records(&text) {
+        Ok(records) => records,
+        Err(source) => return Err(Error::ParseDefinitions { file, source }),
+    };
     Ok(records
         .into_iter()
         .map(|r| (r.code.to_string(), r))
@@ -58,21 +62,20 @@ pub fn read_cohort_definitions(
 }
 
 /// Reads a `{code: name}` file.
-pub fn read_cohort_names(path: &std::path::Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the cohort names file {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{}: not JSON (expected {{\"code\": \"name\"}})",
-            path.display()
-        )
+pub fn read_cohort_names(path: &std::path::Path) -> Result<BTreeMap<String, String>, Error> {
+    let file = || path.to_path_buf();
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadNames {
+        file: file(),
+        source,
     })?;
-    let map = value.as_object().with_context(|| {
-        format!(
-            "{}: expected a JSON object {{\"code\": \"name\"}}",
-            path.display()
-        )
-    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| Error::NamesNotJson {
+            file: file(),
+            source,
+        })?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| Error::NamesNotObject { file: file() })?;
     Ok(map
         .iter()
         .map(|(code, name)| {
@@ -113,10 +116,10 @@ pub fn prepare_colors(no_color: bool) {
 struct TerminalGuard;
 
 impl TerminalGuard {
-    fn enter(no_color: bool) -> anyhow::Result<TerminalGuard> {
+    fn enter(no_color: bool) -> Result<TerminalGuard, Error> {
         install_panic_hook();
         prepare_colors(no_color);
-        enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+        enable_raw_mode().map_err(Error::RawMode)?;
         let guard = TerminalGuard;
         crossterm::execute!(
             stdout(),
@@ -124,7 +127,7 @@ impl TerminalGuard {
             EnableMouseCapture,
             EnableBracketedPaste
         )
-        .context("cannot set up the terminal")?;
+        .map_err(Error::SetUp)?;
         Ok(guard)
     }
 }
@@ -223,7 +226,7 @@ impl InputReader {
 
 /// `segscope` with no subcommand: the console, on the embedded emulator unless a key or a base
 /// URL says otherwise.
-pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
+pub async fn launch(options: LaunchOptions) -> Result<(), Error> {
     let names = match &options.cohort_names {
         Some(path) => read_cohort_names(path)?,
         None => BTreeMap::new(),
@@ -277,10 +280,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     forward_signals(app.sender());
     let result = {
         let _guard = TerminalGuard::enter(no_color)?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(stdout())).map_err(Error::draw)?;
         // Copies (y, c, C) reach the clipboard as OSC 52 sequences on the terminal.
         app.set_clipboard_sink(Box::new(stdout()));
-        terminal.clear()?;
+        terminal.clear().map_err(Error::draw)?;
         let (reader, input) = InputReader::start();
         let result = run_app(app, &mut terminal, input).await;
         reader.stop();
@@ -294,9 +297,10 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     // the terminal is restored: never a silent exit 0 with the calls gone.
     let app = result?;
     if let Some(e) = app.autosave_exit_error() {
-        anyhow::bail!(
-            "the autosave could not be written at exit, so this session is not saved: {e}"
-        );
+        return Err(Error::SaveAtExit {
+            file: app.autosave_path().map(std::path::Path::to_path_buf),
+            source: SaveFailure(e.to_string()),
+        });
     }
     Ok(())
 }

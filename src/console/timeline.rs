@@ -16,7 +16,6 @@ use serde_json::Value;
 
 use super::theme::Theme;
 use crate::console::model::Model;
-use crate::console::model::explain::Entry;
 use crate::engine::{Clock, CohortExplanation, Explanation, TimelineStep, Transition};
 
 /// Reads the emulator's answer into the engine's own type.
@@ -163,22 +162,18 @@ pub fn call_lines(
     lines
 }
 
-/// Adds the typed explanation's parts to the popup's entries: each cohort's transitions under
+/// Adds the typed explanation's parts to a cohort's lines in the popup: its transitions under
 /// its verdict, and the call's timeline at the end.
 pub(crate) fn annotate(
-    entries: &mut [Entry],
+    lines: &mut Vec<Line<'static>>,
+    cohort: &CohortExplanation,
     explanation: &Explanation,
     call_number: usize,
     theme: Theme,
 ) {
-    let whole = call_lines(explanation, call_number, theme);
-    for entry in entries {
-        if let Some(cohort) = explanation.cohorts.iter().find(|c| c.code == entry.code) {
-            // Under the verdict and the clock line (lines 1 and 2).
-            let at = entry.lines.len().min(3);
-            let extra = cohort_lines(cohort, call_number, theme);
-            entry.lines.splice(at..at, extra);
-        }
-        entry.lines.extend(whole.iter().cloned());
-    }
+    // Under the verdict and the clock line (lines 1 and 2).
+    let at = lines.len().min(3);
+    let extra = cohort_lines(cohort, call_number, theme);
+    lines.splice(at..at, extra);
+    lines.extend(call_lines(explanation, call_number, theme));
 }

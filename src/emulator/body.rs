@@ -1,6 +1,9 @@
 //! The request body read in one pass, borrowing from the bytes: the state's entries stay slices
 //! of the body (never copied, never re-parsed) unless the engine owns the cohort. A body carries
 //! a state of tens of kilobytes, so this is where the emulator's time would otherwise go.
+//!
+//! [`super::body_scan`] reads the plain form of a body (what clients send) many bytes at a time;
+//! anything else is read here, with serde, which also words every error.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,9 +14,9 @@ use serde_json::value::RawValue;
 
 pub use crate::json::Key;
 
-/// An object's entries in order, each value raw. `what` names the object in errors.
+/// An object's entries in order, each value's JSON text. `what` names the object in errors.
 #[derive(Debug, Default)]
-pub struct RawEntries<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+pub struct RawEntries<'a>(pub Vec<(Cow<'a, str>, &'a str)>);
 
 struct EntriesVisitor(&'static str);
 
@@ -25,7 +28,7 @@ impl<'de> Visitor<'de> for EntriesVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEntries<'de>, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            entries.push((key, map.next_value::<&'de RawValue>()?));
+            entries.push((key, map.next_value::<&'de RawValue>()?.get()));
         }
         if let Some(key) = first_repeated(&entries) {
             // A repeated key would come back repeated (the state is written back entry by
@@ -41,7 +44,7 @@ impl<'de> Visitor<'de> for EntriesVisitor {
 }
 
 /// The first key that appears twice, if any.
-fn first_repeated<'e>(entries: &'e [(Cow<'_, str>, &RawValue)]) -> Option<&'e str> {
+pub(super) fn first_repeated<'e>(entries: &'e [(Cow<'_, str>, &str)]) -> Option<&'e str> {
     if entries.len() < 2 {
         return None;
     }
@@ -58,8 +61,8 @@ impl<'de> RawEntries<'de> {
     }
 
     /// Parses a raw object (e.g. `external_state`) into its entries.
-    pub fn parse(raw: &'de RawValue, what: &'static str) -> Result<Self, serde_json::Error> {
-        let mut de = serde_json::Deserializer::from_str(raw.get());
+    pub fn parse(raw: &'de str, what: &'static str) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(raw);
         RawEntries::read(&mut de, what)
     }
 }
@@ -69,10 +72,12 @@ impl<'de> RawEntries<'de> {
 pub struct StateShape<'a> {
     pub internal: RawEntries<'a>,
     /// The whole `external_state`, raw: it goes back byte for byte.
-    pub external: Option<&'a RawValue>,
+    pub external: Option<&'a str>,
+    /// Its entries (the engine reads them).
+    pub external_entries: RawEntries<'a>,
     pub cohorts: Vec<String>,
     /// Fields of `state` this emulator does not know, returned as they came.
-    pub other_fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub other_fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 /// A cohort id in `state.cohorts`: a string (or, leniently, a number).
@@ -108,15 +113,16 @@ impl<'de> Deserialize<'de> for InternalState<'de> {
     }
 }
 
-struct ExternalState<'a>(&'a RawValue);
+struct ExternalState<'a>(&'a str, RawEntries<'a>);
 
 impl<'de> Deserialize<'de> for ExternalState<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = <&'de RawValue>::deserialize(d)?;
-        if raw.get().starts_with('{') {
+        let raw = <&'de RawValue>::deserialize(d)?.get();
+        if raw.starts_with('{') {
             // Kept raw (it goes back byte for byte), but its keys are checked like internal's.
-            RawEntries::parse(raw, "state.external_state").map_err(de::Error::custom)?;
-            Ok(ExternalState(raw))
+            let entries =
+                RawEntries::parse(raw, "state.external_state").map_err(de::Error::custom)?;
+            Ok(ExternalState(raw, entries))
         } else {
             Err(de::Error::custom(
                 "invalid type: expected state.external_state to be an object",
@@ -145,7 +151,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
                             internal = Some(map.next_value::<InternalState<'de>>()?.0)
                         }
                         "external_state" if external.is_none() => {
-                            external = Some(map.next_value::<ExternalState<'de>>()?.0)
+                            external = Some(map.next_value::<ExternalState<'de>>()?)
                         }
                         "cohorts" if cohorts.is_none() => {
                             let list = map.next_value::<Option<Vec<CohortId>>>()?;
@@ -154,7 +160,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
                         "internal_state" | "external_state" | "cohorts" => {
                             return Err(de::Error::custom(format!("duplicate field state.{key}")));
                         }
-                        _ => other_fields.push((key, map.next_value::<&'de RawValue>()?)),
+                        _ => other_fields.push((key, map.next_value::<&'de RawValue>()?.get())),
                     }
                 }
                 let internal =
@@ -163,7 +169,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
                     external.ok_or_else(|| de::Error::custom("state.external_state is missing"))?;
                 Ok(StateShape {
                     internal,
-                    external: Some(external),
+                    external: Some(external.0),
+                    external_entries: external.1,
                     cohorts: cohorts
                         .unwrap_or_default()
                         .into_iter()
@@ -177,17 +184,49 @@ impl<'de: 'a, 'a> Deserialize<'de> for StateShape<'a> {
     }
 }
 
-/// The top level of a request body. `null` fields read as absent.
-#[derive(Debug, Deserialize)]
+/// The top level of a request body, each field's JSON text. `null` fields read as absent.
+#[derive(Debug, Default)]
 pub struct BodyShape<'a> {
-    #[serde(default, borrow)]
-    pub user_id: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub alias: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub aliases: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub events: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    pub user_id: Option<&'a str>,
+    pub alias: Option<&'a str>,
+    pub aliases: Option<&'a str>,
+    pub events: Option<&'a str>,
     pub state: Option<StateShape<'a>>,
+}
+
+impl<'a> BodyShape<'a> {
+    /// Reads a body: the fast path for the plain form, serde for the rest (and every error).
+    pub fn read(text: &'a str) -> Result<BodyShape<'a>, serde_json::Error> {
+        match super::body_scan::read(text) {
+            Some(body) => Ok(body),
+            None => BodyShape::read_with_serde(text),
+        }
+    }
+
+    /// Reads a body with serde only.
+    pub(super) fn read_with_serde(text: &'a str) -> Result<BodyShape<'a>, serde_json::Error> {
+        let body: SerdeBody<'a> = serde_json::from_str(text)?;
+        Ok(BodyShape {
+            user_id: body.user_id.map(RawValue::get),
+            alias: body.alias.map(RawValue::get),
+            aliases: body.aliases.map(RawValue::get),
+            events: body.events.map(RawValue::get),
+            state: body.state,
+        })
+    }
+}
+
+/// The top level of a request body, for serde. `null` fields read as absent.
+#[derive(Deserialize)]
+struct SerdeBody<'a> {
+    #[serde(default, borrow)]
+    user_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    alias: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    aliases: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    events: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    state: Option<StateShape<'a>>,
 }

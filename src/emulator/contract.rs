@@ -3,7 +3,6 @@
 
 use indexmap::IndexMap;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::body::{BodyShape, StateShape};
 use super::failure::{Failure, quote};
@@ -53,8 +52,7 @@ pub fn check_request(body: &[u8]) -> Result<CheckedRequest<'_>, Failure> {
             ),
         });
     }
-    let shape: BodyShape<'_> =
-        serde_json::from_str(text).map_err(|e| json_failure("the request body", &e))?;
+    let shape = BodyShape::read(text).map_err(|e| json_failure("the request body", &e))?;
     let user_id = resolve_identity(shape.user_id, shape.alias, shape.aliases)?;
     let events = match shape.events {
         None => Vec::new(),
@@ -107,8 +105,8 @@ fn json_failure(what: &str, e: &serde_json::Error) -> Failure {
     Failure::bad_body(reason)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(raw: &RawValue, what: &str) -> Result<T, Failure> {
-    serde_json::from_str(raw.get()).map_err(|e| {
+fn parse<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, Failure> {
+    serde_json::from_str(raw).map_err(|e| {
         Failure::bad_body(format!(
             "{what} is not structured as expected: {}",
             strip_position(&e)
@@ -122,9 +120,9 @@ fn strip_position(e: &serde_json::Error) -> String {
 }
 
 fn resolve_identity(
-    user_id: Option<&RawValue>,
-    alias: Option<&RawValue>,
-    aliases: Option<&RawValue>,
+    user_id: Option<&str>,
+    alias: Option<&str>,
+    aliases: Option<&str>,
 ) -> Result<String, Failure> {
     let given = [user_id.is_some(), alias.is_some(), aliases.is_some()]
         .iter()
@@ -179,7 +177,7 @@ fn check_alias_parts(what: &str, tag: &str, id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check_events(raw: &RawValue) -> Result<Vec<engine::Event>, Failure> {
+fn check_events(raw: &str) -> Result<Vec<engine::Event>, Failure> {
     let list: Vec<IndexMap<String, Value>> = parse(raw, "\"events\"")?;
     if list.len() > MAX_EVENTS {
         return Err(Failure::bad_body(format!(

@@ -2,6 +2,7 @@
 //! logic comes from a workspace directory. It knows nothing of the terminal.
 
 pub mod body;
+mod body_scan;
 pub mod cohorts_api;
 pub mod contract;
 pub mod failure;

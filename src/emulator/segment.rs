@@ -5,7 +5,6 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::body::RawEntries;
 use super::contract::{CheckedRequest, check_request, schema_violations};
 use super::failure::Failure;
 use super::workspace::Workspace;
@@ -72,12 +71,11 @@ pub fn segment(
         return Err(Failure::bad_body(message)
             .with_cause("The events do not match the workspace's event schemas."));
     }
-    let external = external_entries(&request);
     let outcome = workspace.cohorts.segment_with(
         engine::SegmentInput {
             events: &request.events,
-            internal: engine::StateEntries::Text(&request.state.internal.0),
-            external: engine::StateEntries::Text(&external.0),
+            internal: engine::StateEntries::Slices(&request.state.internal.0),
+            external: engine::StateEntries::Slices(&request.state.external_entries.0),
             cohorts: &request.state.cohorts,
         },
         now(workspace),
@@ -123,12 +121,11 @@ const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":
 /// The engine's decision tree for a request body (the `/_segscope/explain` endpoint).
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;
-    let external = external_entries(&request);
     let explanation = serde_json::to_value(workspace.cohorts.explanation_with(
         engine::SegmentInput {
             events: &request.events,
-            internal: engine::StateEntries::Text(&request.state.internal.0),
-            external: engine::StateEntries::Text(&external.0),
+            internal: engine::StateEntries::Slices(&request.state.internal.0),
+            external: engine::StateEntries::Slices(&request.state.external_entries.0),
             cohorts: &request.state.cohorts,
         },
         now(workspace),
@@ -151,16 +148,6 @@ fn now(workspace: &Workspace) -> engine::Now {
     }
 }
 
-/// The entries of `external_state`, raw (the engine reads them as text).
-fn external_entries<'a>(request: &CheckedRequest<'a>) -> RawEntries<'a> {
-    // Already checked to be an object when the body was read.
-    request
-        .state
-        .external
-        .and_then(|raw| RawEntries::parse(raw, "state.external_state").ok())
-        .unwrap_or_default()
-}
-
 /// Writes the response state: unknown cohorts' entries raw, workspace cohorts' entries from the
 /// engine, external state as it came, cohorts sorted and unique.
 fn write_state(
@@ -176,7 +163,7 @@ fn write_state(
         .iter()
         // Entries the engine does not own, disabled cohorts' included, go back byte for byte.
         .filter(|(code, _)| !workspace.cohorts.evaluates(code))
-        .map(|(code, raw)| (code.as_ref(), raw.get()))
+        .map(|(code, raw)| (code.as_ref(), *raw))
         .chain(
             outcome
                 .internal
@@ -208,7 +195,7 @@ fn write_state(
     }
     out.push_str("},\"external_state\":");
     match &request.state.external {
-        Some(raw) => out.push_str(raw.get()),
+        Some(raw) => out.push_str(raw),
         None => out.push_str("{}"),
     }
     out.push_str(",\"cohorts\":[");
@@ -223,7 +210,7 @@ fn write_state(
         out.push(',');
         push_json_string(out, name);
         out.push(':');
-        out.push_str(raw.get());
+        out.push_str(raw);
     }
     out.push('}');
 }

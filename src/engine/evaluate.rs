@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::accumulator::{
     Accumulator, CohortState, EntryRead, Mode, Source as CopySource, VIEW_MARK, WindowSum,
@@ -22,7 +21,8 @@ const FAR_AHEAD_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Entry<'a> {
     Value(&'a Value),
-    Text(&'a RawValue),
+    /// One JSON value's text.
+    Text(&'a str),
 }
 
 impl<'a> Entry<'a> {
@@ -42,10 +42,7 @@ impl<'a> Entry<'a> {
             Entry::Text(t) => {
                 let start = sources.len();
                 let read = EntryRead::from_text_with_spans(t, &cohort.checksum, modes, sources);
-                let copyable = sources[start..]
-                    .iter()
-                    .any(Option::is_some)
-                    .then(|| t.get());
+                let copyable = sources[start..].iter().any(Option::is_some).then_some(t);
                 (read, copyable)
             }
         }
@@ -341,7 +338,7 @@ pub(crate) fn evaluate(
         if worth_keeping {
             // About as long as the entry that came in, plus the request's new entries.
             let incoming = match internal_entries[i] {
-                Some(Entry::Text(raw)) => raw.get().len(),
+                Some(Entry::Text(raw)) => raw.len(),
                 _ => 0,
             };
             let mut text = Vec::with_capacity(incoming + 256);

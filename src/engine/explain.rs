@@ -3,12 +3,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::CohortInfo;
 use super::compare::number_value;
+use super::condition::Condition;
 use super::evaluate::{Evaluation, Keys, StateOrigin, Step, clause_holds};
 use super::load::CompiledCohort;
 use super::query::{Clause, ClauseKind, Leaf, Source};
 use super::window::Window;
+use super::{CohortInfo, Event};
 
 /// Everything the engine decided for one request, and why (`/_segscope/explain`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -120,6 +121,24 @@ pub struct ExplanationNode {
     pub provider: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The near misses: events of this request that match the clause (its event and `where`)
+    /// but fall outside its window, so they do not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside: Option<OutsideWindow>,
+}
+
+/// Events of the request that match a clause but fall outside its window (issue 13).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutsideWindow {
+    /// How many there are.
+    pub count: usize,
+    /// The one closest to the window (RFC 3339): the latest of those too early, or the earliest
+    /// of those too late.
+    pub closest: String,
+    /// `early` (before the window's start) or `late` (after its end), for the closest one.
+    pub side: String,
+    /// How far the closest one would have to move to count, in milliseconds.
+    pub by_ms: i64,
 }
 
 /// The time range a clause counted over.
@@ -145,6 +164,8 @@ pub(crate) fn explain(
     compiled: &[CompiledCohort],
     evaluation: &Evaluation,
     external: &Keys<'_>,
+    events: &[Event],
+    filters: &[Condition],
 ) -> Explanation {
     let members: Vec<bool> = evaluation.outcomes.iter().map(|o| o.member).collect();
     let codes = |indices: &[usize]| -> Vec<String> {
@@ -188,6 +209,8 @@ pub(crate) fn explain(
                 members: &members,
                 external,
                 now: evaluation.now,
+                events,
+                filters,
             };
             CohortExplanation {
                 code: info.code.clone(),
@@ -241,6 +264,8 @@ struct Explainer<'a> {
     members: &'a [bool],
     external: &'a Keys<'a>,
     now: Option<i64>,
+    events: &'a [Event],
+    filters: &'a [Condition],
 }
 
 impl Explainer<'_> {
@@ -260,6 +285,7 @@ impl Explainer<'_> {
             segment: None,
             provider: None,
             note: None,
+            outside: None,
         };
         match &clause.kind {
             ClauseKind::And(items) | ClauseKind::Or(items) => {
@@ -316,6 +342,7 @@ impl Explainer<'_> {
             Source::Events {
                 clause,
                 event,
+                filter_id,
                 filter_json,
                 measure,
                 ..
@@ -324,6 +351,12 @@ impl Explainer<'_> {
                 node.event = Some(event.clone());
                 node.measure = Some(measure.describe().into());
                 node.filter = filter_json.clone();
+                let matching = self.events.iter().filter(|e| {
+                    e.name == *event
+                        && filter_id.is_none_or(|f| self.filters[f].holds(&e.properties))
+                        && measure.contribution(e).is_some()
+                });
+                node.outside = outside_window(leaf.window, self.now, matching);
             }
             Source::Transition { entered, code, .. } => {
                 node.kind = if *entered {
@@ -385,8 +418,149 @@ impl Explainer<'_> {
     }
 }
 
+/// The events (already matching a clause) that its window leaves out at the clock `now`, and
+/// how near the closest one came. `None` when every one counts, or the window has no edges
+/// (all time, this session).
+fn outside_window<'e>(
+    window: Window,
+    now: Option<i64>,
+    matching: impl Iterator<Item = &'e Event>,
+) -> Option<OutsideWindow> {
+    // The window's edges: (instant, whether the instant itself is inside).
+    let (start, end) = match window {
+        Window::AllTime | Window::ThisSession => return None,
+        Window::Last { span_ms, .. } => {
+            let now = now?;
+            (
+                Some((now.saturating_sub(span_ms), false)),
+                Some((now, true)),
+            )
+        }
+        Window::After(start) => (Some((start, false)), None),
+        Window::Before(end) => (None, Some((end, false))),
+        Window::Between(start, end) => (Some((start, true)), Some((end, true))),
+    };
+    let mut count = 0;
+    let mut closest: Option<(i64, i64, &str)> = None;
+    for event in matching {
+        let time = event.time.as_millisecond();
+        if window.admits(time, now) {
+            continue;
+        }
+        // How far it would have to move to be inside.
+        let miss = match (start, end) {
+            (Some((s, inclusive)), _) if time < s || (time == s && !inclusive) => {
+                Some((s - time + i64::from(!inclusive), "early"))
+            }
+            (_, Some((e, inclusive))) if time > e || (time == e && !inclusive) => {
+                Some((time - e + i64::from(!inclusive), "late"))
+            }
+            _ => None,
+        };
+        let Some((by, side)) = miss else { continue };
+        count += 1;
+        if closest.is_none_or(|(best, ..)| by < best) {
+            closest = Some((by, time, side));
+        }
+    }
+    let (by_ms, time, side) = closest?;
+    Some(OutsideWindow {
+        count,
+        closest: rfc3339(time)?,
+        side: side.into(),
+        by_ms,
+    })
+}
+
 fn rfc3339(ms: i64) -> Option<String> {
     jiff::Timestamp::from_millisecond(ms)
         .ok()
         .map(|t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::engine::{Event, ExplanationNode, SegmentInput, StateEntries, Workspace};
+
+    fn pageview(time: &str, category: &str) -> Event {
+        Event {
+            name: "Pageview".into(),
+            time: time.parse().unwrap(),
+            properties: json!({"article": {"category": category}}),
+            view_id: None,
+            session_id: None,
+        }
+    }
+
+    fn tree(workspace: &Workspace, events: &[Event]) -> ExplanationNode {
+        let explanation = workspace.explanation(SegmentInput {
+            events,
+            internal: StateEntries::NONE,
+            external: StateEntries::NONE,
+            cohorts: &[],
+        });
+        explanation.cohorts[0].tree.clone()
+    }
+
+    /// Issue 13: matching events that a window leaves out are the near misses the user wants
+    /// to see ("2 matching events outside the window, latest 14:22, 35 minutes too early"):
+    /// only those that match the clause's event and `where`, the closest one, and how far.
+    #[test]
+    fn near_misses_are_the_matching_events_outside_the_window() {
+        let workspace = Workspace::from_cohorts_json(
+            &json!([{"code": 1, "name": "Hour of football", "query": {"event": "Pageview",
+                "where": {"property": "properties.article.category",
+                    "condition": {"equal_to": "football"}},
+                "frequency": {"greater_than_or_equal_to": 3},
+                "during": {"the_last": {"value": 1, "unit": "hours"}}}}])
+            .to_string(),
+        )
+        .unwrap();
+        let events = [
+            pageview("2026-03-02T14:00:00Z", "football"),
+            pageview("2026-03-02T14:22:00Z", "football"),
+            // Outside the window too, but not football: not a near miss.
+            pageview("2026-03-02T14:30:00Z", "tennis"),
+            pageview("2026-03-02T15:57:00Z", "football"),
+        ];
+        let node = tree(&workspace, &events);
+        assert_eq!(node.value, Some(json!(1)));
+        let outside = node.outside.expect("two near misses");
+        assert_eq!(outside.count, 2);
+        assert_eq!(outside.closest, "2026-03-02T14:22:00Z");
+        assert_eq!(outside.side, "early");
+        // The window is (14:57, 15:57]: 14:22 is 35 minutes (and the excluded instant) early.
+        assert_eq!(outside.by_ms, 35 * 60_000 + 1);
+
+        // All inside: nothing to say.
+        let node = tree(&workspace, &events[3..]);
+        assert_eq!(node.outside, None);
+    }
+
+    #[test]
+    fn events_after_a_before_window_are_too_late() {
+        let workspace = Workspace::from_cohorts_json(
+            &json!([{"code": 1, "name": "Early readers", "query": {"event": "Pageview",
+                "frequency": {"greater_than_or_equal_to": 1},
+                "during": {"before": "2026-03-02T12:00:00Z"}}}])
+            .to_string(),
+        )
+        .unwrap();
+        let events = [
+            pageview("2026-03-02T13:00:00Z", "x"),
+            pageview("2026-03-02T12:10:00Z", "x"),
+        ];
+        let outside = tree(&workspace, &events).outside.expect("near misses");
+        assert_eq!(
+            (
+                outside.count,
+                outside.closest.as_str(),
+                outside.side.as_str()
+            ),
+            (2, "2026-03-02T12:10:00Z", "late")
+        );
+        assert_eq!(outside.by_ms, 10 * 60_000 + 1);
+    }
 }

@@ -32,7 +32,8 @@ mod syntax;
 mod window;
 
 pub use explain::{
-    CohortExplanation, Explanation, ExplanationNode, TimelineStep, Transition, WindowExplanation,
+    CohortExplanation, Explanation, ExplanationNode, OutsideWindow, TimelineStep, Transition,
+    WindowExplanation,
 };
 
 /// Which clock windows are measured against.
@@ -109,6 +110,9 @@ pub enum StateEntries<'a> {
     Values(&'a BTreeMap<String, Value>),
     /// Entries in the order they came; when a code appears twice its last entry counts.
     Text(&'a [(Cow<'a, str>, &'a RawValue)]),
+    /// [`StateEntries::Text`] with each entry's JSON text as a slice (the caller checked that
+    /// each is one JSON value): what the emulator's body pass finds.
+    Slices(&'a [(Cow<'a, str>, &'a str)]),
 }
 
 impl StateEntries<'_> {
@@ -142,7 +146,17 @@ impl<'a> StateEntries<'a> {
                 let mut cursor = 0;
                 for (code, raw) in entries {
                     if let Some(i) = codes.find(code, &mut cursor) {
-                        slots[i] = Some(evaluate::Entry::Text(raw));
+                        slots[i] = Some(evaluate::Entry::Text(raw.get()));
+                    }
+                }
+                slots
+            }
+            StateEntries::Slices(entries) => {
+                let mut slots = vec![None; codes.cohorts.len()];
+                let mut cursor = 0;
+                for (code, text) in entries {
+                    if let Some(i) = codes.find(code, &mut cursor) {
+                        slots[i] = Some(evaluate::Entry::Text(text));
                     }
                 }
                 slots
@@ -155,6 +169,11 @@ impl<'a> StateEntries<'a> {
         match self {
             StateEntries::Values(map) => evaluate::Keys::Map(map),
             StateEntries::Text(entries) => {
+                let mut keys: Vec<&'a str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+                keys.sort_unstable();
+                evaluate::Keys::Sorted(keys)
+            }
+            StateEntries::Slices(entries) => {
                 let mut keys: Vec<&'a str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
                 keys.sort_unstable();
                 evaluate::Keys::Sorted(keys)
@@ -419,6 +438,8 @@ impl Workspace {
             &self.compiled,
             &evaluation,
             &input.external.keys(),
+            input.events,
+            &self.catalog.filters,
         )
     }
 

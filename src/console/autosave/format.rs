@@ -10,7 +10,7 @@ use crate::api::{
     CallOutcome, ErrorEnvelope, OpaqueState, SegmentationRequest, SegmentationResponse,
     TransportKind,
 };
-use crate::console::call::{Call, PendingCall};
+use crate::console::call::{Call, EventsLayout, PendingCall};
 use crate::console::model::Model;
 use crate::console::model::lineage::Lineage;
 use crate::session::SessionIdentity;
@@ -69,8 +69,13 @@ struct File {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SavedCall {
-    /// The editor's text as sent (the request's `events`).
+    /// The request's `events` as sent. (Files written before a call held each datum once have
+    /// the editor's text here, blank space around it and all: it reads back the same, since
+    /// that text, trimmed, is what was sent.)
     events: String,
+    /// How the editor showed them, when not as typed (an F8 step: pretty).
+    #[serde(default, skip_serializing_if = "is_as_typed")]
+    layout: EventsLayout,
     event_count: usize,
     identity: SessionIdentity,
     sync_validation: bool,
@@ -98,6 +103,10 @@ enum SavedOutcome {
         transport: String,
         message: String,
     },
+}
+
+fn is_as_typed(layout: &EventsLayout) -> bool {
+    *layout == EventsLayout::AsTyped
 }
 
 fn raw(state: Option<&OpaqueState>) -> Option<Box<RawValue>> {
@@ -141,13 +150,15 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
                 TransportKind::Connect => "connect",
                 TransportKind::Body => "body",
                 TransportKind::Other => "other",
+                TransportKind::Cancelled => "cancelled",
             }
             .into(),
             message: message.clone(),
         },
     };
     SavedCall {
-        events: call.events_text.clone(),
+        events: call.events().to_string(),
+        layout: call.events_layout,
         event_count: call.event_count,
         identity: SessionIdentity::from_identity(call.identity()),
         sync_validation: call.sync_validation,
@@ -160,7 +171,7 @@ pub(crate) fn saved_call(call: &Call) -> SavedCall {
 /// The snapshot's text for the console as it is now (everything: for the compaction on start and
 /// exit, never on every change).
 pub fn serialise(app: &Model) -> String {
-    snapshot(app.target.display_url(), head(app), &app.history)
+    snapshot(super::target::saved_target(app), head(app), &app.history)
 }
 
 /// The snapshot's text: the head, and the history.
@@ -253,6 +264,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
                 "timeout" => TransportKind::Timeout,
                 "connect" => TransportKind::Connect,
                 "body" => TransportKind::Body,
+                "cancelled" => TransportKind::Cancelled,
                 _ => TransportKind::Other,
             },
             message,
@@ -260,7 +272,7 @@ fn rebuild(saved: SavedCall, id: u64) -> Result<Call, String> {
     };
     let pending = PendingCall {
         id,
-        events_text: saved.events,
+        events_layout: saved.layout,
         event_count: saved.event_count,
         sync_validation: saved.sync_validation,
         sent_at: saved.sent_at,
@@ -402,6 +414,44 @@ pub fn restore(snapshot: Option<&str>, journal: Option<&str>) -> Result<Restored
 mod tests {
     use super::*;
 
+    /// A session step's call (F8) sends its recording's bytes and shows them pretty: restored,
+    /// it holds the bytes it sent (not the pretty text), and the editor's text is still pretty.
+    #[test]
+    fn a_step_s_call_restores_the_bytes_it_sent() {
+        let recorded =
+            r#"[{"name":"Pageview","time":"2026-11-27T10:00:00Z","properties":{ "a" : 1.50 }}]"#;
+        let pending = PendingCall {
+            id: 1,
+            events_layout: EventsLayout::Pretty,
+            event_count: 1,
+            sync_validation: true,
+            sent_at: "2026-11-27T10:00:00Z".parse().unwrap(),
+            request: SegmentationRequest {
+                identity: crate::api::Identity::UserId("u".into()),
+                events: RawValue::from_string(recorded.into()).unwrap(),
+                state: None,
+            },
+        };
+        let call = Call::complete(
+            pending,
+            CallOutcome::Transport {
+                latency: Duration::from_millis(5),
+                kind: TransportKind::Connect,
+                message: "refused".into(),
+            },
+        );
+        let journal = line(&Record::Call(saved_call(&call)));
+        let restored = restore(None, Some(&journal)).unwrap();
+        let [back] = &restored.history[..] else {
+            panic!("one call, not {}", restored.history.len());
+        };
+        assert_eq!(back.events(), recorded);
+        assert!(back.request_body().contains(recorded));
+        assert_eq!(back.events_layout, EventsLayout::Pretty);
+        assert_eq!(back.events_text(), crate::json::pretty(recorded));
+        assert!(back.events_text().contains("\n"));
+    }
+
     /// An autosave (snapshot and journal) written by the code of 2026-11-27, before a `Call`
     /// held each datum once: it still restores, byte for byte, and writes back the same text.
     #[test]
@@ -422,10 +472,13 @@ mod tests {
                 r#"{{"user_id":"user-Ω","events":[ {{"name":"Pageview","time":"2026-11-27T10:00:00Z","properties":{{}}}} ],"state":{sent}}}"#
             )
         );
-        assert_eq!(
-            first.events_text,
-            "  [ {\"name\":\"Pageview\",\"time\":\"2026-11-27T10:00:00Z\",\"properties\":{}} ]\n"
-        );
+        // Its `events` held the editor's text, blank space and all: the events sent are that
+        // text trimmed, and the editor's text is derived from them (typed: the same text).
+        let typed =
+            "[ {\"name\":\"Pageview\",\"time\":\"2026-11-27T10:00:00Z\",\"properties\":{}} ]";
+        assert_eq!(first.events(), typed);
+        assert_eq!(first.events_layout, EventsLayout::AsTyped);
+        assert_eq!(first.events_text(), typed);
         assert_eq!(
             first.identity(),
             &crate::api::Identity::UserId("user-Ω".into())
@@ -438,7 +491,8 @@ mod tests {
             first.state_after.as_ref().map(OpaqueState::as_str)
         );
         assert!(!second.succeeded());
-        // Written again, it is the same text.
+        // Written again, it is the same text, but for the blank space around the first call's
+        // events (never sent, so no longer kept: the call holds its events once, as sent).
         let head = restored.head.unwrap();
         assert_eq!(
             snapshot(
@@ -447,6 +501,8 @@ mod tests {
                 std::slice::from_ref(first)
             ),
             snapshot_text
+                .replace(r#""events":"  [ {\"name\""#, r#""events":"[ {\"name\""#)
+                .replace(r#"} ]\n","event_count""#, r#"} ]","event_count""#)
         );
         assert_eq!(
             format!(

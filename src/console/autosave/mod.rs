@@ -17,6 +17,7 @@
 //! target's URL is, with any key in it masked.
 
 pub mod format;
+pub mod target;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -14,8 +14,9 @@ use std::io::Write as _;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::call::{Call, RenderOptions};
+use super::call::Call;
 use super::clipboard::osc52;
+use super::detail::{CallDetail, RenderOptions, Rendered};
 use super::message::{Effect, Message};
 use crate::api::Client;
 use crate::api::wire::WORKSPACE_PATH;
@@ -99,14 +100,17 @@ impl Executor {
                         .segment(&pending.request, pending.sync_validation)
                         .await;
                     // Diffing a big state takes a while: keep it off the async workers.
-                    let call = tokio::task::spawn_blocking(move || {
-                        Call::finish(*pending, outcome, options)
+                    let finished = tokio::task::spawn_blocking(move || {
+                        let call = Call::complete(*pending, outcome);
+                        let detail = CallDetail::of(&call, options);
+                        (call, detail)
                     })
                     .await;
-                    if let Ok(call) = call {
+                    if let Ok((call, detail)) = finished {
                         let _ = tx.send(Message::CallFinished {
                             task,
                             call: Box::new(call),
+                            detail: Rendered::new(detail),
                         });
                     }
                 });
@@ -134,12 +138,12 @@ impl Executor {
                 let handle = tokio::spawn(async move {
                     let id = call.id;
                     let rendered =
-                        tokio::task::spawn_blocking(move || call.render_detail(options)).await;
+                        tokio::task::spawn_blocking(move || CallDetail::of(&call, options)).await;
                     if let Ok(detail) = rendered {
                         let _ = tx.send(Message::DetailRendered {
                             task,
                             call_id: id,
-                            detail: Box::new(detail),
+                            detail: Rendered::new(detail),
                         });
                     }
                 });
@@ -186,7 +190,14 @@ impl Executor {
                     let _ = tx.send(Message::AutosaveDue { input });
                 }));
             }
-            Effect::Copy { text } => {
+            Effect::Copy { task, text, file } => {
+                if let Some(path) = file {
+                    let text = text.clone();
+                    self.spawn_blocking(task, move || {
+                        let result = write_copy(&path, &text).map_err(|e| e.to_string());
+                        Message::CopyWritten { task, path, result }
+                    });
+                }
                 let Some(sink) = self.clipboard.as_mut() else {
                     return;
                 };
@@ -304,4 +315,17 @@ impl Executor {
     pub(crate) fn release_autosave(&mut self) {
         self.autosave_lock = None;
     }
+}
+
+/// A copy's file: readable by its owner only (it can hold a user's state).
+fn write_copy(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())
 }

@@ -2,34 +2,51 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// One key: a code, with or without Ctrl. Shift is ignored (terminals differ on it).
+/// One key: a code, with or without Ctrl or Alt. Shift is ignored (terminals differ on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chord {
     pub code: KeyCode,
     pub ctrl: bool,
+    pub alt: bool,
 }
 
 pub(super) const fn key(code: KeyCode) -> Chord {
-    Chord { code, ctrl: false }
+    Chord {
+        code,
+        ctrl: false,
+        alt: false,
+    }
 }
 
 pub(super) const fn ctrl(c: char) -> Chord {
     Chord {
         code: KeyCode::Char(c),
         ctrl: true,
+        alt: false,
+    }
+}
+
+/// Alt+letter (Option on macOS where the terminal sends it as Meta): the F-keys' second keys.
+pub(super) const fn alt(c: char) -> Chord {
+    Chord {
+        code: KeyCode::Char(c),
+        ctrl: false,
+        alt: true,
     }
 }
 
 impl Chord {
     pub fn matches(&self, event: &KeyEvent) -> bool {
-        if event.modifiers.contains(KeyModifiers::ALT) {
+        if event.modifiers.contains(KeyModifiers::ALT) != self.alt {
             return false;
         }
         if event.modifiers.contains(KeyModifiers::CONTROL) != self.ctrl {
             return false;
         }
         match (self.code, event.code) {
-            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl => a.eq_ignore_ascii_case(&b),
+            (KeyCode::Char(a), KeyCode::Char(b)) if self.ctrl || self.alt => {
+                a.eq_ignore_ascii_case(&b)
+            }
             (a, b) => a == b,
         }
     }
@@ -37,7 +54,7 @@ impl Chord {
     pub fn label(&self) -> String {
         let base = match self.code {
             KeyCode::F(n) => format!("F{n}"),
-            KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) if self.ctrl || self.alt => c.to_ascii_uppercase().to_string(),
             KeyCode::Char(c) => c.to_string(),
             KeyCode::Tab => "Tab".into(),
             KeyCode::BackTab => "Shift+Tab".into(),
@@ -51,10 +68,10 @@ impl Chord {
             KeyCode::End => "End".into(),
             other => format!("{other:?}"),
         };
-        if self.ctrl {
-            format!("Ctrl+{base}")
-        } else {
-            base
+        match (self.ctrl, self.alt) {
+            (true, _) => format!("Ctrl+{base}"),
+            (false, true) => format!("Alt+{base}"),
+            (false, false) => base,
         }
     }
 }

@@ -3,11 +3,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::console::model::Focus;
+
 mod chord;
+mod docs;
 pub mod popup;
 
 pub use chord::Chord;
-use chord::{ctrl, key, keys_label};
+use chord::{alt, ctrl, key, keys_label};
 pub use popup::{POPUP_KEYMAP, PopupAction, PopupBinding, PopupKey, PopupKind, Unbound};
 
 /// What a key asks for.
@@ -43,6 +46,11 @@ pub enum Action {
     CopyResponse,
     CopyCurl,
     CopySend,
+    /// The message log (every status message, with its time).
+    Messages,
+    /// `q` outside the editor, Ctrl+C: say how to quit (Ctrl+Q), do nothing else.
+    QuitHint,
+    Retry,
 }
 
 /// Where a binding applies.
@@ -73,13 +81,23 @@ pub struct Binding {
     pub scope: Scope,
     pub what: &'static str,
     pub hint: Option<&'static str>,
+    /// The panes whose footer shows the hint; empty: every pane's (after the pane's own keys).
+    pub panes: &'static [Focus],
 }
 
 impl Binding {
     pub fn keys_label(&self) -> String {
         keys_label(self.chords)
     }
+
+    /// The hint shows in the footer of these panes only.
+    pub const fn in_footer_of(mut self, panes: &'static [Focus]) -> Binding {
+        self.panes = panes;
+        self
+    }
 }
+
+use Focus::{Cohorts, Detail, Editor as EditorPane, History};
 
 const fn bind(
     action: Action,
@@ -94,6 +112,7 @@ const fn bind(
         scope,
         what,
         hint,
+        panes: &[],
     }
 }
 
@@ -105,7 +124,8 @@ pub const KEYMAP: &[Binding] = &[
         Scope::Everywhere,
         "Send the events, with the state of the last successful call",
         Some("send"),
-    ),
+    )
+    .in_footer_of(&[EditorPane]),
     bind(
         Action::Cancel,
         &[key(KeyCode::Esc)],
@@ -115,42 +135,42 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         Action::ToggleSync,
-        &[key(KeyCode::F(2))],
+        &[key(KeyCode::F(2)), alt('s')],
         Scope::Everywhere,
         "Synchronous validation ON/OFF (ON at start)",
-        Some("sync"),
+        None,
     ),
     bind(
         Action::NewUser,
-        &[key(KeyCode::F(3))],
+        &[key(KeyCode::F(3)), alt('u')],
         Scope::Everywhere,
         "New user: a fresh user_id and an empty state",
-        Some("new user"),
+        None,
     ),
     bind(
         Action::SetAlias,
-        &[key(KeyCode::F(4))],
+        &[key(KeyCode::F(4)), alt('a')],
         Scope::Everywhere,
         "Use an alias (tag and id) as the identity, with an empty state",
-        Some("alias"),
+        None,
     ),
     bind(
         Action::SaveSession,
-        &[key(KeyCode::F(6))],
+        &[key(KeyCode::F(6)), ctrl('o')],
         Scope::Everywhere,
         "Save the history as a session file (asks before overwriting one)",
         None,
     ),
     bind(
         Action::OpenSession,
-        &[key(KeyCode::F(7))],
+        &[key(KeyCode::F(7)), alt('o')],
         Scope::Everywhere,
         "Open a session: bundled ones, sessions/, the data dir, the current dir",
         None,
     ),
     bind(
         Action::NextStep,
-        &[key(KeyCode::F(8))],
+        &[key(KeyCode::F(8)), alt('r')],
         Scope::Everywhere,
         "Replay the open session's next step and compare it with its recording",
         None,
@@ -171,7 +191,7 @@ pub const KEYMAP: &[Binding] = &[
     ),
     bind(
         Action::Help,
-        &[key(KeyCode::F(1))],
+        &[key(KeyCode::F(1)), ctrl('g')],
         Scope::Everywhere,
         "This help",
         Some("help"),
@@ -184,6 +204,13 @@ pub const KEYMAP: &[Binding] = &[
         None,
     ),
     bind(
+        Action::Messages,
+        &[ctrl('l')],
+        Scope::Everywhere,
+        "The message log: every status message, with its time",
+        None,
+    ),
+    bind(
         Action::Quit,
         &[ctrl('q')],
         Scope::Everywhere,
@@ -191,19 +218,35 @@ pub const KEYMAP: &[Binding] = &[
         Some("quit"),
     ),
     bind(
+        Action::QuitHint,
+        &[ctrl('c')],
+        Scope::Everywhere,
+        "Says that Ctrl+Q quits (in the editor it also copies the selection)",
+        None,
+    ),
+    bind(
+        Action::QuitHint,
+        &[key(KeyCode::Char('q'))],
+        Scope::OutsideEditor,
+        "Says that Ctrl+Q quits",
+        None,
+    ),
+    bind(
         Action::NewEvent,
         &[ctrl('n')],
         Scope::Everywhere,
         "Insert a new event at the cursor (pick a workspace event; required properties filled in)",
         Some("new event"),
-    ),
+    )
+    .in_footer_of(&[EditorPane]),
     bind(
         Action::Format,
         &[ctrl('f')],
         Scope::Everywhere,
         "Pretty-print the editor's JSON",
-        None,
-    ),
+        Some("format"),
+    )
+    .in_footer_of(&[EditorPane]),
     bind(
         Action::AdvanceTime,
         &[ctrl('t')],
@@ -224,14 +267,16 @@ pub const KEYMAP: &[Binding] = &[
         Scope::OutsideEditor,
         "Right-hand pane: state diff → request → response",
         Some("view"),
-    ),
+    )
+    .in_footer_of(&[Detail]),
     bind(
         Action::ToggleDiffMode,
         &[key(KeyCode::Char('f'))],
         Scope::OutsideEditor,
         "State diff: changes only ↔ the full after-state",
-        None,
-    ),
+        Some("full/changes"),
+    )
+    .in_footer_of(&[Detail]),
     bind(
         Action::Up,
         &[key(KeyCode::Up), key(KeyCode::Char('k'))],
@@ -279,41 +324,52 @@ pub const KEYMAP: &[Binding] = &[
         &[key(KeyCode::Char('r'))],
         Scope::OutsideEditor,
         "Rewind to just before the selected call (later calls stay, dimmed, as a branch)",
-        None,
-    ),
+        Some("rewind"),
+    )
+    .in_footer_of(&[History]),
     bind(
         Action::CompareEdit,
         &[key(KeyCode::Char('d'))],
         Scope::OutsideEditor,
         "Live workspace (--workspace DIR): the selected call before vs after the last edit",
-        Some("edit diff"),
+        None,
     ),
     bind(
         Action::Explain,
-        &[key(KeyCode::Enter), key(KeyCode::Char('e'))],
+        &[key(KeyCode::Char('e')), key(KeyCode::Enter)],
         Scope::OutsideEditor,
         "Why (not) in a cohort, for the selected call (emulator: the query's tree)",
-        None,
-    ),
+        Some("why"),
+    )
+    .in_footer_of(&[History, Cohorts]),
     bind(
         Action::CopyResponse,
         &[key(KeyCode::Char('y'))],
         Scope::OutsideEditor,
         "Copy the selected call's response JSON (OSC 52 clipboard)",
-        None,
-    ),
+        Some("copy"),
+    )
+    .in_footer_of(&[History]),
     bind(
         Action::CopyCurl,
         &[key(KeyCode::Char('c'))],
         Scope::OutsideEditor,
         "Copy a curl command reproducing the selected call (key as $PERMUTIVE_API_KEY)",
-        None,
-    ),
+        Some("curl"),
+    )
+    .in_footer_of(&[History]),
     bind(
         Action::CopySend,
         &[key(KeyCode::Char('C'))],
         Scope::OutsideEditor,
         "Copy the same call as a `segscope send` command",
+        None,
+    ),
+    bind(
+        Action::Retry,
+        &[key(KeyCode::Char('R'))],
+        Scope::OutsideEditor,
+        "Retry: send the selected call's events again, as the next call (the current state)",
         None,
     ),
 ];
@@ -350,88 +406,49 @@ pub fn lookup(event: &KeyEvent, in_editor: bool) -> Option<Action> {
         .map(|b| b.action)
 }
 
-/// `F5 send · F2 sync · …` for the footer.
-pub fn hints() -> Vec<(String, &'static str)> {
-    KEYMAP
+/// A footer hint: a key's label and its word (`r`, `rewind`).
+pub type Hint = (String, &'static str);
+
+/// The footer's hints while `focus` has the focus: the pane's own keys (`r rewind · e why · …`
+/// in History), then the keys of every pane (`Tab focus · F1 help · Ctrl+Q quit`).
+pub fn hints(focus: Focus) -> (Vec<Hint>, Vec<Hint>) {
+    let hint = |b: &Binding| b.hint.map(|h| (b.chords[0].label(), h));
+    let pane = KEYMAP
         .iter()
-        .filter_map(|b| b.hint.map(|h| (b.chords[0].label(), h)))
-        .collect()
+        .filter(|b| b.panes.contains(&focus))
+        .filter_map(hint)
+        .collect();
+    let everywhere = KEYMAP
+        .iter()
+        .filter(|b| b.panes.is_empty())
+        .filter_map(hint)
+        .collect();
+    (pane, everywhere)
 }
 
 /// The keys table of `docs/console.md`, generated from [`KEYMAP`] and [`NOTES`].
 pub fn markdown_table() -> String {
-    let mut out = String::from("| keys | where | what |\n|---|---|---|\n");
-    for b in KEYMAP {
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
+    let keys = KEYMAP.iter().map(|b| {
+        [
             b.keys_label(),
-            b.scope.label(),
-            b.what
-        ));
-    }
-    for (keys, scope, what) in NOTES {
-        out.push_str(&format!("| {keys} | {scope} | {what} |\n"));
-    }
-    out
+            b.scope.label().to_string(),
+            b.what.to_string(),
+        ]
+    });
+    let notes = NOTES
+        .iter()
+        .map(|(keys, scope, what)| [keys.to_string(), scope.to_string(), what.to_string()]);
+    docs::table(["keys", "where", "what"], keys.chain(notes))
 }
 
 /// The popups' keys table of `docs/console.md`, generated from [`POPUP_KEYMAP`].
 pub fn popup_markdown_table() -> String {
-    let mut out = String::from("| popup | keys | what |\n|---|---|---|\n");
-    for b in POPUP_KEYMAP {
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
-            b.popup.label(),
+    let rows = POPUP_KEYMAP.iter().map(|b| {
+        [
+            b.popup.label().to_string(),
             b.keys_label(),
-            b.what
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, modifiers)
-    }
-
-    #[test]
-    fn required_bindings() {
-        let none = KeyModifiers::NONE;
-        let c = KeyModifiers::CONTROL;
-        assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
-        assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
-        assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
-        assert_eq!(
-            lookup(&ev(KeyCode::F(2), none), true),
-            Some(Action::ToggleSync)
-        );
-        assert_eq!(
-            lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
-            Some(Action::FocusPrev)
-        );
-        assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
-        assert_eq!(
-            lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
-            Some(Action::Help)
-        );
-        assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
-        assert_eq!(
-            lookup(&ev(KeyCode::Char('q'), c), false),
-            Some(Action::Quit)
-        );
-        assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
-    }
-
-    #[test]
-    fn table_lists_every_binding() {
-        let table = markdown_table();
-        for b in KEYMAP {
-            assert!(table.contains(&b.keys_label()));
-        }
-        assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
-    }
+            b.what.to_string(),
+        ]
+    });
+    docs::table(["popup", "keys", "what"], rows)
 }

@@ -16,10 +16,11 @@ pub enum PopupKind {
     SaveForm,
     SessionPicker,
     EditComparison,
+    Messages,
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 7] = [
+    pub const ALL: [PopupKind; 8] = [
         PopupKind::Help,
         PopupKind::EventPicker,
         PopupKind::AliasForm,
@@ -27,6 +28,7 @@ impl PopupKind {
         PopupKind::SaveForm,
         PopupKind::SessionPicker,
         PopupKind::EditComparison,
+        PopupKind::Messages,
     ];
 
     /// The popup's name in the help and the docs' "where" column.
@@ -39,6 +41,7 @@ impl PopupKind {
             PopupKind::SaveForm => "save form (F6)",
             PopupKind::SessionPicker => "session picker (F7)",
             PopupKind::EditComparison => "edit diff (d)",
+            PopupKind::Messages => "message log (Ctrl+L)",
         }
     }
 
@@ -158,6 +161,13 @@ pub const POPUP_KEYMAP: &[PopupBinding] = &[
     row(P::SessionPicker, A::Confirm, ENTER, "Open the session for step-by-step replay (F8)", Some("opens")),
     row(P::SessionPicker, A::Close, ESC, "Cancel", Some("cancels")),
     row(P::EditComparison, A::Close, ESC, "Close it (so does any other key)", Some("closes")),
+    row(P::Messages, A::Close, &[key(KeyCode::Esc), key(KeyCode::Enter), key(KeyCode::Char('q'))], "Close the log", Some("closes")),
+    row(P::Messages, A::Up, UP, "Scroll up a line (to older messages)", Some("scroll")),
+    row(P::Messages, A::Down, DOWN, "Scroll down a line (to newer messages)", Some("scroll")),
+    row(P::Messages, A::PageUp, &[key(KeyCode::PageUp)], "Scroll up a page", None),
+    row(P::Messages, A::PageDown, &[key(KeyCode::PageDown)], "Scroll down a page", None),
+    row(P::Messages, A::Top, &[key(KeyCode::Home), key(KeyCode::Char('g'))], "The oldest message", None),
+    row(P::Messages, A::Bottom, &[key(KeyCode::End), key(KeyCode::Char('G'))], "The newest message", None),
 ];
 
 /// The action `event` asks for in an open popup of kind `popup`. A popup's keys match on the
@@ -221,6 +231,7 @@ mod tests {
         );
         assert_eq!(footer(P::SessionPicker), "Enter opens · Esc cancels");
         assert_eq!(footer(P::EditComparison), "Esc closes");
+        assert_eq!(footer(P::Messages), "Esc closes · ↑↓ scroll");
     }
 
     #[test]

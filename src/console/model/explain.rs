@@ -1,8 +1,12 @@
-//! The explanation popup's data (see `update/explain.rs`): the cohorts, each with its lines.
+//! The explanation popup's data (see `update/explain.rs`): the cohorts, and the emulator's
+//! answer as the engine's own type. Its lines are the view's: made when drawn, from this
+//! (`console/explain.rs`), never kept here.
 
-use ratatui::text::Line;
+use std::sync::Arc;
 
-/// One cohort in the popup's list, with its explanation (or raw state entries) as lines.
+use crate::engine::Explanation;
+
+/// One cohort in the popup's list.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub code: String,
@@ -11,7 +15,6 @@ pub struct Entry {
     pub member: Option<bool>,
     /// Entered (`Some(true)`) or left (`Some(false)`) in this call.
     pub changed: Option<bool>,
-    pub lines: Vec<Line<'static>>,
 }
 
 /// Where the explanation stands.
@@ -22,7 +25,7 @@ pub enum Stage {
         task: u64,
     },
     Ready,
-    /// No explanation: why (the lines show the raw state entries instead).
+    /// No explanation: why (the cohorts' raw state entries are shown instead).
     Unavailable(String),
 }
 
@@ -33,6 +36,8 @@ pub struct ExplainPopup {
     pub call: usize,
     pub stage: Stage,
     pub entries: Vec<Entry>,
+    /// The emulator's answer, once it is in (`Stage::Ready`).
+    pub explanation: Option<Arc<Explanation>>,
     pub cursor: usize,
     pub scroll: usize,
 }

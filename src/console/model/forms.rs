@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::console::sessions::files::default_file;
+use crate::console::sessions::history::{SaveScope, SavedCalls};
 use crate::console::theme::Theme;
 
 /// The small alias form (F4): two one-line fields.
@@ -66,19 +67,26 @@ pub enum SessionPopup {
     Open(SessionPicker),
 }
 
-/// The save form (F6): name, description and file, all editable.
+/// The save form (F6): name, description and file, all editable, and what to save.
 #[derive(Debug)]
 pub struct SaveForm {
     /// name, description, file.
     pub fields: [TextArea<'static>; 3],
+    /// The field with the input: 0–2 the text fields, [`SaveForm::SCOPE_FIELD`] the choice of
+    /// what to save.
     pub field: usize,
     /// The file name was typed by hand: a new name no longer renames it.
     pub file_edited: bool,
     /// The file that exists and that a second Enter will overwrite.
     pub confirm_overwrite: Option<PathBuf>,
     pub error: Option<String>,
-    /// Calls the session will hold (shown in the form).
-    pub calls: usize,
+    /// What to save: the selected call's user, or up to the selected call.
+    pub scope: SaveScope,
+    /// What each choice saves, exactly (shown in the form): all of the user's, up to the
+    /// selected call.
+    pub plans: [Option<SavedCalls>; 2],
+    /// The selected call's number (`#9`), for the second choice.
+    pub selected: usize,
 }
 
 pub const SAVE_LABELS: [&str; 3] = ["name", "description", "file"];
@@ -92,8 +100,18 @@ pub(crate) fn one_line(text: &str, theme: Theme) -> TextArea<'static> {
 }
 
 impl SaveForm {
-    /// The form for a session named `name`, offering a file in `dir`.
-    pub fn new(name: &str, dir: &std::path::Path, calls: usize, theme: Theme) -> SaveForm {
+    /// The field of the choice of what to save (after the file).
+    pub const SCOPE_FIELD: usize = 3;
+
+    /// The form for a session named `name`, offering a file in `dir`; `plans` are what saving
+    /// all of the user's calls and saving up to the selected call (index `selected`) keep.
+    pub fn new(
+        name: &str,
+        dir: &std::path::Path,
+        plans: [Option<SavedCalls>; 2],
+        selected: usize,
+        theme: Theme,
+    ) -> SaveForm {
         let mut form = SaveForm {
             fields: [
                 one_line(name, theme),
@@ -104,7 +122,9 @@ impl SaveForm {
             file_edited: false,
             confirm_overwrite: None,
             error: None,
-            calls,
+            scope: SaveScope::AllOfUser,
+            plans,
+            selected,
         };
         form.set_field(0, theme);
         form
@@ -114,8 +134,24 @@ impl SaveForm {
         self.fields[field].lines().concat().trim().to_string()
     }
 
+    /// What the chosen scope saves.
+    pub fn plan(&self) -> Option<&SavedCalls> {
+        match self.scope {
+            SaveScope::AllOfUser => self.plans[0].as_ref(),
+            SaveScope::UpToSelected => self.plans[1].as_ref(),
+        }
+    }
+
+    /// The other choice of what to save.
+    pub fn toggle_scope(&mut self) {
+        self.scope = match self.scope {
+            SaveScope::AllOfUser => SaveScope::UpToSelected,
+            SaveScope::UpToSelected => SaveScope::AllOfUser,
+        };
+    }
+
     pub fn set_field(&mut self, field: usize, theme: Theme) {
-        self.field = field % self.fields.len();
+        self.field = field % (Self::SCOPE_FIELD + 1);
         for (i, area) in self.fields.iter_mut().enumerate() {
             area.set_cursor_style(if i == self.field {
                 theme.cursor()

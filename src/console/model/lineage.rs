@@ -13,12 +13,26 @@ pub struct Lineage {
     abandoned: Vec<bool>,
     /// The call whose state the next call sends (`None`: an empty state).
     head: Option<usize>,
+    /// For each call: the first call sent after a rewind, the start of a new branch. (Written
+    /// only when there is one, so files without branches read as they did.)
+    #[serde(default, skip_serializing_if = "no_branch")]
+    branches: Vec<bool>,
+    /// The call rewound to, until the next call is sent (or the identity changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rewound: Option<usize>,
+}
+
+fn no_branch(branches: &[bool]) -> bool {
+    !branches.contains(&true)
 }
 
 impl Lineage {
     /// Keeps one entry per call even if the history was replaced wholesale (e.g. a loaded
     /// session): unknown calls count as live, with no known parent.
     fn fit(&mut self, len: usize) {
+        if self.branches.len() != len {
+            self.branches.resize(len, false);
+        }
         if self.parents.len() != len {
             self.parents.resize(len, None);
             self.abandoned.resize(len, false);
@@ -34,6 +48,7 @@ impl Lineage {
         self.fit(len_before);
         self.parents.push(self.head);
         self.abandoned.push(false);
+        self.branches.push(self.rewound.take().is_some());
         if state_used {
             self.head = Some(len_before);
         }
@@ -42,6 +57,7 @@ impl Lineage {
     /// The next call starts from an empty state (new user, alias).
     pub fn reset(&mut self) {
         self.head = None;
+        self.rewound = None;
     }
 
     /// Rewinds to just before call `index`: it and every later call are abandoned, and the line
@@ -69,7 +85,23 @@ impl Lineage {
             steps += 1;
         }
         self.head = self.parents[index];
+        self.rewound = Some(index);
         newly
+    }
+
+    /// The call rewound to, while nothing has been sent since.
+    pub fn rewound_to(&self) -> Option<usize> {
+        self.rewound
+    }
+
+    /// For the first call of a branch started by a rewind: the call whose state it continued
+    /// (`Some(None)`: it started from an empty state).
+    pub fn branched_from(&self, index: usize) -> Option<Option<usize>> {
+        if self.branches.get(index).copied().unwrap_or(false) {
+            Some(self.parents.get(index).copied().flatten())
+        } else {
+            None
+        }
     }
 
     pub fn is_abandoned(&self, index: usize) -> bool {
@@ -94,8 +126,12 @@ mod tests {
         assert_eq!(l.rewind(1, 3), 2);
         assert!(!l.is_abandoned(0) && l.is_abandoned(1) && l.is_abandoned(2));
         // A new branch from call 1's state (that of call 0).
+        assert_eq!(l.rewound_to(), Some(1));
         l.record(3, true);
         assert_eq!(l.parents[3], Some(0));
+        assert_eq!(l.branched_from(3), Some(Some(0)));
+        assert_eq!(l.branched_from(2), None);
+        assert_eq!(l.rewound_to(), None);
         // Back onto the old branch: call 2 (parent 1) revives 1 and abandons 2 and 3.
         l.rewind(2, 4);
         assert!(!l.is_abandoned(0) && !l.is_abandoned(1));

@@ -8,6 +8,7 @@ pub mod forms;
 pub mod insights;
 pub mod lineage;
 pub mod live;
+pub mod messages;
 pub mod options;
 pub mod playback;
 
@@ -15,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::call::{Call, RenderOptions};
+use super::call::Call;
+use super::detail::{DetailSize, RenderOptions};
 use super::editor::{Check, Editor, example_events};
 use super::env::IdSource;
 use super::theme::Theme;
@@ -87,6 +89,11 @@ pub enum Popup {
     Session(Box<forms::SessionPopup>),
     /// A call before vs after a workspace edit (see `live.rs`).
     EditComparison(Box<live::EditComparison>),
+    /// Every status message so far, newest last (see `messages.rs`); scrolled `from_end` rows
+    /// up from the newest.
+    Messages {
+        from_end: u16,
+    },
 }
 
 /// How the last thing that happened went.
@@ -113,6 +120,8 @@ pub struct InFlight {
     pub task: u64,
     pub events: usize,
     pub started: jiff::Timestamp,
+    /// What was sent (cheap: the state is shared), so a cancelled call still gets its row.
+    pub pending: Box<super::call::PendingCall>,
 }
 
 /// What the emulator says about its workspace: cohort names and event schemas.
@@ -153,6 +162,9 @@ pub struct Model {
     pub(crate) selected: Option<usize>,
     /// The call whose detail is being rendered again, if any.
     pub(crate) rendering_detail: Option<u64>,
+    /// The calls whose rendered detail the view holds (`view::Cache`), with how long its views
+    /// are: the selected call and the most recent few (see `update/detail.rs`).
+    pub(crate) rendered: std::collections::BTreeMap<u64, DetailSize>,
     pub(crate) focus: Focus,
     pub(crate) detail_view: DetailView,
     pub(crate) diff_mode: DiffMode,
@@ -186,6 +198,10 @@ pub struct Model {
     /// What the emulator's explanations said about the calls (see `timeline.rs`).
     pub(crate) insights: insights::Insights,
     pub(crate) live: live::Live,
+    /// Every status message, with its time (see `messages.rs`).
+    pub(crate) messages: messages::MessageLog,
+    /// The task reading `--session FILE` at start: its message keeps what the start said before.
+    pub(crate) session_at_start: Option<u64>,
 }
 
 impl Model {
@@ -210,6 +226,7 @@ impl Model {
             history: Vec::new(),
             selected: None,
             rendering_detail: None,
+            rendered: std::collections::BTreeMap::new(),
             focus: Focus::Editor,
             detail_view: DetailView::Diff,
             diff_mode: DiffMode::Changes,
@@ -237,6 +254,8 @@ impl Model {
             autosave: Default::default(),
             insights: Default::default(),
             live: Default::default(),
+            messages: Default::default(),
+            session_at_start: None,
             options,
         }
     }
@@ -305,12 +324,20 @@ impl Model {
             })
     }
 
+    /// Says something on the status line; the message log keeps it, with the clock's time.
     pub(crate) fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        let text = text.into();
+        self.messages.push(self.options.time.now(), kind, &text);
         self.status = Status {
-            text: text.into(),
+            text,
             kind,
             from_editor: false,
         };
+    }
+
+    /// The message log (every status message so far).
+    pub fn messages(&self) -> &messages::MessageLog {
+        &self.messages
     }
 
     /// What the header says about where calls go (never the key itself).

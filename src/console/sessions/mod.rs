@@ -12,7 +12,7 @@ pub use crate::console::model::playback::{
     CohortRow, Mark, Playback, StepRun, comparison_rows, explain,
 };
 pub use files::{LOCAL_SESSIONS, data_sessions_dir, default_file, save_dir, session_dirs, slug};
-pub use history::{SavedCalls, session_from_history};
+pub use history::{SaveScope, SavedCalls, plan, session_of};
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,9 @@
 //! [`IDLE`]), what (the calls not yet saved and the head, serialised here: their size does not
 //! grow with the history), and what a start found, in words. The files are the executor's.
 
+use crate::api::Identity;
 use crate::console::autosave::format::{Record, head, line, saved_call};
+use crate::console::autosave::target::{same_target, saved_target};
 use crate::console::autosave::{IDLE, journal_path};
 use crate::console::executor::autosave::{StartOutcome, StartRequest, Started};
 use crate::console::message::Effect;
@@ -24,7 +26,7 @@ pub(crate) fn start(app: &mut Model) -> Vec<Effect> {
         request: Box::new(StartRequest {
             configured,
             fresh: app.options.fresh,
-            target: app.target.display_url(),
+            target: saved_target(app),
             current: head(app),
         }),
     }]
@@ -99,9 +101,20 @@ pub(crate) fn on_started(app: &mut Model, started: Started) {
                 1 => "1 call".to_string(),
                 n => format!("{n} calls"),
             };
-            let here = app.target.display_url();
-            let went = match restored.target {
-                Some(there) if there != here => format!(" (they went to {there})"),
+            let here = saved_target(app);
+            let went = match &restored.target {
+                Some(there) if !same_target(there, &here) => {
+                    // Another target's state is never sent here silently: a new user starts,
+                    // and `r` on a restored call takes its identity and state back on purpose.
+                    let id = app.ids.next_uuid();
+                    app.identity = Identity::UserId(id.clone());
+                    app.state = None;
+                    app.lineage.reset();
+                    format!(
+                        " (they went to {there}, not to {}: so as not to send their state here, this is a new user {id}; r on a restored call takes its user and state back)",
+                        app.target_label()
+                    )
+                }
                 _ => String::new(),
             };
             let mut notes = String::new();

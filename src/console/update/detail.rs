@@ -1,31 +1,29 @@
-//! Keeping the rendered detail (diff, request, response) of only the calls that need it: the
-//! selected one and the most recent few. A console left open all day makes thousands of calls;
-//! each rendered detail holds two pretty-printed states, so keeping them all grows without
-//! bound. An older call selected again is rendered again, off the UI task.
+//! Which calls keep a rendered detail (diff, request, response): the selected one and the most
+//! recent few. A console left open all day makes thousands of calls; each rendered detail holds
+//! two pretty-printed states, so keeping them all grows without bound. An older call selected
+//! again is rendered again, off the UI task. The lines themselves are the view's
+//! (`view::Cache`, which keeps what [`Model::rendered`] lists); the model keeps their sizes.
 
-use std::sync::Arc;
-
-use crate::console::call::CallDetail;
+use crate::console::detail::DetailSize;
 use crate::console::message::Effect;
 use crate::console::model::Model;
 
 /// Recent calls whose detail stays rendered (stepping back through them is instant).
 const KEEP_RENDERED: usize = 8;
 
-/// After every update: drop details nobody looks at, and ask for the selected call's if it
+/// After every update: forget details nobody looks at, and ask for the selected call's if it
 /// has none.
 pub(crate) fn upkeep(app: &mut Model) -> Vec<Effect> {
-    let len = app.history.len();
-    let selected = app.selected;
-    for (i, call) in app.history.iter_mut().enumerate() {
-        if call.detail.is_some() && Some(i) != selected && i + KEEP_RENDERED < len {
-            call.detail = None;
-        }
+    let selected = app.selected_call().map(|c| c.id);
+    if !app.rendered.is_empty() {
+        let recent = app.history.iter().rev().take(KEEP_RENDERED).map(|c| c.id);
+        let keep: Vec<u64> = recent.chain(selected).collect();
+        app.rendered.retain(|id, _| keep.contains(id));
     }
-    let Some(call) = selected.and_then(|i| app.history.get(i)) else {
+    let Some(call) = app.selected_call() else {
         return Vec::new();
     };
-    if call.has_detail() || app.rendering_detail == Some(call.id) {
+    if app.rendered.contains_key(&call.id) || app.rendering_detail == Some(call.id) {
         return Vec::new();
     }
     let call = Box::new(call.clone());
@@ -36,12 +34,12 @@ pub(crate) fn upkeep(app: &mut Model) -> Vec<Effect> {
     }]
 }
 
-/// [`Message::DetailRendered`]: the call gets its detail back.
-pub(crate) fn on_rendered(app: &mut Model, call_id: u64, detail: CallDetail) {
+/// A call's detail was rendered (with the call, or again): the view holds it now.
+pub(crate) fn on_rendered(app: &mut Model, call_id: u64, size: DetailSize) {
     if app.rendering_detail == Some(call_id) {
         app.rendering_detail = None;
     }
-    if let Some(call) = app.history.iter_mut().find(|c| c.id == call_id) {
-        call.detail = Some(Arc::new(detail));
+    if app.history.iter().rev().any(|c| c.id == call_id) {
+        app.rendered.insert(call_id, size);
     }
 }

@@ -1,10 +1,8 @@
 //! The explanation popup in the update step (see `explain.rs`): Enter (or `e`) opens it and asks
 //! the emulator, its answer fills it, its keys move through it.
 
-use serde_json::value::RawValue;
-
 use crate::api::{SegmentationRequest, cohort_order};
-use crate::console::explain::{call_state, explained_entry, unavailable, with_definitions};
+use crate::console::explain::{call_state, entry_lines, explained_entry};
 use crate::console::keymap::{PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::explain::{Entry, ExplainPopup, Stage};
@@ -22,12 +20,10 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
     };
     let call = &app.history[index];
     let wanted = if app.focus == Focus::Cohorts {
-        call.delta
-            .members
-            .iter()
-            .chain(&call.delta.left)
-            .nth(app.cohort_cursor)
-            .cloned()
+        // The cohort drawn under the cursor (after a rewind, of the state sent next).
+        crate::console::history::cohort_entries(app)
+            .get(app.cohort_cursor)
+            .map(|(_, code)| code.to_string())
     } else {
         None
     };
@@ -58,7 +54,6 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
                 None
             },
             code,
-            lines: Vec::new(),
         })
         .collect();
     let cursor = wanted
@@ -68,48 +63,35 @@ pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
         call: index,
         stage: Stage::Ready,
         entries,
+        explanation: None,
         cursor,
         scroll: 0,
     };
     let mut effects = Vec::new();
-    let request = RawValue::from_string(call.events_text.trim().to_string())
-        .map(|events| SegmentationRequest {
-            identity: call.identity().clone(),
-            events,
-            state: call.state_before().cloned(),
-        })
-        .map_err(|e| format!("the call's events are not JSON: {e}"));
     let number = index + 1;
     if !app.options.emulator_endpoints {
         let why = format!(
             "Explanations need the segscope emulator (the embedded one, or `segscope serve` with --base-url): {} has no /_segscope/explain.",
             app.target_label()
         );
-        unavailable(&mut popup, call, &why, app.theme);
-        with_definitions(&mut popup, app);
+        popup.stage = Stage::Unavailable(why.clone());
         app.set_status(
             StatusKind::Warning,
             format!("{why} Showing the raw state entries of call {number} instead."),
         );
     } else {
-        match request {
-            Ok(request) => {
-                let task = app.next_task();
-                popup.stage = Stage::Loading { task };
-                effects.push(Effect::Explain {
-                    task,
-                    request: Box::new(request),
-                });
-                app.set_status(
-                    StatusKind::Info,
-                    format!("Asking the emulator why (not), for call {number}'s request…"),
-                );
-            }
-            Err(why) => {
-                unavailable(&mut popup, call, &why, app.theme);
-                app.set_status(StatusKind::Error, format!("Cannot explain: {why}."));
-            }
-        }
+        // The call's own request: its events and the state it sent, byte for byte.
+        let request: SegmentationRequest = call.request.clone();
+        let task = app.next_task();
+        popup.stage = Stage::Loading { task };
+        effects.push(Effect::Explain {
+            task,
+            request: Box::new(request),
+        });
+        app.set_status(
+            StatusKind::Info,
+            format!("Asking the emulator why (not), for call {number}'s request…"),
+        );
     }
     app.popup = Some(Popup::Explain(Box::new(popup)));
     effects
@@ -121,26 +103,21 @@ pub(crate) fn on_explained(
     task: u64,
     result: Result<crate::engine::Explanation, String>,
 ) {
-    let theme = app.theme;
     let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
         return;
     };
     if popup.stage != (Stage::Loading { task }) {
         return;
     }
-    let Some(call) = app.history.get(popup.call) else {
+    if popup.call >= app.history.len() {
         return;
-    };
+    }
     let number = popup.call + 1;
     let (kind, status) = match result {
         Ok(explanation) => {
             let wanted = popup.selected().map(|e| e.code.clone());
-            popup.entries = explanation
-                .cohorts
-                .iter()
-                .map(|c| explained_entry(c, number, theme))
-                .collect();
-            crate::console::timeline::annotate(&mut popup.entries, &explanation, number, theme);
+            popup.entries = explanation.cohorts.iter().map(explained_entry).collect();
+            popup.explanation = Some(std::sync::Arc::new(explanation));
             popup.cursor = wanted
                 .and_then(|w| popup.entries.iter().position(|e| e.code == w))
                 .unwrap_or(0);
@@ -158,7 +135,7 @@ pub(crate) fn on_explained(
         }
         Err(why) => {
             let why = format!("No explanation: {why}.");
-            unavailable(popup, call, &why, theme);
+            popup.stage = Stage::Unavailable(why.clone());
             (
                 StatusKind::Warning,
                 format!("{why} Showing the raw state entries of call {number} instead."),
@@ -170,10 +147,19 @@ pub(crate) fn on_explained(
 
 /// Keys while the popup is open (its rows of the keymap).
 pub(crate) fn on_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
-    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
+    let Some(Popup::Explain(popup)) = app.popup.as_ref() else {
         return Vec::new();
     };
     let PopupKey::Action(action) = key else {
+        return Vec::new();
+    };
+    // How far PageDown may go: the lines the view draws for this cohort, counted.
+    let line_count = if action == PopupAction::PageDown {
+        entry_lines(app, popup, popup.cursor).len()
+    } else {
+        0
+    };
+    let Some(Popup::Explain(popup)) = app.popup.as_mut() else {
         return Vec::new();
     };
     let len = popup.entries.len();
@@ -189,8 +175,7 @@ pub(crate) fn on_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
         PopupAction::Bottom => pick(popup, len),
         PopupAction::PageUp => popup.scroll = popup.scroll.saturating_sub(10),
         PopupAction::PageDown => {
-            let max = popup.selected().map_or(0, |e| e.lines.len());
-            popup.scroll = (popup.scroll + 10).min(max.saturating_sub(1));
+            popup.scroll = (popup.scroll + 10).min(line_count.saturating_sub(1));
         }
         PopupAction::Confirm | PopupAction::NextField | PopupAction::PrevField => {}
     }

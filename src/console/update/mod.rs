@@ -36,12 +36,12 @@ use crate::console::model::{DetailView, DiffMode, Focus, Model, Popup, StatusKin
 pub fn start(app: &mut Model) -> Vec<Effect> {
     editing::schemas_changed(app);
     let mut effects = autosave::start(app);
+    // `--session FILE` is read once the autosave has answered, so its message comes after the
+    // restore's (which keeps it) instead of racing it.
+    let restoring = !effects.is_empty();
     effects.extend(live::start(app));
-    if let Some(path) = app.options.session.take() {
-        effects.push(Effect::OpenSession {
-            task: app.next_holding_task(),
-            path,
-        });
+    if !restoring {
+        effects.extend(sessions::open_at_start(app));
     }
     if app.options.emulator_endpoints && app.workspace.is_none() {
         effects.push(Effect::LoadWorkspace {
@@ -83,8 +83,10 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             editing::schemas_changed(app);
             Vec::new()
         }
-        Message::CallFinished { task, call } => {
+        Message::CallFinished { task, call, detail } => {
+            let id = call.id;
             on_call_finished(app, task, *call);
+            detail::on_rendered(app, id, detail.size);
             let mut effects = autosave::save(app);
             effects.extend(timeline::after_call(app));
             effects
@@ -102,7 +104,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
         Message::AutosaveDue { input } => autosave::on_due(app, input),
         Message::AutosaveStarted { started, .. } => {
             autosave::on_started(app, *started);
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::SessionsListed {
             entries, skipped, ..
@@ -110,8 +112,8 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             sessions::on_listed(app, entries, skipped);
             Vec::new()
         }
-        Message::SessionOpened { path, result, .. } => {
-            sessions::on_opened(app, path, result);
+        Message::SessionOpened { task, path, result } => {
+            sessions::on_opened(app, task, path, result);
             Vec::new()
         }
         Message::SessionSaved {
@@ -125,7 +127,7 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
                 StatusKind::Error,
                 format!("A background task failed: {why}"),
             );
-            Vec::new()
+            sessions::open_at_start(app)
         }
         Message::CopyFailed { why } => {
             app.set_status(
@@ -134,11 +136,15 @@ fn react(app: &mut Model, message: Message) -> Vec<Effect> {
             );
             Vec::new()
         }
+        Message::CopyWritten { path, result, .. } => {
+            clipboard::on_written(app, &path, result);
+            Vec::new()
+        }
         Message::Live(event) => live::on_event(app, event),
         Message::DetailRendered {
             call_id, detail, ..
         } => {
-            detail::on_rendered(app, call_id, *detail);
+            detail::on_rendered(app, call_id, detail.size);
             Vec::new()
         }
         Message::Quit { reason } => {
@@ -225,14 +231,10 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::CopyResponse => return clipboard::copy(app, CopyWhat::Response),
         Action::CopyCurl => return clipboard::copy(app, CopyWhat::Curl),
         Action::CopySend => return clipboard::copy(app, CopyWhat::Send),
+        Action::Retry => return pending::retry(app),
         Action::Cancel => {
             if app.in_flight.is_some() {
-                let effects = cancel_in_flight(app);
-                app.set_status(
-                    StatusKind::Warning,
-                    "Cancelled: the request was abandoned. Editor and state unchanged.",
-                );
-                return effects;
+                return pending::cancel(app);
             }
             app.editor.area.cancel_selection();
         }
@@ -269,6 +271,8 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
         Action::FocusNext => set_focus(app, app.focus.next()),
         Action::FocusPrev => set_focus(app, app.focus.prev()),
         Action::Help => app.popup = Some(Popup::Help { scroll: 0 }),
+        Action::Messages => app.popup = Some(Popup::Messages { from_end: 0 }),
+        Action::QuitHint => popups::quit_hint(app),
         Action::Quit => app.quit = true,
         Action::NewEvent => new_event::new_event_action(app),
         Action::AdvanceTime => time_step::open(app),

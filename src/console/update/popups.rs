@@ -7,7 +7,7 @@ use crate::api::{Alias, Identity};
 use crate::console::keymap::{PopupAction, PopupKey, PopupKind, Unbound, popup};
 use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
-use crate::console::model::{Model, Popup, StatusKind};
+use crate::console::model::{Focus, Model, Popup, StatusKind};
 
 /// Keys while a popup is open: the popup's rows of the keymap say what a key asks for, and this
 /// one match says what that does in each kind of popup.
@@ -33,6 +33,7 @@ pub(super) fn on_popup_key(app: &mut Model, key: KeyEvent) -> Vec<Effect> {
             app.popup = None;
             Vec::new()
         }
+        PopupKind::Messages => messages_key(app, key),
     }
 }
 
@@ -48,7 +49,27 @@ pub(crate) fn kind_of(popup: &Popup) -> PopupKind {
             SessionPopup::Open(_) => PopupKind::SessionPicker,
         },
         Popup::EditComparison(_) => PopupKind::EditComparison,
+        Popup::Messages { .. } => PopupKind::Messages,
     }
+}
+
+/// Keys in the message log: it opens on the newest message; ↑ and PgUp go back in time.
+fn messages_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
+    let Some(Popup::Messages { from_end }) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    match key {
+        PopupKey::Action(PopupAction::Up) => *from_end = from_end.saturating_add(1),
+        PopupKey::Action(PopupAction::Down) => *from_end = from_end.saturating_sub(1),
+        PopupKey::Action(PopupAction::PageUp) => *from_end = from_end.saturating_add(10),
+        PopupKey::Action(PopupAction::PageDown) => *from_end = from_end.saturating_sub(10),
+        // The view stops at the oldest row.
+        PopupKey::Action(PopupAction::Top) => *from_end = u16::MAX,
+        PopupKey::Action(PopupAction::Bottom) => *from_end = 0,
+        PopupKey::Action(PopupAction::Close) => app.popup = None,
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn help_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
@@ -130,6 +151,20 @@ fn alias_form_key(app: &mut Model, key: PopupKey) -> Vec<Effect> {
     Vec::new()
 }
 
+/// `q` outside the editor, Ctrl+C: nothing quits but Ctrl+Q (a stray key must not end the
+/// session), so say how. Ctrl+C in the editor still copies a selection, as the text area does.
+pub(super) fn quit_hint(app: &mut Model) {
+    let copied =
+        app.focus == Focus::Editor && app.popup.is_none() && app.editor.area.is_selecting();
+    let text = if copied {
+        app.editor.area.copy();
+        "Copied the selection (Ctrl+Y pastes it). To quit, press Ctrl+Q."
+    } else {
+        "To quit, press Ctrl+Q (the autosave keeps the session for next time)."
+    };
+    app.set_status(StatusKind::Info, text);
+}
+
 #[cfg(test)]
 mod tests {
     //! Every popup key row dispatches, and every popup's bottom line is the table's.
@@ -137,7 +172,6 @@ mod tests {
     use crossterm::event::{Event, KeyCode, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use ratatui::text::Line;
 
     use super::*;
     use crate::api::Target;
@@ -160,7 +194,6 @@ mod tests {
     /// A popup of `kind` in the middle of things, so that every key of it has something to do.
     fn open(app: &mut Model, kind: PopupKind) {
         let theme = app.theme;
-        let lines = |n: usize| (0..n).map(|i| Line::raw(format!("line {i}"))).collect();
         app.popup = Some(match kind {
             PopupKind::Help => Popup::Help { scroll: 5 },
             PopupKind::EventPicker => Popup::EventPicker {
@@ -177,14 +210,14 @@ mod tests {
                         name: String::new(),
                         member: Some(true),
                         changed: None,
-                        lines: lines(30),
                     })
                     .collect(),
+                explanation: Some(std::sync::Arc::new(explanation(3))),
                 cursor: 1,
                 scroll: 5,
             })),
             PopupKind::SaveForm => Popup::Session(Box::new(SessionPopup::Save(Box::new(
-                SaveForm::new("s", std::path::Path::new("."), 1, theme),
+                SaveForm::new("s", std::path::Path::new("."), [None, None], 0, theme),
             )))),
             PopupKind::SessionPicker => {
                 let entry = |name: &str| SessionEntry {
@@ -219,7 +252,27 @@ mod tests {
                     differences: Vec::new(),
                 }))
             }
+            PopupKind::Messages => {
+                app.set_status(StatusKind::Info, "a message for the log");
+                Popup::Messages { from_end: 5 }
+            }
         });
+    }
+
+    /// The emulator's answer for cohorts `0..n`, each a clause tree of three events.
+    fn explanation(n: usize) -> crate::engine::Explanation {
+        let leaf = serde_json::json!({"kind": "event", "path": "query.or[0]", "result": false,
+            "event": "Pageview", "measure": "count", "value": 1,
+            "operator": "greater_than_or_equal_to", "threshold": 3});
+        let cohorts: Vec<_> = (0..n)
+            .map(|i| {
+                serde_json::json!({"code": format!("{i}"), "name": "", "checksum": "c",
+                    "now": null, "member": true, "was_member": true, "changed": false,
+                    "state": "new", "tree": {"kind": "or", "path": "query", "result": false,
+                        "children": [leaf, leaf, leaf]}})
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({"now": null, "cohorts": cohorts})).unwrap()
     }
 
     fn press(app: &mut Model, code: KeyCode) -> Vec<Effect> {

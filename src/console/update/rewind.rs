@@ -22,7 +22,7 @@ pub(crate) fn rewind(app: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let call = &app.history[index];
-    let events = call.events_text.clone();
+    let events = call.events_text();
     let identity = call.identity().clone();
     let sync = call.sync_validation;
     let state = call.state_before().cloned();

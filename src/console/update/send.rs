@@ -6,7 +6,7 @@ use super::pending::{already_in_flight, dispatch};
 use crate::api::CallOutcome;
 use crate::api::client::as_sentence;
 use crate::api::event_shape::Violation;
-use crate::console::call::Call;
+use crate::console::call::{Call, EventsLayout};
 use crate::console::editor::{Check, ServerViolation};
 use crate::console::message::Effect;
 use crate::console::model::{DetailView, Model, StatusKind};
@@ -44,7 +44,7 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         if app.sync_validation { "ON" } else { "OFF" }
     );
     let raw = text.trim().to_string();
-    match dispatch(app, text, raw, events, status) {
+    match dispatch(app, EventsLayout::AsTyped, raw, events, status) {
         Some((_, effects)) => effects,
         None => Vec::new(),
     }

@@ -6,6 +6,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::frame::{ellipsised, text_width};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::api::Identity;
 use crate::console::keymap;
@@ -15,19 +16,22 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 pub fn header(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut left = vec![
+    let width = usize::from(area.width);
+    let lead = vec![
         Span::styled(" segscope ", theme.active_tab()),
         Span::raw("  "),
         Span::styled("Target ", theme.muted()),
-        Span::styled(app.target_label(), theme.title()),
     ];
-    left.extend(crate::console::timeline::header_note(app));
+    let lead_width: usize = lead.iter().map(Span::width).sum();
+    // What follows the target, most telling first: each goes, whole, when the line is full.
+    let mut notes: Vec<Span> = Vec::new();
     if !app.options.emulator_endpoints && app.target.api_key.is_some() {
-        left.push(Span::styled(
+        notes.push(Span::styled(
             "  live API: events are real traffic",
             theme.warning(),
         ));
     }
+    notes.extend(crate::console::timeline::header_note(app));
     let right = match (&app.workspace, &app.workspace_error) {
         (Some(w), _) => format!(
             "{} cohorts · {} event schemas ",
@@ -40,14 +44,28 @@ pub fn header(app: &Model, frame: &mut Frame, area: Rect) {
         }
         (None, None) => String::new(),
     };
-    let left_width: usize = left.iter().map(Span::width).sum();
-    let right_width = right.chars().count();
-    // The right-hand note gives way when the target needs the room.
-    let right = if left_width + right_width + 2 > usize::from(area.width) {
+    let target = app.target_label();
+    let target_width = text_width(&target);
+    let notes_width = |notes: &[Span]| notes.iter().map(Span::width).sum::<usize>();
+    // The right-hand note gives way first, then the notes after the target (last first); a
+    // target that still does not fit ends in a visible `…`.
+    let right = if lead_width + target_width + notes_width(&notes) + text_width(&right) + 2 > width
+    {
         String::new()
     } else {
         right
     };
+    while !notes.is_empty() && lead_width + target_width + notes_width(&notes) > width {
+        notes.pop();
+    }
+    let target = ellipsised(
+        &target,
+        width.saturating_sub(lead_width + notes_width(&notes)),
+    )
+    .unwrap_or(target);
+    let mut left = lead;
+    left.push(Span::styled(target, theme.title()));
+    left.extend(notes);
     let [l, r] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(right.chars().count() as u16),
@@ -104,10 +122,28 @@ pub fn identity(app: &Model, frame: &mut Frame, area: Rect) {
             }
         }
     };
+    // The whole line where it fits; else shorter words, then a shortened user id: never a
+    // word cut at the edge.
+    let width = usize::from(area.width);
+    let sync_label =
+        if 1 + text_width(label) + text_width(&who) + 26 + sync_word.len() + 9 + text_width(&state)
+            <= width
+        {
+            "   Synchronous validation "
+        } else {
+            "   Sync "
+        };
+    let fixed =
+        1 + text_width(label) + text_width(sync_label) + sync_word.len() + 9 + text_width(&state);
+    let who = if fixed + text_width(&who) <= width {
+        who
+    } else {
+        ellipsised(&who, width.saturating_sub(fixed).max(9)).unwrap_or(who)
+    };
     let line = Line::from(vec![
         Span::styled(format!(" {label}"), theme.muted()),
         Span::styled(who, theme.title()),
-        Span::styled("   Synchronous validation ", theme.muted()),
+        Span::styled(sync_label, theme.muted()),
         Span::styled(sync_word, sync_style),
         Span::styled("   State ", theme.muted()),
         Span::raw(state),
@@ -117,17 +153,19 @@ pub fn identity(app: &Model, frame: &mut Frame, area: Rect) {
 
 pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = Vec::new();
-    if let Some(flight) = &app.in_flight {
-        spans.push(Span::styled(
-            format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
-            theme.accent(),
-        ));
+    let (lead, text, style) = if let Some(flight) = &app.in_flight {
         let elapsed = match app.options.time.shown_elapsed(flight.started) {
             Some(elapsed) => format!(" {:.1} s", elapsed.as_secs_f32()),
             None => String::new(),
         };
-        spans.push(Span::raw(format!("{}{elapsed}", app.status.text)));
+        (
+            Span::styled(
+                format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
+                theme.accent(),
+            ),
+            format!("{}{elapsed}", app.status.text),
+            theme.plain(),
+        )
     } else {
         let (mark, style) = match app.status.kind {
             StatusKind::Info => ("•", theme.plain()),
@@ -135,18 +173,45 @@ pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
             StatusKind::Warning => ("!", theme.warning()),
             StatusKind::Error => ("✗", theme.error()),
         };
-        spans.push(Span::styled(format!(" {mark} "), style));
-        spans.push(Span::styled(app.status.text.clone(), style));
+        (
+            Span::styled(format!(" {mark} "), style),
+            app.status.text.clone(),
+            style,
+        )
+    };
+    let room = usize::from(area.width).saturating_sub(lead.width());
+    let mut spans = vec![lead];
+    // A message too long for the line ends in a visible `…` and names the key of the log, where
+    // it is whole.
+    let log_key = keymap::KEYMAP
+        .iter()
+        .find(|b| b.action == keymap::Action::Messages)
+        .map(|b| b.chords[0].label())
+        .unwrap_or_default();
+    let more = format!("  {log_key} log");
+    match ellipsised(&text, room) {
+        None => spans.push(Span::styled(text, style)),
+        Some(_) => {
+            let cut = ellipsised(&text, room.saturating_sub(text_width(&more)))
+                .unwrap_or_else(|| "…".into());
+            spans.push(Span::styled(cut, style));
+            if room > text_width(&more) + 8 {
+                spans.push(Span::styled(format!("  {log_key}"), theme.key()));
+                spans.push(Span::styled(" log", theme.muted()));
+            }
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer: what the focused pane's keys do, then the keys of every pane. Hints that do not
+/// fit are left out whole (the pane's last ones first), never cut.
 pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = vec![Span::raw(" ")];
-    for (keys, hint) in keymap::hints() {
-        spans.push(Span::styled(keys, theme.key()));
-        spans.push(Span::styled(format!(" {hint}  "), theme.muted()));
+    let (mut pane, mut everywhere) = keymap::hints(app.focus);
+    let mut first: Vec<(String, String)> = Vec::new();
+    if app.in_flight.is_some() {
+        first.push(("Esc".into(), "cancel".into()));
     }
     if let Some(playback) = &app.playback {
         let what = if playback.is_done() {
@@ -154,12 +219,42 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         } else {
             format!("step {}/{}", playback.next + 1, playback.total())
         };
-        spans.insert(1, Span::styled("F8", theme.key()));
-        spans.insert(2, Span::styled(format!(" {what}  "), theme.muted()));
+        first.push(("F8".into(), what));
     }
-    if app.in_flight.is_some() {
-        spans.insert(1, Span::styled("Esc", theme.key()));
-        spans.insert(2, Span::styled(" cancel  ", theme.muted()));
+    let width = |items: &[(String, String)]| -> usize {
+        1 + items
+            .iter()
+            .map(|(k, h)| text_width(k) + 1 + text_width(h))
+            .sum::<usize>()
+            + 3 * items.len().saturating_sub(1)
+    };
+    let all =
+        |first: &[(String, String)], pane: &[(String, &str)], everywhere: &[(String, &str)]| {
+            let mut items = first.to_vec();
+            items.extend(pane.iter().map(|(k, h)| (k.clone(), h.to_string())));
+            items.extend(everywhere.iter().map(|(k, h)| (k.clone(), h.to_string())));
+            items
+        };
+    let fits = usize::from(area.width);
+    while width(&all(&first, &pane, &everywhere)) > fits {
+        if pane.pop().is_some() {
+            continue;
+        }
+        if !everywhere.is_empty() {
+            everywhere.remove(0);
+            continue;
+        }
+        if first.pop().is_none() {
+            break;
+        }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (keys, hint)) in all(&first, &pane, &everywhere).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        spans.push(Span::styled(keys, theme.key()));
+        spans.push(Span::styled(format!(" {hint}"), theme.muted()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

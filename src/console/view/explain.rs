@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::frame::{centered, frame_block};
+use super::frame::{centered, ellipsised, frame_block};
 use super::render_lines;
+use crate::console::explain::entry_lines;
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
 use crate::console::model::explain::{ExplainPopup, Stage};
@@ -53,11 +54,14 @@ pub fn draw(app: &Model, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
                 Some(false) => ("−", theme.removed()),
                 None => (" ", theme.plain()),
             };
+            // A name wider than the list ends in a visible `…` (the tree on the right has it whole).
+            let room = usize::from(list_width).saturating_sub(7 + e.code.chars().count());
+            let name = ellipsised(&e.name, room).unwrap_or_else(|| e.name.clone());
             ListItem::new(Line::from(vec![
                 Span::styled(change, change_style),
                 Span::styled(format!("{mark} "), style),
                 Span::styled(format!("{} ", e.code), theme.title()),
-                Span::raw(e.name.clone()),
+                Span::raw(name),
             ]))
         })
         .collect();
@@ -78,22 +82,21 @@ pub fn draw(app: &Model, popup: &ExplainPopup, frame: &mut Frame, area: Rect) {
         right.width.saturating_sub(1),
         right.height,
     );
-    match popup.selected() {
-        Some(entry) if !entry.lines.is_empty() => {
-            render_lines(&entry.lines, popup.scroll, body, frame.buffer_mut());
-        }
-        _ => {
-            let text = match &popup.stage {
-                Stage::Loading { .. } => format!(
-                    "Asking the emulator to explain call {}'s request (its events, identity and the state it sent)…",
-                    popup.call + 1
-                ),
-                _ => "No cohort to explain.".to_string(),
-            };
-            frame.render_widget(
-                Paragraph::new(Span::styled(text, theme.muted())).wrap(Wrap { trim: true }),
-                body,
-            );
-        }
+    // The highlighted cohort's lines, made now from the model's answer (a few dozen lines).
+    let lines = entry_lines(app, popup, popup.cursor);
+    if !lines.is_empty() {
+        render_lines(&lines, popup.scroll, body, frame.buffer_mut());
+        return;
     }
+    let text = match &popup.stage {
+        Stage::Loading { .. } => format!(
+            "Asking the emulator to explain call {}'s request (its events, identity and the state it sent)…",
+            popup.call + 1
+        ),
+        _ => "No cohort to explain.".to_string(),
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, theme.muted())).wrap(Wrap { trim: true }),
+        body,
+    );
 }

@@ -14,6 +14,9 @@ use super::frame::block;
 use super::{render_lines, render_rows};
 use crate::api::CallOutcome;
 use crate::api::TransportKind;
+use crate::console::history::{
+    CohortMark, HistoryRow, cohort_entries, history_window, identity_words, shows_next_state,
+};
 use crate::console::model::{DetailView, DiffMode, Focus, Model};
 
 fn clock(app: &Model, time: jiff::Timestamp) -> String {
@@ -46,63 +49,73 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
     }
     // Below this width the clock column goes, so the rest stays readable.
     let narrow = area.width < 56;
+    // Narrower still (80 columns), the event count goes too: its header would be cut.
+    let tight = area.width < 46;
     // Only the rows that fit are built: a history of thousands of calls draws as fast as one
-    // of ten. The window ends at the selected call when it is below the first screenful, as
-    // a table scrolled to keep its selection visible would.
+    // of ten (see `history::history_window`).
     let visible = usize::from(area.height.saturating_sub(3)).max(1);
-    let first = app
-        .selected
-        .map_or(0, |s| s.saturating_sub(visible - 1))
-        .min(app.history.len().saturating_sub(1));
-    let rows = app
-        .history
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, call)| {
-            let (status, status_style) = match &call.outcome {
-                CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
-                CallOutcome::ApiError { status, .. } => (status.to_string(), theme.error()),
-                CallOutcome::Transport { kind, .. } => (
-                    match kind {
-                        TransportKind::Timeout => "timeout",
-                        TransportKind::Connect => "refused",
-                        _ => "failed",
-                    }
-                    .to_string(),
-                    theme.error(),
-                ),
+    let window = history_window(&app.history, app.selected, visible);
+    let rows = window.iter().map(|row| {
+        let i = match *row {
+            // Drawn over after the table (a row of one cell across every column).
+            HistoryRow::NewIdentity(_) => return Row::new(vec![Cell::from("")]),
+            HistoryRow::Call(i) => i,
+        };
+        let call = &app.history[i];
+        let (status, status_style) = match &call.outcome {
+            CallOutcome::Success { status, .. } => (status.to_string(), theme.ok()),
+            CallOutcome::ApiError { status, .. } => (status.to_string(), theme.error()),
+            CallOutcome::Transport { kind, .. } => (
+                match kind {
+                    TransportKind::Timeout => "timeout",
+                    TransportKind::Connect => "refused",
+                    TransportKind::Cancelled => "cancelled",
+                    _ => "failed",
+                }
+                .to_string(),
+                theme.error(),
+            ),
+        };
+        let mut delta = if call.succeeded() {
+            Line::from(vec![
+                Span::styled(format!("+{}", call.delta.entered.len()), theme.added()),
+                Span::raw(" "),
+                Span::styled(format!("-{}", call.delta.left.len()), theme.removed()),
+            ])
+        } else {
+            Line::from(Span::styled("unchanged", theme.muted()))
+        };
+        // The first call after a rewind: which call's state its branch continues.
+        if let Some(parent) = app.lineage.branched_from(i) {
+            let from = match parent {
+                Some(p) => format!("from #{} ", p + 1),
+                None => "from empty state ".to_string(),
             };
-            let delta = if call.succeeded() {
-                Line::from(vec![
-                    Span::styled(format!("+{}", call.delta.entered.len()), theme.added()),
-                    Span::raw(" "),
-                    Span::styled(format!("-{}", call.delta.left.len()), theme.removed()),
-                ])
-            } else {
-                Line::from(Span::styled("unchanged", theme.muted()))
-            };
-            let delta = super::playback::marked(app, call, delta);
-            let delta = crate::console::timeline::marked(app, call, delta);
-            let delta = crate::console::live::marked(app, call, delta);
-            let mut cells = vec![Cell::from(format!("{}", i + 1))];
-            if !narrow {
-                cells.push(Cell::from(clock(app, call.sent_at)));
-            }
-            cells.extend([
-                Cell::from(Span::styled(status, status_style)),
-                Cell::from(app.options.time.latency_text(call.outcome.latency())),
-                Cell::from(format!("{} ev", call.event_count)),
-                Cell::from(delta),
-            ]);
-            // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
-            if app.lineage.is_abandoned(i) {
-                Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
-            } else {
-                Row::new(cells)
-            }
-        });
+            delta.spans.insert(0, Span::styled(from, theme.accent()));
+        }
+        let delta = super::playback::marked(app, call, delta);
+        let delta = crate::console::timeline::marked(app, call, delta);
+        let delta = crate::console::live::marked(app, call, delta);
+        let mut cells = vec![Cell::from(format!("{}", i + 1))];
+        if !narrow {
+            cells.push(Cell::from(clock(app, call.sent_at)));
+        }
+        cells.extend([
+            Cell::from(Span::styled(status, status_style)),
+            Cell::from(app.options.time.latency_text(call.outcome.latency())),
+            Cell::from(format!("{} ev", call.event_count)),
+            Cell::from(delta),
+        ]);
+        if tight {
+            cells.remove(cells.len() - 2);
+        }
+        // A rewind leaves the calls after it in place, dimmed: an abandoned branch.
+        if app.lineage.is_abandoned(i) {
+            Row::new(cells).style(theme.muted().add_modifier(ratatui::style::Modifier::DIM))
+        } else {
+            Row::new(cells)
+        }
+    });
     let mut header = vec!["#", "sent", "status", "latency", "events", "cohorts"];
     let mut widths = vec![
         Constraint::Length(3),
@@ -112,18 +125,53 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
         Constraint::Length(6),
         Constraint::Min(9),
     ];
+    if tight {
+        header.remove(4);
+        widths.remove(4);
+    }
     if narrow {
         header.remove(1);
         widths.remove(1);
     }
     let header = Row::new(header).style(theme.muted());
+    let highlight = if app.selected.is_some_and(|s| app.lineage.is_abandoned(s)) {
+        theme.selected_abandoned()
+    } else {
+        theme.selected()
+    };
     let table = Table::new(rows, widths)
         .header(header)
-        .row_highlight_style(theme.selected())
+        .row_highlight_style(highlight)
         .highlight_symbol("> ")
         .block(block);
-    let mut state = TableState::default().with_selected(app.selected.map(|s| s - first));
+    let selected = app
+        .selected
+        .and_then(|s| window.iter().position(|r| *r == HistoryRow::Call(s)));
+    let mut state = TableState::default().with_selected(selected);
+    let inner = block_inner(area);
     frame.render_stateful_widget(table, area, &mut state);
+    // Where the identity changes, a separator across the row: who the calls below are for.
+    for (n, row) in window.iter().enumerate() {
+        if let HistoryRow::NewIdentity(i) = *row {
+            let y = inner.y + 1 + n as u16;
+            if y >= inner.y + inner.height {
+                break;
+            }
+            let who = identity_words(app.history[i].identity());
+            let line = Line::from(Span::styled(format!("── {who} ──"), theme.accent()));
+            // Under the selection marker's column, as the rows' numbers are.
+            let rect = Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), 1);
+            frame.render_widget(Paragraph::new(line), rect);
+        }
+    }
+}
+
+/// Inside a pane's border.
+fn block_inner(area: Rect) -> Rect {
+    area.inner(Margin {
+        horizontal: 1,
+        vertical: 1,
+    })
 }
 
 pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
@@ -149,27 +197,34 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
     let delta = &call.delta;
-    let title = if call.succeeded() {
+    let number = app.selected.unwrap_or(0) + 1;
+    let entries = cohort_entries(app);
+    let title = if shows_next_state(app) {
+        // Right after `r`: what the next call starts from, not what this call made.
+        Line::from(vec![
+            Span::styled("Cohorts", theme.title()),
+            Span::styled(
+                format!(
+                    " ({}) the next call sends: before call {number}",
+                    entries.len()
+                ),
+                theme.muted(),
+            ),
+        ])
+    } else if call.succeeded() {
         Line::from(vec![
             Span::styled("Cohorts", theme.title()),
             Span::styled(format!(" ({}, ", delta.members.len()), theme.muted()),
             Span::styled(format!("+{}", delta.entered.len()), theme.added()),
             Span::raw(" "),
             Span::styled(format!("−{}", delta.left.len()), theme.removed()),
-            Span::styled(
-                format!(") after call {}", app.selected.unwrap_or(0) + 1),
-                theme.muted(),
-            ),
+            Span::styled(format!(") after call {number}"), theme.muted()),
         ])
     } else {
         Line::from(vec![
             Span::styled("Cohorts", theme.title()),
             Span::styled(
-                format!(
-                    " ({}) call {} failed: unchanged",
-                    delta.members.len(),
-                    app.selected.unwrap_or(0) + 1
-                ),
+                format!(" ({}) call {number} failed: unchanged", delta.members.len()),
                 theme.muted(),
             ),
         ])
@@ -183,23 +238,14 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
             Span::styled(name.to_string(), style),
         ]))
     };
-    let mut items: Vec<ListItem> = delta
-        .members
+    let items: Vec<ListItem> = entries
         .iter()
-        .map(|code| {
-            if delta.entered.contains(code) {
-                item("+ ", code, theme.added())
-            } else {
-                item("  ", code, theme.plain())
-            }
+        .map(|(mark, code)| match mark {
+            CohortMark::Entered => item("+ ", code, theme.added()),
+            CohortMark::Member => item("  ", code, theme.plain()),
+            CohortMark::Left => item("- ", code, theme.removed()),
         })
         .collect();
-    items.extend(
-        delta
-            .left
-            .iter()
-            .map(|code| item("- ", code, theme.removed())),
-    );
     if items.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("The user is in no cohort.", theme.muted())).block(block),
@@ -220,7 +266,7 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(list, area, &mut state);
 }
 
-pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
+pub fn detail(app: &Model, cache: &super::Cache, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let tab = |label: &'static str, view: DetailView| {
         if app.detail_view == view {
@@ -238,7 +284,8 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
         tab("Response", DetailView::Response),
     ];
     let call = app.selected_call();
-    if let (Some(call), DetailView::Diff) = (call, app.detail_view)
+    let rendered = call.and_then(|c| cache.detail(c.id));
+    if let (Some(call), Some(rendered), DetailView::Diff) = (call, rendered, app.detail_view)
         && call.succeeded()
     {
         let mode = match app.diff_mode {
@@ -251,12 +298,12 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             title.push(Span::raw(" "));
         }
         title.push(Span::styled(
-            format!("+{}", call.detail().diff.added),
+            format!("+{}", rendered.diff.added),
             theme.added(),
         ));
         title.push(Span::raw(" "));
         title.push(Span::styled(
-            format!("−{}", call.detail().diff.removed),
+            format!("−{}", rendered.diff.removed),
             theme.removed(),
         ));
     }
@@ -274,13 +321,13 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    if !call.has_detail() {
+    let Some(rendered) = rendered else {
         frame.render_widget(
             Paragraph::new(Span::styled("Rendering this call…", theme.muted())),
             inner,
         );
         return;
-    }
+    };
     let lines = match app.detail_view {
         DetailView::Diff if !call.succeeded() => {
             frame.render_widget(
@@ -294,7 +341,7 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             return;
         }
         DetailView::Diff => match app.diff_mode {
-            DiffMode::Changes if call.detail().diff.is_empty() => {
+            DiffMode::Changes if rendered.diff.is_empty() => {
                 frame.render_widget(
                     Paragraph::new(Span::styled(
                         "The state did not change. f shows the whole state.",
@@ -307,23 +354,23 @@ pub fn detail(app: &Model, frame: &mut Frame, area: Rect) {
             DiffMode::Changes => None,
             DiffMode::Full => None,
         },
-        DetailView::Request => Some(&call.detail().request),
-        DetailView::Response => Some(&call.detail().response),
+        DetailView::Request => Some(&rendered.request),
+        DetailView::Response => Some(&rendered.response),
     };
     let height = usize::from(inner.height);
     let len = match lines {
         Some(lines) => lines.len(),
-        None => call.detail().diff.len(app.diff_mode == DiffMode::Full),
+        None => rendered.diff.len(app.diff_mode == DiffMode::Full),
     };
     let scroll = app.detail_scroll.min(len.saturating_sub(height));
     match lines {
         Some(lines) => render_lines(lines, scroll, inner, frame.buffer_mut()),
         None => {
             let full = app.diff_mode == DiffMode::Full;
-            let diff = &call.detail().diff;
+            let diff = &rendered.diff;
             render_rows(
                 len,
-                |i| diff.line(full, i, theme),
+                |i| diff.line_with_dates(full, i, theme, usize::from(inner.width)),
                 scroll,
                 inner,
                 frame.buffer_mut(),

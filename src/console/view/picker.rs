@@ -3,12 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 
-use super::frame::{centered, frame_block};
+use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
-use crate::console::sessions::{SAVE_LABELS, SaveForm, SessionPicker, SessionPopup};
+use crate::console::sessions::{SAVE_LABELS, SaveForm, SaveScope, SessionPicker, SessionPopup};
 
 pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
     match popup {
@@ -19,58 +19,119 @@ pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
 
 fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let rect = centered(area, 100.min(area.width.saturating_sub(4)), 11);
-    let footer = popup::footer(PopupKind::SaveForm);
+    let width = 100.min(area.width.saturating_sub(4));
+    // What will be saved, exactly, word-wrapped in the popup's width.
+    let what = match form.plan() {
+        Some(plan) => {
+            let mut text = format!(
+                "Saves {} as a segscope-session/1 file (no key is saved).",
+                plan.summary()
+            );
+            if let Some(rest) = plan.not_saved() {
+                text.push_str(&format!(" Not saved: {rest}."));
+            }
+            text
+        }
+        None => "Nothing of the selected call's identity can be saved.".to_string(),
+    };
+    let intro = wrap_words(&what, usize::from(width.saturating_sub(4)));
+    let error = form
+        .error
+        .as_deref()
+        .map(|e| wrap_words(e, usize::from(width.saturating_sub(4))))
+        .unwrap_or_default();
+    let height = 2 + intro.len() as u16 + 1 + 5 + 1 + error.len().max(1) as u16;
+    let rect = centered(area, width, height);
+    let footer = fit_hint(&popup::footer(PopupKind::SaveForm), rect.width);
     let block = frame_block(app, "Save session", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let [intro, a, b, c, _, error_row] = Layout::vertical([
-        Constraint::Length(2),
+    let [intro_area, _, a, b, c, d, _, error_row] = Layout::vertical([
+        Constraint::Length(intro.len() as u16),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(1),
     ])
     .areas(inner);
-    let calls = if form.calls == 1 {
-        "1 call".to_string()
-    } else {
-        format!("{} calls", form.calls)
-    };
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            format!(" The history ({calls} with an answer) as a segscope-session/1 file; no key is saved."),
-            theme.muted(),
-        ))
-        .wrap(Wrap { trim: false }),
-        intro,
-    );
-    for (row, index) in [(a, 0), (b, 1), (c, 2)] {
-        let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(row);
+    let lines: Vec<Line> = intro
+        .into_iter()
+        .map(|row| Line::styled(format!(" {row}"), theme.muted()))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), intro_area);
+    let label = |row: Rect, index: usize, text: &str, frame: &mut Frame| {
         let active = form.field == index;
         frame.render_widget(
             Paragraph::new(Span::styled(
-                format!("{} {}", if active { ">" } else { " " }, SAVE_LABELS[index]),
+                format!("{} {text}", if active { ">" } else { " " }),
                 theme.title(),
             )),
-            l,
+            row,
         );
+    };
+    for (row, index) in [(a, 0), (b, 1), (c, 2)] {
+        let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(row);
+        label(l, index, SAVE_LABELS[index], frame);
         let mut field = f;
         field.width = field.width.saturating_sub(1);
         frame.render_widget(&form.fields[index], field);
     }
-    if let Some(error) = &form.error {
+    let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(d);
+    label(l, SaveForm::SCOPE_FIELD, "save", frame);
+    let count =
+        |plan: &Option<crate::console::sessions::SavedCalls>| plan.as_ref().map_or(0, |p| p.steps);
+    let choice = |on: bool, text: String| {
+        let mark = if on { "(•) " } else { "( ) " };
+        let style = if on { theme.title() } else { theme.muted() };
+        Span::styled(format!("{mark}{text}"), style)
+    };
+    let hint = |on: bool| {
+        Span::styled(
+            if on && form.field == SaveForm::SCOPE_FIELD {
+                "  Space changes"
+            } else {
+                ""
+            },
+            theme.key(),
+        )
+    };
+    let all = form.scope == SaveScope::AllOfUser;
+    let lines = vec![
+        Line::from(vec![
+            choice(
+                all,
+                format!("all calls of this user ({})", count(&form.plans[0])),
+            ),
+            hint(all),
+        ]),
+        Line::from(vec![
+            choice(
+                !all,
+                format!(
+                    "up to the selected call #{} ({})",
+                    form.selected + 1,
+                    count(&form.plans[1])
+                ),
+            ),
+            hint(!all),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines), f);
+    if !error.is_empty() {
         let style = if form.confirm_overwrite.is_some() {
             theme.warning()
         } else {
             theme.error()
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!(" {error}"), style)).wrap(Wrap { trim: false }),
-            error_row,
-        );
+        let lines: Vec<Line> = error
+            .into_iter()
+            .map(|row| Line::styled(format!(" {row}"), style))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), error_row);
     }
 }
 
@@ -83,32 +144,50 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(20)
         + 2;
+    let steps = |n: usize| {
+        if n == 1 {
+            "  (1 step)".to_string()
+        } else {
+            format!("  ({n} steps)")
+        }
+    };
+    let natural = picker
+        .entries
+        .iter()
+        .map(|e| 2 + path_width + text_width(&e.name) + text_width(&steps(e.steps)) + 2)
+        .max()
+        .unwrap_or(40)
+        .max(48);
+    let width = natural.min(usize::from(area.width)) as u16;
+    // Room for the highlight symbol and the borders.
+    let room = usize::from(width).saturating_sub(4);
+    // Each entry on one row where all fit; else each name goes under its path, word-wrapped.
+    let one_row = picker
+        .entries
+        .iter()
+        .all(|e| path_width + text_width(&e.name) + text_width(&steps(e.steps)) <= room);
     let items: Vec<ListItem> = picker
         .entries
         .iter()
         .map(|entry| {
-            let steps = if entry.steps == 1 {
-                "1 step".to_string()
-            } else {
-                format!("{} steps", entry.steps)
-            };
-            ListItem::new(Line::from(vec![
-                Span::styled(
-                    format!("{:<path_width$}", entry.path.display()),
-                    theme.title(),
-                ),
-                Span::raw(entry.name.clone()),
-                Span::styled(format!("  ({steps})"), theme.muted()),
-            ]))
+            let path = entry.path.display().to_string();
+            if one_row {
+                return ListItem::new(Line::from(vec![
+                    Span::styled(format!("{path:<path_width$}"), theme.title()),
+                    Span::raw(entry.name.clone()),
+                    Span::styled(steps(entry.steps), theme.muted()),
+                ]));
+            }
+            let mut lines = vec![Line::from(vec![
+                Span::styled(path, theme.title()),
+                Span::styled(steps(entry.steps), theme.muted()),
+            ])];
+            for row in wrap_words(&entry.name, room.saturating_sub(4)) {
+                lines.push(Line::raw(format!("    {row}")));
+            }
+            ListItem::new(lines)
         })
         .collect();
-    let width = picker
-        .entries
-        .iter()
-        .map(|e| path_width + e.name.chars().count() + 16)
-        .max()
-        .unwrap_or(40)
-        .clamp(48, usize::from(area.width)) as u16;
     let mut hint = popup::footer(PopupKind::SessionPicker);
     if picker.skipped > 0 {
         hint.push_str(&format!(
@@ -116,7 +195,9 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
             picker.skipped
         ));
     }
-    let rect = centered(area, width, picker.entries.len() as u16 + 2);
+    let rows: usize = items.iter().map(ListItem::height).sum();
+    let rect = centered(area, width, rows as u16 + 2);
+    let hint = fit_hint(&hint, rect.width);
     let list = List::new(items)
         .block(frame_block(app, "Open a session", &hint))
         .highlight_symbol("> ")

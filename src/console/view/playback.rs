@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::frame::block;
+use super::frame::{block, ellipsised, text_width};
 use super::render_lines;
 use crate::console::call::Call;
 use crate::console::model::{Focus, Model};
@@ -49,6 +49,17 @@ fn fit(text: &str, width: usize) -> String {
     format!("{cut:<width$}")
 }
 
+/// A cohort's name in its column: whole, or ending in a visible `…`, and a space before the
+/// next column either way.
+fn fit_name(name: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let shown = ellipsised(name, width - 1).unwrap_or_else(|| name.to_string());
+    let pad = width.saturating_sub(text_width(&shown));
+    format!("{shown}{}", " ".repeat(pad))
+}
+
 const MARK_WIDTH: usize = 12;
 
 /// Draws the Cohorts pane as recorded | actual when the selected call was a replayed step.
@@ -73,13 +84,25 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) -> bool {
         Verdict::Unrecorded => ("? no recording", theme.warning()),
         Verdict::TargetError(_) => ("! target error", theme.error()),
     };
+    // The title gives way whole where the pane is narrow: first "recorded | actual" (the
+    // columns say it), then the verdict's words (its mark stays).
+    let step = format!(" · step {}/{} ", run.step + 1, playback.total());
+    let room = usize::from(area.width).saturating_sub(6);
+    let columns = " recorded | actual";
+    let verdict = if 7 + text_width(&step) + text_width(verdict) <= room {
+        verdict
+    } else {
+        verdict.split(' ').next().unwrap_or(verdict)
+    };
+    let columns = if 7 + text_width(columns) + text_width(&step) + text_width(verdict) <= room {
+        columns
+    } else {
+        ""
+    };
     let title = Line::from(vec![
         Span::styled("Cohorts", theme.title()),
-        Span::styled(" recorded | actual", theme.muted()),
-        Span::styled(
-            format!(" · step {}/{} ", run.step + 1, playback.total()),
-            theme.muted(),
-        ),
+        Span::styled(columns, theme.muted()),
+        Span::styled(step, theme.muted()),
         Span::styled(verdict, verdict_style),
     ]);
     let block = block(app, Focus::Cohorts, title);
@@ -89,7 +112,7 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) -> bool {
     let width = usize::from(inner.width);
     // marker (2) code (7) name (rest) recorded (12) actual (12)
     // Names only where they fit; the codes and both columns always do.
-    let name_width = match width.saturating_sub(2 + 7 + 2 * MARK_WIDTH).min(28) {
+    let name_width = match width.saturating_sub(2 + 7 + 2 * MARK_WIDTH).min(29) {
         w if w < 8 => 0,
         w => w,
     };
@@ -161,7 +184,7 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) -> bool {
         lines.push(Line::from(vec![
             Span::styled(if row.differs() { "≠ " } else { "  " }, differs_style),
             Span::styled(fit(&row.code, 7), theme.plain()),
-            Span::styled(fit(name, name_width), theme.plain()),
+            Span::styled(fit_name(name, name_width), theme.plain()),
             Span::styled(fit(recorded, MARK_WIDTH), recorded_style),
             Span::styled(fit(actual, MARK_WIDTH), actual_style),
         ]));

@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 use serde_json::Value;
 
-use super::frame::{centered, frame_block};
+use super::frame::{centered, fit_hint, frame_block, hanging, text_width, wrap_words};
 use super::render_lines;
 use crate::console::keymap::{KEYMAP, NOTES, POPUP_KEYMAP, PopupKind, popup};
 use crate::console::model::forms::AliasForm;
-use crate::console::model::{Model, Popup};
+use crate::console::model::{Model, Popup, StatusKind};
 
 pub fn draw(app: &Model, popup: &Popup, frame: &mut Frame, area: Rect) {
     match popup {
@@ -20,7 +20,76 @@ pub fn draw(app: &Model, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Explain(popup) => super::explain::draw(app, popup, frame, area),
         Popup::Session(popup) => super::picker::draw(app, popup, frame, area),
         Popup::EditComparison(popup) => super::redecided::draw(app, popup, frame, area),
+        Popup::Messages { from_end } => messages(app, *from_end, frame, area),
     }
+}
+
+/// The message log's rows at `width`: each message after its time and mark, word-wrapped under
+/// itself.
+pub fn message_rows(app: &Model, width: usize) -> Vec<Line<'static>> {
+    let theme = app.theme;
+    let mut rows = Vec::new();
+    if app.messages.dropped > 0 {
+        rows.push(Line::styled(
+            format!(" ({} older messages were let go)", app.messages.dropped),
+            theme.muted(),
+        ));
+    }
+    for entry in app.messages.entries() {
+        let (mark, style) = match entry.kind {
+            StatusKind::Info => ("•", theme.plain()),
+            StatusKind::Success => ("✓", theme.ok()),
+            StatusKind::Warning => ("!", theme.warning()),
+            StatusKind::Error => ("✗", theme.error()),
+        };
+        let time = app.options.time.time_of_day(entry.at);
+        let lead = format!(" {time} {mark} ");
+        let indent = text_width(&lead);
+        let mut text = entry.text.clone();
+        if entry.times > 1 {
+            text.push_str(&format!(" (×{})", entry.times));
+        }
+        for (i, row) in wrap_words(&text, width.saturating_sub(indent))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if i == 0 {
+                Span::styled(lead.clone(), theme.muted())
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            rows.push(Line::from(vec![head, Span::styled(row, style)]));
+        }
+    }
+    if rows.is_empty() {
+        rows.push(Line::styled(" No messages yet.", theme.muted()));
+    }
+    rows
+}
+
+fn messages(app: &Model, from_end: u16, frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(4).min(120);
+    let height = area.height.saturating_sub(4);
+    let rect = centered(area, width, height);
+    let inner_width = usize::from(rect.width.saturating_sub(2));
+    let inner_height = usize::from(rect.height.saturating_sub(2));
+    let rows = message_rows(app, inner_width);
+    let last_start = rows.len().saturating_sub(inner_height);
+    let start = last_start.saturating_sub(usize::from(from_end));
+    let mut footer = popup::footer(PopupKind::Messages);
+    if start > 0 {
+        footer.push_str(" · more above");
+    }
+    if start < last_start {
+        footer.push_str(" · more below");
+    }
+    let footer = fit_hint(&footer, rect.width);
+    let title = format!("Messages ({})", app.messages.len());
+    let block = frame_block(app, &title, &footer);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    render_lines(&rows, start, inner, frame.buffer_mut());
 }
 
 /// The help's lines, written from the keymap: the console's keys, then each popup's.
@@ -74,7 +143,10 @@ pub fn help_lines(app: &Model) -> Vec<Line<'static>> {
 
 fn help(app: &Model, scroll: u16, frame: &mut Frame, area: Rect) {
     let lines = help_lines(app);
-    let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 3;
+    let width = (lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 3).min(area.width);
+    // Narrower than the longest line: each description wraps under itself, between words.
+    let inner = usize::from(width.saturating_sub(3));
+    let lines: Vec<Line<'static>> = lines.iter().flat_map(|l| hanging(l, inner)).collect();
     // The header and the footer stay in sight; the popups' keys, below, are a scroll away.
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(4));
     let rect = centered(area, width, height);
@@ -82,6 +154,7 @@ fn help(app: &Model, scroll: u16, frame: &mut Frame, area: Rect) {
     if usize::from(scroll) + usize::from(rect.height.saturating_sub(2)) < lines.len() {
         footer.push_str(" · more below");
     }
+    let footer = fit_hint(&footer, rect.width);
     let block = frame_block(app, "Keys", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -123,7 +196,7 @@ fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, are
         })
         .collect();
     let rect = centered(area, 64, names.len() as u16 + 2);
-    let footer = popup::footer(PopupKind::EventPicker);
+    let footer = fit_hint(&popup::footer(PopupKind::EventPicker), rect.width);
     let list = List::new(items)
         .block(frame_block(app, "New event", &footer))
         .highlight_symbol("> ")
@@ -136,7 +209,7 @@ fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, are
 fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let rect = centered(area, 64, 9);
-    let footer = popup::footer(PopupKind::AliasForm);
+    let footer = fit_hint(&popup::footer(PopupKind::AliasForm), rect.width);
     let block = frame_block(app, "Alias identity", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -149,13 +222,12 @@ fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            " Send {\"alias\": {\"tag\", \"id\"}} instead of a user_id; the state starts empty.",
-            theme.muted(),
-        )),
-        intro,
-    );
+    let text = "Send {\"alias\": {\"tag\", \"id\"}} instead of a user_id; the state starts empty.";
+    let rows: Vec<Line> = wrap_words(text, usize::from(intro.width.saturating_sub(2)))
+        .into_iter()
+        .map(|row| Line::styled(format!(" {row}"), theme.muted()))
+        .collect();
+    frame.render_widget(Paragraph::new(rows), intro);
     for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)]
     {
         let [l, f] = Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);

@@ -8,6 +8,7 @@ use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use serde_json::Value;
+#[cfg(test)]
 use serde_json::value::RawValue;
 
 use super::scan::Scanner;
@@ -40,19 +41,19 @@ impl EntryRead {
     /// Reads an entry from JSON text.
     #[cfg(test)]
     pub fn from_text(raw: &RawValue, checksum: &str, modes: &[Mode]) -> EntryRead {
-        EntryRead::from_text_with_spans(raw, checksum, modes, &mut Vec::new())
+        EntryRead::from_text_with_spans(raw.get(), checksum, modes, &mut Vec::new())
     }
 
     /// Reads an entry from JSON text; also appends to `spans`, for each accumulator, where its
     /// text is if it is exactly what [`CohortState::write_entry`] would write for it.
     pub fn from_text_with_spans(
-        raw: &RawValue,
+        raw: &str,
         checksum: &str,
         modes: &[Mode],
         spans: &mut Vec<Option<Source>>,
     ) -> EntryRead {
         let start = spans.len();
-        if let Some(state) = Scanner::read_entry(raw.get(), checksum, modes, spans) {
+        if let Some(state) = Scanner::read_entry(raw, checksum, modes, spans) {
             // The one key is the current checksum, and its state is fine: nothing to say.
             return EntryRead::Object {
                 dropped: Vec::new(),
@@ -62,7 +63,7 @@ impl EntryRead {
         }
         spans.truncate(start);
         spans.resize(start + modes.len(), None);
-        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let mut de = serde_json::Deserializer::from_str(raw);
         EntrySeed { checksum, modes }
             .deserialize(&mut de)
             .unwrap_or(EntryRead::NotObject)

@@ -11,7 +11,7 @@ use crate::console::message::Effect;
 use crate::console::model::forms::SessionPopup;
 use crate::console::model::{Model, Popup};
 
-pub(crate) use open::{on_listed, on_opened, open_picker, opened};
+pub(crate) use open::{on_listed, on_opened, open_at_start, open_picker, opened};
 pub(crate) use playback::{after_call, next_step};
 pub(crate) use save::{on_saved, open_save_form};
 

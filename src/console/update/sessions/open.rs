@@ -8,7 +8,6 @@ use crate::console::message::Effect;
 use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
 use crate::console::model::playback::Playback;
 use crate::console::model::{Model, Popup, StatusKind};
-use crate::console::sessions::files::steps_word;
 use crate::session::Session;
 
 /// F7: ask for the picker's list (the bundled sessions and `session_dirs`).
@@ -36,9 +35,43 @@ pub(crate) fn on_listed(app: &mut Model, entries: Vec<SessionEntry>, skipped: us
     ))));
 }
 
-/// `Message::SessionOpened`.
-pub(crate) fn on_opened(app: &mut Model, path: PathBuf, loaded: Result<Session, String>) {
+/// `--session FILE`: read it (once; the keys wait for it). Called when the autosave's start has
+/// answered (or when there is none), so the two messages come in this order.
+pub(crate) fn open_at_start(app: &mut Model) -> Vec<Effect> {
+    let Some(path) = app.options.session.take() else {
+        return Vec::new();
+    };
+    let task = app.next_holding_task();
+    app.session_at_start = Some(task);
+    vec![Effect::OpenSession { task, path }]
+}
+
+/// `Message::SessionOpened`. The session read at start says what it did and keeps what the
+/// start said before it (the autosave's restore): both on the status line, each in the log.
+pub(crate) fn on_opened(
+    app: &mut Model,
+    task: u64,
+    path: PathBuf,
+    loaded: Result<Session, String>,
+) {
+    let before = (!app.messages.is_empty()).then(|| app.status.clone());
     opened(app, &path, loaded);
+    if app.session_at_start != Some(task) {
+        return;
+    }
+    app.session_at_start = None;
+    if let Some(before) = before {
+        let rank = |kind: StatusKind| match kind {
+            StatusKind::Error => 3,
+            StatusKind::Warning => 2,
+            StatusKind::Success => 1,
+            StatusKind::Info => 0,
+        };
+        if rank(before.kind) > rank(app.status.kind) {
+            app.status.kind = before.kind;
+        }
+        app.status.text = format!("{} Before that: {}", app.status.text, before.text);
+    }
 }
 
 /// A session file was read (`loaded`): open it for step-by-step replay (F8). A file that cannot
@@ -48,6 +81,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     let session = match loaded {
         Ok(s) => s,
         Err(e) => {
+            let e = e.trim_end_matches('.');
             app.set_status(
                 StatusKind::Error,
                 format!("Cannot open the session {e}. Nothing changed."),
@@ -76,22 +110,30 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     };
     let text = if playback.session.steps.is_empty() {
         format!(
-            "Opened \"{}\" from {}: it has no steps.",
+            "Opened {} (\"{}\"): it has no calls to replay.",
+            path.display(),
             playback.session.name,
-            path.display()
         )
     } else {
         format!(
-            "Opened \"{}\" ({}) from {}. {}",
-            playback.session.name,
-            steps_word(playback.session.steps.len()),
+            "Opened {} ({}): \"{}\". {}",
             path.display(),
+            calls_word(playback.session.steps.len()),
+            playback.session.name,
             playback.next_text()
         )
     };
     app.playback = Some(playback);
     app.set_status(StatusKind::Info, text);
     true
+}
+
+fn calls_word(n: usize) -> String {
+    if n == 1 {
+        "1 call".into()
+    } else {
+        format!("{n} calls")
+    }
 }
 
 /// Keys in the session picker (its rows of the keymap). Returns whether it stays open.

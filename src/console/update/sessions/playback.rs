@@ -1,6 +1,7 @@
 //! F8: the open session's steps sent one by one, each live answer compared with its recording.
 
 use crate::api::CallOutcome;
+use crate::console::call::EventsLayout;
 use crate::console::message::Effect;
 use crate::console::model::{Model, StatusKind};
 use crate::console::update::pending::{already_in_flight, dispatch};
@@ -47,7 +48,8 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
     app.sync_validation = sync;
     app.editor.set_text(&pretty);
     let status = format!("Sending {label}… Esc cancels.");
-    let Some((task, effects)) = dispatch(app, pretty, raw, event_count, status) else {
+    let Some((task, effects)) = dispatch(app, EventsLayout::Pretty, raw, event_count, status)
+    else {
         return Vec::new();
     };
     if let Some(playback) = app.playback.as_mut() {

@@ -10,8 +10,8 @@ use crate::console::keymap::{PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::forms::{SaveForm, SessionPopup, one_line};
 use crate::console::model::{Model, Popup, StatusKind};
-use crate::console::sessions::files::{default_file, steps_word};
-use crate::console::sessions::history::session_from_history;
+use crate::console::sessions::files::default_file;
+use crate::console::sessions::history::{SaveScope, plan, session_of};
 
 /// F6: the save form, or why there is nothing to save.
 pub(crate) fn open_save_form(app: &mut Model) {
@@ -28,8 +28,13 @@ pub(crate) fn open_save_form(app: &mut Model) {
         return;
     }
     let name = app.options.time.session_name();
+    let selected = app.selected.unwrap_or(app.history.len() - 1);
+    let plans = [
+        plan(&app.history, selected, SaveScope::AllOfUser),
+        plan(&app.history, selected, SaveScope::UpToSelected),
+    ];
     app.popup = Some(Popup::Session(Box::new(SessionPopup::Save(Box::new(
-        SaveForm::new(&name, &app.save_dir, steps, app.theme),
+        SaveForm::new(&name, &app.save_dir, plans, selected, app.theme),
     )))));
 }
 
@@ -45,23 +50,25 @@ fn save(app: &mut Model, form: &mut SaveForm) -> Option<Effect> {
     }
     let path = PathBuf::from(&file);
     let notes = app.playback.as_ref();
-    let built = session_from_history(&app.history, &name, &description, &app.target, |id| {
-        notes.and_then(|p| p.note_for(id))
+    let built = form.plan().and_then(|saved| {
+        let session = session_of(
+            &app.history,
+            saved,
+            &name,
+            &description,
+            &app.target,
+            |id| notes.and_then(|p| p.note_for(id)),
+        )?;
+        Some((session, saved))
     });
     let Some((session, saved)) = built else {
-        form.error = Some("Nothing to save: no call of this identity got an HTTP answer.".into());
+        form.error = Some("Nothing to save: none of these calls got an HTTP answer.".into());
         return None;
     };
-    let mut text = format!(
-        "Saved \"{name}\" to {file}: {} (segscope replay {file} replays it; F7 opens it).",
-        steps_word(saved.steps)
+    let text = format!(
+        "Saved \"{name}\" to {file}: {}. segscope replay {file} replays it; F7 opens it.",
+        saved.describe().trim_end_matches('.')
     );
-    if saved.left_out > 0 {
-        text.push_str(&format!(
-            " {} earlier call(s) left out: another identity or state thread.",
-            saved.left_out
-        ));
-    }
     let overwrite = form.confirm_overwrite.clone().filter(|p| *p == path);
     Some(Effect::SaveSession {
         task: app.next_holding_task(),
@@ -131,6 +138,17 @@ pub(super) fn save_form_key(
             true
         }
         PopupKey::Action(_) => true,
+        PopupKey::Typed(key) if form.field == SaveForm::SCOPE_FIELD => {
+            use crossterm::event::KeyCode;
+            if matches!(
+                key.code,
+                KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
+            ) {
+                form.toggle_scope();
+                form.error = None;
+            }
+            true
+        }
         PopupKey::Typed(key) => {
             let field = form.field;
             if form.fields[field].input(key) {

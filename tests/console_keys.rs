@@ -1,0 +1,360 @@
+//! Keys you can find: the footer shows the focused pane's keys (from the keymap), every F-key
+//! action has a second key that terminals without F-keys can send (VS Code's terminal, macOS
+//! without Fn) and that the editor's text area does not use, and `q`/Ctrl+C say how to quit.
+
+mod common;
+use common::*;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui_textarea::TextArea;
+use segscope::console::Focus;
+use segscope::console::keymap::{Action, KEYMAP, Scope};
+
+fn sized(width: u16, height: u16) -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(width, height)).unwrap()
+}
+
+fn footer_row(term: &Terminal<TestBackend>) -> String {
+    screen(term).lines().last().unwrap_or_default().to_string()
+}
+
+fn alt(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
+#[tokio::test]
+async fn the_footer_shows_the_focused_panes_keys() {
+    let emu = emulator().await;
+    let mut term = sized(80, 24);
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let editor = footer_row(&term);
+    assert!(
+        editor.starts_with(" F5 send · Ctrl+N new event · Ctrl+F format"),
+        "{editor:?}"
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
+    assert_eq!(app.focus(), Focus::History);
+    let history = footer_row(&term);
+    assert!(
+        history.starts_with(" r rewind · e why · y copy · c curl"),
+        "{history:?}"
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
+    let cohorts = footer_row(&term);
+    assert!(cohorts.starts_with(" e why · Tab focus"), "{cohorts:?}");
+    let _app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
+    let detail = footer_row(&term);
+    assert!(detail.starts_with(" v view · f full/changes"), "{detail:?}");
+    // Every pane's footer ends with the keys of every pane, whole.
+    for row in [&editor, &history, &cohorts, &detail] {
+        assert!(
+            row.ends_with("Tab focus · F1 help · Ctrl+Q quit"),
+            "{row:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_footer_is_written_from_the_keymap_and_never_cut() {
+    let emu = emulator().await;
+    for (width, height) in [(80, 24), (100, 30), (250, 70)] {
+        let mut term = sized(width, height);
+        let mut app = drive(app_for(&emu.base_url()), &mut term, vec![]).await;
+        for focus in [Focus::Editor, Focus::History, Focus::Cohorts, Focus::Detail] {
+            assert_eq!(app.focus(), focus);
+            let row = footer_row(&term);
+            let items: Vec<&str> = row.trim().split(" · ").collect();
+            // Each item is a binding's first key and its hint, whole.
+            for item in &items {
+                let found = KEYMAP.iter().any(|b| {
+                    b.hint
+                        .is_some_and(|h| *item == format!("{} {h}", b.chords[0].label()))
+                });
+                assert!(found, "{width}×{height} {focus:?}: {item:?} in {row:?}");
+            }
+            if width >= 100 {
+                // Room for all: the pane's rows of the table are all there.
+                for b in KEYMAP.iter().filter(|b| b.panes.contains(&focus)) {
+                    let item = format!("{} {}", b.chords[0].label(), b.hint.unwrap());
+                    assert!(
+                        items.contains(&item.as_str()),
+                        "{focus:?}: {item} in {row:?}"
+                    );
+                }
+            }
+            app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
+        }
+    }
+}
+
+/// What a key does to the editor's text area: text, cursor, or what it would paste.
+fn text_area_uses(event: &KeyEvent) -> bool {
+    let mut area = TextArea::new(vec!["{\"a\": 1,".into(), "  \"b\": 2}".into()]);
+    area.move_cursor(ratatui_textarea::CursorMove::Jump(1, 3));
+    area.set_yank_text("yanked");
+    let before = (area.lines().to_vec(), area.cursor(), area.yank_text());
+    area.input(*event);
+    let after = (area.lines().to_vec(), area.cursor(), area.yank_text());
+    before != after
+}
+
+#[test]
+fn every_f_key_action_has_a_second_key_the_editor_does_not_use() {
+    let mut checked = 0;
+    for b in KEYMAP {
+        if !b.chords.iter().any(|c| matches!(c.code, KeyCode::F(_))) {
+            continue;
+        }
+        assert_eq!(b.scope, Scope::Everywhere, "{:?}", b.action);
+        let twins: Vec<_> = b
+            .chords
+            .iter()
+            .filter(|c| !matches!(c.code, KeyCode::F(_)))
+            .collect();
+        assert!(!twins.is_empty(), "{:?} has only an F-key", b.action);
+        for chord in twins {
+            let mut modifiers = KeyModifiers::NONE;
+            if chord.ctrl {
+                modifiers |= KeyModifiers::CONTROL;
+            }
+            if chord.alt {
+                modifiers |= KeyModifiers::ALT;
+            }
+            assert!(
+                chord.ctrl || chord.alt,
+                "{:?}: {} is typed text",
+                b.action,
+                chord.label()
+            );
+            let event = KeyEvent::new(chord.code, modifiers);
+            // Ctrl+S (send) was there before; every twin added for the F-keys leaves the text
+            // area's editing keys alone.
+            if b.action != Action::Send {
+                assert!(
+                    !text_area_uses(&event),
+                    "{:?}: {} is an editing key of the text area",
+                    b.action,
+                    chord.label()
+                );
+            }
+            // And the keymap finds it in the editor.
+            assert_eq!(
+                segscope::console::keymap::lookup(&event, true),
+                Some(b.action),
+                "{}",
+                chord.label()
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8, "F1–F8 each have their second key");
+    // The check sees the text area's keys (so it can fail): Ctrl+K kills, Alt+B moves a word.
+    for (code, modifiers) in [
+        (KeyCode::Char('k'), KeyModifiers::CONTROL),
+        (KeyCode::Char('b'), KeyModifiers::ALT),
+        (KeyCode::Char('e'), KeyModifiers::CONTROL),
+    ] {
+        assert!(text_area_uses(&KeyEvent::new(code, modifiers)), "{code:?}");
+    }
+    // The message log's key too.
+    let log = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    assert!(!text_area_uses(&log));
+    assert_eq!(
+        segscope::console::keymap::lookup(&log, true),
+        Some(Action::Messages)
+    );
+}
+
+#[tokio::test]
+async fn the_second_keys_do_what_the_f_keys_do_from_the_editor() {
+    let emu = emulator().await;
+    let mut term = sized(100, 30);
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![ctrl('s')]).await;
+    assert_eq!(app.history().len(), 1);
+    let editor = app.editor_text();
+
+    let app = drive(app, &mut term, vec![alt('s')]).await;
+    assert!(!app.sync_validation(), "Alt+S is F2");
+    let user = app.identity().clone();
+    let app = drive(app, &mut term, vec![alt('u')]).await;
+    assert_ne!(app.identity(), &user, "Alt+U is F3");
+    let app = drive(app, &mut term, vec![alt('a')]).await;
+    assert!(screen(&term).contains("Alias identity"), "Alt+A is F4");
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc), ctrl('o')]).await;
+    assert!(screen(&term).contains("Save session"), "Ctrl+O is F6");
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc), alt('o')]).await;
+    assert!(screen(&term).contains("Open a session"), "Alt+O is F7");
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc), alt('r')]).await;
+    assert!(
+        app.status().text.starts_with("No session open"),
+        "Alt+R is F8: {}",
+        app.status().text
+    );
+    let app = drive(app, &mut term, vec![ctrl('g')]).await;
+    assert!(screen(&term).contains("Keys"), "Ctrl+G is F1");
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
+    // None of it was typed into the editor.
+    assert_eq!(app.editor_text(), editor);
+    assert_eq!(app.focus(), Focus::Editor);
+}
+
+#[tokio::test]
+async fn q_outside_the_editor_and_ctrl_c_say_how_to_quit() {
+    let emu = emulator().await;
+    let mut term = sized(80, 24);
+    let app = app_for(&emu.base_url());
+    let editor = app.editor_text();
+    let app = drive(app, &mut term, vec![ctrl('c')]).await;
+    assert!(!app.should_quit());
+    assert!(
+        app.status().text.contains("Ctrl+Q"),
+        "{}",
+        app.status().text
+    );
+    assert!(screen(&term).contains("To quit, press Ctrl+Q"));
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('q')]).await;
+    assert!(!app.should_quit());
+    assert!(
+        app.status().text.contains("Ctrl+Q"),
+        "{}",
+        app.status().text
+    );
+    // In the editor q is typed; Ctrl+C with a selection still copies it (and says how to quit).
+    let app = drive(
+        app,
+        &mut term,
+        vec![key(KeyCode::BackTab), ch('q'), key(KeyCode::Backspace)],
+    )
+    .await;
+    assert_eq!(app.editor_text(), editor);
+    let app = drive(app, &mut term, vec![ctrl('q')]).await;
+    assert!(app.should_quit());
+}
+
+/// The built binary in a pseudo-terminal: Alt+S arrives as ESC s and Ctrl+C as byte 3 (raw mode
+/// makes it a key, not a signal): the first toggles validation (not Esc then `s`), the second
+/// says how to quit and the console stays; Ctrl+Q quits.
+#[test]
+fn in_a_real_terminal_alt_keys_work_and_ctrl_c_does_not_kill() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let state = tempfile::tempdir().unwrap();
+    let (rows, cols) = (30u16, 120u16);
+    let pair = portable_pty::native_pty_system()
+        .openpty(portable_pty::PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let binary = std::env::var("SEGSCOPE_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_segscope").to_string());
+    let mut command = portable_pty::CommandBuilder::new("sh");
+    command.arg("-c");
+    command.arg(format!("'{binary}' --fresh; echo \"exit=$?\""));
+    for name in ["XDG_STATE_HOME", "XDG_DATA_HOME", "HOME"] {
+        command.env(name, state.path());
+    }
+    command.env("TERM", "xterm-256color");
+    command.env_remove("PERMUTIVE_API_KEY");
+    command.env_remove("SEGSCOPE_STATE_DIR");
+    command.cwd(state.path());
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        rows.try_into().unwrap(),
+        cols.try_into().unwrap(),
+        0,
+    )));
+    let (screen_in, answer) = (parser.clone(), writer.clone());
+    std::thread::spawn(move || {
+        let _master = pair.master;
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            let mut screen = screen_in.lock().unwrap();
+            screen.process(&buffer[..n]);
+            // Answer "where is the cursor?" as a terminal would.
+            if buffer[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                let (row, col) = screen.screen().cursor_position();
+                let mut out = answer.lock().unwrap();
+                let _ = out.write_all(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+                let _ = out.flush();
+            }
+        }
+    });
+    let contents = || parser.lock().unwrap().screen().contents();
+    // At most a minute each, so a broken build fails instead of hanging (not a speed check).
+    let wait_for = |what: &str| {
+        let start = Instant::now();
+        while !contents().contains(what) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {what:?}; the screen:\n{}",
+                contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let send = |bytes: &[u8]| {
+        let mut out = writer.lock().unwrap();
+        out.write_all(bytes).unwrap();
+        out.flush().unwrap();
+    };
+    wait_for("Ready");
+    send(b"\x03");
+    wait_for("To quit, press Ctrl+Q");
+    assert!(child.try_wait().unwrap().is_none(), "Ctrl+C ended it");
+    send(b"\x1bs");
+    wait_for("Synchronous validation OFF");
+    send(b"\x11");
+    wait_for("exit=0");
+    let _ = child.kill();
+}
+
+#[test]
+fn the_keymap_finds_the_required_keys_and_its_table_lists_them() {
+    use segscope::console::keymap::{lookup, markdown_table};
+    let ev = KeyEvent::new;
+    let (none, c) = (KeyModifiers::NONE, KeyModifiers::CONTROL);
+    assert_eq!(lookup(&ev(KeyCode::F(5), none), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Char('s'), c), true), Some(Action::Send));
+    assert_eq!(lookup(&ev(KeyCode::Esc, none), true), Some(Action::Cancel));
+    assert_eq!(
+        lookup(&ev(KeyCode::F(2), none), true),
+        Some(Action::ToggleSync)
+    );
+    assert_eq!(
+        lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT), false),
+        Some(Action::FocusPrev)
+    );
+    assert_eq!(lookup(&ev(KeyCode::F(1), none), true), Some(Action::Help));
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT), false),
+        Some(Action::Help)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('?'), none), true), None);
+    assert_eq!(
+        lookup(&ev(KeyCode::Char('q'), c), false),
+        Some(Action::Quit)
+    );
+    assert_eq!(lookup(&ev(KeyCode::Char('v'), none), true), None);
+    let table = markdown_table();
+    for b in KEYMAP {
+        assert!(table.contains(&b.keys_label()));
+    }
+    assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
+}
