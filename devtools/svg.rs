@@ -172,38 +172,9 @@ fn hex(color: Color, default: &str) -> String {
     format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
 }
 
-/// The xterm 256-colour palette.
+/// The xterm 256-colour palette: the one the theme's contrast test reads.
 fn indexed(i: u8) -> (u8, u8, u8) {
-    const BASE: [(u8, u8, u8); 16] = [
-        (0x00, 0x00, 0x00),
-        (0xcd, 0x00, 0x00),
-        (0x00, 0xcd, 0x00),
-        (0xcd, 0xcd, 0x00),
-        (0x00, 0x00, 0xee),
-        (0xcd, 0x00, 0xcd),
-        (0x00, 0xcd, 0xcd),
-        (0xe5, 0xe5, 0xe5),
-        (0x7f, 0x7f, 0x7f),
-        (0xff, 0x00, 0x00),
-        (0x00, 0xff, 0x00),
-        (0xff, 0xff, 0x00),
-        (0x5c, 0x5c, 0xff),
-        (0xff, 0x00, 0xff),
-        (0x00, 0xff, 0xff),
-        (0xff, 0xff, 0xff),
-    ];
-    match i {
-        0..=15 => BASE[i as usize],
-        16..=231 => {
-            let n = i - 16;
-            let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
-            (level(n / 36), level((n / 6) % 6), level(n % 6))
-        }
-        _ => {
-            let v = 8 + (i - 232) * 10;
-            (v, v, v)
-        }
-    }
+    segscope::console::theme::xterm_rgb(Color::Indexed(i)).expect("an indexed colour has an RGB")
 }
 
 #[cfg(test)]

@@ -91,14 +91,7 @@ impl Error {
     /// The whole chain on one line, as `main` prints it:
     /// `cannot read the cohort names file names.json: No such file or directory (os error 2)`.
     pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+        crate::exit::one_line(self)
     }
 
     /// A terminal backend's error, kept as the source of [`Error::Draw`].

@@ -56,13 +56,6 @@ pub enum Error {
 impl Error {
     /// The whole chain on one line, `main`'s way: `path: cannot read: No such file or directory`.
     pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+        crate::exit::one_line(self)
     }
 }
