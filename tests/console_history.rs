@@ -14,24 +14,8 @@ use segscope::console::theme::{contrast, xterm_rgb};
 
 /// The colours of the screen cell where `needle` starts.
 fn colours_at(term: &Terminal<TestBackend>, needle: &str) -> (Color, Color) {
-    let buf = term.backend().buffer();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut columns = Vec::new();
-        for x in 0..buf.area.width {
-            columns.push((line.len(), x));
-            line.push_str(buf[(x, y)].symbol());
-        }
-        if let Some(at) = line.find(needle) {
-            let x = columns
-                .iter()
-                .rev()
-                .find(|(byte, _)| *byte <= at)
-                .map_or(0, |(_, x)| *x);
-            return (buf[(x, y)].fg, buf[(x, y)].bg);
-        }
-    }
-    panic!("{needle:?} is not on the screen:\n{}", screen(term));
+    let cell = cell_at(term, needle);
+    (cell.fg, cell.bg)
 }
 
 /// `n` calls of one football Pageview each.

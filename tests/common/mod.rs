@@ -100,8 +100,8 @@ pub fn ch(c: char) -> Event {
     key(KeyCode::Char(c))
 }
 
-/// The modifiers of the first cell of the screen row holding `needle`, at its column.
-pub fn modifiers_at(term: &Terminal<TestBackend>, needle: &str) -> Modifier {
+/// The screen cell where `needle` starts (the first row holding it).
+pub fn cell_at<'a>(term: &'a Terminal<TestBackend>, needle: &str) -> &'a ratatui::buffer::Cell {
     let buf = term.backend().buffer();
     for y in 0..buf.area.height {
         let mut line = String::new();
@@ -116,10 +116,15 @@ pub fn modifiers_at(term: &Terminal<TestBackend>, needle: &str) -> Modifier {
                 .rev()
                 .find(|(byte, _)| *byte <= at)
                 .map_or(0, |(_, x)| *x);
-            return buf[(x, y)].modifier;
+            return &buf[(x, y)];
         }
     }
     panic!("{needle:?} is not on the screen:\n{}", screen(term));
+}
+
+/// The modifiers of the screen cell where `needle` starts.
+pub fn modifiers_at(term: &Terminal<TestBackend>, needle: &str) -> Modifier {
+    cell_at(term, needle).modifier
 }
 
 /// `n` football Pageviews, a minute apart, ending now; view ids start at `first`.
