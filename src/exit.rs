@@ -41,6 +41,19 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// An error and every cause under it on one line, as a command prints it before it exits 2:
+/// `cannot read the cohort names file names.json: No such file or directory (os error 2)`.
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,17 +68,4 @@ mod tests {
         assert_eq!(Exit::of(false, true), Exit::Mismatch);
         assert_eq!(Exit::of(false, false), Exit::Passed);
     }
-}
-
-/// An error and every cause under it on one line, as a command prints it before it exits 2:
-/// `cannot read the cohort names file names.json: No such file or directory (os error 2)`.
-pub fn one_line(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
