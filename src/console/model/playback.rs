@@ -84,11 +84,11 @@ impl Playback {
         label
     }
 
-    /// What F8 does next, in words.
-    pub fn next_text(&self) -> String {
+    /// What F8 does next, in words; `keys` are F8's (`F8 or Alt+R`, from the keymap).
+    pub fn next_text(&self, keys: &str) -> String {
         if self.is_done() {
             format!(
-                "All {} done: {}. F8 replays it again.",
+                "All {} done: {}. {keys} replays it again.",
                 steps_word(self.total()),
                 self.tally().summary()
             )
@@ -99,7 +99,7 @@ impl Playback {
             {
                 next.push_str(&format!(" ({})", step.note));
             }
-            next.push_str(": F8 sends it.");
+            next.push_str(&format!(": {keys} sends it."));
             next
         }
     }
