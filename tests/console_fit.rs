@@ -242,3 +242,22 @@ async fn no_word_is_cut_at_80x24_in_the_edit_comparison() {
         check("edit comparison (d)", &big, &term);
     }
 }
+
+#[tokio::test]
+async fn no_word_is_cut_at_80x24_in_an_identity_separator() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(250, 70)).unwrap();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    // The session's user is another identity: History draws a separator naming its user_id,
+    // which is wider than the pane at 80 columns.
+    assert!(app.open_session(Path::new("bundled:01-football-fan")));
+    let mut app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    let big = words_in(&term, term.backend().buffer().area, None);
+    assert!(screen(&term).contains("── user "), "{}", screen(&term));
+    for (width, height) in [(80, 24), (100, 30)] {
+        app = at(app, &mut term, width, height).await;
+        check("an identity separator", &big, &term);
+    }
+}

@@ -195,9 +195,12 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
                 break;
             }
             let who = identity_words(app.history[i].identity());
-            let line = Line::from(Span::styled(format!("── {who} ──"), theme.accent()));
             // Under the selection marker's column, as the rows' numbers are.
             let rect = Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), 1);
+            // A user_id is wider than History at 80 columns: it ends in a visible `…`.
+            let text = format!("── {who} ──");
+            let text = ellipsised(&text, usize::from(rect.width)).unwrap_or(text);
+            let line = Line::from(Span::styled(text, theme.accent()));
             frame.render_widget(Paragraph::new(line), rect);
         }
     }
