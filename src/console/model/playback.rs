@@ -20,6 +20,9 @@ pub struct Playback {
     pub(crate) state: Option<OpaqueState>,
     /// The steps sent in this pass, in order.
     pub runs: Vec<StepRun>,
+    /// The steps of earlier passes (F8 after the last step starts again): their History rows
+    /// keep their marks, though the tally counts this pass only.
+    pub earlier: Vec<StepRun>,
     /// (task, step) of the step in flight.
     pub(crate) awaiting: Option<(u64, usize)>,
 }
@@ -46,7 +49,10 @@ impl Playback {
 
     /// The replayed step a history call was, if any.
     pub fn run_for(&self, call_id: u64) -> Option<&StepRun> {
-        self.runs.iter().find(|r| r.call_id == call_id)
+        self.runs
+            .iter()
+            .chain(&self.earlier)
+            .find(|r| r.call_id == call_id)
     }
 
     pub(crate) fn note_for(&self, call_id: u64) -> Option<String> {

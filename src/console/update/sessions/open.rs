@@ -106,6 +106,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
         session,
         next: 0,
         runs: Vec::new(),
+        earlier: Vec::new(),
         awaiting: None,
     };
     let text = if playback.session.steps.is_empty() {

@@ -30,7 +30,8 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
     }
     if playback.is_done() {
         playback.next = 0;
-        playback.runs.clear();
+        let done = std::mem::take(&mut playback.runs);
+        playback.earlier.extend(done);
         playback.state = playback.session.initial_opaque_state();
     }
     let index = playback.next;
