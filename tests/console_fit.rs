@@ -7,16 +7,24 @@
 mod common;
 use common::*;
 
+use std::path::Path;
+use std::time::Duration;
+
 use crossterm::event::{Event, KeyCode};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use segscope::console::App;
+use segscope::console::AppOptions;
+use segscope::console::model::live::LiveSetup;
 use segscope::console::view::layout::Panes;
+use segscope::emulator::{self, EmulatorConfig, Workspace};
 
-/// Box drawing and block elements separate words, as spaces do.
+/// Box drawing and block elements separate words, as spaces do; so do brackets and
+/// punctuation, so a short form of a title (`(2 calls, 1 abandoned)` for `(2 calls, 1 on
+/// abandoned branches)`) is made of whole words (a word cut at a corner still ends mid-letter).
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || ('\u{2500}'..='\u{259F}').contains(&c)
+    c.is_whitespace() || ('\u{2500}'..='\u{259F}').contains(&c) || "(),;:#".contains(c)
 }
 
 /// The words of a region of the screen, row by row.
@@ -116,6 +124,9 @@ async fn no_word_is_cut_at_80x24_on_the_main_screen_or_in_a_popup() {
         ("session picker (F7)", vec![key(KeyCode::F(7))]),
         ("message log (Ctrl+L)", vec![ctrl('l')]),
         ("explanation (e)", vec![ch('e')]),
+        // Last: after it, History's title counts an abandoned branch and the Cohorts pane's
+        // says what the next call sends (both were cut mid-word at 80 columns).
+        ("after a rewind (r)", vec![ch('r')]),
     ];
     for (name, keys) in scenarios {
         app = drive(app, &mut term, keys).await;
@@ -157,5 +168,96 @@ async fn no_word_is_cut_at_80x24_while_replaying_a_session() {
     for (width, height) in [(80, 24), (100, 30)] {
         app = at(app, &mut term, width, height).await;
         check("the Cohorts pane", &big, &term);
+    }
+}
+
+/// The demo workspace, copied where the test can edit it.
+fn copy_demo_workspace(dir: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace");
+    std::fs::copy(from.join("cohorts.json"), dir.join("cohorts.json")).unwrap();
+    std::fs::create_dir(dir.join("schemas")).unwrap();
+    for entry in std::fs::read_dir(from.join("schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Football fans (1001) need 4 football Pageviews instead of 3 (renamed over the file).
+fn raise_the_football_threshold(dir: &Path) {
+    let file = dir.join("cohorts.json");
+    let mut cohorts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let fans = cohorts
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["code"] == serde_json::json!(1001) || c["code"] == "1001")
+        .expect("the demo workspace has 1001");
+    fans["query"]["frequency"]["greater_than_or_equal_to"] = 4.into();
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&cohorts).unwrap()).unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+}
+
+#[tokio::test]
+async fn no_word_is_cut_at_80x24_in_the_edit_comparison() {
+    let dir = state_dir();
+    copy_demo_workspace(dir.path());
+    let workspace = Workspace::load(dir.path()).expect("the copy loads");
+    let running = emulator::spawn(
+        EmulatorConfig::new(workspace),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut app = app_with(
+        &running.base_url(),
+        AppOptions {
+            live_workspace: Some(LiveSetup {
+                dir: dir.path().to_path_buf(),
+                emulator: running.config().clone(),
+            }),
+            ..options()
+        },
+    );
+    let mut term = Terminal::new(TestBackend::new(250, 70)).unwrap();
+    app.set_editor_text(&football_pageviews(3, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    raise_the_football_threshold(dir.path());
+    let settled = app
+        .settle_until(Duration::from_secs(20), |a| {
+            a.workspace_edits() >= 1 && a.redecision(a.history()[0].id).is_some()
+        })
+        .await;
+    assert!(settled, "the edit was not picked up: {}", app.status().text);
+    let mut app = drive(app, &mut term, vec![key(KeyCode::Tab), ch('d')]).await;
+    let big = words_in(&term, term.backend().buffer().area, None);
+    assert!(
+        popup_rect(&term).is_some(),
+        "d opened nothing:\n{}",
+        screen(&term)
+    );
+    for (width, height) in [(80, 24), (100, 30)] {
+        app = at(app, &mut term, width, height).await;
+        check("edit comparison (d)", &big, &term);
+    }
+}
+
+#[tokio::test]
+async fn no_word_is_cut_at_80x24_in_an_identity_separator() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(250, 70)).unwrap();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let mut app = drive(app, &mut term, vec![key(F5)]).await;
+    // The session's user is another identity: History draws a separator naming its user_id,
+    // which is wider than the pane at 80 columns.
+    assert!(app.open_session(Path::new("bundled:01-football-fan")));
+    let mut app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    let big = words_in(&term, term.backend().buffer().area, None);
+    assert!(screen(&term).contains("── user "), "{}", screen(&term));
+    for (width, height) in [(80, 24), (100, 30)] {
+        app = at(app, &mut term, width, height).await;
+        check("an identity separator", &big, &term);
     }
 }

@@ -326,3 +326,23 @@ async fn branch_marks_survive_a_restart() {
     assert!(row.contains("from #1"), "{row}");
     emu.stop().await;
 }
+
+/// F8 after the last step replays the session again from step 1: the calls of the first pass
+/// keep their `✓`/`≠` marks in History (they lost them, as if never compared).
+#[tokio::test]
+async fn a_second_pass_of_a_session_leaves_the_first_passs_marks_in_history() {
+    let emu = emulator().await;
+    let mut term = wide_terminal();
+    let mut app = app_for(&emu.base_url());
+    assert!(app.open_session(std::path::Path::new("bundled:05-external-state")));
+    for _ in 0..3 {
+        app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    }
+    assert_eq!(app.history().len(), 3);
+    let text = screen(&term);
+    let marked = text
+        .lines()
+        .filter(|l| l.contains(" ev ") && l.contains('✓'))
+        .count();
+    assert_eq!(marked, 3, "every replayed call keeps its mark:\n{text}");
+}

@@ -163,7 +163,7 @@ fn four_kilobyte_paste() -> String {
 fn an_unbracketed_four_kilobyte_paste_lands_whole_without_another_key() {
     let mut console = PtyConsole::start();
     console.wait_for("the console", Duration::from_secs(60), |c| {
-        c.contents().contains("F5 sends them")
+        c.contents().contains("F5 or Ctrl+S sends the events")
     });
     // The terminal sends the paste as plain typing (no bracketed-paste markers), CR line breaks,
     // all at once; then nothing more.
@@ -218,7 +218,7 @@ fn a_failed_save_at_exit_is_said_and_the_exit_code_is_not_zero() {
         vec![("SEGSCOPE_STATE_DIR", file)]
     });
     console.wait_for("the console", Duration::from_secs(60), |c| {
-        c.contents().contains("F1 lists every key")
+        c.contents().contains("F1 or Ctrl+G lists every key")
     });
     console.send(b"\x11");
     console.wait_for("the exit", Duration::from_secs(20), |c| {

@@ -43,6 +43,14 @@ async fn the_footer_shows_the_focused_panes_keys() {
         history.starts_with(" r rewind · e why · y copy · c curl"),
         "{history:?}"
     );
+    // One column short at 80 (the pane's last hint gives way whole); from 100 on, R is there.
+    term.backend_mut().resize(100, 30);
+    let app = drive(app, &mut term, vec![Event::Resize(100, 30)]).await;
+    let wider = footer_row(&term);
+    assert!(
+        wider.starts_with(" r rewind · e why · y copy · c curl · R retry · Tab focus"),
+        "{wider:?}"
+    );
     let app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
     let cohorts = footer_row(&term);
     assert!(cohorts.starts_with(" e why · Tab focus"), "{cohorts:?}");
@@ -357,4 +365,97 @@ fn the_keymap_finds_the_required_keys_and_its_table_lists_them() {
         assert!(table.contains(&b.keys_label()));
     }
     assert!(table.contains("| F5 / Ctrl+S | everywhere |"));
+}
+
+/// Every F-key a text names is followed by its second key (`F5 or Ctrl+S`), as the keymap has it.
+fn names_both_keys(text: &str) {
+    for binding in KEYMAP {
+        let first = binding.chords[0].label();
+        if !first.starts_with('F') || binding.chords.len() < 2 {
+            continue;
+        }
+        let both = format!("{first} or {}", binding.chords[1].label());
+        let alone = text.matches(first.as_str()).count();
+        assert_eq!(
+            alone,
+            text.matches(both.as_str()).count(),
+            "{first} without its second key ({both}) in {text:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn status_texts_that_name_an_f_key_name_its_second_key_too() {
+    let emu = emulator().await;
+    let mut term = sized(80, 24);
+    let app = drive(app_for(&emu.base_url()), &mut term, vec![]).await;
+    let ready = app.status().text.clone();
+    assert!(ready.contains("F5 or Ctrl+S"), "{ready}");
+    names_both_keys(&ready);
+    // The empty History says how to send, with both keys.
+    let app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
+    let text = screen(&term);
+    assert!(text.contains("F5 or Ctrl+S sends"), "{text}");
+    // F8 with no session open, F6 with nothing to save.
+    let mut texts = vec![ready];
+    let app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    assert!(
+        app.status().text.contains("F7 or Alt+O"),
+        "{}",
+        app.status().text
+    );
+    texts.push(app.status().text.clone());
+    let mut app = drive(app, &mut term, vec![key(KeyCode::F(6))]).await;
+    assert!(
+        app.status().text.contains("F5 or Ctrl+S"),
+        "{}",
+        app.status().text
+    );
+    texts.push(app.status().text.clone());
+    // A session opened, a step replayed, and the last one: what F8 does next.
+    assert!(app.open_session(std::path::Path::new("bundled:05-external-state")));
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status().text.contains("F8 or Alt+R sends it"),
+        "{}",
+        app.status().text
+    );
+    let app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    texts.push(app.status().text.clone());
+    let app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    assert!(
+        app.status().text.contains("F8 or Alt+R replays it again"),
+        "{}",
+        app.status().text
+    );
+    texts.push(app.status().text.clone());
+    for text in &texts {
+        names_both_keys(text);
+        // Short enough for the status line at 80 columns (its marker takes 3) where it can be.
+        if !text.contains("bundled:") && !text.contains("step ") {
+            assert!(text.chars().count() <= 77, "{text:?} is cut at 80 columns");
+        }
+    }
+    drop(app);
+}
+
+#[tokio::test]
+async fn the_curl_row_of_help_is_true_for_both_targets() {
+    let emu = emulator().await;
+    let mut term = sized(250, 70);
+    let _app = drive(
+        app_for(&emu.base_url()),
+        &mut term,
+        vec![key(KeyCode::F(1))],
+    )
+    .await;
+    let row = screen(&term)
+        .lines()
+        .find(|l| l.contains("Copy the call as curl"))
+        .unwrap_or_default()
+        .to_string();
+    // The real API: the key as the variable; the embedded emulator: a `segscope serve` and its key.
+    assert!(row.contains("$PERMUTIVE_API_KEY"), "{row}");
+    assert!(row.contains("embedded emulator"), "{row}");
+    assert!(row.contains("segscope serve"), "{row}");
 }

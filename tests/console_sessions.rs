@@ -230,7 +230,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     assert!(
         app.status()
             .text
-            .contains("Opened bundled:01-football-fan (3 calls): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 sends it."),
+            .contains("Opened bundled:01-football-fan (3 calls): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 or Alt+R sends it."),
         "{}",
         app.status().text
     );

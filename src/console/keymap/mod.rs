@@ -354,7 +354,7 @@ pub const KEYMAP: &[Binding] = &[
         Action::CopyCurl,
         &[key(KeyCode::Char('c'))],
         Scope::OutsideEditor,
-        "Copy a curl command reproducing the selected call (key as $PERMUTIVE_API_KEY)",
+        "Copy the call as curl (key as $PERMUTIVE_API_KEY; embedded emulator: its own `segscope serve`)",
         Some("curl"),
     )
     .in_footer_of(&[History]),
@@ -370,8 +370,9 @@ pub const KEYMAP: &[Binding] = &[
         &[key(KeyCode::Char('R'))],
         Scope::OutsideEditor,
         "Retry: send the selected call's events again, as the next call (the current state)",
-        None,
-    ),
+        Some("retry"),
+    )
+    .in_footer_of(&[History]),
 ];
 
 /// Rows of help that are not key bindings of the console itself.
@@ -404,6 +405,19 @@ pub fn lookup(event: &KeyEvent, in_editor: bool) -> Option<Action> {
         })
         .find(|b| b.chords.iter().any(|c| c.matches(event)))
         .map(|b| b.action)
+}
+
+/// The keys of `action`, for a sentence: `F5 or Ctrl+S` (every F-key has a second key, and a
+/// status text that names one names both).
+pub fn keys_in_words(action: Action) -> String {
+    KEYMAP
+        .iter()
+        .find(|b| b.action == action)
+        .map(|b| {
+            let labels: Vec<String> = b.chords.iter().map(Chord::label).collect();
+            labels.join(" or ")
+        })
+        .unwrap_or_default()
 }
 
 /// A footer hint: a key's label and its word (`r`, `rewind`).

@@ -235,7 +235,7 @@ impl Model {
             popup: None,
             in_flight: None,
             status: Status {
-                text: "Ready: edit the events, F5 sends them. F1 lists every key.".into(),
+                text: "Ready: F5 or Ctrl+S sends the events; F1 or Ctrl+G lists every key.".into(),
                 kind: StatusKind::Info,
                 from_editor: false,
             },

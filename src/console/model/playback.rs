@@ -20,6 +20,9 @@ pub struct Playback {
     pub(crate) state: Option<OpaqueState>,
     /// The steps sent in this pass, in order.
     pub runs: Vec<StepRun>,
+    /// The steps of earlier passes (F8 after the last step starts again): their History rows
+    /// keep their marks, though the tally counts this pass only.
+    pub earlier: Vec<StepRun>,
     /// (task, step) of the step in flight.
     pub(crate) awaiting: Option<(u64, usize)>,
 }
@@ -46,7 +49,10 @@ impl Playback {
 
     /// The replayed step a history call was, if any.
     pub fn run_for(&self, call_id: u64) -> Option<&StepRun> {
-        self.runs.iter().find(|r| r.call_id == call_id)
+        self.runs
+            .iter()
+            .chain(&self.earlier)
+            .find(|r| r.call_id == call_id)
     }
 
     pub(crate) fn note_for(&self, call_id: u64) -> Option<String> {
@@ -84,11 +90,11 @@ impl Playback {
         label
     }
 
-    /// What F8 does next, in words.
-    pub fn next_text(&self) -> String {
+    /// What F8 does next, in words; `keys` are F8's (`F8 or Alt+R`, from the keymap).
+    pub fn next_text(&self, keys: &str) -> String {
         if self.is_done() {
             format!(
-                "All {} done: {}. F8 replays it again.",
+                "All {} done: {}. {keys} replays it again.",
                 steps_word(self.total()),
                 self.tally().summary()
             )
@@ -99,7 +105,7 @@ impl Playback {
             {
                 next.push_str(&format!(" ({})", step.note));
             }
-            next.push_str(": F8 sends it.");
+            next.push_str(&format!(": {keys} sends it."));
             next
         }
     }

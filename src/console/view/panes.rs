@@ -17,10 +17,29 @@ use crate::api::TransportKind;
 use crate::console::history::{
     CohortMark, HistoryRow, cohort_entries, history_window, identity_words, shows_next_state,
 };
+use crate::console::keymap::{self, Action};
 use crate::console::model::{DetailView, DiffMode, Focus, Model};
 
 fn clock(app: &Model, time: jiff::Timestamp) -> String {
     app.options.time.time_of_day(time)
+}
+
+/// The columns a pane's title has after its name: the corners, the focus marker (` ▸ `) and the
+/// space after the title are the block's.
+fn title_room(area: Rect, name: &str) -> usize {
+    usize::from(area.width).saturating_sub(2 + 3 + 1 + name.chars().count())
+}
+
+/// The first of `forms` (longest first) that fits in `room` columns, else the last: a title
+/// gives way to a shorter form instead of being cut by the pane's corner.
+fn fitting<const N: usize>(room: usize, forms: [String; N]) -> String {
+    let last = forms.len() - 1;
+    forms
+        .into_iter()
+        .enumerate()
+        .find(|(i, form)| *i == last || form.chars().count() <= room)
+        .map(|(_, form)| form)
+        .unwrap_or_default()
 }
 
 pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
@@ -31,7 +50,22 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
             match (app.history.len(), app.lineage.abandoned_count()) {
                 (1, 0) => " (1 call)".to_string(),
                 (n, 0) => format!(" ({n} calls)"),
-                (n, a) => format!(" ({n} calls, {a} on abandoned branches)"),
+                (n, a) => {
+                    let calls = if n == 1 {
+                        "1 call".to_string()
+                    } else {
+                        format!("{n} calls")
+                    };
+                    // At 80 columns the long form would be cut mid-word by the corner.
+                    fitting(
+                        title_room(area, "History"),
+                        [
+                            format!(" ({calls}, {a} on abandoned branches)"),
+                            format!(" ({calls}, {a} abandoned)"),
+                            format!(" ({calls})"),
+                        ],
+                    )
+                }
             },
             theme.muted(),
         ),
@@ -39,7 +73,10 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
     let block = block(app, Focus::History, title);
     if app.history.is_empty() {
         let text = Paragraph::new(Span::styled(
-            "No calls yet. F5 sends the events in the editor.",
+            format!(
+                "No calls yet. {} sends the events in the editor.",
+                keymap::keys_in_words(Action::Send)
+            ),
             theme.muted(),
         ))
         .wrap(Wrap { trim: true })
@@ -158,9 +195,12 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
                 break;
             }
             let who = identity_words(app.history[i].identity());
-            let line = Line::from(Span::styled(format!("── {who} ──"), theme.accent()));
             // Under the selection marker's column, as the rows' numbers are.
             let rect = Rect::new(inner.x + 2, y, inner.width.saturating_sub(2), 1);
+            // A user_id is wider than History at 80 columns: it ends in a visible `…`.
+            let text = format!("── {who} ──");
+            let text = ellipsised(&text, usize::from(rect.width)).unwrap_or(text);
+            let line = Line::from(Span::styled(text, theme.accent()));
             frame.render_widget(Paragraph::new(line), rect);
         }
     }
@@ -204,9 +244,16 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled("Cohorts", theme.title()),
             Span::styled(
-                format!(
-                    " ({}) the next call sends: before call {number}",
-                    entries.len()
+                fitting(
+                    title_room(area, "Cohorts"),
+                    [
+                        format!(
+                            " ({}) the next call sends: before call {number}",
+                            entries.len()
+                        ),
+                        format!(" ({}) next sends: before #{number}", entries.len()),
+                        format!(" ({}) before #{number}", entries.len()),
+                    ],
                 ),
                 theme.muted(),
             ),
@@ -224,7 +271,13 @@ pub fn cohorts(app: &Model, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled("Cohorts", theme.title()),
             Span::styled(
-                format!(" ({}) call {number} failed: unchanged", delta.members.len()),
+                fitting(
+                    title_room(area, "Cohorts"),
+                    [
+                        format!(" ({}) call {number} failed: unchanged", delta.members.len()),
+                        format!(" ({}) call {number} failed", delta.members.len()),
+                    ],
+                ),
                 theme.muted(),
             ),
         ])

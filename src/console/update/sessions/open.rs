@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::console::keymap::{PopupAction, PopupKey};
+use crate::console::keymap::{self, Action, PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
 use crate::console::model::playback::Playback;
@@ -106,6 +106,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
         session,
         next: 0,
         runs: Vec::new(),
+        earlier: Vec::new(),
         awaiting: None,
     };
     let text = if playback.session.steps.is_empty() {
@@ -120,7 +121,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
             path.display(),
             calls_word(playback.session.steps.len()),
             playback.session.name,
-            playback.next_text()
+            playback.next_text(&keymap::keys_in_words(Action::NextStep))
         )
     };
     app.playback = Some(playback);

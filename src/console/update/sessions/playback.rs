@@ -2,6 +2,7 @@
 
 use crate::api::CallOutcome;
 use crate::console::call::EventsLayout;
+use crate::console::keymap::{self, Action};
 use crate::console::message::Effect;
 use crate::console::model::{Model, StatusKind};
 use crate::console::update::pending::{already_in_flight, dispatch};
@@ -16,9 +17,10 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let Some(playback) = app.playback.as_mut() else {
+        let keys = keymap::keys_in_words(Action::OpenSession);
         app.set_status(
             StatusKind::Warning,
-            "No session open: F7 picks one (or start with segscope --session FILE).",
+            format!("No session open: {keys} picks one (or segscope --session FILE)."),
         );
         return Vec::new();
     };
@@ -28,7 +30,8 @@ pub(crate) fn next_step(app: &mut Model) -> Vec<Effect> {
     }
     if playback.is_done() {
         playback.next = 0;
-        playback.runs.clear();
+        let done = std::mem::take(&mut playback.runs);
+        playback.earlier.extend(done);
         playback.state = playback.session.initial_opaque_state();
     }
     let index = playback.next;
@@ -117,7 +120,7 @@ pub(crate) fn after_call(app: &mut Model, task: u64) {
     let text = format!(
         "{}: {what}. {}",
         playback.step_label(index),
-        playback.next_text()
+        playback.next_text(&keymap::keys_in_words(Action::NextStep))
     );
     app.set_status(kind, text);
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::api::CallOutcome;
 use crate::console::executor::sessions::SaveRefused;
-use crate::console::keymap::{PopupAction, PopupKey};
+use crate::console::keymap::{self, Action, PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::forms::{SaveForm, SessionPopup, one_line};
 use crate::console::model::{Model, Popup, StatusKind};
@@ -23,7 +23,10 @@ pub(crate) fn open_save_form(app: &mut Model) {
     if steps == 0 {
         app.set_status(
             StatusKind::Warning,
-            "Nothing to save yet: no call got an HTTP answer. F5 sends the events.",
+            format!(
+                "Nothing to save yet: no call got an HTTP answer ({} sends).",
+                keymap::keys_in_words(Action::Send)
+            ),
         );
         return;
     }
@@ -66,8 +69,9 @@ fn save(app: &mut Model, form: &mut SaveForm) -> Option<Effect> {
         return None;
     };
     let text = format!(
-        "Saved \"{name}\" to {file}: {}. segscope replay {file} replays it; F7 opens it.",
-        saved.describe().trim_end_matches('.')
+        "Saved \"{name}\" to {file}: {}. segscope replay {file} replays it; {} opens it.",
+        saved.describe().trim_end_matches('.'),
+        keymap::keys_in_words(Action::OpenSession)
     );
     let overwrite = form.confirm_overwrite.clone().filter(|p| *p == path);
     Some(Effect::SaveSession {
