@@ -361,3 +361,58 @@ async fn schemas_from_a_directory_check_the_editor_where_the_target_describes_no
     assert_eq!(marked_lines(&term), vec![8, 11], "{}", screen(&term));
     assert!(app.history().is_empty());
 }
+
+/// The editor's bottom border: the row of the screen just under its text.
+fn editor_bottom_border(term: &Terminal<TestBackend>) -> String {
+    let area = term.backend().buffer().area;
+    let editor = segscope::console::view::layout::Panes::new(area)
+        .expect("big enough")
+        .editor;
+    screen(term)
+        .lines()
+        .nth(usize::from(editor.bottom() - 1))
+        .unwrap_or_default()
+        .chars()
+        .skip(usize::from(editor.x))
+        .take(usize::from(editor.width))
+        .collect()
+}
+
+#[tokio::test]
+async fn ctrl_ts_prompt_fits_the_editors_border_at_80x24_in_whole_words() {
+    let emu = emulator().await;
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(2, 1));
+    let mut wide = wide_terminal();
+    let app = drive(app, &mut wide, vec![ctrl('t')]).await;
+    let words = |row: &str| -> Vec<String> {
+        row.split(|c: char| c.is_whitespace() || ('\u{2500}'..='\u{259F}').contains(&c))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let full = words(&editor_bottom_border(&wide));
+    assert!(full.contains(&"+30m".to_string()), "{full:?}");
+    // The status line says the same at 80 columns (its marker takes 3), uncut.
+    let status = app.status().text.clone();
+    assert!(status.contains("Enter shifts, Esc cancels"), "{status}");
+    assert!(
+        status.chars().count() <= 77,
+        "{status:?} is cut at 80 columns"
+    );
+    let mut small = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let _app = drive(app, &mut small, vec![]).await;
+    let border = editor_bottom_border(&small);
+    // The step typed, the key that shifts and the key that cancels, each whole, and the
+    // border's corner after them.
+    for needed in ["+30m", "Enter", "Esc"] {
+        assert!(
+            words(&border).contains(&needed.to_string()),
+            "{needed} missing from {border:?}"
+        );
+    }
+    for word in words(&border) {
+        assert!(full.contains(&word), "{word:?} is cut in {border:?}");
+    }
+    assert!(border.ends_with('┛') || border.ends_with('┘'), "{border:?}");
+}

@@ -18,7 +18,7 @@ pub(super) fn open(app: &mut Model) {
     });
     app.set_status(
         StatusKind::Info,
-        "Move every event's time by a step (+30m, 45m, 2h, 1d, -1h): Enter shifts, Esc cancels.",
+        "Move every event's time by a step (+30m, 2h, -1d): Enter shifts, Esc cancels.",
     );
 }
 

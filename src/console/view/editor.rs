@@ -5,8 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::frame::block;
-use crate::console::editor::Check;
+use crate::console::editor::{Check, StepPrompt};
 use crate::console::model::{Focus, Model};
+use crate::console::theme::Theme;
 
 pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
@@ -42,18 +43,7 @@ pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
         }
     };
     let check_line = match &app.editor.step_prompt {
-        Some(prompt) => {
-            let mut spans = vec![
-                Span::styled(" Move every time by ", theme.title()),
-                Span::styled(prompt.text.clone(), theme.cursor()),
-                Span::styled(" ", theme.cursor()),
-                Span::styled(" Enter shifts · Esc cancels ", theme.muted()),
-            ];
-            if let Some(error) = &prompt.error {
-                spans.push(Span::styled(format!("{error} "), theme.error()));
-            }
-            Line::from(spans)
-        }
+        Some(prompt) => step_prompt_line(prompt, theme, area.width.saturating_sub(2)),
         None => check_line,
     };
     let mut block = block(
@@ -100,6 +90,48 @@ fn mark_gutter(app: &Model, frame: &mut Frame, inner: Rect) {
         }
         buf[(inner.x, y)].set_symbol("●");
     }
+}
+
+/// Ctrl+T's prompt on the border, in the longest form that fits `room` columns (an 80-column
+/// screen gives the editor about 40): the words go before the keys, never a word cut at the
+/// corner. A refused step is on the status line too, so it is left out when it does not fit.
+fn step_prompt_line(prompt: &StepPrompt, theme: Theme, room: u16) -> Line<'static> {
+    let typed = |label: &'static str| {
+        vec![
+            Span::styled(label, theme.title()),
+            Span::styled(prompt.text.clone(), theme.cursor()),
+            Span::styled(" ", theme.cursor()),
+        ]
+    };
+    let forms = [
+        (" Move every time by ", " Enter shifts · Esc cancels "),
+        (" Move by ", " Enter shifts · Esc cancels "),
+        (" Move ", " Enter shifts · Esc cancels "),
+        (" ", " Enter shifts · Esc cancels "),
+        (" ", " Enter · Esc "),
+    ];
+    let room = usize::from(room);
+    let lines: Vec<Line<'static>> = forms
+        .into_iter()
+        .map(|(label, keys)| {
+            let mut spans = typed(label);
+            spans.push(Span::styled(keys, theme.muted()));
+            let mut line = Line::from(spans);
+            if let Some(error) = &prompt.error
+                && line.width() + error.chars().count() + 1 <= room
+            {
+                line.push_span(Span::styled(format!("{error} "), theme.error()));
+            }
+            line
+        })
+        .collect();
+    let last = lines.len() - 1;
+    lines
+        .into_iter()
+        .enumerate()
+        .find(|(i, line)| line.width() <= room || *i == last)
+        .map(|(_, line)| line)
+        .unwrap_or_default()
 }
 
 fn events_word(n: usize) -> String {
