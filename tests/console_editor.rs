@@ -323,7 +323,7 @@ async fn sending_the_same_events_again_says_so_first_and_a_second_f5_sends() {
     assert!(
         app.status()
             .text
-            .contains("same events as call 1: they count again"),
+            .contains("Same events as call 1: they count again"),
         "{}",
         app.status().text
     );

@@ -459,3 +459,93 @@ async fn the_curl_row_of_help_is_true_for_both_targets() {
     assert!(row.contains("embedded emulator"), "{row}");
     assert!(row.contains("segscope serve"), "{row}");
 }
+
+/// The editor's and the send's status texts name F5's second key too: "ready to send", "sends
+/// anyway" (a line with a problem, and the count of them), the same events sent again, and
+/// Enter on a call before any was sent.
+#[tokio::test]
+async fn the_editors_and_the_sends_status_texts_name_f5s_second_key_too() {
+    let emu = emulator().await;
+    let mut term = sized(80, 24);
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let mut texts = Vec::new();
+    // Broken, then mended: ready to send.
+    let app = drive(app, &mut term, vec![ch('x')]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::Backspace)]).await;
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status().text.contains("ready to send"),
+        "{}",
+        app.status().text
+    );
+    // A category left empty: a schema problem on the cursor's line, then counted from line 1.
+    let event = football_pageviews(1, 1).replace("\"football\"", "\"\"");
+    let mut app = app;
+    app.set_editor_text(&event);
+    let line = event
+        .lines()
+        .position(|l| l.contains("\"\""))
+        .expect("the category");
+    let mut keys: Vec<Event> = (0..line).map(|_| key(KeyCode::Down)).collect();
+    keys.push(key(KeyCode::End));
+    keys.push(ch(' '));
+    let app = drive(app, &mut term, keys).await;
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status()
+            .text
+            .starts_with(&format!("Editor line {}:", line + 1)),
+        "{}",
+        app.status().text
+    );
+    let mut keys: Vec<Event> = (0..line).map(|_| key(KeyCode::Up)).collect();
+    keys.push(key(KeyCode::Home));
+    keys.push(ch(' '));
+    let app = drive(app, &mut term, keys).await;
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status().text.contains("1 problem"),
+        "{}",
+        app.status().text
+    );
+    // Sent, then the same events again.
+    let mut app = app;
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    assert_eq!(app.history().len(), 1);
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status()
+            .text
+            .contains("Same events as call 1: they count again"),
+        "{}",
+        app.status().text
+    );
+    // Enter on a cohort before any call: how to send one.
+    let app = drive(
+        app_for(&emu.base_url()),
+        &mut term,
+        vec![key(KeyCode::Tab), ch('e')],
+    )
+    .await;
+    texts.push(app.status().text.clone());
+    assert!(
+        app.status().text.starts_with("Nothing to explain yet"),
+        "{}",
+        app.status().text
+    );
+    for text in &texts {
+        eprintln!("TEXT {} {text}", text.chars().count());
+    }
+    for text in &texts {
+        assert!(text.contains("F5 or Ctrl+S"), "{text:?}");
+        names_both_keys(text);
+        // Short enough for the status line at 80 columns (its marker takes 3), but the
+        // problem's own words on a marked line.
+        if !text.starts_with("Editor line") {
+            assert!(text.chars().count() <= 77, "{text:?} is cut at 80 columns");
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::console::editor::{Check, Problem, compile_schemas};
+use crate::console::keymap::{self, Action};
 use crate::console::model::{Model, Status, StatusKind};
 
 /// After any edit: run the live check and say where the text is wrong.
@@ -52,6 +53,16 @@ fn lines_of(problems: &[&Problem]) -> String {
     lines.join(", ")
 }
 
+/// `line 10` or `lines 10, 12`: where the problems are.
+fn lines_word(problems: &[&Problem]) -> String {
+    let lines = lines_of(problems);
+    if lines.contains(',') {
+        format!("lines {lines}")
+    } else {
+        format!("line {lines}")
+    }
+}
+
 /// The status line after an edit (`edited`) or a cursor move: the blocking problem, else the
 /// problems of the cursor's line, else how many there are and where, else "ready".
 fn tell_problems(app: &mut Model, edited: bool) {
@@ -85,9 +96,9 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 String::new()
             };
             let sends = if app.editor.check().is_valid() {
-                " F5 sends anyway."
+                format!(" {} sends anyway.", keymap::keys_in_words(Action::Send))
             } else {
-                ""
+                String::new()
             };
             set(
                 app,
@@ -95,14 +106,14 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 format!("Editor line {line}: {}{others}.{sends}", here.join("; ")),
             );
         }
-        Check::Valid { events } if !all.is_empty() && (recounted || app.status.from_editor) => {
+        Check::Valid { .. } if !all.is_empty() && (recounted || app.status.from_editor) => {
             set(
                 app,
                 StatusKind::Warning,
                 format!(
-                    "Editor: {}, {count} (lines {}: the cursor on one says what). F5 sends anyway.",
-                    events_word(events),
-                    lines_of(&all)
+                    "Editor: {count}, {} (the cursor says what). {} sends anyway.",
+                    lines_word(&all),
+                    keymap::keys_in_words(Action::Send)
                 ),
             );
         }
@@ -112,7 +123,11 @@ fn tell_problems(app: &mut Model, edited: bool) {
             set(
                 app,
                 StatusKind::Success,
-                format!("Editor: {} — ready to send (F5).", events_word(events)),
+                format!(
+                    "Editor: {} — ready to send ({}).",
+                    events_word(events),
+                    keymap::keys_in_words(Action::Send)
+                ),
             );
         }
         _ => {}

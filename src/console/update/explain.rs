@@ -3,7 +3,7 @@
 
 use crate::api::{SegmentationRequest, cohort_order};
 use crate::console::explain::{call_state, entry_lines, explained_entry};
-use crate::console::keymap::{PopupAction, PopupKey};
+use crate::console::keymap::{self, Action, PopupAction, PopupKey};
 use crate::console::message::Effect;
 use crate::console::model::explain::{Entry, ExplainPopup, Stage};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
@@ -12,9 +12,10 @@ use crate::console::model::{Focus, Model, Popup, StatusKind};
 /// Cohorts pane, or on the first cohort (the list is every workspace cohort: pick any).
 pub(crate) fn open(app: &mut Model) -> Vec<Effect> {
     let Some(index) = app.selected.filter(|i| *i < app.history.len()) else {
+        let send = keymap::keys_in_words(Action::Send);
         app.set_status(
             StatusKind::Info,
-            "Nothing to explain yet: an explanation is of a call. Send one (F5), then Enter on a cohort.",
+            format!("Nothing to explain yet: send a call ({send}), then Enter on a cohort."),
         );
         return Vec::new();
     };

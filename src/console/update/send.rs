@@ -8,6 +8,7 @@ use crate::api::client::as_sentence;
 use crate::api::event_shape::Violation;
 use crate::console::call::{Call, EventsLayout};
 use crate::console::editor::{Check, ServerViolation};
+use crate::console::keymap::{self, Action};
 use crate::console::message::Effect;
 use crate::console::model::{DetailView, Model, StatusKind};
 
@@ -31,7 +32,9 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
         app.set_status(
             StatusKind::Warning,
             format!(
-                "Not sent yet: same events as call {call}: they count again (same times, same view_ids). F5 again sends them; Ctrl+T moves them in time first."
+                "Same events as call {call}: they count again. {} sends; {} shifts.",
+                keymap::keys_in_words(Action::Send),
+                keymap::keys_in_words(Action::AdvanceTime)
             ),
         );
         return Vec::new();
