@@ -117,8 +117,9 @@ fn step_prompt_line(prompt: &StepPrompt, theme: Theme, room: u16) -> Line<'stati
             let mut spans = typed(label);
             spans.push(Span::styled(keys, theme.muted()));
             let mut line = Line::from(spans);
+            // The error and the space after it.
             if let Some(error) = &prompt.error
-                && line.width() + error.chars().count() + 1 <= room
+                && line.width() + error.chars().count() < room
             {
                 line.push_span(Span::styled(format!("{error} "), theme.error()));
             }
