@@ -205,7 +205,7 @@ async fn a_good_session_at_start_says_opened_with_its_calls() {
     .await;
     let status = &app.status().text;
     assert!(
-        status.starts_with(&format!("Opened {} (3 calls)", session.display())),
+        status.starts_with(&format!("Opened {} (3 steps)", session.display())),
         "{status}"
     );
     assert!(status.contains("Restored 1 call from autosave"), "{status}");

@@ -230,7 +230,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     assert!(
         app.status()
             .text
-            .contains("Opened bundled:01-football-fan (3 calls): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 or Alt+R sends it."),
+            .contains("Opened bundled:01-football-fan (3 steps): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 or Alt+R sends it."),
         "{}",
         app.status().text
     );
@@ -284,6 +284,29 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         calls[1].state_after.as_ref().map(|s| s.as_str())
     );
     assert!(screen(&term).contains("F8 replay again"));
+}
+
+/// A session file's entries are steps (they become calls once sent): the picker and the message
+/// after opening count them with the same word.
+#[tokio::test]
+async fn the_picker_and_the_opened_message_count_the_same_steps() {
+    let emu = emulator().await;
+    let mut term = terminal();
+    let app = app_for(&emu.base_url());
+    let app = drive(app, &mut term, vec![key(F7)]).await;
+    let text = screen(&term);
+    let row = text
+        .lines()
+        .find(|l| l.contains("bundled:01-football-fan"))
+        .unwrap_or_else(|| panic!("no row for 01-football-fan:\n{text}"));
+    assert!(row.contains("(3 steps)"), "{row}");
+    let app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
+    let status = &app.status().text;
+    assert!(
+        status.starts_with("Opened bundled:01-football-fan (3 steps): "),
+        "{status}"
+    );
+    assert!(!status.contains("calls"), "{status}");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
 use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
+use crate::console::model::forms::steps_word;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SaveScope, SessionPicker, SessionPopup};
 
 pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
@@ -144,13 +145,7 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(20)
         + 2;
-    let steps = |n: usize| {
-        if n == 1 {
-            "  (1 step)".to_string()
-        } else {
-            format!("  ({n} steps)")
-        }
-    };
+    let steps = |n: usize| format!("  ({})", steps_word(n));
     let natural = picker
         .entries
         .iter()
