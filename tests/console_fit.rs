@@ -144,6 +144,54 @@ async fn no_word_is_cut_at_80x24_on_the_main_screen_or_in_a_popup() {
     }
 }
 
+/// The interior rows of the open popup, as text (between its side borders).
+fn popup_rows(term: &Terminal<TestBackend>) -> Vec<String> {
+    let rect = popup_rect(term).unwrap_or_else(|| panic!("no popup:\n{}", screen(term)));
+    let buf = term.backend().buffer();
+    (rect.y + 1..rect.bottom() - 1)
+        .map(|y| {
+            (rect.x + 1..rect.right() - 1)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+/// The alias form (F4) is as tall as what it shows: its last interior row is not blank, and no
+/// two blank rows follow each other (one separates the text from the fields). Its error, when
+/// there is one, wraps inside it.
+#[tokio::test]
+async fn the_alias_form_at_80x24_is_as_tall_as_its_content() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let app = app_for(&emu.base_url());
+    let app = drive(app, &mut term, vec![key(KeyCode::F(4))]).await;
+    let tight = |term: &Terminal<TestBackend>| {
+        let rows = popup_rows(term);
+        let blank = |row: &String| row.trim().is_empty();
+        assert!(
+            !rows.last().is_some_and(blank),
+            "a blank row under the fields:\n{}",
+            screen(term)
+        );
+        assert!(
+            !rows.windows(2).any(|w| blank(&w[0]) && blank(&w[1])),
+            "blank rows in the form:\n{}",
+            screen(term)
+        );
+    };
+    tight(&term);
+    assert!(screen(&term).contains("> tag"), "{}", screen(&term));
+    // Enter with both fields empty: the error shows, under the fields, and the form grows to it.
+    let _app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
+    assert!(
+        screen(&term).contains("Both the tag and the id are needed."),
+        "{}",
+        screen(&term)
+    );
+    tight(&term);
+}
+
 #[tokio::test]
 async fn no_word_is_cut_at_80x24_while_replaying_a_session() {
     let emu = emulator().await;
