@@ -1,8 +1,8 @@
 //! 80×24 shows everything without a word cut in two: the main screen and each popup are drawn
 //! at 250×70, where everything fits, and at 80×24 (and 100×30); every word on the small screen
 //! must be a word of the big one (wrapped to another row is fine, cut at a border is not; a word
-//! that ends in a visible `…` must begin one). The editor's own text is left out: it scrolls
-//! sideways, as a text area does.
+//! that ends in a visible `…` must begin one, one that starts with it must end one). The
+//! editor's own text is left out: it scrolls sideways, as a text area does.
 
 mod common;
 use common::*;
@@ -86,6 +86,9 @@ fn check(name: &str, big: &[String], term: &Terminal<TestBackend>) {
     for word in words_in(term, region, skip) {
         let ok = if let Some(stem) = word.strip_suffix('…') {
             big.iter().any(|b| b.starts_with(stem))
+        } else if let Some(stem) = word.strip_prefix('…') {
+            // A text field scrolled to its end: the start is hidden, visibly.
+            big.iter().any(|b| b.ends_with(stem))
         } else {
             big.contains(&word) || allowed.contains(&word.as_str())
         };

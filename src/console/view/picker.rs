@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
+use ratatui_textarea::TextArea;
 
 use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
@@ -75,11 +76,9 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         );
     };
     for (row, index) in [(a, 0), (b, 1), (c, 2)] {
-        let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(row);
+        let [l, f] = Layout::horizontal([Constraint::Length(13), Constraint::Min(5)]).areas(row);
         label(l, index, SAVE_LABELS[index], frame);
-        let mut field = f;
-        field.width = field.width.saturating_sub(1);
-        frame.render_widget(&form.fields[index], field);
+        one_line_field(app, &form.fields[index], frame, f);
     }
     let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(d);
     label(l, SaveForm::SCOPE_FIELD, "save", frame);
@@ -133,6 +132,33 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
             .map(|row| Line::styled(format!(" {row}"), style))
             .collect();
         frame.render_widget(Paragraph::new(lines), error_row);
+    }
+}
+
+/// A one-line text field in `area`: a column for a `…` on each side, the text area between.
+/// The text area scrolls to the cursor; a `…` shows on the side where text is out of sight (a
+/// long path's start, once the cursor is at its end), so what shows is never taken for the
+/// whole value.
+pub(super) fn one_line_field(app: &Model, field: &TextArea, frame: &mut Frame, area: Rect) {
+    if area.width < 3 {
+        frame.render_widget(field, area);
+        return;
+    }
+    let text = Rect::new(area.x + 1, area.y, area.width - 2, 1);
+    frame.render_widget(field, text);
+    // Where the text area scrolled to while drawing (display columns).
+    let (_, first) = field.scroll_offset();
+    let width = field.lines().first().map_or(0, |line| text_width(line));
+    let buf = frame.buffer_mut();
+    if first > 0 {
+        buf[(area.x, area.y)]
+            .set_symbol("…")
+            .set_style(app.theme.muted());
+    }
+    if width > usize::from(first) + usize::from(text.width) {
+        buf[(text.right(), area.y)]
+            .set_symbol("…")
+            .set_style(app.theme.muted());
     }
 }
 

@@ -247,7 +247,7 @@ fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(rows), intro_area);
     for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)]
     {
-        let [l, f] = Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);
+        let [l, f] = Layout::horizontal([Constraint::Length(6), Constraint::Min(5)]).areas(row);
         let active = form.field == index;
         frame.render_widget(
             Paragraph::new(Span::styled(
@@ -256,9 +256,7 @@ fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
             )),
             l,
         );
-        let mut style_area = f;
-        style_area.width = style_area.width.saturating_sub(1);
-        frame.render_widget(field, style_area);
+        super::picker::one_line_field(app, field, frame, f);
     }
     let rows: Vec<Line> = error
         .into_iter()
