@@ -66,6 +66,33 @@ async fn the_footer_shows_the_focused_panes_keys() {
     }
 }
 
+/// While a session is open, the footer's step names both keys of the next step where there is
+/// room (from 100 columns), and only the F-key, whole, where there is not.
+#[tokio::test]
+async fn the_footers_session_step_names_its_second_key_where_there_is_room() {
+    let emu = emulator().await;
+    let mut term = sized(120, 30);
+    let mut app = app_for(&emu.base_url());
+    assert!(app.open_session(std::path::Path::new("bundled:01-football-fan")));
+    let app = drive(app, &mut term, vec![]).await;
+    let wide = footer_row(&term);
+    assert!(wide.starts_with(" F8 or Alt+R step 1/3 · "), "{wide:?}");
+    assert!(wide.ends_with("Ctrl+Q quit"), "{wide:?}");
+    term.backend_mut().resize(80, 24);
+    let app = drive(app, &mut term, vec![Event::Resize(80, 24)]).await;
+    let narrow = footer_row(&term);
+    assert!(narrow.starts_with(" F8 step 1/3 · "), "{narrow:?}");
+    assert!(!narrow.contains("Alt+R"), "{narrow:?}");
+    // After the last step: the same, for replaying again.
+    term.backend_mut().resize(120, 30);
+    let mut app = drive(app, &mut term, vec![Event::Resize(120, 30)]).await;
+    for _ in 0..3 {
+        app = drive(app, &mut term, vec![key(KeyCode::F(8))]).await;
+    }
+    let done = footer_row(&term);
+    assert!(done.starts_with(" F8 or Alt+R replay again · "), "{done:?}");
+}
+
 #[tokio::test]
 async fn the_footer_is_written_from_the_keymap_and_never_cut() {
     let emu = emulator().await;

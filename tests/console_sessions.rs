@@ -279,7 +279,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         "{}",
         app.status().text
     );
-    assert!(screen(&term).contains("F8 step 1/3"));
+    assert!(screen(&term).contains("F8 or Alt+R step 1/3"));
 
     for step in 1..=3 {
         app = drive(app, &mut term, vec![key(F8)]).await;
@@ -328,7 +328,7 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         calls[2].state_before().map(|s| s.as_str()),
         calls[1].state_after.as_ref().map(|s| s.as_str())
     );
-    assert!(screen(&term).contains("F8 replay again"));
+    assert!(screen(&term).contains("F8 or Alt+R replay again"));
 }
 
 /// A session file's entries are steps (they become calls once sent): the picker and the message
