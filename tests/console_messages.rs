@@ -189,7 +189,7 @@ async fn a_missing_or_broken_session_at_start_is_said_beside_the_restore() {
 }
 
 #[tokio::test]
-async fn a_good_session_at_start_says_opened_with_its_calls() {
+async fn a_good_session_at_start_says_opened_with_its_steps() {
     let emu = emulator().await;
     let dir = state_dir();
     let autosave = dir.path().join("autosave.json");

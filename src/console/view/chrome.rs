@@ -272,7 +272,13 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.muted()));
         }
-        spans.push(Span::styled(keys, theme.key()));
+        // `F8 or Alt+R`: the keys stand out, the word between them does not.
+        for (j, one) in keys.split(" or ").enumerate() {
+            if j > 0 {
+                spans.push(Span::styled(" or ", theme.muted()));
+            }
+            spans.push(Span::styled(one.to_string(), theme.key()));
+        }
         spans.push(Span::styled(format!(" {hint}"), theme.muted()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
