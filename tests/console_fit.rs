@@ -160,30 +160,32 @@ fn popup_rows(term: &Terminal<TestBackend>) -> Vec<String> {
         .collect()
 }
 
-/// The alias form (F4) is as tall as what it shows: its last interior row is not blank, and no
-/// two blank rows follow each other (one separates the text from the fields). Its error, when
-/// there is one, wraps inside it.
+/// The open popup is as tall as what it shows: its last interior row is not blank, and no two
+/// blank rows follow each other (one may separate a text from the fields).
+fn assert_tight(term: &Terminal<TestBackend>) {
+    let rows = popup_rows(term);
+    let blank = |row: &String| row.trim().is_empty();
+    assert!(
+        !rows.last().is_some_and(blank),
+        "a blank row at the bottom:\n{}",
+        screen(term)
+    );
+    assert!(
+        !rows.windows(2).any(|w| blank(&w[0]) && blank(&w[1])),
+        "blank rows in the popup:\n{}",
+        screen(term)
+    );
+}
+
+/// The alias form (F4) at 80×24 is as tall as its content; its error, when there is one, wraps
+/// inside it.
 #[tokio::test]
 async fn the_alias_form_at_80x24_is_as_tall_as_its_content() {
     let emu = emulator().await;
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let app = app_for(&emu.base_url());
     let app = drive(app, &mut term, vec![key(KeyCode::F(4))]).await;
-    let tight = |term: &Terminal<TestBackend>| {
-        let rows = popup_rows(term);
-        let blank = |row: &String| row.trim().is_empty();
-        assert!(
-            !rows.last().is_some_and(blank),
-            "a blank row under the fields:\n{}",
-            screen(term)
-        );
-        assert!(
-            !rows.windows(2).any(|w| blank(&w[0]) && blank(&w[1])),
-            "blank rows in the form:\n{}",
-            screen(term)
-        );
-    };
-    tight(&term);
+    assert_tight(&term);
     assert!(screen(&term).contains("> tag"), "{}", screen(&term));
     // Enter with both fields empty: the error shows, under the fields, and the form grows to it.
     let _app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
@@ -192,7 +194,30 @@ async fn the_alias_form_at_80x24_is_as_tall_as_its_content() {
         "{}",
         screen(&term)
     );
-    tight(&term);
+    assert_tight(&term);
+}
+
+/// The save form (F6) at 80×24 too: no empty error rows under its choices until there is an
+/// error to show.
+#[tokio::test]
+async fn the_save_form_at_80x24_is_as_tall_as_its_content() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::F(6))]).await;
+    assert!(screen(&term).contains("Save session"), "{}", screen(&term));
+    assert_tight(&term);
+    // An empty name: the error shows under the choices, and the form grows to it.
+    let keys = vec![key(KeyCode::Home), ctrl('k'), key(KeyCode::Enter)];
+    let _app = drive(app, &mut term, keys).await;
+    assert!(
+        screen(&term).contains("A session needs a name and a file."),
+        "{}",
+        screen(&term)
+    );
+    assert_tight(&term);
 }
 
 #[tokio::test]

@@ -42,7 +42,13 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         .as_deref()
         .map(|e| wrap_words(e, usize::from(width.saturating_sub(4))))
         .unwrap_or_default();
-    let height = 2 + intro.len() as u16 + 1 + 5 + 1 + error.len().max(1) as u16;
+    // As tall as what it shows: the error (after a blank row) only when there is one.
+    let error_rows = if error.is_empty() {
+        0
+    } else {
+        1 + error.len() as u16
+    };
+    let height = 2 + intro.len() as u16 + 1 + 5 + error_rows;
     let rect = centered(area, width, height);
     let footer = fit_hint(&popup::footer(PopupKind::SaveForm), rect.width);
     let block = frame_block(app, "Save session", &footer);
@@ -56,8 +62,8 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(2),
-        Constraint::Length(1),
-        Constraint::Min(1),
+        Constraint::Length(error_rows.min(1)),
+        Constraint::Min(0),
     ])
     .areas(inner);
     let lines: Vec<Line> = intro
