@@ -1,8 +1,8 @@
 //! 80×24 shows everything without a word cut in two: the main screen and each popup are drawn
 //! at 250×70, where everything fits, and at 80×24 (and 100×30); every word on the small screen
 //! must be a word of the big one (wrapped to another row is fine, cut at a border is not; a word
-//! that ends in a visible `…` must begin one). The editor's own text is left out: it scrolls
-//! sideways, as a text area does.
+//! that ends in a visible `…` must begin one, one that starts with it must end one). The
+//! editor's own text is left out: it scrolls sideways, as a text area does.
 
 mod common;
 use common::*;
@@ -86,6 +86,9 @@ fn check(name: &str, big: &[String], term: &Terminal<TestBackend>) {
     for word in words_in(term, region, skip) {
         let ok = if let Some(stem) = word.strip_suffix('…') {
             big.iter().any(|b| b.starts_with(stem))
+        } else if let Some(stem) = word.strip_prefix('…') {
+            // A text field scrolled to its end: the start is hidden, visibly.
+            big.iter().any(|b| b.ends_with(stem))
         } else {
             big.contains(&word) || allowed.contains(&word.as_str())
         };
@@ -142,6 +145,79 @@ async fn no_word_is_cut_at_80x24_on_the_main_screen_or_in_a_popup() {
             app = drive(app, &mut term, vec![key(KeyCode::Tab)]).await;
         }
     }
+}
+
+/// The interior rows of the open popup, as text (between its side borders).
+fn popup_rows(term: &Terminal<TestBackend>) -> Vec<String> {
+    let rect = popup_rect(term).unwrap_or_else(|| panic!("no popup:\n{}", screen(term)));
+    let buf = term.backend().buffer();
+    (rect.y + 1..rect.bottom() - 1)
+        .map(|y| {
+            (rect.x + 1..rect.right() - 1)
+                .map(|x| buf[(x, y)].symbol())
+                .collect()
+        })
+        .collect()
+}
+
+/// The open popup is as tall as what it shows: its last interior row is not blank, and no two
+/// blank rows follow each other (one may separate a text from the fields).
+fn assert_tight(term: &Terminal<TestBackend>) {
+    let rows = popup_rows(term);
+    let blank = |row: &String| row.trim().is_empty();
+    assert!(
+        !rows.last().is_some_and(blank),
+        "a blank row at the bottom:\n{}",
+        screen(term)
+    );
+    assert!(
+        !rows.windows(2).any(|w| blank(&w[0]) && blank(&w[1])),
+        "blank rows in the popup:\n{}",
+        screen(term)
+    );
+}
+
+/// The alias form (F4) at 80×24 is as tall as its content; its error, when there is one, wraps
+/// inside it.
+#[tokio::test]
+async fn the_alias_form_at_80x24_is_as_tall_as_its_content() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let app = app_for(&emu.base_url());
+    let app = drive(app, &mut term, vec![key(KeyCode::F(4))]).await;
+    assert_tight(&term);
+    assert!(screen(&term).contains("> tag"), "{}", screen(&term));
+    // Enter with both fields empty: the error shows, under the fields, and the form grows to it.
+    let _app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
+    assert!(
+        screen(&term).contains("Both the tag and the id are needed."),
+        "{}",
+        screen(&term)
+    );
+    assert_tight(&term);
+}
+
+/// The save form (F6) at 80×24 too: no empty error rows under its choices until there is an
+/// error to show.
+#[tokio::test]
+async fn the_save_form_at_80x24_is_as_tall_as_its_content() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut app = app_for(&emu.base_url());
+    app.set_editor_text(&football_pageviews(1, 1));
+    let app = drive(app, &mut term, vec![key(F5)]).await;
+    let app = drive(app, &mut term, vec![key(KeyCode::F(6))]).await;
+    assert!(screen(&term).contains("Save session"), "{}", screen(&term));
+    assert_tight(&term);
+    // An empty name: the error shows under the choices, and the form grows to it.
+    let keys = vec![key(KeyCode::Home), ctrl('k'), key(KeyCode::Enter)];
+    let _app = drive(app, &mut term, keys).await;
+    assert!(
+        screen(&term).contains("A session needs a name and a file."),
+        "{}",
+        screen(&term)
+    );
+    assert_tight(&term);
 }
 
 #[tokio::test]

@@ -189,7 +189,7 @@ async fn a_missing_or_broken_session_at_start_is_said_beside_the_restore() {
 }
 
 #[tokio::test]
-async fn a_good_session_at_start_says_opened_with_its_calls() {
+async fn a_good_session_at_start_says_opened_with_its_steps() {
     let emu = emulator().await;
     let dir = state_dir();
     let autosave = dir.path().join("autosave.json");
@@ -205,7 +205,7 @@ async fn a_good_session_at_start_says_opened_with_its_calls() {
     .await;
     let status = &app.status().text;
     assert!(
-        status.starts_with(&format!("Opened {} (3 calls)", session.display())),
+        status.starts_with(&format!("Opened {} (3 steps)", session.display())),
         "{status}"
     );
     assert!(status.contains("Restored 1 call from autosave"), "{status}");

@@ -211,6 +211,51 @@ async fn a_keyed_target_never_reaches_the_file() {
     assert!(!screen(&term).contains("SECRET"));
 }
 
+/// The save form's file field at 80×24, holding a path longer than the field (as a long
+/// `$XDG_DATA_HOME` gives): the text area scrolls to the cursor, and the field says which end is
+/// hidden with a `…` instead of showing a tail that looks like a whole path. Still editable.
+#[tokio::test]
+async fn a_long_file_path_in_the_save_form_shows_that_its_start_is_hidden() {
+    let emu = emulator().await;
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let app = three_calls(app_for(&emu.base_url()), &mut term).await;
+    let dir = "/tmp/a-rather-long-data-home-for-this-test/and-deeper-still/segscope/sessions";
+    let path = format!("{dir}/console-session.json");
+    let mut keys = vec![
+        key(F6),
+        key(KeyCode::Tab),
+        key(KeyCode::Tab),
+        key(KeyCode::Home),
+        ctrl('k'),
+    ];
+    keys.extend(typed(&path));
+    let app = drive(app, &mut term, keys).await;
+    let field = |term: &Terminal<TestBackend>| {
+        let text = screen(term);
+        let row = text
+            .lines()
+            .find(|l| l.contains("> file"))
+            .unwrap_or_else(|| panic!("no file field:\n{text}"))
+            .to_string();
+        let after = row.split("> file").nth(1).unwrap().trim_start().to_string();
+        // Up to the popup's right border.
+        after.split('║').next().unwrap().trim_end().to_string()
+    };
+    // The cursor at the end: the file name shows, after a `…` for the hidden start.
+    let shown = field(&term);
+    assert!(shown.starts_with('…'), "{shown:?}\n{}", screen(&term));
+    assert!(shown.ends_with("console-session.json"), "{shown:?}");
+    assert!(path.ends_with(shown.trim_start_matches('…')), "{shown:?}");
+    // Home: the start shows, and a `…` says the rest is further right.
+    let app = drive(app, &mut term, vec![key(KeyCode::Home)]).await;
+    let shown = field(&term);
+    assert!(shown.starts_with("/tmp/a-rather-long"), "{shown:?}");
+    assert!(shown.ends_with('…'), "{shown:?}\n{}", screen(&term));
+    // Still an ordinary text field: the whole path is what is saved.
+    let app = drive(app, &mut term, vec![key(KeyCode::Esc)]).await;
+    drop(app);
+}
+
 // ---------------------------------------------------------------- playback
 
 #[tokio::test]
@@ -230,11 +275,11 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
     assert!(
         app.status()
             .text
-            .contains("Opened bundled:01-football-fan (3 calls): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 or Alt+R sends it."),
+            .contains("Opened bundled:01-football-fan (3 steps): \"A reader becomes a football fan\". Next: step 1/3 (first football article): F8 or Alt+R sends it."),
         "{}",
         app.status().text
     );
-    assert!(screen(&term).contains("F8 step 1/3"));
+    assert!(screen(&term).contains("F8 or Alt+R step 1/3"));
 
     for step in 1..=3 {
         app = drive(app, &mut term, vec![key(F8)]).await;
@@ -283,7 +328,30 @@ async fn f8_steps_through_a_bundled_session_as_recorded() {
         calls[2].state_before().map(|s| s.as_str()),
         calls[1].state_after.as_ref().map(|s| s.as_str())
     );
-    assert!(screen(&term).contains("F8 replay again"));
+    assert!(screen(&term).contains("F8 or Alt+R replay again"));
+}
+
+/// A session file's entries are steps (they become calls once sent): the picker and the message
+/// after opening count them with the same word.
+#[tokio::test]
+async fn the_picker_and_the_opened_message_count_the_same_steps() {
+    let emu = emulator().await;
+    let mut term = terminal();
+    let app = app_for(&emu.base_url());
+    let app = drive(app, &mut term, vec![key(F7)]).await;
+    let text = screen(&term);
+    let row = text
+        .lines()
+        .find(|l| l.contains("bundled:01-football-fan"))
+        .unwrap_or_else(|| panic!("no row for 01-football-fan:\n{text}"));
+    assert!(row.contains("(3 steps)"), "{row}");
+    let app = drive(app, &mut term, vec![key(KeyCode::Enter)]).await;
+    let status = &app.status().text;
+    assert!(
+        status.starts_with("Opened bundled:01-football-fan (3 steps): "),
+        "{status}"
+    );
+    assert!(!status.contains("calls"), "{status}");
 }
 
 #[tokio::test]

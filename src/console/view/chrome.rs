@@ -213,13 +213,28 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
     if app.in_flight.is_some() {
         first.push(("Esc".into(), "cancel".into()));
     }
+    // The session's next step names both its keys (`F8 or Alt+R`) from 100 columns on, where
+    // there is room; the second goes first, whole, when the line is full.
+    let mut step_keys = None;
     if let Some(playback) = &app.playback {
         let what = if playback.is_done() {
             "replay again".to_string()
         } else {
             format!("step {}/{}", playback.next + 1, playback.total())
         };
-        first.push(("F8".into(), what));
+        let short = keymap::KEYMAP
+            .iter()
+            .find(|b| b.action == keymap::Action::NextStep)
+            .map(|b| b.chords[0].label())
+            .unwrap_or_else(|| "F8".into());
+        let both = keymap::keys_in_words(keymap::Action::NextStep);
+        let keys = if area.width >= 100 {
+            both
+        } else {
+            short.clone()
+        };
+        step_keys = Some((first.len(), short));
+        first.push((keys, what));
     }
     let width = |items: &[(String, String)]| -> usize {
         1 + items
@@ -237,6 +252,10 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         };
     let fits = usize::from(area.width);
     while width(&all(&first, &pane, &everywhere)) > fits {
+        if let Some((index, short)) = step_keys.take() {
+            first[index].0 = short;
+            continue;
+        }
         if pane.pop().is_some() {
             continue;
         }
@@ -253,7 +272,13 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.muted()));
         }
-        spans.push(Span::styled(keys, theme.key()));
+        // `F8 or Alt+R`: the keys stand out, the word between them does not.
+        for (j, one) in keys.split(" or ").enumerate() {
+            if j > 0 {
+                spans.push(Span::styled(" or ", theme.muted()));
+            }
+            spans.push(Span::styled(one.to_string(), theme.key()));
+        }
         spans.push(Span::styled(format!(" {hint}"), theme.muted()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

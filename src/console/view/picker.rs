@@ -4,10 +4,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, ListState, Paragraph};
+use ratatui_textarea::TextArea;
 
 use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
+use crate::console::model::forms::steps_word;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SaveScope, SessionPicker, SessionPopup};
 
 pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
@@ -40,7 +42,13 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         .as_deref()
         .map(|e| wrap_words(e, usize::from(width.saturating_sub(4))))
         .unwrap_or_default();
-    let height = 2 + intro.len() as u16 + 1 + 5 + 1 + error.len().max(1) as u16;
+    // As tall as what it shows: the error (after a blank row) only when there is one.
+    let error_rows = if error.is_empty() {
+        0
+    } else {
+        1 + error.len() as u16
+    };
+    let height = 2 + intro.len() as u16 + 1 + 5 + error_rows;
     let rect = centered(area, width, height);
     let footer = fit_hint(&popup::footer(PopupKind::SaveForm), rect.width);
     let block = frame_block(app, "Save session", &footer);
@@ -54,8 +62,8 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(2),
-        Constraint::Length(1),
-        Constraint::Min(1),
+        Constraint::Length(error_rows.min(1)),
+        Constraint::Min(0),
     ])
     .areas(inner);
     let lines: Vec<Line> = intro
@@ -74,11 +82,9 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
         );
     };
     for (row, index) in [(a, 0), (b, 1), (c, 2)] {
-        let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(row);
+        let [l, f] = Layout::horizontal([Constraint::Length(13), Constraint::Min(5)]).areas(row);
         label(l, index, SAVE_LABELS[index], frame);
-        let mut field = f;
-        field.width = field.width.saturating_sub(1);
-        frame.render_widget(&form.fields[index], field);
+        one_line_field(app, &form.fields[index], frame, f);
     }
     let [l, f] = Layout::horizontal([Constraint::Length(14), Constraint::Min(5)]).areas(d);
     label(l, SaveForm::SCOPE_FIELD, "save", frame);
@@ -135,6 +141,33 @@ fn save_form(app: &Model, form: &SaveForm, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// A one-line text field in `area`: a column for a `…` on each side, the text area between.
+/// The text area scrolls to the cursor; a `…` shows on the side where text is out of sight (a
+/// long path's start, once the cursor is at its end), so what shows is never taken for the
+/// whole value.
+pub(super) fn one_line_field(app: &Model, field: &TextArea, frame: &mut Frame, area: Rect) {
+    if area.width < 3 {
+        frame.render_widget(field, area);
+        return;
+    }
+    let text = Rect::new(area.x + 1, area.y, area.width - 2, 1);
+    frame.render_widget(field, text);
+    // Where the text area scrolled to while drawing (display columns).
+    let (_, first) = field.scroll_offset();
+    let width = field.lines().first().map_or(0, |line| text_width(line));
+    let buf = frame.buffer_mut();
+    if first > 0 {
+        buf[(area.x, area.y)]
+            .set_symbol("…")
+            .set_style(app.theme.muted());
+    }
+    if width > usize::from(first) + usize::from(text.width) {
+        buf[(text.right(), area.y)]
+            .set_symbol("…")
+            .set_style(app.theme.muted());
+    }
+}
+
 fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let path_width = picker
@@ -144,13 +177,7 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(20)
         + 2;
-    let steps = |n: usize| {
-        if n == 1 {
-            "  (1 step)".to_string()
-        } else {
-            format!("  ({n} steps)")
-        }
-    };
+    let steps = |n: usize| format!("  ({})", steps_word(n));
     let natural = picker
         .entries
         .iter()

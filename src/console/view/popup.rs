@@ -208,29 +208,46 @@ fn picker(app: &Model, names: &[String], selected: usize, frame: &mut Frame, are
 
 fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let rect = centered(area, 64, 9);
+    let width = 64.min(area.width);
+    let room = usize::from(width.saturating_sub(4));
+    let text = "Send {\"alias\": {\"tag\", \"id\"}} instead of a user_id; the state starts empty.";
+    let intro = wrap_words(text, room);
+    let error = form
+        .error
+        .as_deref()
+        .map(|e| wrap_words(e, room))
+        .unwrap_or_default();
+    // As tall as what it shows: the text, a blank row, the two fields, and the error (after a
+    // blank row) only when there is one.
+    let error_rows = if error.is_empty() {
+        0
+    } else {
+        1 + error.len() as u16
+    };
+    let height = 2 + intro.len() as u16 + 1 + 2 + error_rows;
+    let rect = centered(area, width, height);
     let footer = fit_hint(&popup::footer(PopupKind::AliasForm), rect.width);
     let block = frame_block(app, "Alias identity", &footer);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let [intro, tag_row, id_row, _, error_row] = Layout::vertical([
-        Constraint::Length(2),
+    let [intro_area, _, tag_row, id_row, _, error_area] = Layout::vertical([
+        Constraint::Length(intro.len() as u16),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(error_rows.min(1)),
+        Constraint::Min(0),
     ])
     .areas(inner);
-    let text = "Send {\"alias\": {\"tag\", \"id\"}} instead of a user_id; the state starts empty.";
-    let rows: Vec<Line> = wrap_words(text, usize::from(intro.width.saturating_sub(2)))
+    let rows: Vec<Line> = intro
         .into_iter()
         .map(|row| Line::styled(format!(" {row}"), theme.muted()))
         .collect();
-    frame.render_widget(Paragraph::new(rows), intro);
+    frame.render_widget(Paragraph::new(rows), intro_area);
     for (row, label, field, index) in [(tag_row, "tag", &form.tag, 0), (id_row, "id", &form.id, 1)]
     {
-        let [l, f] = Layout::horizontal([Constraint::Length(7), Constraint::Min(5)]).areas(row);
+        let [l, f] = Layout::horizontal([Constraint::Length(6), Constraint::Min(5)]).areas(row);
         let active = form.field == index;
         frame.render_widget(
             Paragraph::new(Span::styled(
@@ -239,14 +256,11 @@ fn alias(app: &Model, form: &AliasForm, frame: &mut Frame, area: Rect) {
             )),
             l,
         );
-        let mut style_area = f;
-        style_area.width = style_area.width.saturating_sub(1);
-        frame.render_widget(field, style_area);
+        super::picker::one_line_field(app, field, frame, f);
     }
-    if let Some(error) = &form.error {
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!(" {error}"), theme.error())),
-            error_row,
-        );
-    }
+    let rows: Vec<Line> = error
+        .into_iter()
+        .map(|row| Line::styled(format!(" {row}"), theme.error()))
+        .collect();
+    frame.render_widget(Paragraph::new(rows), error_area);
 }

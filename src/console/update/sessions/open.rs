@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::console::keymap::{self, Action, PopupAction, PopupKey};
 use crate::console::message::Effect;
-use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
+use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup, steps_word};
 use crate::console::model::playback::Playback;
 use crate::console::model::{Model, Popup, StatusKind};
 use crate::session::Session;
@@ -111,7 +111,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     };
     let text = if playback.session.steps.is_empty() {
         format!(
-            "Opened {} (\"{}\"): it has no calls to replay.",
+            "Opened {} (\"{}\"): it has no steps to replay.",
             path.display(),
             playback.session.name,
         )
@@ -119,7 +119,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
         format!(
             "Opened {} ({}): \"{}\". {}",
             path.display(),
-            calls_word(playback.session.steps.len()),
+            steps_word(playback.session.steps.len()),
             playback.session.name,
             playback.next_text(&keymap::keys_in_words(Action::NextStep))
         )
@@ -127,14 +127,6 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
     app.playback = Some(playback);
     app.set_status(StatusKind::Info, text);
     true
-}
-
-fn calls_word(n: usize) -> String {
-    if n == 1 {
-        "1 call".into()
-    } else {
-        format!("{n} calls")
-    }
 }
 
 /// Keys in the session picker (its rows of the keymap). Returns whether it stays open.
