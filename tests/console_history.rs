@@ -135,28 +135,6 @@ async fn r_retries_the_selected_call() {
     emu.stop().await;
 }
 
-/// Where `needle` starts on the screen: (column, row).
-fn position_of(term: &Terminal<TestBackend>, needle: &str) -> (u16, u16) {
-    let buf = term.backend().buffer();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut columns = Vec::new();
-        for x in 0..buf.area.width {
-            columns.push((line.len(), x));
-            line.push_str(buf[(x, y)].symbol());
-        }
-        if let Some(at) = line.find(needle) {
-            let x = columns
-                .iter()
-                .rev()
-                .find(|(byte, _)| *byte <= at)
-                .map_or(0, |(_, x)| *x);
-            return (x, y);
-        }
-    }
-    panic!("{needle:?} is not on the screen:\n{}", screen(term));
-}
-
 fn mouse(kind: MouseEventKind, (column, row): (u16, u16)) -> Event {
     Event::Mouse(MouseEvent {
         kind,

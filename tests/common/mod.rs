@@ -100,8 +100,8 @@ pub fn ch(c: char) -> Event {
     key(KeyCode::Char(c))
 }
 
-/// The screen cell where `needle` starts (the first row holding it).
-pub fn cell_at<'a>(term: &'a Terminal<TestBackend>, needle: &str) -> &'a ratatui::buffer::Cell {
+/// Where `needle` starts on the screen (the first row holding it): (column, row).
+pub fn position_of(term: &Terminal<TestBackend>, needle: &str) -> (u16, u16) {
     let buf = term.backend().buffer();
     for y in 0..buf.area.height {
         let mut line = String::new();
@@ -116,10 +116,15 @@ pub fn cell_at<'a>(term: &'a Terminal<TestBackend>, needle: &str) -> &'a ratatui
                 .rev()
                 .find(|(byte, _)| *byte <= at)
                 .map_or(0, |(_, x)| *x);
-            return &buf[(x, y)];
+            return (x, y);
         }
     }
     panic!("{needle:?} is not on the screen:\n{}", screen(term));
+}
+
+/// The screen cell where `needle` starts.
+pub fn cell_at<'a>(term: &'a Terminal<TestBackend>, needle: &str) -> &'a ratatui::buffer::Cell {
+    &term.backend().buffer()[position_of(term, needle)]
 }
 
 /// The modifiers of the screen cell where `needle` starts.
