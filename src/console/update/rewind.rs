@@ -35,9 +35,9 @@ pub(crate) fn rewind(app: &mut Model) -> Vec<Effect> {
     app.state = state;
     let number = index + 1;
     let branch = if number == len {
-        format!("call {number} stays, dimmed")
+        format!("Call {number} stays, dimmed")
     } else {
-        format!("calls {number}–{len} stay, dimmed")
+        format!("Calls {number}–{len} stay, dimmed")
     };
     let sends = if size == 0 {
         "an empty state".to_string()
