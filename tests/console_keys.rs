@@ -4,6 +4,9 @@
 
 mod common;
 use common::*;
+#[path = "common/pty.rs"]
+mod pty;
+use pty::PtyConsole;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -272,118 +275,12 @@ async fn q_outside_the_editor_and_ctrl_c_say_how_to_quit() {
     assert!(app.should_quit());
 }
 
-/// The built binary in a pseudo-terminal (`cols`×`rows`), its screen kept by a vt100 parser.
-/// `XDG_STATE_HOME`, `XDG_DATA_HOME` and `HOME` are a fresh directory unless `env` says
-/// otherwise.
-struct Pty {
-    parser: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
-    writer: std::sync::Arc<std::sync::Mutex<Box<dyn std::io::Write + Send>>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    /// The fresh directory (removed when the test ends).
-    _state: tempfile::TempDir,
-}
-
-impl Pty {
-    fn spawn(cols: u16, rows: u16, env: &[(&str, String)]) -> Pty {
-        use std::io::{Read, Write};
-        use std::sync::{Arc, Mutex};
-
-        let state = tempfile::tempdir().unwrap();
-        let pair = portable_pty::native_pty_system()
-            .openpty(portable_pty::PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let binary = std::env::var("SEGSCOPE_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_segscope").to_string());
-        let mut command = portable_pty::CommandBuilder::new("sh");
-        command.arg("-c");
-        command.arg(format!("'{binary}' --fresh; echo \"exit=$?\""));
-        for name in ["XDG_STATE_HOME", "XDG_DATA_HOME", "HOME"] {
-            command.env(name, state.path());
-        }
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        command.env("TERM", "xterm-256color");
-        command.env_remove("PERMUTIVE_API_KEY");
-        command.env_remove("SEGSCOPE_STATE_DIR");
-        command.cwd(state.path());
-        let child = pair.slave.spawn_command(command).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            rows.try_into().unwrap(),
-            cols.try_into().unwrap(),
-            0,
-        )));
-        let (screen_in, answer) = (parser.clone(), writer.clone());
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buffer = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                let mut screen = screen_in.lock().unwrap();
-                screen.process(&buffer[..n]);
-                // Answer "where is the cursor?" as a terminal would.
-                if buffer[..n].windows(4).any(|w| w == b"\x1b[6n") {
-                    let (row, col) = screen.screen().cursor_position();
-                    let mut out = answer.lock().unwrap();
-                    let _ = out.write_all(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
-                    let _ = out.flush();
-                }
-            }
-        });
-        Pty {
-            parser,
-            writer,
-            child,
-            _state: state,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// At most a minute, so a broken build fails instead of hanging (not a speed check).
-    fn wait_for(&self, what: &str) {
-        let start = std::time::Instant::now();
-        while !self.contents().contains(what) {
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(60),
-                "waited for {what:?}; the screen:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
-
-    fn send(&self, bytes: &[u8]) {
-        let mut out = self.writer.lock().unwrap();
-        out.write_all(bytes).unwrap();
-        out.flush().unwrap();
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 /// The built binary in a pseudo-terminal: Alt+S arrives as ESC s and Ctrl+C as byte 3 (raw mode
 /// makes it a key, not a signal): the first toggles validation (not Esc then `s`), the second
 /// says how to quit and the console stays; Ctrl+Q quits.
 #[test]
 fn in_a_real_terminal_alt_keys_work_and_ctrl_c_does_not_kill() {
-    let mut pty = Pty::spawn(120, 30, &[]);
+    let mut pty = PtyConsole::start(120, 30, |_| Vec::new());
     pty.wait_for("Ready");
     pty.send(b"\x03");
     pty.wait_for("To quit, press Ctrl+Q");
@@ -403,7 +300,7 @@ fn in_a_real_terminal_a_long_data_home_shows_a_hidden_start_in_the_save_form() {
     let data = home
         .path()
         .join("a-rather-long-data-home-for-this-test/and-deeper-still");
-    let pty = Pty::spawn(80, 24, &[("XDG_DATA_HOME", data.display().to_string())]);
+    let pty = PtyConsole::start(80, 24, |_| vec![("XDG_DATA_HOME", data.clone())]);
     pty.wait_for("Ready");
     // F5 sends the editor's first event to the embedded emulator; F6 opens the form.
     pty.send(b"\x1b[15~");
