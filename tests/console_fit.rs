@@ -247,34 +247,6 @@ async fn no_word_is_cut_at_80x24_while_replaying_a_session() {
     }
 }
 
-/// The demo workspace, copied where the test can edit it.
-fn copy_demo_workspace(dir: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace");
-    std::fs::copy(from.join("cohorts.json"), dir.join("cohorts.json")).unwrap();
-    std::fs::create_dir(dir.join("schemas")).unwrap();
-    for entry in std::fs::read_dir(from.join("schemas")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
-    }
-}
-
-/// Football fans (1001) need 4 football Pageviews instead of 3 (renamed over the file).
-fn raise_the_football_threshold(dir: &Path) {
-    let file = dir.join("cohorts.json");
-    let mut cohorts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let fans = cohorts
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|c| c["code"] == serde_json::json!(1001) || c["code"] == "1001")
-        .expect("the demo workspace has 1001");
-    fans["query"]["frequency"]["greater_than_or_equal_to"] = 4.into();
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&cohorts).unwrap()).unwrap();
-    std::fs::rename(&tmp, &file).unwrap();
-}
-
 #[tokio::test]
 async fn no_word_is_cut_at_80x24_in_the_edit_comparison() {
     let dir = state_dir();
@@ -299,7 +271,7 @@ async fn no_word_is_cut_at_80x24_in_the_edit_comparison() {
     let mut term = Terminal::new(TestBackend::new(250, 70)).unwrap();
     app.set_editor_text(&football_pageviews(3, 1));
     let mut app = drive(app, &mut term, vec![key(F5)]).await;
-    raise_the_football_threshold(dir.path());
+    set_football_threshold(dir.path(), 4);
     let settled = app
         .settle_until(Duration::from_secs(20), |a| {
             a.workspace_edits() >= 1 && a.redecision(a.history()[0].id).is_some()

@@ -184,3 +184,37 @@ impl std::io::Write for Sink {
         Ok(())
     }
 }
+
+/// The demo workspace, copied into `dir` where a test can edit it.
+pub fn copy_demo_workspace(dir: &std::path::Path) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workspace");
+    std::fs::copy(from.join("cohorts.json"), dir.join("cohorts.json")).unwrap();
+    std::fs::create_dir(dir.join("schemas")).unwrap();
+    for entry in std::fs::read_dir(from.join("schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Football fans (1001) need `threshold` football Pageviews instead of 3: written next to the
+/// file and renamed over it, as editors do.
+pub fn set_football_threshold(dir: &std::path::Path, threshold: u32) {
+    let file = dir.join("cohorts.json");
+    let mut cohorts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let fans = cohorts
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["code"] == serde_json::json!(1001) || c["code"] == "1001")
+        .expect("the demo workspace has 1001");
+    fans["query"]["frequency"]["greater_than_or_equal_to"] = threshold.into();
+    write_atomically(&file, &serde_json::to_string_pretty(&cohorts).unwrap());
+}
+
+/// Written next to the file and renamed over it, so the watcher never reads half a file.
+pub fn write_atomically(file: &std::path::Path, text: &str) {
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, file).unwrap();
+}
