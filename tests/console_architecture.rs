@@ -303,6 +303,19 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     walk.found
 }
 
+/// `file: word` for each of `words` that a file of `sources` names in its code.
+fn naming(sources: &[Source], words: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for source in sources {
+        for word in words {
+            if source.code.contains(word) {
+                found.push(format!("{}: {word}", source.path.display()));
+            }
+        }
+    }
+    found
+}
+
 fn describe(found: &[Vec<String>], graph: &BTreeMap<String, BTreeSet<String>>) -> String {
     let mut out = String::new();
     for component in found {
@@ -429,14 +442,7 @@ fn the_model_holds_no_runtime_machinery() {
         "std::thread",
         "reqwest",
     ];
-    let mut wrong = Vec::new();
-    for source in &model {
-        for word in forbidden {
-            if source.code.contains(word) {
-                wrong.push(format!("{}: {word}", source.path.display()));
-            }
-        }
-    }
+    let wrong = naming(&model, &forbidden);
     assert!(
         wrong.is_empty(),
         "the model holds machinery:\n{}",
@@ -458,14 +464,7 @@ fn the_model_holds_no_rendered_text() {
         .collect();
     assert!(model.len() > 1, "src/console/model/ and call.rs exist");
     let forbidden = ["ratatui::text", "Line<", "Span<", "CallDetail"];
-    let mut wrong = Vec::new();
-    for source in &model {
-        for word in forbidden {
-            if source.code.contains(word) {
-                wrong.push(format!("{}: {word}", source.path.display()));
-            }
-        }
-    }
+    let wrong = naming(&model, &forbidden);
     assert!(
         wrong.is_empty(),
         "the model holds rendered text (a render cache belongs to the view):\n{}",
@@ -507,14 +506,7 @@ fn the_update_step_does_no_io_and_reads_no_clock() {
         "spawn_blocking",
         "std::thread",
     ];
-    let mut wrong = Vec::new();
-    for source in &update {
-        for word in forbidden {
-            if source.code.contains(word) {
-                wrong.push(format!("{}: {word}", source.path.display()));
-            }
-        }
-    }
+    let wrong = naming(&update, &forbidden);
     assert!(
         wrong.is_empty(),
         "the update step (or the model) does I/O or reads the clock:\n{}",
