@@ -28,22 +28,24 @@ fn token(raw: &str) -> String {
 /// the text is not an array or has no such event.
 pub fn locate(text: &str, event: usize, pointer: &str) -> Option<usize> {
     let events = event_offsets(text)?;
-    let (_, mut raw) = *events.get(event)?;
+    let (_, raw) = *events.get(event)?;
+    Some(locate_in(text, raw, pointer))
+}
+
+/// [`locate`] inside an event already read from `text` (one of [`event_offsets`]'s), so that
+/// finding many values does not read the whole text again for each.
+pub(super) fn locate_in(text: &str, mut raw: &RawValue, pointer: &str) -> usize {
     for part in pointer.split('/').skip(1) {
         let key = token(part);
         let inner = raw.get();
         let next = if inner.starts_with('{') {
-            let map: Vec<(String, &RawValue)> =
-                serde_json::from_str::<indexmap::IndexMap<String, &RawValue>>(inner)
-                    .ok()?
-                    .into_iter()
-                    .collect();
-            map.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-        } else if inner.starts_with('[') {
-            let items: Vec<&RawValue> = serde_json::from_str(inner).ok()?;
-            key.parse::<usize>()
+            serde_json::from_str::<indexmap::IndexMap<String, &RawValue>>(inner)
                 .ok()
-                .and_then(|i| items.get(i).copied())
+                .and_then(|map| map.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v))
+        } else if inner.starts_with('[') {
+            serde_json::from_str::<Vec<&RawValue>>(inner)
+                .ok()
+                .and_then(|items| key.parse::<usize>().ok().and_then(|i| items.get(i).copied()))
         } else {
             None
         };
@@ -52,7 +54,7 @@ pub fn locate(text: &str, event: usize, pointer: &str) -> Option<usize> {
             None => break,
         }
     }
-    Some(offset_in(text, raw))
+    offset_in(text, raw)
 }
 
 #[cfg(test)]

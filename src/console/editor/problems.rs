@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::check::{Problem, problem_at};
-use super::locate::{event_offsets, locate};
+use super::locate::{event_offsets, locate_in};
 use crate::api::event_shape::{Violation, schema_violations};
 
 /// The workspace's event schemas, compiled once per workspace description.
@@ -68,12 +68,12 @@ fn placeholders(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
 /// The byte offset of the first placeholder of event `event` (inside its quotes), and its length.
 pub fn first_placeholder(text: &str, event: usize) -> Option<(usize, usize)> {
     let events = event_offsets(text)?;
-    let (_, raw) = events.get(event)?;
+    let (_, raw) = *events.get(event)?;
     let value: Value = serde_json::from_str(raw.get()).ok()?;
     let mut found = Vec::new();
     placeholders(&value, "", &mut found);
     let (pointer, placeholder) = found.into_iter().next()?;
-    let at = locate(text, event, &pointer)?;
+    let at = locate_in(text, raw, &pointer);
     Some((at + 1, placeholder.len()))
 }
 
@@ -85,29 +85,25 @@ pub fn problems(text: &str, schemas: Option<&Schemas>, server: &[ServerViolation
         return Vec::new();
     };
     let mut out: Vec<Problem> = Vec::new();
-    let at =
-        |event: usize, pointer: &str, start: usize| locate(text, event, pointer).unwrap_or(start);
     let mut values = Vec::with_capacity(events.len());
-    for (i, (start, raw)) in events.iter().enumerate() {
+    for (i, &(_, raw)) in events.iter().enumerate() {
         let value: Option<Value> = serde_json::from_str(raw.get()).ok();
-        if let Some(Value::Object(event)) = &value {
+        if let Some(whole @ Value::Object(event)) = &value {
             if let (Some(schemas), Some(Value::String(name))) = (schemas, event.get("name")) {
                 // No properties, or not an object: the blocking check says so already.
                 if let Some(properties @ Value::Object(_)) = event.get("properties") {
                     for v in schema_violations(i, name, properties, schemas.get(name)) {
-                        out.push(problem_at(text, at(i, &v.pointer, *start), v.to_string()));
+                        let at = locate_in(text, raw, &v.pointer);
+                        out.push(problem_at(text, at, v.to_string()));
                     }
                 }
             }
             let mut found = Vec::new();
-            for (key, value) in event {
-                let key = key.replace('~', "~0").replace('/', "~1");
-                placeholders(value, &format!("/{key}"), &mut found);
-            }
+            placeholders(whole, "", &mut found);
             for (pointer, placeholder) in found {
                 out.push(problem_at(
                     text,
-                    at(i, &pointer, *start),
+                    locate_in(text, raw, &pointer),
                     format!("events[{i}]: {pointer}: {placeholder} is a placeholder: replace it"),
                 ));
             }
@@ -119,10 +115,10 @@ pub fn problems(text: &str, schemas: Option<&Schemas>, server: &[ServerViolation
         if values.get(v.event).and_then(Option::as_ref) != Some(&s.sent) {
             continue;
         }
-        let Some((start, _)) = events.get(v.event) else {
+        let Some((_, raw)) = events.get(v.event) else {
             continue;
         };
-        let problem = problem_at(text, at(v.event, &v.pointer, *start), v.to_string());
+        let problem = problem_at(text, locate_in(text, raw, &v.pointer), v.to_string());
         if out
             .iter()
             .any(|p| p.line == problem.line && p.message == problem.message)

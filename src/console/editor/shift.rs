@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::locate::{event_offsets, locate};
+use super::locate::{event_offsets, locate_in};
 use crate::console::env::IdSource;
 
 /// A step in time as typed: an optional sign, a whole number and a unit (`s`, `m`, `h`, `d`,
@@ -76,7 +76,7 @@ pub fn shift_events(text: &str, step: Step, ids: &mut IdSource) -> Result<Shifte
     // (offset of the string literal, its length, the new literal), replaced from the end.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let mut view_ids = 0;
-    for (i, (_, raw)) in events.iter().enumerate() {
+    for (i, &(_, raw)) in events.iter().enumerate() {
         let Ok(Value::Object(event)) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
@@ -94,13 +94,11 @@ pub fn shift_events(text: &str, step: Step, ids: &mut IdSource) -> Result<Shifte
             } else {
                 moved.to_string()
             };
-            if let Some(at) = locate(text, i, "/time") {
-                edits.push((at, literal_len(text, at), format!("\"{written}\"")));
-            }
+            let at = locate_in(text, raw, "/time");
+            edits.push((at, literal_len(text, at), format!("\"{written}\"")));
         }
-        if let (Some(Value::String(_)), Some(at)) =
-            (event.get("view_id"), locate(text, i, "/view_id"))
-        {
+        if let Some(Value::String(_)) = event.get("view_id") {
+            let at = locate_in(text, raw, "/view_id");
             let id = format!("\"{}\"", ids.next_uuid());
             edits.push((at, literal_len(text, at), id));
             view_ids += 1;
