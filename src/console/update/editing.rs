@@ -12,6 +12,12 @@ use crate::console::model::{Model, Status, StatusKind};
 /// After any edit: run the live check and say where the text is wrong.
 pub(super) fn editor_changed(app: &mut Model) {
     app.editor.recheck();
+    text_checked(app);
+}
+
+/// The editor changed its own text and checked it already (a whole-text replace, an inserted
+/// event, a format): the status line follows, without checking the text a second time.
+pub(super) fn text_checked(app: &mut Model) {
     tell_problems(app, true);
 }
 

@@ -280,7 +280,7 @@ fn on_action(app: &mut Model, action: Action) -> Vec<Effect> {
             set_focus(app, Focus::Editor);
             match app.editor.format() {
                 Ok(()) => {
-                    editor_changed(app);
+                    editing::text_checked(app);
                     app.set_status(StatusKind::Info, "Formatted the events.");
                 }
                 Err(problem) => app.set_status(

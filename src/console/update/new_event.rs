@@ -1,7 +1,7 @@
 //! Ctrl+N: a new event at the cursor, stamped at the user's clock or now, whichever is later,
 //! its `<placeholders>` selected one after another as problems until replaced.
 
-use super::editing::{editor_changed, event_schemas, events_word};
+use super::editing::{event_schemas, events_word, text_checked};
 use super::panes::set_focus;
 use crate::console::editor::{Check, new_event};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
@@ -65,7 +65,7 @@ pub(super) fn insert_event(app: &mut Model, name: &str) {
     );
     let text = serde_json::to_string_pretty(&event).unwrap_or_default();
     app.editor.insert_event(&text);
-    editor_changed(app);
+    text_checked(app);
     let when = if at_clock {
         " at the user's clock (their latest event, later than now)"
     } else {

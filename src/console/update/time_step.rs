@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::editing::{editor_changed, events_word};
+use super::editing::{events_word, text_checked};
 use super::panes::set_focus;
 use crate::console::editor::{Step, StepPrompt, shift_events};
 use crate::console::message::Effect;
@@ -77,7 +77,7 @@ fn shift(app: &mut Model, step: Step) {
             app.editor.step_prompt = None;
             app.editor.last_step = step;
             app.editor.replace_text(&shifted.text);
-            editor_changed(app);
+            text_checked(app);
             app.set_status(
                 StatusKind::Info,
                 format!(
