@@ -7,6 +7,18 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Visitor};
 
+/// Which of eight bytes (little-endian in `v`) are not ASCII digits: a non-zero byte in the
+/// result for each. Only exact up to the first non-digit (a carry may spill past it), which is
+/// all the callers look at.
+#[inline(always)]
+pub(crate) fn non_digits(v: u64) -> u64 {
+    // A digit's high nibble is 3, and adding 6 keeps it 3.
+    const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    ((v & HIGH_NIBBLES) ^ ASCII_ZEROS)
+        | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
+}
+
 /// A JSON object key, borrowed from the input when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key<'a>(pub Cow<'a, str>);

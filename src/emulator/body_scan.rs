@@ -446,15 +446,10 @@ fn increasing(a: &str, b: &str) -> bool {
 /// How many ASCII digits `bytes` starts with, eight bytes at a time.
 #[inline(always)]
 fn digits(bytes: &[u8]) -> usize {
-    const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // A non-zero byte for each byte that is not a digit (exact up to the first one: a digit's
-        // high nibble is 3, and adding 6 keeps it 3).
-        let flags = ((v & HIGH_NIBBLES) ^ ASCII_ZEROS)
-            | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS);
+        let flags = crate::json::non_digits(v);
         if flags != 0 {
             return at + (flags.trailing_zeros() / 8) as usize;
         }

@@ -45,7 +45,11 @@ pub(super) fn locate_in(text: &str, mut raw: &RawValue, pointer: &str) -> usize 
         } else if inner.starts_with('[') {
             serde_json::from_str::<Vec<&RawValue>>(inner)
                 .ok()
-                .and_then(|items| key.parse::<usize>().ok().and_then(|i| items.get(i).copied()))
+                .and_then(|items| {
+                    key.parse::<usize>()
+                        .ok()
+                        .and_then(|i| items.get(i).copied())
+                })
         } else {
             None
         };

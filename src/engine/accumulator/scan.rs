@@ -2,6 +2,7 @@
 //! eight bytes at a time where it can.
 
 use super::{Accumulator, CohortState, Mode, Source};
+use crate::json::non_digits;
 
 /// The fast path of reading an entry: compact text of the shape this engine writes, for the
 /// current checksum, read byte by byte. Anything else (whitespace, another key, an escape, a
@@ -237,16 +238,6 @@ pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
 }
 
 const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
-
-/// Which of eight bytes (little-endian in `v`) are not ASCII digits: a non-zero byte in the
-/// result for each. Only exact up to the first non-digit (a carry may spill past it), which is
-/// all the callers look at.
-fn non_digits(v: u64) -> u64 {
-    // A digit's high nibble is 3, and adding 6 keeps it 3.
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    ((v & HIGH_NIBBLES) ^ ASCII_ZEROS)
-        | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
-}
 
 /// The value of eight ASCII digits in `v` (the first, most significant, in the lowest byte).
 fn eight_digits_value(v: u64) -> u64 {
