@@ -86,9 +86,17 @@ pub struct StateShape<'a> {
 impl StateShape<'_> {
     /// Whether every entry left unchecked is JSON, given those the engine read whole (`scanned`).
     pub fn entries_are_json(&self, scanned: &[usize]) -> bool {
+        // Marked once: `scanned` is in the workspace's order, not the body's, and looking each
+        // entry up in it cost entries × cohorts on every request.
+        let mut read = vec![false; self.internal.0.len()];
+        for &i in scanned {
+            if let Some(read) = read.get_mut(i) {
+                *read = true;
+            }
+        }
         self.unchecked
             .iter()
-            .all(|i| scanned.contains(i) || super::body_scan::is_json(self.internal.0[*i].1))
+            .all(|&i| read[i] || super::body_scan::is_json(self.internal.0[i].1))
     }
 }
 
