@@ -445,7 +445,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         reports.len()
     );
     println!("{}", tally.summary());
-    Ok(Exit::of(tally.errors > 0, tally.failed > 0).into())
+    Ok(tally.exit().into())
 }
 
 async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {

@@ -53,15 +53,14 @@ impl Tally {
         }
     }
 
+    /// Passed, a mismatch, or a file or target error (which outweighs a mismatch).
+    pub fn exit(&self) -> crate::exit::Exit {
+        crate::exit::Exit::of(self.errors > 0, self.failed > 0)
+    }
+
     /// 0 all passed, 1 a mismatch, 2 a file or target error.
     pub fn exit_code(&self) -> u8 {
-        if self.errors > 0 {
-            2
-        } else if self.failed > 0 {
-            1
-        } else {
-            0
-        }
+        self.exit().code()
     }
 
     /// `N passed, M failed` (errors count as failed), alone on a line as test runners print it.
