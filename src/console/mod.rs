@@ -29,6 +29,7 @@ pub mod theme;
 pub mod timeline;
 pub mod update;
 pub mod view;
+pub mod words;
 
 pub use app::App;
 pub use call::{Call, CohortDelta, PendingCall};

@@ -177,13 +177,3 @@ pub struct SessionEntry {
     pub name: String,
     pub steps: usize,
 }
-
-/// A session file's entries are steps until they are sent (then they are calls): the same word
-/// as the picker's.
-pub fn steps_word(n: usize) -> String {
-    if n == 1 {
-        "1 step".into()
-    } else {
-        format!("{n} steps")
-    }
-}

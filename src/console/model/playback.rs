@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::api::{Identity, OpaqueState, cohort_order};
-use crate::console::sessions::files::steps_word;
+use crate::console::words::count;
 use crate::session::replay::Verdict;
 use crate::session::{Recording, Session, Tally};
 
@@ -95,7 +95,7 @@ impl Playback {
         if self.is_done() {
             format!(
                 "All {} done: {}. {keys} replays it again.",
-                steps_word(self.total()),
+                count(self.total(), "step"),
                 self.tally().summary()
             )
         } else {

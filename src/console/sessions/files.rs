@@ -55,11 +55,3 @@ pub fn default_file(dir: &Path, name: &str) -> String {
         .display()
         .to_string()
 }
-
-pub(crate) fn steps_word(n: usize) -> String {
-    if n == 1 {
-        "1 step".into()
-    } else {
-        format!("{n} steps")
-    }
-}

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::api::{Identity, OpaqueState};
 use crate::console::call::Call;
+use crate::console::words::count;
 use crate::session::Session;
 use crate::session::replay::cohorts_of;
 
@@ -59,7 +60,7 @@ impl SavedCalls {
     pub fn summary(&self) -> String {
         format!(
             "{} of {} ({})",
-            calls_word(self.steps),
+            count(self.steps, "call"),
             self.who,
             self.numbers()
         )
@@ -71,16 +72,19 @@ impl SavedCalls {
         let mut parts = Vec::new();
         let unanswered = self.calls.len() - self.steps;
         if unanswered > 0 {
-            parts.push(format!("{} without an HTTP answer", calls_word(unanswered)));
+            parts.push(format!(
+                "{} without an HTTP answer",
+                count(unanswered, "call")
+            ));
         }
         if self.left_out > 0 {
             parts.push(format!(
                 "{} before (another identity or state thread)",
-                calls_word(self.left_out)
+                count(self.left_out, "call")
             ));
         }
         if self.later > 0 {
-            parts.push(format!("{} after", calls_word(self.later)));
+            parts.push(format!("{} after", count(self.later, "call")));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
@@ -92,14 +96,6 @@ impl SavedCalls {
             Some(rest) => format!("{}. Not saved: {rest}", self.summary()),
             None => self.summary(),
         }
-    }
-}
-
-fn calls_word(n: usize) -> String {
-    if n == 1 {
-        "1 call".into()
-    } else {
-        format!("{n} calls")
     }
 }
 

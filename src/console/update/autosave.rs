@@ -98,8 +98,7 @@ pub(crate) fn on_started(app: &mut Model, started: Started) {
             app.history = history;
             let what = match calls {
                 0 => "the editor and state".to_string(),
-                1 => "1 call".to_string(),
-                n => format!("{n} calls"),
+                n => crate::console::words::count(n, "call"),
             };
             let here = saved_target(app);
             let went = match &restored.target {

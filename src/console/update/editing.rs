@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::console::editor::{Check, Problem, compile_schemas};
 use crate::console::keymap::{self, Action};
 use crate::console::model::{Model, Status, StatusKind};
+use crate::console::words::count;
 
 /// After any edit: run the live check and say where the text is wrong.
 pub(super) fn editor_changed(app: &mut Model) {
@@ -90,14 +91,14 @@ fn tell_problems(app: &mut Model, edited: bool) {
     let recounted = edited && total != app.editor.told_count;
     app.editor.told_count = total;
     let all: Vec<&Problem> = app.editor.all_problems().collect();
-    let count = problems_word(all.len());
+    let problems = count(all.len(), "problem");
     match app.editor.check().clone() {
         Check::Invalid(problem) if here.is_empty() || edited => {
             set(app, StatusKind::Error, format!("Editor: {problem}"));
         }
         _ if !here.is_empty() => {
             let others = if all.len() > here.len() {
-                format!(" ({count} in all, on lines {})", lines_of(&all))
+                format!(" ({problems} in all, on lines {})", lines_of(&all))
             } else {
                 String::new()
             };
@@ -117,7 +118,7 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 app,
                 StatusKind::Warning,
                 format!(
-                    "Editor: {count}, {} (the cursor says what). {} sends anyway.",
+                    "Editor: {problems}, {} (the cursor says what). {} sends anyway.",
                     lines_word(&all),
                     keymap::keys_in_words(Action::Send)
                 ),
@@ -131,27 +132,11 @@ fn tell_problems(app: &mut Model, edited: bool) {
                 StatusKind::Success,
                 format!(
                     "Editor: {} — ready to send ({}).",
-                    events_word(events),
+                    count(events, "event"),
                     keymap::keys_in_words(Action::Send)
                 ),
             );
         }
         _ => {}
-    }
-}
-
-pub(super) fn events_word(n: usize) -> String {
-    if n == 1 {
-        "1 event".into()
-    } else {
-        format!("{n} events")
-    }
-}
-
-pub(crate) fn problems_word(n: usize) -> String {
-    if n == 1 {
-        "1 problem".into()
-    } else {
-        format!("{n} problems")
     }
 }

@@ -1,10 +1,11 @@
 //! Ctrl+N: a new event at the cursor, stamped at the user's clock or now, whichever is later,
 //! its `<placeholders>` selected one after another as problems until replaced.
 
-use super::editing::{event_schemas, events_word, text_checked};
+use super::editing::{event_schemas, text_checked};
 use super::panes::set_focus;
 use crate::console::editor::{Check, new_event};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
+use crate::console::words::count;
 
 pub(super) fn new_event_action(app: &mut Model) {
     set_focus(app, Focus::Editor);
@@ -91,7 +92,7 @@ pub(super) fn insert_event(app: &mut Model, name: &str) {
             },
             format!(
                 "Inserted a {name} event{when}{note} ({} in the editor).",
-                events_word(*events)
+                count(*events, "event")
             ),
         ),
         Check::Invalid(problem) => app.set_status(

@@ -1,7 +1,6 @@
 //! F5 and what comes back: the pending call built from the editor, the call finished into the
 //! history, its outcome in words on the status line.
 
-use super::editing::events_word;
 use super::pending::{already_in_flight, dispatch};
 use crate::api::CallOutcome;
 use crate::api::client::as_sentence;
@@ -11,6 +10,7 @@ use crate::console::editor::{Check, ServerViolation};
 use crate::console::keymap::{self, Action};
 use crate::console::message::Effect;
 use crate::console::model::{DetailView, Model, StatusKind};
+use crate::console::words::count;
 
 pub(super) fn send(app: &mut Model) -> Vec<Effect> {
     if already_in_flight(app) {
@@ -42,7 +42,7 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
     app.editor.resend_warned = None;
     let status = format!(
         "Sending {} to {} (synchronous validation {})… Esc cancels.",
-        events_word(events),
+        count(events, "event"),
         app.target_label(),
         if app.sync_validation { "ON" } else { "OFF" }
     );
@@ -95,7 +95,7 @@ pub(super) fn summary(app: &Model, call: &Call) -> (StatusKind, String) {
             StatusKind::Success,
             format!(
                 "{status} OK in {latency}: {}; entered {}; left {}. The next call sends this state.",
-                events_word(call.event_count),
+                count(call.event_count, "event"),
                 named(app, &call.delta.entered),
                 named(app, &call.delta.left)
             ),

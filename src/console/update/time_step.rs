@@ -3,11 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::editing::{events_word, text_checked};
+use super::editing::text_checked;
 use super::panes::set_focus;
 use crate::console::editor::{Step, StepPrompt, shift_events};
 use crate::console::message::Effect;
 use crate::console::model::{Focus, Model, StatusKind};
+use crate::console::words::count;
 
 pub(super) fn open(app: &mut Model) {
     set_focus(app, Focus::Editor);
@@ -82,7 +83,7 @@ fn shift(app: &mut Model, step: Step) {
                 StatusKind::Info,
                 format!(
                     "Moved {} by {step} ({} new view_id{}). Ctrl+T, Enter moves them by {step} again; Ctrl+Z undoes.",
-                    events_word(shifted.times),
+                    count(shifted.times, "event"),
                     shifted.view_ids,
                     if shifted.view_ids == 1 { "" } else { "s" },
                 ),

@@ -8,13 +8,14 @@ use super::frame::block;
 use crate::console::editor::{Check, StepPrompt};
 use crate::console::model::{Focus, Model};
 use crate::console::theme::Theme;
+use crate::console::words::count;
 
 pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let (check_line, invalid) = match app.editor.check() {
         Check::Valid { events } if app.editor.problems.is_empty() => (
             Line::from(Span::styled(
-                format!(" ✓ {} · valid ", events_word(*events)),
+                format!(" ✓ {} · valid ", count(*events, "event")),
                 theme.ok(),
             )),
             false,
@@ -24,8 +25,8 @@ pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
             Line::from(Span::styled(
                 format!(
                     " ! {} · {} ",
-                    events_word(*events),
-                    problems_word(app.editor.problems.len())
+                    count(*events, "event"),
+                    count(app.editor.problems.len(), "problem")
                 ),
                 theme.warning(),
             )),
@@ -34,7 +35,7 @@ pub fn editor(app: &Model, frame: &mut Frame, area: Rect) {
         Check::Invalid(problem) => {
             let more = match app.editor.problems.len() {
                 0 => String::new(),
-                n => format!(" (+{})", problems_word(n)),
+                n => format!(" (+{})", count(n, "problem")),
             };
             (
                 Line::from(Span::styled(format!(" ✗ {problem}{more} "), theme.error())),
@@ -133,20 +134,4 @@ fn step_prompt_line(prompt: &StepPrompt, theme: Theme, room: u16) -> Line<'stati
         .find(|(i, line)| line.width() <= room || *i == last)
         .map(|(_, line)| line)
         .unwrap_or_default()
-}
-
-fn events_word(n: usize) -> String {
-    if n == 1 {
-        "1 event".into()
-    } else {
-        format!("{n} events")
-    }
-}
-
-fn problems_word(n: usize) -> String {
-    if n == 1 {
-        "1 problem".into()
-    } else {
-        format!("{n} problems")
-    }
 }

@@ -51,11 +51,7 @@ pub fn history(app: &Model, frame: &mut Frame, area: Rect) {
                 (1, 0) => " (1 call)".to_string(),
                 (n, 0) => format!(" ({n} calls)"),
                 (n, a) => {
-                    let calls = if n == 1 {
-                        "1 call".to_string()
-                    } else {
-                        format!("{n} calls")
-                    };
+                    let calls = crate::console::words::count(n, "call");
                     // At 80 columns the long form would be cut mid-word by the corner.
                     fitting(
                         title_room(area, "History"),

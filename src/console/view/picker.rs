@@ -9,8 +9,8 @@ use ratatui_textarea::TextArea;
 use super::frame::{centered, fit_hint, frame_block, text_width, wrap_words};
 use crate::console::keymap::{PopupKind, popup};
 use crate::console::model::Model;
-use crate::console::model::forms::steps_word;
 use crate::console::sessions::{SAVE_LABELS, SaveForm, SaveScope, SessionPicker, SessionPopup};
+use crate::console::words::count;
 
 pub fn draw(app: &Model, popup: &SessionPopup, frame: &mut Frame, area: Rect) {
     match popup {
@@ -177,7 +177,7 @@ fn session_picker(app: &Model, picker: &SessionPicker, frame: &mut Frame, area: 
         .max()
         .unwrap_or(20)
         + 2;
-    let steps = |n: usize| format!("  ({})", steps_word(n));
+    let steps = |n: usize| format!("  ({})", count(n, "step"));
     let natural = picker
         .entries
         .iter()

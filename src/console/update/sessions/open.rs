@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use crate::console::keymap::{self, Action, PopupAction, PopupKey};
 use crate::console::message::Effect;
-use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup, steps_word};
+use crate::console::model::forms::{SessionEntry, SessionPicker, SessionPopup};
 use crate::console::model::playback::Playback;
 use crate::console::model::{Model, Popup, StatusKind};
+use crate::console::words::count;
 use crate::session::Session;
 
 /// F7: ask for the picker's list (the bundled sessions and `session_dirs`).
@@ -119,7 +120,7 @@ pub(crate) fn opened(app: &mut Model, path: &Path, loaded: Result<Session, Strin
         format!(
             "Opened {} ({}): \"{}\". {}",
             path.display(),
-            steps_word(playback.session.steps.len()),
+            count(playback.session.steps.len(), "step"),
             playback.session.name,
             playback.next_text(&keymap::keys_in_words(Action::NextStep))
         )
