@@ -69,13 +69,14 @@ struct ConsoleArgs {
 }
 
 impl TargetArgs {
-    fn choice(&self) -> TargetChoice {
+    /// The target these flags name, each call given up after `timeout` seconds (`--timeout`).
+    fn choice(&self, timeout: f64) -> TargetChoice {
         TargetChoice {
             api_key: self.api_key.clone(),
             base_url: self.base_url.clone(),
             workspace: self.workspace.clone(),
             clock: self.clock,
-            timeout: None,
+            timeout: Some(std::time::Duration::from_secs_f64(timeout)),
         }
     }
 }
@@ -281,10 +282,7 @@ fn main() -> ExitCode {
 
         None => {
             let options = segscope::console::LaunchOptions {
-                target: TargetChoice {
-                    timeout: Some(std::time::Duration::from_secs_f64(cli.console.timeout)),
-                    ..cli.console.target.choice()
-                },
+                target: cli.console.target.choice(cli.console.timeout),
                 cohort_names: cli.console.cohort_names.clone(),
                 cohort_definitions: cli.console.cohort_definitions.clone(),
                 schemas: cli.console.schemas.clone(),
@@ -395,10 +393,7 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             file.display()
         );
     }
-    let mut connection = connect(&args.target.choice()).await?;
-    connection.client = connection
-        .client
-        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
+    let connection = connect(&args.target.choice(args.timeout)).await?;
     let options = RunOptions {
         replay: ReplayOptions {
             strict_state: args.strict_state,
@@ -509,10 +504,7 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         events: serde_json::value::RawValue::from_string(events_text)?,
         state,
     };
-    let mut connection = connect(&args.target.choice()).await?;
-    connection.client = connection
-        .client
-        .with_timeout(std::time::Duration::from_secs_f64(args.timeout));
+    let connection = connect(&args.target.choice(args.timeout)).await?;
     let outcome = connection
         .client
         .segment(&request, !args.no_sync_validation)
