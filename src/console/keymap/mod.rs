@@ -420,6 +420,14 @@ pub fn keys_in_words(action: Action) -> String {
         .unwrap_or_default()
 }
 
+/// The first key of `action` (`F8`, `Ctrl+L`), as the table lists it.
+pub fn first_key(action: Action) -> Option<String> {
+    KEYMAP
+        .iter()
+        .find(|b| b.action == action)
+        .map(|b| b.chords[0].label())
+}
+
 /// A footer hint: a key's label and its word (`r`, `rewind`).
 pub type Hint = (String, &'static str);
 

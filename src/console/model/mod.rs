@@ -205,6 +205,14 @@ pub struct Model {
 }
 
 impl Model {
+    /// The calls that count for the user in use: succeeded, for this identity, on the branch
+    /// in use (not abandoned by a rewind), with their indexes, oldest first.
+    pub fn counted_calls(&self) -> impl DoubleEndedIterator<Item = (usize, &Call)> {
+        self.history.iter().enumerate().filter(|(i, call)| {
+            call.succeeded() && *call.identity() == self.identity && !self.lineage.is_abandoned(*i)
+        })
+    }
+
     pub fn new(target: Target, mut options: AppOptions) -> Model {
         let theme = Theme::new(options.no_color);
         let mut ids = std::mem::take(&mut options.ids);

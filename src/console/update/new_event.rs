@@ -25,12 +25,7 @@ pub(super) fn new_event_action(app: &mut Model) {
 /// The user's clock: the latest event time sent for the current identity in a call that
 /// counted (succeeded, on the branch in use). `None` for a user with no such call.
 pub(crate) fn user_clock(app: &Model) -> Option<jiff::Timestamp> {
-    app.history
-        .iter()
-        .enumerate()
-        .filter(|(i, call)| {
-            call.succeeded() && *call.identity() == app.identity && !app.lineage.is_abandoned(*i)
-        })
+    app.counted_calls()
         .filter_map(|(_, call)| {
             let events: Vec<serde_json::Value> =
                 serde_json::from_str(call.request.events.get()).ok()?;

@@ -56,9 +56,7 @@ pub(super) fn send(app: &mut Model) -> Vec<Effect> {
 /// The number of the call that last counted for this user (succeeded, on the branch in use)
 /// when its events are the editor's, value for value: sending them again counts them again.
 fn same_events_as(app: &Model, text: &str) -> Option<usize> {
-    let (index, call) = app.history.iter().enumerate().rev().find(|(i, call)| {
-        call.succeeded() && *call.identity() == app.identity && !app.lineage.is_abandoned(*i)
-    })?;
+    let (index, call) = app.counted_calls().next_back()?;
     let sent: serde_json::Value = serde_json::from_str(call.request.events.get()).ok()?;
     let editor: serde_json::Value = serde_json::from_str(text).ok()?;
     (sent == editor).then_some(index + 1)

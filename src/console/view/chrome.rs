@@ -183,11 +183,7 @@ pub fn status(app: &Model, frame: &mut Frame, area: Rect) {
     let mut spans = vec![lead];
     // A message too long for the line ends in a visible `…` and names the key of the log, where
     // it is whole.
-    let log_key = keymap::KEYMAP
-        .iter()
-        .find(|b| b.action == keymap::Action::Messages)
-        .map(|b| b.chords[0].label())
-        .unwrap_or_default();
+    let log_key = keymap::first_key(keymap::Action::Messages).unwrap_or_default();
     let more = format!("  {log_key} log");
     match ellipsised(&text, room) {
         None => spans.push(Span::styled(text, style)),
@@ -222,11 +218,7 @@ pub fn footer(app: &Model, frame: &mut Frame, area: Rect) {
         } else {
             format!("step {}/{}", playback.next + 1, playback.total())
         };
-        let short = keymap::KEYMAP
-            .iter()
-            .find(|b| b.action == keymap::Action::NextStep)
-            .map(|b| b.chords[0].label())
-            .unwrap_or_else(|| "F8".into());
+        let short = keymap::first_key(keymap::Action::NextStep).unwrap_or_else(|| "F8".into());
         let both = keymap::keys_in_words(keymap::Action::NextStep);
         let keys = if area.width >= 100 {
             both
