@@ -16,7 +16,7 @@ use super::theme::Theme;
 pub use check::{Check, Problem};
 use check::{check_events, position, syntax_problem};
 pub use events::{example_events, new_event, placeholder};
-pub use problems::{Schemas, ServerViolation, compile as compile_schemas};
+pub use problems::{Schemas, ServerViolation, compile as compile_schemas, is_placeholder_problem};
 pub use shift::{Step, shift_events};
 
 /// Ctrl+T's one-line prompt: the step to move the events by, as typed.

@@ -37,6 +37,14 @@ pub struct ServerViolation {
     pub sent: Value,
 }
 
+/// How a placeholder's problem ends: what [`is_placeholder_problem`] knows it by.
+const PLACEHOLDER_NOTE: &str = "is a placeholder: replace it";
+
+/// Is this problem a `<placeholder>` still to replace (not a schema violation or a 400's)?
+pub fn is_placeholder_problem(problem: &Problem) -> bool {
+    problem.message.ends_with(PLACEHOLDER_NOTE)
+}
+
 /// Is `s` a placeholder Ctrl+N wrote (`<url>`), still to be replaced?
 pub fn is_placeholder(s: &str) -> bool {
     s.len() > 2
@@ -104,7 +112,7 @@ pub fn problems(text: &str, schemas: Option<&Schemas>, server: &[ServerViolation
                 out.push(problem_at(
                     text,
                     locate_in(text, raw, &pointer),
-                    format!("events[{i}]: {pointer}: {placeholder} is a placeholder: replace it"),
+                    format!("events[{i}]: {pointer}: {placeholder} {PLACEHOLDER_NOTE}"),
                 ));
             }
         }

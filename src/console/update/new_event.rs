@@ -3,7 +3,7 @@
 
 use super::editing::{event_schemas, text_checked};
 use super::panes::set_focus;
-use crate::console::editor::{Check, new_event};
+use crate::console::editor::{Check, is_placeholder_problem, new_event};
 use crate::console::model::{Focus, Model, Popup, StatusKind};
 use crate::console::words::count;
 
@@ -71,7 +71,7 @@ pub(super) fn insert_event(app: &mut Model, name: &str) {
         .editor
         .problems
         .iter()
-        .filter(|p| p.message.ends_with("is a placeholder: replace it"))
+        .filter(|p| is_placeholder_problem(p))
         .count();
     let note = match placeholders {
         0 => String::new(),
