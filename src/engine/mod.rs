@@ -145,36 +145,24 @@ impl<'a> StateEntries<'a> {
                 .iter()
                 .map(|c| map.get(&c.code).map(evaluate::Entry::Value))
                 .collect(),
-            StateEntries::Text(entries) => {
-                let mut slots = vec![None; codes.cohorts.len()];
-                let mut cursor = 0;
-                for (code, raw) in entries {
-                    if let Some(i) = codes.find(code, &mut cursor) {
-                        slots[i] = Some(evaluate::Entry::Text(raw.get()));
-                    }
-                }
-                slots
-            }
-            StateEntries::Slices(entries) => {
-                let mut slots = vec![None; codes.cohorts.len()];
-                let mut cursor = 0;
-                for (code, text) in entries {
-                    if let Some(i) = codes.find(code, &mut cursor) {
-                        slots[i] = Some(evaluate::Entry::Text(text));
-                    }
-                }
-                slots
-            }
-            StateEntries::Unchecked(entries) => {
-                let mut slots = vec![None; codes.cohorts.len()];
-                let mut cursor = 0;
-                for (at, (code, text)) in entries.iter().enumerate() {
-                    if let Some(i) = codes.find(code, &mut cursor) {
-                        slots[i] = Some(evaluate::Entry::Unchecked(text, at));
-                    }
-                }
-                slots
-            }
+            StateEntries::Text(entries) => slotted(
+                codes,
+                entries
+                    .iter()
+                    .map(|(code, raw)| (code.as_ref(), evaluate::Entry::Text(raw.get()))),
+            ),
+            StateEntries::Slices(entries) => slotted(
+                codes,
+                entries
+                    .iter()
+                    .map(|(code, text)| (code.as_ref(), evaluate::Entry::Text(text))),
+            ),
+            StateEntries::Unchecked(entries) => slotted(
+                codes,
+                entries.iter().enumerate().map(|(at, (code, text))| {
+                    (code.as_ref(), evaluate::Entry::Unchecked(text, at))
+                }),
+            ),
         }
     }
 
@@ -194,6 +182,22 @@ impl<'a> StateEntries<'a> {
             }
         }
     }
+}
+
+/// Entries in the order they came, put in their cohorts' slots by walking the codes in order;
+/// when a code appears twice its last entry counts.
+fn slotted<'a, 'c>(
+    codes: &CodeOrder<'_>,
+    entries: impl Iterator<Item = (&'c str, evaluate::Entry<'a>)>,
+) -> Vec<Option<evaluate::Entry<'a>>> {
+    let mut slots = vec![None; codes.cohorts.len()];
+    let mut cursor = 0;
+    for (code, entry) in entries {
+        if let Some(i) = codes.find(code, &mut cursor) {
+            slots[i] = Some(entry);
+        }
+    }
+    slots
 }
 
 /// The workspace's cohorts in the order of their codes, for finding the cohorts of a request's
