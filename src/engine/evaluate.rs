@@ -458,6 +458,9 @@ impl Run<'_> {
             live.touched = false;
             // Entries later than the clock: values change as it moves, whatever was dropped.
             let every_leaf = live.expiry == i64::MIN;
+            // Before its expiry the clock pushes no entry out of any of the cohort's windows
+            // (entries folded in since are inside them), so there is nothing to prune.
+            let may_prune = now.is_none_or(|n| n >= live.expiry);
             let leaves = &mut self.leaves;
             for (l, leaf) in query.leaves.iter().enumerate() {
                 let at = live.first + l;
@@ -471,7 +474,12 @@ impl Run<'_> {
                     let intact = fold_transition(leaf, accumulator, now);
                     leaves.changed(at, intact);
                 }
-                let dropped = accumulator.prune(leaf.mode, now);
+                let dropped = if may_prune {
+                    accumulator.prune(leaf.mode, now)
+                } else {
+                    0
+                };
+                debug_assert!(may_prune || accumulator.clone().prune(leaf.mode, now) == 0);
                 if dropped > 0 {
                     leaves.stale[at] = true;
                     leaves.sums[at].valid = false;
@@ -479,7 +487,8 @@ impl Run<'_> {
                         source.dropped += dropped;
                     }
                 }
-                if let Some(external) = live.external.as_mut()
+                if may_prune
+                    && let Some(external) = live.external.as_mut()
                     && external.accumulators[l].prune(leaf.mode, now) > 0
                 {
                     leaves.stale[at] = true;

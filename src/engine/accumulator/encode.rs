@@ -110,11 +110,19 @@ pub(super) fn push_integer(out: &mut Vec<u8>, n: i64) {
 
 /// Appends a number as [`Number`] serializes it.
 fn push_number(out: &mut Vec<u8>, x: f64) {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        push_integer(out, x as i64);
-    } else {
-        let _ = serde_json::to_writer(&mut *out, &Number(x));
+    match as_integer(x) {
+        Some(n) => push_integer(out, n),
+        None => {
+            let _ = serde_json::to_writer(&mut *out, &Number(x));
+        }
     }
+}
+
+/// `x` as an integer when it is one below 9e15 in magnitude (written without a fraction).
+/// A round trip through `i64` rather than `f64::fract`, which without SSE4.1 is a call to libm.
+fn as_integer(x: f64) -> Option<i64> {
+    let n = x as i64;
+    (n as f64 == x && x.abs() < 9.0e15).then_some(n)
 }
 
 impl CohortState {
@@ -169,8 +177,8 @@ struct Number(f64);
 impl Serialize for Number {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let x = self.0;
-        if x.fract() == 0.0 && x.abs() < 9.0e15 {
-            s.serialize_i64(x as i64)
+        if let Some(n) = as_integer(x) {
+            s.serialize_i64(n)
         } else if x.is_finite() {
             s.serialize_f64(x)
         } else {
@@ -243,5 +251,45 @@ impl Serialize for EncodedState<'_> {
             seq.serialize_element(&accumulator.encoded(mode))?;
         }
         seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compare::number_value;
+
+    #[test]
+    fn numbers_are_written_as_number_value_writes_them() {
+        let edges = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -2.5,
+            1e-300,
+            8_999_999_999_999_999.0,
+            9.0e15 - 1.0,
+            9.0e15,
+            -9.0e15,
+            4_503_599_627_370_497.0,
+            9.3e18,
+            -9.3e18,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for x in edges {
+            let mut out = Vec::new();
+            push_number(&mut out, x);
+            let written = String::from_utf8(out).unwrap();
+            assert_eq!(written, number_value(x).to_string(), "{x:?}");
+            assert_eq!(serde_json::to_string(&Number(x)).unwrap(), written, "{x:?}");
+        }
     }
 }
