@@ -24,6 +24,7 @@ mod accumulator;
 mod checksum;
 mod compare;
 mod condition;
+mod decision;
 mod evaluate;
 mod explain;
 mod load;
@@ -31,6 +32,7 @@ mod query;
 mod syntax;
 mod window;
 
+pub use decision::Decision;
 pub use explain::{
     CohortExplanation, Explanation, ExplanationNode, OutsideWindow, TimelineStep, Transition,
     WindowExplanation,

@@ -26,6 +26,7 @@ mod scan;
 mod tests;
 
 pub(crate) use decode::EntryRead;
+pub(crate) use encode::TextOut;
 
 /// How a clause accumulates, fixed by its kind and window at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
