@@ -19,6 +19,15 @@ pub(crate) fn non_digits(v: u64) -> u64 {
         | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
 }
 
+/// Whether `s` is written as a JSON string between quotes as it is (serde_json escapes only
+/// control characters, `"` and `\\`). Every byte is looked at, without stopping at the first
+/// escape, so that the loop is vectorised: a checksum or code is tested in a few instructions.
+pub(crate) fn is_plain_string(s: &str) -> bool {
+    !s.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
 /// A JSON object key, borrowed from the input when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key<'a>(pub Cow<'a, str>);
@@ -123,6 +132,16 @@ pub fn pretty(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_strings_are_those_serde_json_writes_unescaped() {
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let s = format!("1001{c}x");
+            let written = serde_json::to_string(&s).unwrap();
+            assert_eq!(is_plain_string(&s), written == format!("\"{s}\""), "{c:?}");
+        }
+        assert!(is_plain_string(""));
+    }
 
     #[test]
     fn pretty_lays_out_like_serde_and_keeps_every_token() {

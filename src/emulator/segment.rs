@@ -314,7 +314,7 @@ fn string_len_bound(s: &str) -> usize {
 
 /// Appends `s` as a JSON string, escaped exactly as serde_json escapes it.
 fn push_json_string(out: &mut String, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !crate::json::is_plain_string(s) {
         out.push_str(&Value::String(s.to_string()).to_string());
     } else {
         out.push('"');

@@ -243,7 +243,7 @@ impl CohortState {
 /// Appends `s` as a JSON string, escaped exactly as serde_json escapes it (a checksum is plain
 /// ASCII; serde_json escapes it like any key if it ever is not).
 fn push_json_string(out: &mut impl TextOut, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !crate::json::is_plain_string(s) {
         out.push_str(&serde_json::Value::from(s).to_string());
     } else {
         out.push_str("\"");
