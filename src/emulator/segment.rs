@@ -479,6 +479,11 @@ mod tests {
         let plain = body_after(&workspace, 2);
         let answer = segment(&workspace, plain.as_bytes(), Validation::Skip).unwrap();
         assert_eq!(answer.body, answer_by_sorting(&workspace, plain.as_bytes()));
+        // Cohorts put in place of others: the order worked out for the others is not used.
+        let mut replaced = Workspace::demo().unwrap();
+        replaced.cohorts = workspace.cohorts.clone();
+        let answer = segment(&replaced, body.as_bytes(), Validation::Skip).unwrap();
+        assert_eq!(answer.body, answer_by_sorting(&replaced, body.as_bytes()));
     }
 
     #[test]

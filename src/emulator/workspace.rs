@@ -7,6 +7,7 @@
 //! API can serve the demo workspace. A lookalike (`"segmentType": "lookalike"`) may have no
 //! query: the Cohorts API serves it, the engine never evaluates it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -34,9 +35,9 @@ pub struct Workspace {
     pub schemas: Arc<BTreeMap<String, EventSchema>>,
     /// What windows are measured against (`--clock`).
     pub clock: engine::Clock,
-    /// The engine's cohorts (workspace indices) in the order answers list codes
-    /// ([`cohort_order`]): worked out once, not sorted again for every answer.
-    answer_order: Vec<usize>,
+    /// The engine's cohorts in the order answers list codes: worked out once, not sorted again
+    /// for every answer.
+    answer_order: AnswerOrder,
 }
 
 /// One cohort in the workspace format.
@@ -171,12 +172,29 @@ pub fn cohorts_file_text(records: &[CohortRecord]) -> String {
     text
 }
 
-/// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes.
-fn answer_order(cohorts: &engine::Workspace) -> Vec<usize> {
-    let codes = cohorts.cohorts();
-    let mut order: Vec<usize> = (0..codes.len()).collect();
-    order.sort_by(|&a, &b| cohort_order(&codes[a].code, &codes[b].code));
-    order
+/// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes, and the list of
+/// cohorts it was worked out for (where it is, and how long): [`Workspace::cohorts`] is a public
+/// field that can be replaced, and an order for other cohorts is not used.
+struct AnswerOrder {
+    cohorts_at: usize,
+    order: Vec<usize>,
+}
+
+impl AnswerOrder {
+    fn of(cohorts: &engine::Workspace) -> AnswerOrder {
+        let codes = cohorts.cohorts();
+        let mut order: Vec<usize> = (0..codes.len()).collect();
+        order.sort_by(|&a, &b| cohort_order(&codes[a].code, &codes[b].code));
+        AnswerOrder {
+            cohorts_at: codes.as_ptr() as usize,
+            order,
+        }
+    }
+
+    fn is_for(&self, cohorts: &engine::Workspace) -> bool {
+        let codes = cohorts.cohorts();
+        self.cohorts_at == codes.as_ptr() as usize && self.order.len() == codes.len()
+    }
 }
 
 /// The workspace an emulator serves now; the Cohorts API replaces it as a whole, so that every
@@ -263,7 +281,7 @@ impl Workspace {
         }
         Ok(Workspace {
             dir: dir.to_path_buf(),
-            answer_order: answer_order(&cohorts),
+            answer_order: AnswerOrder::of(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
@@ -280,7 +298,7 @@ impl Workspace {
         let cohorts = compile_records(&records)?;
         Ok(Workspace {
             dir: self.dir.clone(),
-            answer_order: answer_order(&cohorts),
+            answer_order: AnswerOrder::of(&cohorts),
             cohorts,
             records,
             clock: self.clock,
@@ -303,7 +321,7 @@ impl Workspace {
             message: e.to_string(),
         })?;
         workspace.records = records;
-        workspace.answer_order = answer_order(&cohorts);
+        workspace.answer_order = AnswerOrder::of(&cohorts);
         workspace.cohorts = cohorts;
         Ok(workspace)
     }
@@ -324,7 +342,7 @@ impl Workspace {
         }
         Ok(Workspace {
             dir,
-            answer_order: answer_order(&cohorts),
+            answer_order: AnswerOrder::of(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
@@ -333,8 +351,12 @@ impl Workspace {
     }
 
     /// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes.
-    pub fn answer_order(&self) -> &[usize] {
-        &self.answer_order
+    pub fn answer_order(&self) -> Cow<'_, [usize]> {
+        if self.answer_order.is_for(&self.cohorts) {
+            Cow::Borrowed(&self.answer_order.order)
+        } else {
+            Cow::Owned(AnswerOrder::of(&self.cohorts).order)
+        }
     }
 
     /// Cohorts that load but would surprise their author in Permutive (e.g. logic beyond an AND

@@ -488,8 +488,10 @@ impl Applied<'_> {
         let mut internal = Vec::with_capacity(cohorts.len());
         for &i in codes.sorted {
             if self.keeps(i) {
-                let mut text = Vec::with_capacity(self.entry_len_bound(i));
+                let bound = self.entry_len_bound(i);
+                let mut text = Vec::with_capacity(bound);
                 self.write_entry(i, &mut text);
+                debug_assert!(text.len() <= bound, "an entry is longer than its bound");
                 internal.push((cohorts[i].code.clone(), StateText::from_utf8(text)));
             }
         }
