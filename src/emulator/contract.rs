@@ -91,7 +91,7 @@ pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec
     ) in events.iter().enumerate()
     {
         let schema = workspace.schemas.get(name).map(|s| &s.validator);
-        for violation in event_shape::schema_violations(i, name, properties, schema) {
+        for violation in event_shape::schema_violations(i, name, &properties.to_value(), schema) {
             lines.push(format!(
                 "events[{i}]: {}: {}",
                 quote(&violation.pointer),
@@ -192,6 +192,9 @@ fn check_alias_parts(what: &str, tag: &str, id: &str) -> Result<(), Failure> {
 }
 
 fn check_events(raw: &str) -> Result<Vec<engine::Event>, Failure> {
+    if let Some(events) = super::events_scan::read(raw) {
+        return Ok(events);
+    }
     let list: Vec<IndexMap<String, Value>> = parse(raw, "\"events\"")?;
     if list.len() > MAX_EVENTS {
         return Err(Failure::bad_body(format!(
@@ -226,7 +229,7 @@ fn check_events(raw: &str) -> Result<Vec<engine::Event>, Failure> {
             session_id: id("session_id"),
             name,
             time,
-            properties,
+            properties: engine::Properties::from_value(&properties),
         });
     }
     Ok(events)
