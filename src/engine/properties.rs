@@ -134,9 +134,10 @@ impl Properties {
     }
 
     /// Reads the JSON object at `text[start..]`, if it is in the plain form a client sends (no
-    /// escapes in strings, no key twice in an object, nesting under 100, numbers serde reads),
-    /// with the position after it. `None` for anything else: the caller reads it with serde,
-    /// which decides (and words the error). The text must already be known to be JSON.
+    /// escapes or control characters in strings, no key twice in an object, nesting under 100,
+    /// numbers serde reads), with the position after it. `None` for anything else, JSON or not:
+    /// the caller reads it with serde, which decides (and words the error). What it reads is
+    /// checked to be JSON as it goes.
     pub fn read(text: &str, start: usize) -> Option<(Properties, usize)> {
         let mut reader = PlainReader {
             bytes: text.as_bytes(),
@@ -345,7 +346,9 @@ impl PlainReader<'_> {
         self.expect(b'"')?;
         let start = self.pos;
         let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
-        if self.bytes[start + len] != b'"' {
+        if self.bytes[start + len] != b'"'
+            || self.bytes[start..start + len].iter().any(|&b| b < 0x20)
+        {
             return None;
         }
         self.pos = start + len + 1;
@@ -378,17 +381,16 @@ impl PlainReader<'_> {
         let at = self.nodes.len();
         self.nodes.push(Node::Object { len: 0, next: 0 });
         self.ws();
-        let mut keys: Vec<(usize, usize)> = Vec::new();
+        let mut len = 0;
         if self.peek()? != b'}' {
             loop {
-                let key = self.string()?;
+                let key_at = self.nodes.len();
+                self.string()?;
                 // serde keeps the last of a repeated key: leave that rare case to it.
-                let text = &self.bytes[self.base..];
-                let name = &text[key.0..key.1];
-                if keys.iter().any(|&(s, e)| &text[s..e] == name) {
+                if self.is_repeated(at, key_at) {
                     return None;
                 }
-                keys.push(key);
+                len += 1;
                 self.ws();
                 self.expect(b':')?;
                 self.ws();
@@ -406,11 +408,30 @@ impl PlainReader<'_> {
         }
         self.pos += 1;
         let after = self.nodes.len();
-        self.nodes[at] = Node::Object {
-            len: keys.len(),
-            next: after,
-        };
+        self.nodes[at] = Node::Object { len, next: after };
         Some(())
+    }
+
+    /// Whether the key at node `key_at` is one of the keys before it in the object at `at`.
+    fn is_repeated(&self, at: usize, key_at: usize) -> bool {
+        let text = &self.bytes[self.base..];
+        let range = |node: &Node| match *node {
+            Node::String { start, end } => &text[start..end],
+            _ => &[],
+        };
+        let key = range(&self.nodes[key_at]);
+        let mut member = at + 1;
+        while member < key_at {
+            if range(&self.nodes[member]) == key {
+                return true;
+            }
+            // The value after the key: a container's `next` is set once it is read.
+            member = match self.nodes[member + 1] {
+                Node::Array { next, .. } | Node::Object { next, .. } => next,
+                _ => member + 2,
+            };
+        }
+        false
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
