@@ -108,9 +108,8 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.pos;
-        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
-        let content = &self.bytes[start..start + len];
-        if self.bytes[start + len] != b'"' || content.iter().any(|&b| b < 0x20) {
+        let len = crate::json::plain_string_len(&self.bytes[start..])?;
+        if self.bytes[start + len] != b'"' {
             return None;
         }
         self.pos = start + len + 1;

@@ -232,16 +232,22 @@ impl<'p> Prop<'p> {
 
     /// An object's member `key`.
     pub fn get(self, key: &str) -> Option<Prop<'p>> {
-        let Node::Object { len, .. } = *self.node() else {
+        let nodes = &self.props.nodes;
+        let Node::Object { len, .. } = nodes[self.at] else {
             return None;
         };
+        let text = self.props.text.as_bytes();
         let mut at = self.at + 1;
         for _ in 0..len {
-            let value = self.at(at + 1);
-            if self.at(at).as_str() == Some(key) {
-                return Some(value);
+            if let Node::String { start, end } = nodes[at]
+                && text[start..end] == *key.as_bytes()
+            {
+                return Some(self.at(at + 1));
             }
-            at = value.next();
+            at = match nodes[at + 1] {
+                Node::Array { next, .. } | Node::Object { next, .. } => next,
+                _ => at + 2,
+            };
         }
         None
     }
@@ -345,10 +351,8 @@ impl PlainReader<'_> {
     fn string(&mut self) -> Option<(usize, usize)> {
         self.expect(b'"')?;
         let start = self.pos;
-        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
-        if self.bytes[start + len] != b'"'
-            || self.bytes[start..start + len].iter().any(|&b| b < 0x20)
-        {
+        let len = crate::json::plain_string_len(&self.bytes[start..])?;
+        if self.bytes[start + len] != b'"' {
             return None;
         }
         self.pos = start + len + 1;
