@@ -256,12 +256,8 @@ impl Test {
         let text = || value.and_then(Prop::as_str).map(lowercase);
         let number = || value.and_then(Prop::as_number);
         match self {
-            Test::EqualTo(operands) => {
-                value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
-            }
-            Test::NotEqualTo(operands) => {
-                !value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
-            }
+            Test::EqualTo(operands) => value.is_some_and(|v| equals_any(operands, v)),
+            Test::NotEqualTo(operands) => !value.is_some_and(|v| equals_any(operands, v)),
             Test::Contains(operands) => {
                 text().is_some_and(|s| operands.iter().any(|o| s.contains(o.as_str())))
             }
@@ -318,6 +314,20 @@ impl Test {
                 }
             }
         }
+    }
+}
+
+/// Whether `value` equals any of `operands`, strings ignoring case (the value is lowercased once,
+/// not once per operand: a cohort may list dozens).
+fn equals_any(operands: &[Scalar], value: Prop<'_>) -> bool {
+    match value.kind() {
+        Kind::String(s) => {
+            let lower = lowercase(s);
+            operands
+                .iter()
+                .any(|o| matches!(o, Scalar::String(a) if *a == *lower))
+        }
+        _ => operands.iter().any(|o| o.equals(value, true)),
     }
 }
 
