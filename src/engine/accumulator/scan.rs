@@ -90,25 +90,34 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The pair most windows hold, a 13-digit time (years 2001 to 2286) and a one-digit
-    /// count, `1767225600000,1`, read as [`Scanner::integer`] and [`Scanner::number`] would read
-    /// it (the value is canonical), in a few operations. `None`: read it the general way.
-    fn common_pair(&mut self) -> Option<(i64, f64)> {
-        let bytes: &[u8; 16] = self.bytes.get(self.pos..self.pos + 16)?.try_into().ok()?;
-        let head = u64::from_le_bytes(bytes[..8].try_into().ok()?);
-        // The time's last five digits, moved to the top bytes with zeros below them.
-        let tail = (u64::from_le_bytes(bytes[8..].try_into().ok()?) << 24) | (ASCII_ZEROS >> 40);
-        if non_digits(head) | non_digits(tail) != 0
-            || bytes[0] == b'0'
-            || bytes[13] != b','
-            || !bytes[14].is_ascii_digit()
-            || !matches!(bytes[15], b',' | b']')
-        {
-            return None;
+    /// The pairs most windows hold, each a 13-digit time (years 2001 to 2286) and a one-digit
+    /// count, `,1767225600000,1`, read as the general path would read them (the values are
+    /// canonical), from the `,` before the first one: as many as come in a row, appended to
+    /// `pairs`, sixteen bytes a pair with no other branch than the checks (reading them one
+    /// number at a time was most of the time spent reading a state). Leaves `pos` at the `,`
+    /// or `]` after the last one. `last` is the pair before the first, then the last read;
+    /// `false`: some pair is not in the order `add` keeps (see [`Scanner::accumulator`]).
+    fn common_pairs(
+        &mut self,
+        pairs: &mut Vec<(i64, f64)>,
+        last: &mut (i64, f64),
+        maximum: bool,
+    ) -> bool {
+        let (mut last_time, mut last_value) = *last;
+        let mut in_order = true;
+        let mut pos = self.pos;
+        while let Some(chunk) = self.bytes.get(pos..pos + 17) {
+            let Some((time, value)) = common_pair(chunk) else {
+                break;
+            };
+            in_order &= last_time < time && (!maximum || last_value > value);
+            (last_time, last_value) = (time, value);
+            pairs.push((time, value));
+            pos += 16;
         }
-        let time = eight_digits_value(head) * 100_000 + eight_digits_value(tail);
-        self.pos += 15;
-        Some((time as i64, f64::from(bytes[14] - b'0')))
+        self.pos = pos;
+        *last = (last_time, last_value);
+        in_order
     }
 
     /// A finite number, read exactly as serde_json reads it.
@@ -191,29 +200,35 @@ impl<'a> Scanner<'a> {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
-                let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
+                let mut pairs: Vec<(i64, f64)> = if len == 0 {
+                    // No pairs: no allocation (an event may add one later).
+                    Vec::new()
+                } else {
+                    Vec::with_capacity(len / 12 + 4)
+                };
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
                 // Views are always put in order again (a key may repeat): never copied.
                 let mut canonical = !matches!(
                     mode,
                     Mode::Views { .. } | Mode::CurrentView { .. } | Mode::Session { .. }
                 );
-                while self.peek()? == b',' {
+                // Written entries are sorted by time, one per time, none dominated (for a
+                // maximum, values strictly decrease): then `add` would keep every pair as it
+                // came, and the text is what would be written. Before the first pair: a pair
+                // before any time, above any value (times have at most 18 digits, values
+                // are finite).
+                let mut last = (i64::MIN, f64::INFINITY);
+                loop {
+                    canonical &= self.common_pairs(&mut pairs, &mut last, maximum);
+                    if self.peek()? != b',' {
+                        break;
+                    }
                     self.pos += 1;
-                    let (time, x) = match self.common_pair() {
-                        Some(pair) => pair,
-                        None => {
-                            let time = self.integer()?;
-                            self.expect(b',')?;
-                            (time, self.number()?)
-                        }
-                    };
-                    // Written entries are sorted by time, one per time, none dominated (for a
-                    // maximum, values strictly decrease): then `add` would keep every pair as
-                    // it came, and the text is what would be written.
-                    canonical &= pairs
-                        .last()
-                        .is_none_or(|&(t, v)| t < time && (!maximum || v > x));
+                    let time = self.integer()?;
+                    self.expect(b',')?;
+                    let x = self.number()?;
+                    canonical &= last.0 < time && (!maximum || last.1 > x);
+                    last = (time, x);
                     pairs.push((time, x));
                 }
                 self.canonical &= canonical;
@@ -228,6 +243,29 @@ impl<'a> Scanner<'a> {
         self.expect(b']')?;
         Some(accumulator)
     }
+}
+
+/// `,1767225600000,1` and the byte after it (`,` or `]`): the pair's time and value, or `None`
+/// for anything else. A 13-digit time with no leading zero, a one-digit value.
+fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
+    // The comma, the time's first eight digits, then its last five, `,`, the value and `,`/`]`.
+    let head = u64::from_le_bytes(chunk.get(1..9)?.try_into().ok()?);
+    let tail = u64::from_le_bytes(chunk.get(9..17)?.try_into().ok()?);
+    // The separators (bytes 5 and 7 of `tail`) replaced by zeros: then all digits.
+    const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
+    let tail_digits = (tail & !SEPARATORS) | (ASCII_ZEROS & SEPARATORS);
+    let separators = tail & SEPARATORS;
+    if chunk[0] != b','
+        || chunk[1] == b'0'
+        || non_digits(head) | non_digits(tail_digits) != 0
+        || (separators != 0x2C00_2C00_0000_0000 && separators != 0x5D00_2C00_0000_0000)
+    {
+        return None;
+    }
+    // The time's last five digits, moved to the top bytes with zeros below them.
+    let last_five = (tail << 24) | (ASCII_ZEROS >> 40);
+    let time = eight_digits_value(head) * 100_000 + eight_digits_value(last_five);
+    Some((time as i64, f64::from(chunk[15] - b'0')))
 }
 
 /// Where `needle` first is in `haystack`, many bytes at a time (a byte-by-byte search was most
