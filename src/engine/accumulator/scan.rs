@@ -251,21 +251,75 @@ fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
     // The comma, the time's first eight digits, then its last five, `,`, the value and `,`/`]`.
     let head = u64::from_le_bytes(chunk.get(1..9)?.try_into().ok()?);
     let tail = u64::from_le_bytes(chunk.get(9..17)?.try_into().ok()?);
-    // The separators (bytes 5 and 7 of `tail`) replaced by zeros: then all digits.
-    const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
-    let tail_digits = (tail & !SEPARATORS) | (ASCII_ZEROS & SEPARATORS);
     let separators = tail & SEPARATORS;
     if chunk[0] != b','
         || chunk[1] == b'0'
-        || non_digits(head) | non_digits(tail_digits) != 0
         || (separators != 0x2C00_2C00_0000_0000 && separators != 0x5D00_2C00_0000_0000)
     {
         return None;
     }
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    // SAFETY: the build targets CPUs with SSE2 (`target_feature = "sse2"`, part of x86-64).
+    let time = unsafe { pair_time_sse2(head, tail) }?;
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    let time = pair_time_swar(head, tail)?;
+    Some((time as i64, f64::from(chunk[15] - b'0')))
+}
+
+/// Bytes 5 and 7 of a pair's second word: the `,` after the time and the `,` or `]` after the
+/// value.
+const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
+
+/// The time of a pair, `head` its first eight bytes after the comma and `tail` the next eight,
+/// if the time's 13 bytes and the value's byte are digits; the separators are not looked at.
+/// Sixteen bytes at once with SSE2 (which every x86-64 has): half the instructions of
+/// [`pair_time_swar`].
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+pub(super) fn pair_time_sse2(head: u64, tail: u64) -> Option<u64> {
+    use std::arch::x86_64::{
+        _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_madd_epi16,
+        _mm_max_epu8, _mm_movemask_epi8, _mm_mullo_epi16, _mm_packs_epi32, _mm_set_epi64x,
+        _mm_set1_epi8, _mm_set1_epi16, _mm_set1_epi32, _mm_slli_si128, _mm_srli_epi16,
+        _mm_sub_epi8,
+    };
+    let bytes = _mm_set_epi64x(tail as i64, head as i64);
+    let digits = _mm_sub_epi8(bytes, _mm_set1_epi8(b'0' as i8));
+    // A byte is a digit when it is at most 9 once '0' is taken from it (wrapping).
+    let nine = _mm_set1_epi8(9);
+    let is_digit = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(digits, nine), nine));
+    // The time's 13 bytes and the value's (byte 14).
+    if is_digit & 0x5FFF != 0x5FFF {
+        return None;
+    }
+    // The 13 digits moved to the top, three zero digits below: a 16-digit number. Then pairs
+    // of digits, quads and eights, each lane its two halves' weighted sum.
+    let digits = _mm_slli_si128::<3>(digits);
+    let pairs = _mm_add_epi16(
+        _mm_mullo_epi16(
+            _mm_and_si128(digits, _mm_set1_epi16(0xFF)),
+            _mm_set1_epi16(10),
+        ),
+        _mm_srli_epi16::<8>(digits),
+    );
+    let quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064)); // (100, 1)
+    let quads = _mm_packs_epi32(quads, quads);
+    let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710)); // (10_000, 1)
+    let both = _mm_cvtsi128_si64(eights) as u64;
+    Some((both & 0xFFFF_FFFF) * 100_000_000 + (both >> 32))
+}
+
+/// [`pair_time_sse2`] eight bytes at a time.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+pub(super) fn pair_time_swar(head: u64, tail: u64) -> Option<u64> {
+    // The separators replaced by zeros: then all digits.
+    let tail_digits = (tail & !SEPARATORS) | (ASCII_ZEROS & SEPARATORS);
+    if non_digits(head) | non_digits(tail_digits) != 0 {
+        return None;
+    }
     // The time's last five digits, moved to the top bytes with zeros below them.
     let last_five = (tail << 24) | (ASCII_ZEROS >> 40);
-    let time = eight_digits_value(head) * 100_000 + eight_digits_value(last_five);
-    Some((time as i64, f64::from(chunk[15] - b'0')))
+    Some(eight_digits_value(head) * 100_000 + eight_digits_value(last_five))
 }
 
 /// Where `needle` first is in `haystack`, many bytes at a time (a byte-by-byte search was most

@@ -595,3 +595,64 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every byte of a pair's sixteen replaced by every value, and random bytes near a pair: the
+/// SSE2 reading of a pair's time agrees with the eight-bytes-at-a-time one, which agrees with
+/// the byte loop.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[test]
+fn pair_times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
+    use super::scan::{pair_time_sse2, pair_time_swar};
+    let words = |bytes: &[u8; 16]| {
+        let (head, tail) = bytes.split_at(8);
+        (
+            u64::from_le_bytes(head.try_into().unwrap()),
+            u64::from_le_bytes(tail.try_into().unwrap()),
+        )
+    };
+    let check = |bytes: &[u8; 16]| {
+        let (head, tail) = words(bytes);
+        // SAFETY: the test only runs where SSE2 is (the cfg above).
+        let sse2 = unsafe { pair_time_sse2(head, tail) };
+        assert_eq!(
+            sse2,
+            pair_time_swar(head, tail),
+            "{:?}",
+            bytes.escape_ascii()
+        );
+        let digits = bytes[..13].iter().chain(&bytes[14..15]);
+        let expected = digits.clone().all(u8::is_ascii_digit).then(|| {
+            bytes[..13]
+                .iter()
+                .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'))
+        });
+        assert_eq!(sse2, expected, "{:?}", bytes.escape_ascii());
+    };
+    for pair in [
+        b"1767225600000,1,",
+        b"9999999999999,9]",
+        b"0000000000000,0,",
+    ] {
+        check(pair);
+        for at in 0..16 {
+            for b in 0..=255u8 {
+                let mut bytes = *pair;
+                bytes[at] = b;
+                check(&bytes);
+            }
+        }
+    }
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..100_000 {
+        let mut bytes = *b"1767225600000,1,";
+        for byte in &mut bytes {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state % 4 == 0 {
+                *byte = b"0123456789,.]-e/:\x00\xff"[(state >> 8) as usize % 19];
+            }
+        }
+        check(&bytes);
+    }
+}
