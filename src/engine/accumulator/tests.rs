@@ -649,7 +649,7 @@ fn pair_times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            if state % 4 == 0 {
+            if state.is_multiple_of(4) {
                 *byte = b"0123456789,.]-e/:\x00\xff"[(state >> 8) as usize % 19];
             }
         }
