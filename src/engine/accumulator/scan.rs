@@ -97,11 +97,12 @@ impl<'a> Scanner<'a> {
     /// number at a time was most of the time spent reading a state). Leaves `pos` at the `,`
     /// or `]` after the last one. `last` is the pair before the first, then the last read;
     /// `false`: some pair is not in the order `add` keeps (see [`Scanner::accumulator`]).
-    fn common_pairs(
+    // Not inlined: alone, the loop keeps its state in registers.
+    #[inline(never)]
+    fn common_pairs<const MAXIMUM: bool>(
         &mut self,
         pairs: &mut Vec<(i64, f64)>,
         last: &mut (i64, f64),
-        maximum: bool,
     ) -> bool {
         let (mut last_time, mut last_value) = *last;
         let mut in_order = true;
@@ -110,7 +111,7 @@ impl<'a> Scanner<'a> {
             let Some((time, value)) = common_pair(chunk) else {
                 break;
             };
-            in_order &= last_time < time && (!maximum || last_value > value);
+            in_order &= last_time < time && (!MAXIMUM || last_value > value);
             (last_time, last_value) = (time, value);
             pairs.push((time, value));
             pos += 16;
@@ -219,7 +220,11 @@ impl<'a> Scanner<'a> {
                 // are finite).
                 let mut last = (i64::MIN, f64::INFINITY);
                 loop {
-                    canonical &= self.common_pairs(&mut pairs, &mut last, maximum);
+                    canonical &= if maximum {
+                        self.common_pairs::<true>(&mut pairs, &mut last)
+                    } else {
+                        self.common_pairs::<false>(&mut pairs, &mut last)
+                    };
                     if self.peek()? != b',' {
                         break;
                     }
