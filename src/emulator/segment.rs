@@ -65,10 +65,10 @@ pub fn segment(
     // is the one a body pass that checks everything gives, error wording included.
     match check_request_leaving_entries(body) {
         Ok(request) if request.state.unchecked.is_empty() => {
-            return segment_request(workspace, &request, body, validation);
+            return segment_request(workspace, &request, validation);
         }
         Ok(request) => {
-            if let Ok(segmentation) = segment_request(workspace, &request, body, validation)
+            if let Ok(segmentation) = segment_request(workspace, &request, validation)
                 && request
                     .state
                     .entries_are_json(&segmentation.scanned_entries)
@@ -78,14 +78,13 @@ pub fn segment(
         }
         Err(_) => {}
     }
-    segment_request(workspace, &check_request(body)?, body, validation)
+    segment_request(workspace, &check_request(body)?, validation)
 }
 
 /// [`segment`] on a request read from `body`.
 fn segment_request(
     workspace: &Workspace,
     request: &CheckedRequest<'_>,
-    body: &[u8],
     validation: Validation,
 ) -> Result<Segmentation, Failure> {
     let violations = match validation {
@@ -104,7 +103,7 @@ fn segment_request(
         return Err(Failure::bad_body(message)
             .with_cause("The events do not match the workspace's event schemas."));
     }
-    let outcome = workspace.cohorts.segment_with(
+    let mut decision = workspace.cohorts.decide(
         engine::SegmentInput {
             events: &request.events,
             internal: if request.state.unchecked.is_empty() {
@@ -117,20 +116,13 @@ fn segment_request(
         },
         now(workspace),
     );
-    // The answer is about as long as the state that came in.
-    let mut out = String::with_capacity(body.len() + 256);
-    out.push_str("{\"user_id\":");
-    push_json_string(&mut out, &request.user_id);
-    out.push_str(",\"state\":");
-    write_state(&mut out, workspace, request, &outcome);
-    out.push('}');
     Ok(Segmentation {
-        body: out,
-        entered: outcome.entered,
-        exited: outcome.exited,
+        body: write_answer(workspace, request, &decision),
+        entered: decision.changed(true),
+        exited: decision.changed(false),
         late_violations: violations,
-        warnings: outcome.warnings,
-        scanned_entries: outcome.scanned_entries,
+        warnings: decision.take_warnings(),
+        scanned_entries: decision.take_scanned_entries(),
     })
 }
 
@@ -186,71 +178,138 @@ fn now(workspace: &Workspace) -> engine::Now {
     }
 }
 
-/// Writes the response state: unknown cohorts' entries raw, workspace cohorts' entries from the
-/// engine, external state as it came, cohorts sorted and unique.
-fn write_state(
-    out: &mut String,
+/// The response body `{user_id, state}`: the state's entries of cohorts the engine does not
+/// evaluate raw, the engine's entries written by it, external state as it came, cohorts sorted
+/// by [`cohort_order`] and unique. Written into one string, allocated once, at a length worked
+/// out before writing (the engine's entries at their longest).
+fn write_answer(
     workspace: &Workspace,
     request: &CheckedRequest<'_>,
-    outcome: &engine::Segmented,
-) {
-    let mut internal: Vec<(&str, &str)> = request
-        .state
+    decision: &engine::Decision<'_>,
+) -> String {
+    let state = &request.state;
+    // What the engine does not own (disabled cohorts' entries included) goes back byte for
+    // byte, duplicates too: usually nothing. Stable sorts keep duplicates in the order given.
+    let mut cursor = 0;
+    let mut foreign: Vec<(&str, &str)> = state
         .internal
         .0
         .iter()
-        // Entries the engine does not own, disabled cohorts' included, go back byte for byte.
-        .filter(|(code, _)| !workspace.cohorts.evaluates(code))
+        .filter(|(code, _)| !decision.evaluates(code, &mut cursor))
         .map(|(code, raw)| (code.as_ref(), *raw))
-        .chain(
-            outcome
-                .internal
-                .iter()
-                .map(|(code, entry)| (code.as_str(), entry.get())),
-        )
         .collect();
-    internal.sort_by(|a, b| cohort_order(a.0, b.0));
-
-    let mut cohorts: Vec<&str> = request
-        .state
+    foreign.sort_by(|a, b| cohort_order(a.0, b.0));
+    let mut cursor = 0;
+    let mut listed: Vec<&str> = state
         .cohorts
         .iter()
         .map(String::as_str)
-        .filter(|code| !workspace.cohorts.defines(code))
-        .chain(outcome.members.iter().map(String::as_str))
+        .filter(|code| !decision.defines(code, &mut cursor))
         .collect();
-    cohorts.sort_by(|a, b| cohort_order(a, b));
-    cohorts.dedup();
+    listed.sort_by(|a, b| cohort_order(a, b));
+    listed.dedup();
+    // The engine's cohorts are already in that order; theirs and the others' codes differ.
+    let order = workspace.answer_order();
+    let kept = || order.iter().copied().filter(|&i| decision.keeps_entry(i));
+    let members = || order.iter().copied().filter(|&i| decision.is_member(i));
 
-    out.push_str("{\"internal_state\":{");
-    for (i, (code, entry)) in internal.iter().enumerate() {
-        if i > 0 {
+    let mut len = ANSWER_START.len()
+        + string_len_bound(&request.user_id)
+        + STATE_START.len()
+        + EXTERNAL_START.len()
+        + state.external.map_or(EMPTY_OBJECT.len(), str::len)
+        + COHORTS_START.len()
+        + COHORTS_END.len()
+        + ANSWER_END.len();
+    for i in kept() {
+        len += string_len_bound(decision.code(i)) + 2 + decision.entry_len_bound(i);
+    }
+    for (code, raw) in &foreign {
+        len += string_len_bound(code) + 2 + raw.len();
+    }
+    for code in members()
+        .map(|i| decision.code(i))
+        .chain(listed.iter().copied())
+    {
+        len += string_len_bound(code) + 1;
+    }
+    for (name, raw) in &state.other_fields {
+        len += 2 + string_len_bound(name) + raw.len();
+    }
+
+    let mut out = String::with_capacity(len);
+    out.push_str(ANSWER_START);
+    push_json_string(&mut out, &request.user_id);
+    out.push_str(STATE_START);
+    let mut first = true;
+    let mut entry = |out: &mut String, code: &str| {
+        if !std::mem::take(&mut first) {
             out.push(',');
         }
         push_json_string(out, code);
         out.push(':');
-        out.push_str(entry);
+    };
+    let mut foreign = foreign.into_iter().peekable();
+    for i in kept() {
+        let code = decision.code(i);
+        while let Some((other, raw)) =
+            foreign.next_if(|(other, _)| cohort_order(other, code).is_lt())
+        {
+            entry(&mut out, other);
+            out.push_str(raw);
+        }
+        entry(&mut out, code);
+        decision.write_entry(i, &mut out);
     }
-    out.push_str("},\"external_state\":");
-    match &request.state.external {
-        Some(raw) => out.push_str(raw),
-        None => out.push_str("{}"),
+    for (other, raw) in foreign {
+        entry(&mut out, other);
+        out.push_str(raw);
     }
-    out.push_str(",\"cohorts\":[");
-    for (i, code) in cohorts.iter().enumerate() {
-        if i > 0 {
+    out.push_str(EXTERNAL_START);
+    out.push_str(state.external.unwrap_or(EMPTY_OBJECT));
+    out.push_str(COHORTS_START);
+    let mut first = true;
+    let mut item = |out: &mut String, code: &str| {
+        if !std::mem::take(&mut first) {
             out.push(',');
         }
         push_json_string(out, code);
+    };
+    let mut listed = listed.into_iter().peekable();
+    for i in members() {
+        let code = decision.code(i);
+        while let Some(other) = listed.next_if(|other| cohort_order(other, code).is_lt()) {
+            item(&mut out, other);
+        }
+        item(&mut out, code);
     }
-    out.push(']');
-    for (name, raw) in &request.state.other_fields {
+    for other in listed {
+        item(&mut out, other);
+    }
+    out.push_str(COHORTS_END);
+    for (name, raw) in &state.other_fields {
         out.push(',');
-        push_json_string(out, name);
+        push_json_string(&mut out, name);
         out.push(':');
         out.push_str(raw);
     }
-    out.push('}');
+    out.push_str(ANSWER_END);
+    debug_assert!(out.len() <= len, "the answer is longer than its bound");
+    out
+}
+
+const ANSWER_START: &str = "{\"user_id\":";
+const STATE_START: &str = ",\"state\":{\"internal_state\":{";
+const EXTERNAL_START: &str = "},\"external_state\":";
+const EMPTY_OBJECT: &str = "{}";
+const COHORTS_START: &str = ",\"cohorts\":[";
+const COHORTS_END: &str = "]";
+/// After any other fields of the state: its `}` and the body's.
+const ANSWER_END: &str = "}}";
+
+/// The longest `s` is as a JSON string (each character escaped as `\u00XX` at worst).
+fn string_len_bound(s: &str) -> usize {
+    2 + 6 * s.len()
 }
 
 /// Appends `s` as a JSON string, escaped exactly as serde_json escapes it.
@@ -313,7 +372,7 @@ mod tests {
     fn checked(workspace: &Workspace, body: &[u8], validation: Validation) -> String {
         let read = super::super::body::BodyShape::read_with_serde;
         let answer = super::super::contract::check_request_with(body, read)
-            .and_then(|request| segment_request(workspace, &request, body, validation));
+            .and_then(|request| segment_request(workspace, &request, validation));
         format!(
             "{:?}",
             answer.map(|s| (s.body, s.entered, s.exited, s.warnings))
@@ -326,6 +385,100 @@ mod tests {
             "{:?}",
             answer.map(|s| (s.body, s.entered, s.exited, s.warnings))
         )
+    }
+
+    /// The answer as it was written before the engine wrote entries into it: every entry and
+    /// code collected, then sorted by `cohort_order`.
+    fn answer_by_sorting(workspace: &Workspace, body: &[u8]) -> String {
+        let request = check_request(body).unwrap();
+        let outcome = workspace.cohorts.segment_with(
+            engine::SegmentInput {
+                events: &request.events,
+                internal: engine::StateEntries::Slices(&request.state.internal.0),
+                external: engine::StateEntries::Slices(&request.state.external_entries.0),
+                cohorts: &request.state.cohorts,
+            },
+            now(workspace),
+        );
+        let mut internal: Vec<(&str, &str)> = request
+            .state
+            .internal
+            .0
+            .iter()
+            .filter(|(code, _)| !workspace.cohorts.evaluates(code))
+            .map(|(code, raw)| (code.as_ref(), *raw))
+            .chain(outcome.internal.iter().map(|(c, e)| (c.as_str(), e.get())))
+            .collect();
+        internal.sort_by(|a, b| cohort_order(a.0, b.0));
+        let mut cohorts: Vec<&str> = request
+            .state
+            .cohorts
+            .iter()
+            .map(String::as_str)
+            .filter(|code| !workspace.cohorts.defines(code))
+            .chain(outcome.members.iter().map(String::as_str))
+            .collect();
+        cohorts.sort_by(|a, b| cohort_order(a, b));
+        cohorts.dedup();
+        let string = |s: &str| Value::String(s.to_string()).to_string();
+        let entries: Vec<String> = internal
+            .iter()
+            .map(|(code, entry)| format!("{}:{entry}", string(code)))
+            .collect();
+        let codes: Vec<String> = cohorts.iter().map(|c| string(c)).collect();
+        let others: String = request
+            .state
+            .other_fields
+            .iter()
+            .map(|(name, raw)| format!(",{}:{raw}", string(name)))
+            .collect();
+        format!(
+            r#"{{"user_id":{},"state":{{"internal_state":{{{}}},"external_state":{},"cohorts":[{}]{others}}}}}"#,
+            string(&request.user_id),
+            entries.join(","),
+            request.state.external.unwrap_or("{}"),
+            codes.join(","),
+        )
+    }
+
+    #[test]
+    fn entries_written_in_answer_order_are_the_entries_sorted() {
+        // Codes whose numeric order is not their text order, a disabled cohort, and codes the
+        // workspace does not define (numeric, zero-padded, text, escaped, repeated) around them.
+        let demo = Workspace::demo().unwrap();
+        let mut records = demo.records.clone();
+        for (code, from) in [(serde_json::json!(20), 0), (serde_json::json!("news"), 2)] {
+            let mut record = records[from].clone();
+            record.id = None;
+            record.code = serde_json::from_value(code).unwrap();
+            records.push(record);
+        }
+        records[3].state = Some("Disabled".into());
+        let workspace = demo.with_records(records).unwrap();
+        let body = body_after(&workspace, 4);
+        assert!(
+            body.contains(r#""20":{"#) && body.contains(r#""news":{"#),
+            "{body}"
+        );
+        let foreign = r#""internal_state":{"7":[1],"abc":{"x":1},"8":[2],"007":0,"\u0001x":1,"1004":{"a":[1]},"300000000000000000000000000000000000000000":2,"#;
+        let listed = r#""cohorts":["zzz","7","1004","007","7","\"q","1001","#;
+        let body = body
+            .replacen(r#""internal_state":{"#, foreign, 1)
+            .replacen(r#""cohorts":["#, listed, 1)
+            .replacen(
+                r#""external_state":{"#,
+                r#""extra":{"n":[1,2]},"external_state":{"#,
+                1,
+            );
+        let answer = segment(&workspace, body.as_bytes(), Validation::Skip).unwrap();
+        assert_eq!(answer.body, answer_by_sorting(&workspace, body.as_bytes()));
+        for code in ["\"007\":0", "\"1004\":{\"a\"", "\"news\":{", "\"\\\"q\""] {
+            assert!(answer.body.contains(code), "{code} in {}", answer.body);
+        }
+        // Without any of them, and with the workspace's own state only.
+        let plain = body_after(&workspace, 2);
+        let answer = segment(&workspace, plain.as_bytes(), Validation::Skip).unwrap();
+        assert_eq!(answer.body, answer_by_sorting(&workspace, plain.as_bytes()));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::api::cohort_order;
 use crate::api::cohorts::CohortCode;
 use crate::engine;
 
@@ -33,6 +34,9 @@ pub struct Workspace {
     pub schemas: Arc<BTreeMap<String, EventSchema>>,
     /// What windows are measured against (`--clock`).
     pub clock: engine::Clock,
+    /// The engine's cohorts (workspace indices) in the order answers list codes
+    /// ([`cohort_order`]): worked out once, not sorted again for every answer.
+    answer_order: Vec<usize>,
 }
 
 /// One cohort in the workspace format.
@@ -167,6 +171,14 @@ pub fn cohorts_file_text(records: &[CohortRecord]) -> String {
     text
 }
 
+/// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes.
+fn answer_order(cohorts: &engine::Workspace) -> Vec<usize> {
+    let codes = cohorts.cohorts();
+    let mut order: Vec<usize> = (0..codes.len()).collect();
+    order.sort_by(|&a, &b| cohort_order(&codes[a].code, &codes[b].code));
+    order
+}
+
 /// The workspace an emulator serves now; the Cohorts API replaces it as a whole, so that every
 /// segmentation call sees one consistent version (the one current when it started).
 pub struct LiveWorkspace(RwLock<Arc<Workspace>>);
@@ -251,6 +263,7 @@ impl Workspace {
         }
         Ok(Workspace {
             dir: dir.to_path_buf(),
+            answer_order: answer_order(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
@@ -267,6 +280,7 @@ impl Workspace {
         let cohorts = compile_records(&records)?;
         Ok(Workspace {
             dir: self.dir.clone(),
+            answer_order: answer_order(&cohorts),
             cohorts,
             records,
             clock: self.clock,
@@ -289,6 +303,7 @@ impl Workspace {
             message: e.to_string(),
         })?;
         workspace.records = records;
+        workspace.answer_order = answer_order(&cohorts);
         workspace.cohorts = cohorts;
         Ok(workspace)
     }
@@ -309,11 +324,17 @@ impl Workspace {
         }
         Ok(Workspace {
             dir,
+            answer_order: answer_order(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
             schemas: Arc::new(schemas),
         })
+    }
+
+    /// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes.
+    pub fn answer_order(&self) -> &[usize] {
+        &self.answer_order
     }
 
     /// Cohorts that load but would surprise their author in Permutive (e.g. logic beyond an AND

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::accumulator::{
-    Accumulator, CohortState, EntryRead, Mode, Source as CopySource, VIEW_MARK, WindowSum,
+    Accumulator, CohortState, EntryRead, Mode, Source as CopySource, TextOut, VIEW_MARK, WindowSum,
 };
 use super::load::CompiledCohort;
 use super::query::{Catalog, Clause, ClauseKind, Leaf, Source, session_key, view_key};
@@ -180,15 +180,8 @@ impl Leaves {
     }
 }
 
-/// `internal` and `external` are each cohort's incoming entries, by workspace index.
-///
-/// The request's events are applied in time order, one at a time: after each, the clock moves
-/// to that event's time (it never goes back) and the cohorts are re-evaluated, so every entry
-/// and exit inside the request happens, at the time of the event that caused it, and is
-/// remembered by `has_entered` / `has_exited`. Splitting the same events into other requests
-/// changes nothing. After the first event every cohort is evaluated; after the others only the
-/// cohorts whose inputs can have changed: an event folded into one of its clauses, a window
-/// whose earliest entry the clock has just pushed out, or a cohort it reads that changed.
+/// [`apply`], then what it decided as a [`Segmented`] (the state entries written one by one)
+/// and, for explanations (`explain`), each cohort's clause values.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     clock: Now,
@@ -203,6 +196,57 @@ pub(crate) fn evaluate(
     external_keys: &Keys<'_>,
     explain: bool,
 ) -> Evaluation {
+    let mut applied = apply(
+        clock,
+        codes,
+        compiled,
+        catalog,
+        order,
+        input_events,
+        input_cohorts,
+        internal_entries,
+        external_entries,
+        external_keys,
+    );
+    let segmented = applied.segmented(codes);
+    // Only explanations look at each cohort's values.
+    let outcomes = if explain {
+        applied.outcomes()
+    } else {
+        Vec::new()
+    };
+    Evaluation {
+        now: applied.now,
+        wall: applied.wall,
+        far_ahead: applied.far_ahead,
+        outcomes,
+        timeline: applied.timeline,
+        segmented,
+    }
+}
+
+/// `internal` and `external` are each cohort's incoming entries, by workspace index.
+///
+/// The request's events are applied in time order, one at a time: after each, the clock moves
+/// to that event's time (it never goes back) and the cohorts are re-evaluated, so every entry
+/// and exit inside the request happens, at the time of the event that caused it, and is
+/// remembered by `has_entered` / `has_exited`. Splitting the same events into other requests
+/// changes nothing. After the first event every cohort is evaluated; after the others only the
+/// cohorts whose inputs can have changed: an event folded into one of its clauses, a window
+/// whose earliest entry the clock has just pushed out, or a cohort it reads that changed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply<'a>(
+    clock: Now,
+    codes: CodeOrder<'a>,
+    compiled: &'a [CompiledCohort],
+    catalog: &Catalog,
+    order: &[usize],
+    input_events: &[Event],
+    input_cohorts: &[String],
+    internal_entries: &[Option<Entry<'a>>],
+    external_entries: &[Option<Entry<'_>>],
+    external_keys: &Keys<'_>,
+) -> Applied<'a> {
     let cohorts = codes.cohorts;
     let mut warnings = Vec::new();
     let mut origins = Vec::with_capacity(cohorts.len());
@@ -342,80 +386,143 @@ pub(crate) fn evaluate(
         run.step(&mut lives, now, Some(positions[k]), k == 0);
     }
 
-    let mut segmented = Segmented::default();
-    // In the order of their codes: the maps are built from sorted items at once.
-    let mut internal = Vec::with_capacity(cohorts.len());
-    for &i in codes.sorted {
-        let live = &mut lives[i];
-        if !cohorts[i].enabled {
-            continue;
-        }
-        let query = &compiled[i].query;
-        live.state.clock = now;
-        // The clock is kept where it is needed: by windows relative to it, and by a member
-        // (without a clock a user is in no cohort).
-        let worth_keeping = live.state.accumulators.iter().any(|a| !a.is_empty())
-            || (now.is_some() && (query.uses_clock || run.members[i]));
-        if worth_keeping {
-            // About as long as the entry that came in, plus the request's new entries.
-            let incoming = match internal_entries[i] {
-                Some(Entry::Text(raw) | Entry::Unchecked(raw, _)) => raw.len(),
-                _ => 0,
-            };
-            let mut text = Vec::with_capacity(incoming + 256);
-            let leaves = live.first..live.first + query.leaves.len();
-            live.state.write_entry(
-                &mut text,
-                &compiled[i].checksum,
-                &query.modes,
-                live.copy.map(|t| (t, &run.leaves.sources[leaves])),
-            );
-            internal.push((cohorts[i].code.clone(), StateText::from_utf8(text)));
+    // What is written back carries the clock the request ends at.
+    for (live, info) in lives.iter_mut().zip(cohorts) {
+        if info.enabled {
+            live.state.clock = now;
         }
     }
-    segmented.internal = internal.into_iter().collect();
-
-    let members = &run.members;
-    segmented.members = codes
-        .sorted
-        .iter()
-        .filter(|&&i| members[i])
-        .map(|&i| cohorts[i].code.clone())
-        .collect();
-    for (i, info) in cohorts.iter().enumerate() {
-        match (was_member[i], members[i]) {
-            (false, true) => segmented.entered.push(info.code.clone()),
-            (true, false) => segmented.exited.push(info.code.clone()),
-            _ => {}
-        }
-    }
-    segmented.warnings = warnings;
-    segmented.scanned_entries = scanned_entries;
-
-    // Only explanations look at each cohort's values.
-    let outcomes = if explain {
-        lives
-            .iter()
-            .zip(origins)
-            .enumerate()
-            .map(|(i, (live, origin))| Outcome {
-                values: run.leaves.values[live.first..live.first + compiled[i].query.leaves.len()]
-                    .to_vec(),
-                member: members[i],
-                was_member: was_member[i],
-                origin,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Evaluation {
+    let Run {
+        members,
+        timeline,
+        leaves,
+        ..
+    } = run;
+    Applied {
         now,
         wall: wall.is_some(),
         far_ahead,
-        outcomes,
-        timeline: run.timeline,
-        segmented,
+        timeline,
+        cohorts,
+        compiled,
+        lives,
+        origins,
+        values: leaves.values,
+        sources: leaves.sources,
+        members,
+        was_member,
+        warnings,
+        scanned_entries,
+    }
+}
+
+/// A request applied to every cohort: each one's state and membership after its events.
+pub(crate) struct Applied<'a> {
+    pub now: Option<i64>,
+    pub wall: bool,
+    pub far_ahead: Vec<(usize, i64, i64)>,
+    pub timeline: Vec<Step>,
+    cohorts: &'a [CohortInfo],
+    compiled: &'a [CompiledCohort],
+    lives: Vec<Live<'a>>,
+    origins: Vec<StateOrigin>,
+    /// Per leaf, as in [`Leaves`].
+    values: Vec<Option<f64>>,
+    sources: Vec<Option<CopySource>>,
+    /// Membership after the request and before it, by workspace index.
+    pub members: Vec<bool>,
+    pub was_member: Vec<bool>,
+    pub warnings: Vec<String>,
+    pub scanned_entries: Vec<usize>,
+}
+
+impl Applied<'_> {
+    /// Whether cohort `i` has a state entry to write back. The clock is kept where it is
+    /// needed: by windows relative to it, and by a member (without a clock a user is in no
+    /// cohort).
+    pub fn keeps(&self, i: usize) -> bool {
+        let query = &self.compiled[i].query;
+        self.cohorts[i].enabled
+            && (self.lives[i]
+                .state
+                .accumulators
+                .iter()
+                .any(|a| !a.is_empty())
+                || (self.now.is_some() && (query.uses_clock || self.members[i])))
+    }
+
+    /// Cohort `i`'s entry text it can copy accumulators from, with their spans.
+    fn copied(&self, i: usize) -> Option<(&str, &[Option<CopySource>])> {
+        let live = &self.lives[i];
+        let leaves = live.first..live.first + self.compiled[i].query.leaves.len();
+        live.copy.map(|text| (text, &self.sources[leaves]))
+    }
+
+    /// At least the length of what [`Applied::write_entry`] writes for cohort `i`.
+    pub fn entry_len_bound(&self, i: usize) -> usize {
+        self.lives[i]
+            .state
+            .entry_len_bound(&self.compiled[i].checksum, self.copied(i))
+    }
+
+    /// Writes cohort `i`'s state entry `{checksum: [clock, accumulator, ...]}`.
+    pub fn write_entry(&self, i: usize, out: &mut impl TextOut) {
+        let cohort = &self.compiled[i];
+        self.lives[i]
+            .state
+            .write_entry(out, &cohort.checksum, &cohort.query.modes, self.copied(i));
+    }
+
+    /// Workspace indices of the cohorts entered (`true`) or exited by the request, in
+    /// workspace order.
+    pub fn changed(&self, entered: bool) -> impl Iterator<Item = usize> + '_ {
+        (0..self.cohorts.len())
+            .filter(move |&i| self.members[i] != self.was_member[i] && self.members[i] == entered)
+    }
+
+    /// What was decided as a [`Segmented`], its state entries each written into its own text
+    /// (its warnings and scanned entries are taken).
+    fn segmented(&mut self, codes: CodeOrder<'_>) -> Segmented {
+        let cohorts = self.cohorts;
+        // In the order of their codes: the maps are built from sorted items at once.
+        let mut internal = Vec::with_capacity(cohorts.len());
+        for &i in codes.sorted {
+            if self.keeps(i) {
+                let mut text = Vec::with_capacity(self.entry_len_bound(i));
+                self.write_entry(i, &mut text);
+                internal.push((cohorts[i].code.clone(), StateText::from_utf8(text)));
+            }
+        }
+        let code = |i: usize| cohorts[i].code.clone();
+        Segmented {
+            internal: internal.into_iter().collect(),
+            members: codes
+                .sorted
+                .iter()
+                .filter(|&&i| self.members[i])
+                .map(|&i| code(i))
+                .collect(),
+            entered: self.changed(true).map(code).collect(),
+            exited: self.changed(false).map(code).collect(),
+            warnings: std::mem::take(&mut self.warnings),
+            scanned_entries: std::mem::take(&mut self.scanned_entries),
+        }
+    }
+
+    /// Each cohort's clause values and membership, for explanations.
+    fn outcomes(&self) -> Vec<Outcome> {
+        self.lives
+            .iter()
+            .zip(&self.origins)
+            .enumerate()
+            .map(|(i, (live, &origin))| Outcome {
+                values: self.values[live.first..live.first + self.compiled[i].query.leaves.len()]
+                    .to_vec(),
+                member: self.members[i],
+                was_member: self.was_member[i],
+                origin,
+            })
+            .collect()
     }
 }
 
@@ -458,6 +565,9 @@ impl Run<'_> {
             live.touched = false;
             // Entries later than the clock: values change as it moves, whatever was dropped.
             let every_leaf = live.expiry == i64::MIN;
+            // Before its expiry the clock pushes no entry out of any of the cohort's windows
+            // (entries folded in since are inside them), so there is nothing to prune.
+            let may_prune = now.is_none_or(|n| n >= live.expiry);
             let leaves = &mut self.leaves;
             for (l, leaf) in query.leaves.iter().enumerate() {
                 let at = live.first + l;
@@ -471,7 +581,12 @@ impl Run<'_> {
                     let intact = fold_transition(leaf, accumulator, now);
                     leaves.changed(at, intact);
                 }
-                let dropped = accumulator.prune(leaf.mode, now);
+                let dropped = if may_prune {
+                    accumulator.prune(leaf.mode, now)
+                } else {
+                    0
+                };
+                debug_assert!(may_prune || accumulator.clone().prune(leaf.mode, now) == 0);
                 if dropped > 0 {
                     leaves.stale[at] = true;
                     leaves.sums[at].valid = false;
@@ -479,7 +594,8 @@ impl Run<'_> {
                         source.dropped += dropped;
                     }
                 }
-                if let Some(external) = live.external.as_mut()
+                if may_prune
+                    && let Some(external) = live.external.as_mut()
                     && external.accumulators[l].prune(leaf.mode, now) > 0
                 {
                     leaves.stale[at] = true;

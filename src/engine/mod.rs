@@ -25,6 +25,7 @@ mod accumulator;
 mod checksum;
 mod compare;
 mod condition;
+mod decision;
 mod evaluate;
 mod explain;
 mod load;
@@ -33,6 +34,7 @@ mod query;
 mod syntax;
 mod window;
 
+pub use decision::Decision;
 pub use explain::{
     CohortExplanation, Explanation, ExplanationNode, OutsideWindow, TimelineStep, Transition,
     WindowExplanation,

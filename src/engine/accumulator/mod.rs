@@ -26,6 +26,7 @@ mod scan;
 mod tests;
 
 pub(crate) use decode::EntryRead;
+pub(crate) use encode::TextOut;
 
 /// How a clause accumulates, fixed by its kind and window at compile time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -345,8 +346,20 @@ impl WindowSum {
         let (from, to) = match now {
             Some(now) => {
                 let start = now.saturating_sub(span_ms);
-                let from = entries.partition_point(|&(t, _)| t <= start);
-                (from, entries.partition_point(|&(t, _)| t <= now).max(from))
+                // The entries are sorted by time. Pruned at this clock (as they are when summed
+                // during a request) none is at or before `start`, and only state this engine
+                // did not write has entries later than the clock: no search in the usual case.
+                let from = if entries.first().is_none_or(|&(t, _)| t > start) {
+                    0
+                } else {
+                    entries.partition_point(|&(t, _)| t <= start)
+                };
+                let to = if entries.last().is_none_or(|&(t, _)| t <= now) {
+                    entries.len()
+                } else {
+                    entries.partition_point(|&(t, _)| t <= now)
+                };
+                (from, to.max(from))
             }
             None => (0, 0),
         };
