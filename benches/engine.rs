@@ -84,7 +84,7 @@ fn events(count: usize, start_ms: i64, seed: u64) -> Vec<Event> {
                 name: name.into(),
                 time: jiff::Timestamp::from_millisecond(start_ms + i as i64 * 2 * HOUR_MS + next(HOUR_MS as u64) as i64)
                     .expect("valid time"),
-                properties,
+                properties: properties.into(),
                 view_id: None,
                 session_id: None,
             }

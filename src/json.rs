@@ -19,13 +19,40 @@ pub(crate) fn non_digits(v: u64) -> u64 {
         | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) ^ ASCII_ZEROS)
 }
 
+/// Where the content of a JSON string that starts at `bytes[0]` (after its opening quote) stops
+/// being plain: the index of its first `"`, `\` or control character, eight bytes at a time.
+/// Keys and values are mostly short, where a `memchr` call and a second pass for control
+/// characters cost more than the string.
+#[inline]
+pub(crate) fn plain_string_len(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // A byte is flagged where it is zero after the xor (or below 0x20): exact up to the
+        // first flagged byte, which is the only one read.
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let backslash = v ^ (ONES * u64::from(b'\\'));
+        let flags = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (v.wrapping_sub(ONES * 0x20) & !v);
+        let flags = flags & HIGHS;
+        if flags != 0 {
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
 /// Whether `s` is written as a JSON string between quotes as it is (serde_json escapes only
-/// control characters, `"` and `\\`). Every byte is looked at, without stopping at the first
-/// escape, so that the loop is vectorised: a checksum or code is tested in a few instructions.
+/// control characters, `"` and `\\`).
 pub(crate) fn is_plain_string(s: &str) -> bool {
-    !s.bytes().fold(false, |escape, b| {
-        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
+    plain_string_len(s.as_bytes()).is_none()
 }
 
 /// A JSON object key, borrowed from the input when it has no escapes.
@@ -132,6 +159,18 @@ pub fn pretty(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn plain_string_len_finds_the_first_quote_backslash_or_control(
+            bytes in prop::collection::vec(
+                prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, 0x20u8..=0xff, 0x20u8..0x7f], 0..40)
+        ) {
+            let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(plain_string_len(&bytes), naive);
+        }
+    }
 
     #[test]
     fn plain_strings_are_those_serde_json_writes_unescaped() {

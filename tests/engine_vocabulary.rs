@@ -16,7 +16,7 @@ fn ev(name: &str, at_ms: i64) -> Event {
     Event {
         name: name.to_string(),
         time: jiff::Timestamp::from_millisecond(BASE_MS + at_ms).expect("valid test time"),
-        properties: json!({}),
+        properties: json!({}).into(),
         view_id: None,
         session_id: None,
     }

@@ -212,6 +212,9 @@ pub struct BodyShape<'a> {
     pub alias: Option<&'a str>,
     pub aliases: Option<&'a str>,
     pub events: Option<&'a str>,
+    /// The events, when the body's one pass could read them (plain, and passing every check of
+    /// the contract); else the contract reads `events` ([`super::contract`]).
+    pub read_events: Option<Vec<crate::engine::Event>>,
     pub state: Option<StateShape<'a>>,
 }
 
@@ -252,6 +255,7 @@ impl<'a> BodyShape<'a> {
             alias: body.alias.map(RawValue::get),
             aliases: body.aliases.map(RawValue::get),
             events: body.events.map(RawValue::get),
+            read_events: None,
             state: body.state,
         })
     }

@@ -108,9 +108,8 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.pos;
-        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
-        let content = &self.bytes[start..start + len];
-        if self.bytes[start + len] != b'"' || content.iter().any(|&b| b < 0x20) {
+        let len = crate::json::plain_string_len(&self.bytes[start..])?;
+        if self.bytes[start + len] != b'"' {
             return None;
         }
         self.pos = start + len + 1;
@@ -253,7 +252,29 @@ impl<'a> Reader<'a> {
                 "user_id" => (0, &mut body.user_id),
                 "alias" => (1, &mut body.alias),
                 "aliases" => (2, &mut body.aliases),
-                "events" => (3, &mut body.events),
+                "events" => {
+                    if !seen.first(3) {
+                        return None;
+                    }
+                    // Read into the engine's events in this same pass when they are plain and
+                    // pass the contract's checks; else only checked to be JSON, as any field.
+                    let start = self.pos;
+                    if let Some((events, end)) = super::events_scan::read_at(self.text, start) {
+                        body.read_events = Some(events);
+                        body.events = self.text.get(start..end);
+                        self.pos = end;
+                    } else {
+                        body.events = if self.null() {
+                            None
+                        } else {
+                            Some(self.raw(1)?)
+                        };
+                    }
+                    if !self.next_member(b'}')? {
+                        return Some(body);
+                    }
+                    continue;
+                }
                 "state" => {
                     if !seen.first(4) {
                         return None;
@@ -419,6 +440,18 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Skips the value at `text[start..]`, checking it is JSON in the plain form, at nesting `depth`:
+/// the position after it.
+pub(super) fn skip_value(text: &str, start: usize, depth: usize) -> Option<usize> {
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: start,
+    };
+    r.value(depth)?;
+    Some(r.pos)
+}
+
 /// Whether `text` is one JSON value in the plain form this reader takes (`false` for what it
 /// leaves to serde, e.g. escapes: the caller then reads the body with serde, which decides).
 pub(super) fn is_json(text: &str) -> bool {
@@ -470,6 +503,13 @@ mod tests {
     /// (The `internal_state` entries it only delimits are checked as the emulator checks them.)
     fn same_as_serde(text: &str) -> bool {
         let fast = read(text).map(|mut body| {
+            // Events read in the pass are the events the contract reads from their text.
+            if let Some(events) = body.read_events.take() {
+                let raw = body.events.expect("events read have a text");
+                let contract =
+                    super::super::contract::check_events_with_serde(raw).expect("checked");
+                assert_eq!(format!("{events:?}"), format!("{contract:?}"), "{text}");
+            }
             let json = body.state.as_ref().is_none_or(|s| s.entries_are_json(&[]));
             if let Some(state) = &mut body.state {
                 state.unchecked.clear();
@@ -500,6 +540,10 @@ mod tests {
                "external_state":{"9":{"a":1}},"cohorts":["2","1001"],"extra":{"k":[0.5]}}}"#,
             r#"{"user_id":"u","state":{"cohorts":null,"external_state":{},"internal_state":{"b":1,"a":2}}}"#,
             r#"{"events":[{"name":"Pageview","time":"2026-03-01T12:21:00Z","properties":{"ü":"é"}}]}"#,
+            r#"{"events":[{"name":"A","time":"2026-03-01T12:21:00Z","x":{"y":[1,"z"]},"view_id":null,
+               "properties":{"a":[1,{"b":null}],"c":-0.5}}, {"name":"B","time":"2026-03-01T12:21:00Z",
+               "properties":{},"session_id":"6f1c1b7e-1d2a-4c3b-9e8f-0a1b2c3d4e5f"}]}"#,
+            r#"{"events":[{"name":"","time":"2026-03-01T12:21:00Z","properties":{}}]}"#,
             r#"{"user_id":"u","events":[1234567890123456789012345678901234567890,0,-0,1e999]}"#,
             r#"{"user_id":"u","events":[1.5,2e3,10E-2,0.25,7,[12,3.0]],"x":[ 1 , 2 ]}"#,
         ] {

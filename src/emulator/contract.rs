@@ -68,9 +68,10 @@ pub(super) fn check_request_with<'a>(
     }
     let shape = read(text).map_err(|e| json_failure("the request body", &e))?;
     let user_id = resolve_identity(shape.user_id, shape.alias, shape.aliases)?;
-    let events = match shape.events {
-        None => Vec::new(),
-        Some(raw) => check_events(raw)?,
+    let events = match (shape.read_events, shape.events) {
+        (Some(events), _) => events,
+        (None, None) => Vec::new(),
+        (None, Some(raw)) => check_events(raw)?,
     };
     Ok(CheckedRequest {
         user_id,
@@ -91,7 +92,7 @@ pub fn schema_violations(workspace: &Workspace, events: &[engine::Event]) -> Vec
     ) in events.iter().enumerate()
     {
         let schema = workspace.schemas.get(name).map(|s| &s.validator);
-        for violation in event_shape::schema_violations(i, name, properties, schema) {
+        for violation in event_shape::schema_violations(i, name, &properties.to_value(), schema) {
             lines.push(format!(
                 "events[{i}]: {}: {}",
                 quote(&violation.pointer),
@@ -192,6 +193,14 @@ fn check_alias_parts(what: &str, tag: &str, id: &str) -> Result<(), Failure> {
 }
 
 fn check_events(raw: &str) -> Result<Vec<engine::Event>, Failure> {
+    match super::events_scan::read(raw) {
+        Some(events) => Ok(events),
+        None => check_events_with_serde(raw),
+    }
+}
+
+/// The events read with serde, which words every error (the fast path's reference).
+pub(super) fn check_events_with_serde(raw: &str) -> Result<Vec<engine::Event>, Failure> {
     let list: Vec<IndexMap<String, Value>> = parse(raw, "\"events\"")?;
     if list.len() > MAX_EVENTS {
         return Err(Failure::bad_body(format!(
@@ -226,7 +235,7 @@ fn check_events(raw: &str) -> Result<Vec<engine::Event>, Failure> {
             session_id: id("session_id"),
             name,
             time,
-            properties,
+            properties: engine::Properties::from_value(&properties),
         });
     }
     Ok(events)

@@ -5,6 +5,7 @@ pub mod body;
 mod body_scan;
 pub mod cohorts_api;
 pub mod contract;
+mod events_scan;
 pub mod failure;
 pub mod fault;
 pub mod listener;

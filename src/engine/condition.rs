@@ -10,6 +10,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Number, Value};
 
+use super::properties::{Kind, Prop};
+
 use super::compare::parse_range;
 use super::syntax::{
     Parsed, QueryError, child, finite_number, index, kind, list, object, only_keys, required,
@@ -81,12 +83,12 @@ pub(crate) enum Scalar {
 }
 
 impl Scalar {
-    fn equals(&self, value: &Value, ignore_case: bool) -> bool {
-        match (self, value) {
-            (Scalar::String(a), Value::String(b)) if ignore_case => *a == lowercase(b),
-            (Scalar::String(a), Value::String(b)) => a == b,
-            (Scalar::Number(a), Value::Number(b)) => compare_numbers(b, a) == Some(Ordering::Equal),
-            (Scalar::Bool(a), Value::Bool(b)) => a == b,
+    fn equals(&self, value: Prop<'_>, ignore_case: bool) -> bool {
+        match (self, value.kind()) {
+            (Scalar::String(a), Kind::String(b)) if ignore_case => *a == lowercase(b),
+            (Scalar::String(a), Kind::String(b)) => a == b,
+            (Scalar::Number(a), Kind::Number(b)) => compare_numbers(b, a) == Some(Ordering::Equal),
+            (Scalar::Bool(a), Kind::Bool(b)) => *a == b,
             _ => false,
         }
     }
@@ -170,12 +172,12 @@ impl Condition {
     }
 
     /// Whether the condition holds for `root` (an event's properties, or a list element).
-    pub fn holds(&self, root: &Value) -> bool {
+    pub fn holds(&self, root: Prop<'_>) -> bool {
         match self {
             Condition::All(items) => items.iter().all(|c| c.holds(root)),
             Condition::Any(items) => items.iter().any(|c| c.holds(root)),
             Condition::Not(inner) => !inner.holds(root),
-            Condition::Property { path, test } => test.holds(lookup(root, path)),
+            Condition::Property { path, test } => test.holds(root.lookup(path)),
         }
     }
 }
@@ -250,19 +252,12 @@ impl Test {
         })
     }
 
-    fn holds(&self, value: Option<&Value>) -> bool {
-        let text = || value.and_then(Value::as_str).map(lowercase);
-        let number = || match value {
-            Some(Value::Number(n)) => Some(n),
-            _ => None,
-        };
+    fn holds(&self, value: Option<Prop<'_>>) -> bool {
+        let text = || value.and_then(Prop::as_str).map(lowercase);
+        let number = || value.and_then(Prop::as_number);
         match self {
-            Test::EqualTo(operands) => {
-                value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
-            }
-            Test::NotEqualTo(operands) => {
-                !value.is_some_and(|v| operands.iter().any(|o| o.equals(v, true)))
-            }
+            Test::EqualTo(operands) => value.is_some_and(|v| equals_any(operands, v)),
+            Test::NotEqualTo(operands) => !value.is_some_and(|v| equals_any(operands, v)),
             Test::Contains(operands) => {
                 text().is_some_and(|s| operands.iter().any(|o| s.contains(o.as_str())))
             }
@@ -275,10 +270,10 @@ impl Test {
             Test::EndsWith(operands) => {
                 text().is_some_and(|s| operands.iter().any(|o| s.ends_with(o.as_str())))
             }
-            Test::ListContains(operands) => value.and_then(Value::as_array).is_some_and(|items| {
+            Test::ListContains(operands) => value.filter(|v| v.is_array()).is_some_and(|list| {
                 operands
                     .iter()
-                    .any(|o| items.iter().any(|item| o.equals(item, false)))
+                    .any(|o| list.items().any(|item| o.equals(item, false)))
             }),
             Test::Numeric(op, operands) => number().is_some_and(|x| {
                 operands.iter().any(|n| {
@@ -304,42 +299,45 @@ impl Test {
                 test,
                 filter,
             } => {
-                let Some(items) = value.and_then(Value::as_array) else {
+                let Some(list) = value.filter(|v| v.is_array()) else {
                     return false;
                 };
-                let mut selected = items
-                    .iter()
-                    .filter(|item| filter.as_ref().is_none_or(|f| f.holds(item)))
+                let mut selected = list
+                    .items()
+                    .filter(|item| filter.as_ref().is_none_or(|f| f.holds(*item)))
                     .peekable();
                 if *every {
                     // "all" needs at least one element: an empty list is no evidence.
-                    selected.peek().is_some() && selected.all(|item| test.holds(lookup(item, path)))
+                    selected.peek().is_some() && selected.all(|item| test.holds(item.lookup(path)))
                 } else {
-                    selected.any(|item| test.holds(lookup(item, path)))
+                    selected.any(|item| test.holds(item.lookup(path)))
                 }
             }
         }
     }
 }
 
-fn is_empty(value: Option<&Value>) -> bool {
-    match value {
-        None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.is_empty(),
-        Some(Value::Array(items)) => items.is_empty(),
-        Some(Value::Object(map)) => map.is_empty(),
-        Some(Value::Bool(_) | Value::Number(_)) => false,
+/// Whether `value` equals any of `operands`, strings ignoring case (the value is lowercased once,
+/// not once per operand: a cohort may list dozens).
+fn equals_any(operands: &[Scalar], value: Prop<'_>) -> bool {
+    match value.kind() {
+        Kind::String(s) => {
+            let lower = lowercase(s);
+            operands
+                .iter()
+                .any(|o| matches!(o, Scalar::String(a) if *a == *lower))
+        }
+        _ => operands.iter().any(|o| o.equals(value, true)),
     }
 }
 
-/// Follows a dotted path through objects (and lists, by numeric index).
-fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
-    path.iter()
-        .try_fold(root, |current, segment| match current {
-            Value::Object(map) => map.get(segment),
-            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        })
+fn is_empty(value: Option<Prop<'_>>) -> bool {
+    match value.map(Prop::kind) {
+        None | Some(Kind::Null) => true,
+        Some(Kind::String(s)) => s.is_empty(),
+        Some(Kind::Array(len) | Kind::Object(len)) => len == 0,
+        Some(Kind::Bool(_) | Kind::Number(_)) => false,
+    }
 }
 
 /// `properties.a.b` → `["a", "b"]` (event scope); `key.sub` → `["key", "sub"]` (element scope).
@@ -431,7 +429,7 @@ mod tests {
     fn holds(condition: Value, properties: Value) -> bool {
         Condition::parse(&condition, "where", Scope::Event)
             .expect("valid condition")
-            .holds(&properties)
+            .holds(super::super::Properties::from(properties).root())
     }
 
     fn on(op: &str, operand: Value, value: Value) -> bool {

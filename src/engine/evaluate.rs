@@ -714,7 +714,7 @@ impl<'a> EventMatcher<'a> {
     fn passes(&mut self, event: usize, filter: usize) -> bool {
         let slot = event * self.catalog.filters.len() + filter;
         if self.filter_results[slot] == 0 {
-            let holds = self.catalog.filters[filter].holds(&self.events[event].1.properties);
+            let holds = self.catalog.filters[filter].holds(self.events[event].1.properties.root());
             self.filter_results[slot] = 1 + u8::from(holds);
         }
         self.filter_results[slot] == 2

@@ -353,7 +353,7 @@ impl Explainer<'_> {
                 node.filter = filter_json.clone();
                 let matching = self.events.iter().filter(|e| {
                     e.name == *event
-                        && filter_id.is_none_or(|f| self.filters[f].holds(&e.properties))
+                        && filter_id.is_none_or(|f| self.filters[f].holds(e.properties.root()))
                         && measure.contribution(e).is_some()
                 });
                 node.outside = outside_window(leaf.window, self.now, matching);
@@ -488,7 +488,7 @@ mod tests {
         Event {
             name: "Pageview".into(),
             time: time.parse().unwrap(),
-            properties: json!({"article": {"category": category}}),
+            properties: json!({"article": {"category": category}}).into(),
             view_id: None,
             session_id: None,
         }

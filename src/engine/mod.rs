@@ -8,6 +8,7 @@
 //!   query, with [`condition`], [`compare`] and [`window`] for its parts, [`syntax`] for errors),
 //! - [`checksum`]: the stable key of a query's state,
 //! - [`accumulator`]: what is remembered per clause and its JSON form,
+//! - [`properties`]: an event's properties, flat, read straight from a plain request's text,
 //! - [`evaluate`]: one request (state in, events folded, cohorts evaluated, state out),
 //! - [`explain`]: the decision tree of every cohort, for the console.
 //!
@@ -28,6 +29,7 @@ mod decision;
 mod evaluate;
 mod explain;
 mod load;
+mod properties;
 mod query;
 mod syntax;
 mod window;
@@ -37,6 +39,7 @@ pub use explain::{
     CohortExplanation, Explanation, ExplanationNode, OutsideWindow, TimelineStep, Transition,
     WindowExplanation,
 };
+pub use properties::{Kind, Prop, Properties};
 
 /// Which clock windows are measured against.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -83,7 +86,7 @@ pub enum Now {
 pub struct Event {
     pub name: String,
     pub time: jiff::Timestamp,
-    pub properties: Value,
+    pub properties: Properties,
     /// The page view the event belongs to (engagement is counted per page view).
     pub view_id: Option<String>,
     /// The session the event belongs to (`this_session` windows).

@@ -10,6 +10,7 @@ use super::accumulator::{Mode, SESSION_GAP_MS};
 use super::checksum::fnv1a64;
 use super::compare::Comparison;
 use super::condition::{Condition, Scope};
+use super::properties::Prop;
 use super::syntax::{
     Parsed, QueryError, child, cohort_code, index, list, object, only_keys, required, single_entry,
     string,
@@ -130,13 +131,13 @@ impl Measure {
 
     /// What one matching event contributes, if anything.
     pub fn contribution(self, event: &Event) -> Option<f64> {
-        let properties = &event.properties;
+        let properties = event.properties.root();
         match self {
             Measure::Views => {
                 let engaged = |key: &str| {
                     properties
                         .get(key)
-                        .and_then(Value::as_f64)
+                        .and_then(Prop::as_f64)
                         .is_some_and(|x| x > 0.0)
                 };
                 if !(engaged("engaged_time") || engaged("completion")) {
@@ -147,11 +148,11 @@ impl Measure {
             Measure::Count => Some(1.0),
             Measure::Sum(key) => properties
                 .get(key)
-                .and_then(Value::as_f64)
+                .and_then(Prop::as_f64)
                 .filter(|x| x.is_finite() && *x > 0.0),
             Measure::Max(key) => properties
                 .get(key)
-                .and_then(Value::as_f64)
+                .and_then(Prop::as_f64)
                 .filter(|x| x.is_finite()),
         }
     }

@@ -90,25 +90,35 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The pair most windows hold, a 13-digit time (years 2001 to 2286) and a one-digit
-    /// count, `1767225600000,1`, read as [`Scanner::integer`] and [`Scanner::number`] would read
-    /// it (the value is canonical), in a few operations. `None`: read it the general way.
-    fn common_pair(&mut self) -> Option<(i64, f64)> {
-        let bytes: &[u8; 16] = self.bytes.get(self.pos..self.pos + 16)?.try_into().ok()?;
-        let head = u64::from_le_bytes(bytes[..8].try_into().ok()?);
-        // The time's last five digits, moved to the top bytes with zeros below them.
-        let tail = (u64::from_le_bytes(bytes[8..].try_into().ok()?) << 24) | (ASCII_ZEROS >> 40);
-        if non_digits(head) | non_digits(tail) != 0
-            || bytes[0] == b'0'
-            || bytes[13] != b','
-            || !bytes[14].is_ascii_digit()
-            || !matches!(bytes[15], b',' | b']')
-        {
-            return None;
+    /// The pairs most windows hold, each a 13-digit time (years 2001 to 2286) and a one-digit
+    /// count, `,1767225600000,1`, read as the general path would read them (the values are
+    /// canonical), from the `,` before the first one: as many as come in a row, appended to
+    /// `pairs`, sixteen bytes a pair with no other branch than the checks (reading them one
+    /// number at a time was most of the time spent reading a state). Leaves `pos` at the `,`
+    /// or `]` after the last one. `last` is the pair before the first, then the last read;
+    /// `false`: some pair is not in the order `add` keeps (see [`Scanner::accumulator`]).
+    // Not inlined: alone, the loop keeps its state in registers.
+    #[inline(never)]
+    fn common_pairs<const MAXIMUM: bool>(
+        &mut self,
+        pairs: &mut Vec<(i64, f64)>,
+        last: &mut (i64, f64),
+    ) -> bool {
+        let (mut last_time, mut last_value) = *last;
+        let mut in_order = true;
+        let mut pos = self.pos;
+        while let Some(chunk) = self.bytes.get(pos..pos + 17) {
+            let Some((time, value)) = common_pair(chunk) else {
+                break;
+            };
+            in_order &= last_time < time && (!MAXIMUM || last_value > value);
+            (last_time, last_value) = (time, value);
+            pairs.push((time, value));
+            pos += 16;
         }
-        let time = eight_digits_value(head) * 100_000 + eight_digits_value(tail);
-        self.pos += 15;
-        Some((time as i64, f64::from(bytes[14] - b'0')))
+        self.pos = pos;
+        *last = (last_time, last_value);
+        in_order
     }
 
     /// A finite number, read exactly as serde_json reads it.
@@ -191,29 +201,39 @@ impl<'a> Scanner<'a> {
                 // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
                 // the request may add a few.
                 let len = find_byte(&self.bytes[self.pos..], b']')?;
-                let mut pairs: Vec<(i64, f64)> = Vec::with_capacity(len / 12 + 4);
+                let mut pairs: Vec<(i64, f64)> = if len == 0 {
+                    // No pairs: no allocation (an event may add one later).
+                    Vec::new()
+                } else {
+                    Vec::with_capacity(len / 12 + 4)
+                };
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
                 // Views are always put in order again (a key may repeat): never copied.
                 let mut canonical = !matches!(
                     mode,
                     Mode::Views { .. } | Mode::CurrentView { .. } | Mode::Session { .. }
                 );
-                while self.peek()? == b',' {
-                    self.pos += 1;
-                    let (time, x) = match self.common_pair() {
-                        Some(pair) => pair,
-                        None => {
-                            let time = self.integer()?;
-                            self.expect(b',')?;
-                            (time, self.number()?)
-                        }
+                // Written entries are sorted by time, one per time, none dominated (for a
+                // maximum, values strictly decrease): then `add` would keep every pair as it
+                // came, and the text is what would be written. Before the first pair: a pair
+                // before any time, above any value (times have at most 18 digits, values
+                // are finite).
+                let mut last = (i64::MIN, f64::INFINITY);
+                loop {
+                    canonical &= if maximum {
+                        self.common_pairs::<true>(&mut pairs, &mut last)
+                    } else {
+                        self.common_pairs::<false>(&mut pairs, &mut last)
                     };
-                    // Written entries are sorted by time, one per time, none dominated (for a
-                    // maximum, values strictly decrease): then `add` would keep every pair as
-                    // it came, and the text is what would be written.
-                    canonical &= pairs
-                        .last()
-                        .is_none_or(|&(t, v)| t < time && (!maximum || v > x));
+                    if self.peek()? != b',' {
+                        break;
+                    }
+                    self.pos += 1;
+                    let time = self.integer()?;
+                    self.expect(b',')?;
+                    let x = self.number()?;
+                    canonical &= last.0 < time && (!maximum || last.1 > x);
+                    last = (time, x);
                     pairs.push((time, x));
                 }
                 self.canonical &= canonical;
@@ -228,6 +248,83 @@ impl<'a> Scanner<'a> {
         self.expect(b']')?;
         Some(accumulator)
     }
+}
+
+/// `,1767225600000,1` and the byte after it (`,` or `]`): the pair's time and value, or `None`
+/// for anything else. A 13-digit time with no leading zero, a one-digit value.
+fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
+    // The comma, the time's first eight digits, then its last five, `,`, the value and `,`/`]`.
+    let head = u64::from_le_bytes(chunk.get(1..9)?.try_into().ok()?);
+    let tail = u64::from_le_bytes(chunk.get(9..17)?.try_into().ok()?);
+    let separators = tail & SEPARATORS;
+    if chunk[0] != b','
+        || chunk[1] == b'0'
+        || (separators != 0x2C00_2C00_0000_0000 && separators != 0x5D00_2C00_0000_0000)
+    {
+        return None;
+    }
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    // SAFETY: the build targets CPUs with SSE2 (`target_feature = "sse2"`, part of x86-64).
+    let time = unsafe { pair_time_sse2(head, tail) }?;
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    let time = pair_time_swar(head, tail)?;
+    Some((time as i64, f64::from(chunk[15] - b'0')))
+}
+
+/// Bytes 5 and 7 of a pair's second word: the `,` after the time and the `,` or `]` after the
+/// value.
+const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
+
+/// The time of a pair, `head` its first eight bytes after the comma and `tail` the next eight,
+/// if the time's 13 bytes and the value's byte are digits; the separators are not looked at.
+/// Sixteen bytes at once with SSE2 (which every x86-64 has): half the instructions of
+/// [`pair_time_swar`].
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+pub(super) fn pair_time_sse2(head: u64, tail: u64) -> Option<u64> {
+    use std::arch::x86_64::{
+        _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_madd_epi16,
+        _mm_max_epu8, _mm_movemask_epi8, _mm_mullo_epi16, _mm_packs_epi32, _mm_set_epi64x,
+        _mm_set1_epi8, _mm_set1_epi16, _mm_set1_epi32, _mm_slli_si128, _mm_srli_epi16,
+        _mm_sub_epi8,
+    };
+    let bytes = _mm_set_epi64x(tail as i64, head as i64);
+    let digits = _mm_sub_epi8(bytes, _mm_set1_epi8(b'0' as i8));
+    // A byte is a digit when it is at most 9 once '0' is taken from it (wrapping).
+    let nine = _mm_set1_epi8(9);
+    let is_digit = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(digits, nine), nine));
+    // The time's 13 bytes and the value's (byte 14).
+    if is_digit & 0x5FFF != 0x5FFF {
+        return None;
+    }
+    // The 13 digits moved to the top, three zero digits below: a 16-digit number. Then pairs
+    // of digits, quads and eights, each lane its two halves' weighted sum.
+    let digits = _mm_slli_si128::<3>(digits);
+    let pairs = _mm_add_epi16(
+        _mm_mullo_epi16(
+            _mm_and_si128(digits, _mm_set1_epi16(0xFF)),
+            _mm_set1_epi16(10),
+        ),
+        _mm_srli_epi16::<8>(digits),
+    );
+    let quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064)); // (100, 1)
+    let quads = _mm_packs_epi32(quads, quads);
+    let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710)); // (10_000, 1)
+    let both = _mm_cvtsi128_si64(eights) as u64;
+    Some((both & 0xFFFF_FFFF) * 100_000_000 + (both >> 32))
+}
+
+/// [`pair_time_sse2`] eight bytes at a time.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+pub(super) fn pair_time_swar(head: u64, tail: u64) -> Option<u64> {
+    // The separators replaced by zeros: then all digits.
+    let tail_digits = (tail & !SEPARATORS) | (ASCII_ZEROS & SEPARATORS);
+    if non_digits(head) | non_digits(tail_digits) != 0 {
+        return None;
+    }
+    // The time's last five digits, moved to the top bytes with zeros below them.
+    let last_five = (tail << 24) | (ASCII_ZEROS >> 40);
+    Some(eight_digits_value(head) * 100_000 + eight_digits_value(last_five))
 }
 
 /// Where `needle` first is in `haystack`, many bytes at a time (a byte-by-byte search was most

@@ -515,3 +515,144 @@ fn entry_text_writes_numbers_as_values_do() {
         r#"{"k":[-5,["p",0.30000000000000004],["v",1e+20],["wp",100,0,101,3],["v",null]]}"#
     );
 }
+
+/// A windowed pair's time as the state holds it (13-digit milliseconds, mostly increasing, some
+/// equal), or a time that is nearly that but not quite, or any number.
+fn millisecond_time() -> impl proptest::strategy::Strategy<Value = (u8, String)> {
+    use proptest::prelude::*;
+    prop_oneof![
+        8 => (0u8..3).prop_map(|step| (step, String::new())),
+        1 => number_text().prop_map(|t| (0, t)),
+        1 => prop::sample::select(vec![
+            "0767225600000", "176722560000", "17672256000000", "1767225600000.0",
+            "1767225600000e0", "9999999999999", "1000000000000", "-1767225600000",
+        ])
+        .prop_map(|t| (0, t.to_string())),
+    ]
+}
+
+/// A windowed pair's value: mostly one digit, sometimes another number.
+fn pair_value() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        8 => (0u8..10).prop_map(|d| d.to_string()),
+        1 => number_text(),
+        1 => prop::sample::select(vec!["10", "01", "1.5", "-1", "1e2", "9.0", "1,", "1 "])
+            .prop_map(str::to_string),
+    ]
+}
+
+proptest::proptest! {
+    /// Long windows of millisecond times, the text the engine writes and near misses of it:
+    /// the fast reader reads what the visitors read, and the text it says can be copied is
+    /// what would be written.
+    #[test]
+    fn windows_of_millisecond_times_read_as_the_visitors_read_them(
+        wp in proptest::collection::vec((millisecond_time(), pair_value()), 0..40),
+        wv in proptest::collection::vec((millisecond_time(), pair_value()), 0..12),
+        start in 1_000_000_000_000i64..9_999_999_900_000,
+    ) {
+        let modes = [WINDOW, WINDOW_MAX];
+        let pairs = |items: &[((u8, String), String)]| {
+            let mut time = start;
+            items
+                .iter()
+                .map(|((step, t), x)| {
+                    time += i64::from(*step) * 60_000;
+                    let t = if t.is_empty() { time.to_string() } else { t.clone() };
+                    format!(",{t},{x}")
+                })
+                .collect::<String>()
+        };
+        let text = format!(
+            r#"{{"k":[{start},["wp"{}],["wv"{}]]}}"#,
+            pairs(&wp),
+            pairs(&wv)
+        );
+        let fast = read_fast(&text, "k", &modes);
+        let Ok(value) = serde_json::from_str::<Value>(&text) else {
+            proptest::prop_assert!(fast.is_none(), "{}", text);
+            return Ok(());
+        };
+        let read = EntryRead::from_value(&value, "k", &modes);
+        let Some((fast, spans)) = fast else {
+            return Ok(());
+        };
+        match read {
+            EntryRead::Object { current: Some(Ok(state)), .. } => {
+                proptest::prop_assert_eq!(&fast, &state, "{}", text);
+                let mut copied = Vec::new();
+                state.write_entry(&mut copied, "k", &modes, Some((&text, &spans)));
+                let mut written = Vec::new();
+                state.write_entry(&mut written, "k", &modes, None);
+                proptest::prop_assert_eq!(
+                    String::from_utf8(copied).unwrap(),
+                    String::from_utf8(written).unwrap(),
+                    "{}", text
+                );
+            }
+            other => proptest::prop_assert!(false, "{}: {:?}", text, other),
+        }
+    }
+}
+
+/// Every byte of a pair's sixteen replaced by every value, and random bytes near a pair: the
+/// SSE2 reading of a pair's time agrees with the eight-bytes-at-a-time one, which agrees with
+/// the byte loop.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[test]
+fn pair_times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
+    use super::scan::{pair_time_sse2, pair_time_swar};
+    let words = |bytes: &[u8; 16]| {
+        let (head, tail) = bytes.split_at(8);
+        (
+            u64::from_le_bytes(head.try_into().unwrap()),
+            u64::from_le_bytes(tail.try_into().unwrap()),
+        )
+    };
+    let check = |bytes: &[u8; 16]| {
+        let (head, tail) = words(bytes);
+        // SAFETY: the test only runs where SSE2 is (the cfg above).
+        let sse2 = unsafe { pair_time_sse2(head, tail) };
+        assert_eq!(
+            sse2,
+            pair_time_swar(head, tail),
+            "{:?}",
+            bytes.escape_ascii()
+        );
+        let digits = bytes[..13].iter().chain(&bytes[14..15]);
+        let expected = digits.clone().all(u8::is_ascii_digit).then(|| {
+            bytes[..13]
+                .iter()
+                .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'))
+        });
+        assert_eq!(sse2, expected, "{:?}", bytes.escape_ascii());
+    };
+    for pair in [
+        b"1767225600000,1,",
+        b"9999999999999,9]",
+        b"0000000000000,0,",
+    ] {
+        check(pair);
+        for at in 0..16 {
+            for b in 0..=255u8 {
+                let mut bytes = *pair;
+                bytes[at] = b;
+                check(&bytes);
+            }
+        }
+    }
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..100_000 {
+        let mut bytes = *b"1767225600000,1,";
+        for byte in &mut bytes {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state.is_multiple_of(4) {
+                *byte = b"0123456789,.]-e/:\x00\xff"[(state >> 8) as usize % 19];
+            }
+        }
+        check(&bytes);
+    }
+}
