@@ -552,18 +552,21 @@ impl Run<'_> {
             exited: Vec::new(),
         };
         for &i in self.order {
-            if !self.cohorts[i].enabled {
-                continue;
-            }
-            let query = &self.compiled[i].query;
             let live = &mut lives[i];
+            // (Only once a cohort has changed in this step can one read a changed cohort.)
             let due = all
                 || live.touched
                 || now.is_some_and(|n| n >= live.expiry)
-                || query.dependencies.iter().any(|&d| self.changed[d]);
-            if !due {
+                || ((!step.entered.is_empty() || !step.exited.is_empty())
+                    && self.compiled[i]
+                        .query
+                        .dependencies
+                        .iter()
+                        .any(|&d| self.changed[d]));
+            if !due || !self.cohorts[i].enabled {
                 continue;
             }
+            let query = &self.compiled[i].query;
             live.touched = false;
             // Entries later than the clock: values change as it moves, whatever was dropped.
             let every_leaf = live.expiry == i64::MIN;
