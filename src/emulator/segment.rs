@@ -209,9 +209,21 @@ fn write_answer(
     listed.sort_by(|a, b| cohort_order(a, b));
     listed.dedup();
     // The engine's cohorts are already in that order; theirs and the others' codes differ.
-    let order = workspace.answer_order();
-    let kept = || order.iter().copied().filter(|&i| decision.keeps_entry(i));
-    let members = || order.iter().copied().filter(|&i| decision.is_member(i));
+    let codes = workspace.answer_codes();
+    let kept = || {
+        codes
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| decision.keeps_entry(i))
+    };
+    let members = || {
+        codes
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| decision.is_member(i))
+    };
 
     let mut len = ANSWER_START.len()
         + string_len_bound(&request.user_id)
@@ -222,15 +234,15 @@ fn write_answer(
         + COHORTS_END.len()
         + ANSWER_END.len();
     for i in kept() {
-        len += string_len_bound(decision.code(i)) + 2 + decision.entry_len_bound(i);
+        len += codes.quoted[i].len() + 2 + decision.entry_len_bound(i);
     }
     for (code, raw) in &foreign {
         len += string_len_bound(code) + 2 + raw.len();
     }
-    for code in members()
-        .map(|i| decision.code(i))
-        .chain(listed.iter().copied())
-    {
+    for i in members() {
+        len += codes.quoted[i].len() + 1;
+    }
+    for code in &listed {
         len += string_len_bound(code) + 1;
     }
     for (name, raw) in &state.other_fields {
@@ -242,12 +254,10 @@ fn write_answer(
     push_json_string(&mut out, &request.user_id);
     out.push_str(STATE_START);
     let mut first = true;
-    let mut entry = |out: &mut String, code: &str| {
+    let mut separate = |out: &mut String| {
         if !std::mem::take(&mut first) {
             out.push(',');
         }
-        push_json_string(out, code);
-        out.push(':');
     };
     let mut foreign = foreign.into_iter().peekable();
     for i in kept() {
@@ -255,36 +265,44 @@ fn write_answer(
         while let Some((other, raw)) =
             foreign.next_if(|(other, _)| cohort_order(other, code).is_lt())
         {
-            entry(&mut out, other);
+            separate(&mut out);
+            push_json_string(&mut out, other);
+            out.push(':');
             out.push_str(raw);
         }
-        entry(&mut out, code);
+        separate(&mut out);
+        out.push_str(&codes.quoted[i]);
+        out.push(':');
         decision.write_entry(i, &mut out);
     }
     for (other, raw) in foreign {
-        entry(&mut out, other);
+        separate(&mut out);
+        push_json_string(&mut out, other);
+        out.push(':');
         out.push_str(raw);
     }
     out.push_str(EXTERNAL_START);
     out.push_str(state.external.unwrap_or(EMPTY_OBJECT));
     out.push_str(COHORTS_START);
     let mut first = true;
-    let mut item = |out: &mut String, code: &str| {
+    let mut separate = |out: &mut String| {
         if !std::mem::take(&mut first) {
             out.push(',');
         }
-        push_json_string(out, code);
     };
     let mut listed = listed.into_iter().peekable();
     for i in members() {
         let code = decision.code(i);
         while let Some(other) = listed.next_if(|other| cohort_order(other, code).is_lt()) {
-            item(&mut out, other);
+            separate(&mut out);
+            push_json_string(&mut out, other);
         }
-        item(&mut out, code);
+        separate(&mut out);
+        out.push_str(&codes.quoted[i]);
     }
     for other in listed {
-        item(&mut out, other);
+        separate(&mut out);
+        push_json_string(&mut out, other);
     }
     out.push_str(COHORTS_END);
     for (name, raw) in &state.other_fields {

@@ -35,9 +35,9 @@ pub struct Workspace {
     pub schemas: Arc<BTreeMap<String, EventSchema>>,
     /// What windows are measured against (`--clock`).
     pub clock: engine::Clock,
-    /// The engine's cohorts in the order answers list codes: worked out once, not sorted again
-    /// for every answer.
-    answer_order: AnswerOrder,
+    /// The engine's cohorts as answers list them: worked out once, not sorted again for every
+    /// answer.
+    answer_codes: AnswerCodes,
 }
 
 /// One cohort in the workspace format.
@@ -172,22 +172,31 @@ pub fn cohorts_file_text(records: &[CohortRecord]) -> String {
     text
 }
 
-/// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes, and the list of
-/// cohorts it was worked out for (where it is, and how long): [`Workspace::cohorts`] is a public
-/// field that can be replaced, and an order for other cohorts is not used.
-struct AnswerOrder {
+/// The engine's cohorts as answers list them: in [`cohort_order`] of their codes, each code
+/// already written as a JSON string. Also the list of cohorts it was worked out for (where it
+/// is, and how long): [`Workspace::cohorts`] is a public field that can be replaced, and codes
+/// worked out for other cohorts are not used.
+#[derive(Clone)]
+pub struct AnswerCodes {
     cohorts_at: usize,
-    order: Vec<usize>,
+    /// Workspace indices, in answer order.
+    pub order: Vec<usize>,
+    /// By workspace index: the code as a JSON string.
+    pub quoted: Vec<String>,
 }
 
-impl AnswerOrder {
-    fn of(cohorts: &engine::Workspace) -> AnswerOrder {
+impl AnswerCodes {
+    fn of(cohorts: &engine::Workspace) -> AnswerCodes {
         let codes = cohorts.cohorts();
         let mut order: Vec<usize> = (0..codes.len()).collect();
         order.sort_by(|&a, &b| cohort_order(&codes[a].code, &codes[b].code));
-        AnswerOrder {
+        AnswerCodes {
             cohorts_at: codes.as_ptr() as usize,
             order,
+            quoted: codes
+                .iter()
+                .map(|c| Value::String(c.code.clone()).to_string())
+                .collect(),
         }
     }
 
@@ -281,7 +290,7 @@ impl Workspace {
         }
         Ok(Workspace {
             dir: dir.to_path_buf(),
-            answer_order: AnswerOrder::of(&cohorts),
+            answer_codes: AnswerCodes::of(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
@@ -298,7 +307,7 @@ impl Workspace {
         let cohorts = compile_records(&records)?;
         Ok(Workspace {
             dir: self.dir.clone(),
-            answer_order: AnswerOrder::of(&cohorts),
+            answer_codes: AnswerCodes::of(&cohorts),
             cohorts,
             records,
             clock: self.clock,
@@ -321,7 +330,7 @@ impl Workspace {
             message: e.to_string(),
         })?;
         workspace.records = records;
-        workspace.answer_order = AnswerOrder::of(&cohorts);
+        workspace.answer_codes = AnswerCodes::of(&cohorts);
         workspace.cohorts = cohorts;
         Ok(workspace)
     }
@@ -342,7 +351,7 @@ impl Workspace {
         }
         Ok(Workspace {
             dir,
-            answer_order: AnswerOrder::of(&cohorts),
+            answer_codes: AnswerCodes::of(&cohorts),
             cohorts,
             records,
             clock: engine::Clock::Event,
@@ -350,12 +359,12 @@ impl Workspace {
         })
     }
 
-    /// The engine's cohorts (workspace indices) in [`cohort_order`] of their codes.
-    pub fn answer_order(&self) -> Cow<'_, [usize]> {
-        if self.answer_order.is_for(&self.cohorts) {
-            Cow::Borrowed(&self.answer_order.order)
+    /// The engine's cohorts as answers list them.
+    pub fn answer_codes(&self) -> Cow<'_, AnswerCodes> {
+        if self.answer_codes.is_for(&self.cohorts) {
+            Cow::Borrowed(&self.answer_codes)
         } else {
-            Cow::Owned(AnswerOrder::of(&self.cohorts).order)
+            Cow::Owned(AnswerCodes::of(&self.cohorts))
         }
     }
 
