@@ -599,6 +599,13 @@ impl Run<'_> {
                         source.dropped += dropped;
                     }
                 }
+                debug_assert!(
+                    may_prune
+                        || live
+                            .external
+                            .as_ref()
+                            .is_none_or(|e| e.accumulators[l].clone().prune(leaf.mode, now) == 0)
+                );
                 if may_prune
                     && let Some(external) = live.external.as_mut()
                     && external.accumulators[l].prune(leaf.mode, now) > 0
