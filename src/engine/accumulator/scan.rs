@@ -107,6 +107,20 @@ impl<'a> Scanner<'a> {
         let (mut last_time, mut last_value) = *last;
         let mut in_order = true;
         let mut pos = self.pos;
+        // Two at a time (a third of the work per pair was the loop and the push), then one.
+        while let Some(chunk) = self.bytes.get(pos..pos + 33) {
+            let (Some(first), Some(second)) =
+                (common_pair(&chunk[..17]), common_pair(&chunk[16..]))
+            else {
+                break;
+            };
+            in_order &= (last_time < first.0)
+                & (first.0 < second.0)
+                & (!MAXIMUM || (last_value > first.1) & (first.1 > second.1));
+            (last_time, last_value) = second;
+            pairs.extend_from_slice(&[first, second]);
+            pos += 32;
+        }
         while let Some(chunk) = self.bytes.get(pos..pos + 17) {
             let Some((time, value)) = common_pair(chunk) else {
                 break;
