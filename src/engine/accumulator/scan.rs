@@ -61,13 +61,32 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a [u8]> {
         self.expect(b'"')?;
         let start = self.pos;
-        let len = self.bytes[start..].iter().position(|&b| b == b'"')?;
-        let content = &self.bytes[start..start + len];
-        if content.iter().any(|&b| b == b'\\' || b < 0x20) {
+        // The closing quote, unless an escape or a control character comes first.
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if self.bytes[start + len] != b'"' {
             return None;
         }
         self.pos = start + len + 1;
-        Some(content)
+        Some(&self.bytes[start..start + len])
+    }
+
+    /// The clock, an integer as [`Scanner::integer`] reads it: the common 13-digit time before
+    /// the `,` of the first accumulator (or the `]` of none) read sixteen bytes at once.
+    fn clock(&mut self) -> Option<i64> {
+        if let Some(chunk) = self.bytes.get(self.pos..self.pos + 16) {
+            let head = u64::from_le_bytes(chunk[..8].try_into().ok()?);
+            let tail = u64::from_le_bytes(chunk[8..].try_into().ok()?);
+            if chunk[0] != b'0'
+                && matches!(chunk[13], b',' | b']')
+                && let Some(time) = time_13::<CLOCK_DIGITS>(head, tail)
+            {
+                self.pos += 13;
+                return Some(time as i64);
+            }
+        }
+        self.integer()
     }
 
     /// An integer as serde_json reads one into an `i64` (not `-0`, which it reads as a float).
@@ -165,14 +184,14 @@ impl<'a> Scanner<'a> {
         let clock = if self.eat_null() {
             None
         } else {
-            Some(self.integer()?)
+            Some(self.clock()?)
         };
         let mut accumulators = Vec::with_capacity(modes.len());
-        for &mode in modes {
+        for (i, &mode) in modes.iter().enumerate() {
             self.expect(b',')?;
             let start = self.pos;
             self.canonical = true;
-            let accumulator = self.accumulator(mode)?;
+            let accumulator = self.accumulator(mode, i + 1 == modes.len())?;
             let pairs = match &accumulator {
                 Accumulator::Windowed(entries) => entries.len(),
                 _ => 0,
@@ -191,7 +210,8 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    fn accumulator(&mut self, mode: Mode) -> Option<Accumulator> {
+    /// `last`: no accumulator follows (the text left is this one's and the entry's end).
+    fn accumulator(&mut self, mode: Mode, last: bool) -> Option<Accumulator> {
         self.expect(b'[')?;
         let tag = self.string()?;
         let accumulator = match (mode, tag) {
@@ -212,13 +232,18 @@ impl<'a> Scanner<'a> {
             | (Mode::Views { .. }, b"wd")
             | (Mode::CurrentView { .. }, b"cv")
             | (Mode::Session { .. }, b"s") => {
-                // Pairs are numbers: the first `]` ends them. A pair takes 12 bytes or more, and
-                // the request may add a few.
-                let len = find_byte(&self.bytes[self.pos..], b']')?;
-                let mut pairs: Vec<(i64, f64)> = if len == 0 {
+                // Room for the pairs: they take 12 bytes or more each, and the request may add
+                // a few. Pairs are numbers: the first `]` ends them; the last accumulator's
+                // end is the entry's, but for `]]}`.
+                let mut pairs: Vec<(i64, f64)> = if self.peek()? == b']' {
                     // No pairs: no allocation (an event may add one later).
                     Vec::new()
                 } else {
+                    let len = if last {
+                        self.bytes.len() - self.pos
+                    } else {
+                        find_byte(&self.bytes[self.pos..], b']')?
+                    };
                     Vec::with_capacity(len / 12 + 4)
                 };
                 let maximum = matches!(mode, Mode::WindowedMax { .. });
@@ -277,25 +302,38 @@ fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
     {
         return None;
     }
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    // SAFETY: the build targets CPUs with SSE2 (`target_feature = "sse2"`, part of x86-64).
-    let time = unsafe { pair_time_sse2(head, tail) }?;
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    let time = pair_time_swar(head, tail)?;
+    let time = time_13::<PAIR_DIGITS>(head, tail)?;
     Some((time as i64, f64::from(chunk[15] - b'0')))
+}
+
+/// Which of sixteen bytes must be digits (bit `i` for byte `i`): in a pair after its comma,
+/// the time's 13 and the value's; for a clock, the time's 13.
+pub(super) const PAIR_DIGITS: u16 = 0x5FFF;
+pub(super) const CLOCK_DIGITS: u16 = 0x1FFF;
+
+/// The 13-digit time that sixteen bytes start with, `head` the first eight and `tail` the next
+/// eight, if the bytes `DIGITS` says (always the first eight) are digits; no other byte is
+/// looked at.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn time_13<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
+    // SAFETY: the build targets CPUs with SSE2 (`target_feature = "sse2"`, part of x86-64).
+    unsafe { time_13_sse2::<DIGITS>(head, tail) }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn time_13<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
+    time_13_swar::<DIGITS>(head, tail)
 }
 
 /// Bytes 5 and 7 of a pair's second word: the `,` after the time and the `,` or `]` after the
 /// value.
 const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
 
-/// The time of a pair, `head` its first eight bytes after the comma and `tail` the next eight,
-/// if the time's 13 bytes and the value's byte are digits; the separators are not looked at.
-/// Sixteen bytes at once with SSE2 (which every x86-64 has): half the instructions of
-/// [`pair_time_swar`].
+/// [`time_13`] sixteen bytes at once with SSE2 (which every x86-64 has): half the instructions
+/// of [`time_13_swar`].
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
-pub(super) fn pair_time_sse2(head: u64, tail: u64) -> Option<u64> {
+pub(super) fn time_13_sse2<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
     use std::arch::x86_64::{
         _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_madd_epi16,
         _mm_max_epu8, _mm_movemask_epi8, _mm_mullo_epi16, _mm_packs_epi32, _mm_set_epi64x,
@@ -307,8 +345,7 @@ pub(super) fn pair_time_sse2(head: u64, tail: u64) -> Option<u64> {
     // A byte is a digit when it is at most 9 once '0' is taken from it (wrapping).
     let nine = _mm_set1_epi8(9);
     let is_digit = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(digits, nine), nine));
-    // The time's 13 bytes and the value's (byte 14).
-    if is_digit & 0x5FFF != 0x5FFF {
+    if is_digit & i32::from(DIGITS) != i32::from(DIGITS) {
         return None;
     }
     // The 13 digits moved to the top, three zero digits below: a 16-digit number. Then pairs
@@ -328,11 +365,17 @@ pub(super) fn pair_time_sse2(head: u64, tail: u64) -> Option<u64> {
     Some((both & 0xFFFF_FFFF) * 100_000_000 + (both >> 32))
 }
 
-/// [`pair_time_sse2`] eight bytes at a time.
+/// [`time_13`] eight bytes at a time.
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
-pub(super) fn pair_time_swar(head: u64, tail: u64) -> Option<u64> {
-    // The separators replaced by zeros: then all digits.
-    let tail_digits = (tail & !SEPARATORS) | (ASCII_ZEROS & SEPARATORS);
+pub(super) fn time_13_swar<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
+    // The bytes of `tail` that need not be digits replaced by zeros: then all digits.
+    let mut others = 0u64;
+    for byte in 0..8 {
+        if DIGITS & (1 << (8 + byte)) == 0 {
+            others |= 0xFF << (8 * byte);
+        }
+    }
+    let tail_digits = (tail & !others) | (ASCII_ZEROS & others);
     if non_digits(head) | non_digits(tail_digits) != 0 {
         return None;
     }
