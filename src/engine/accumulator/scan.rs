@@ -78,9 +78,9 @@ impl<'a> Scanner<'a> {
         if let Some(chunk) = self.bytes.get(self.pos..self.pos + 16) {
             let head = u64::from_le_bytes(chunk[..8].try_into().ok()?);
             let tail = u64::from_le_bytes(chunk[8..].try_into().ok()?);
-            if chunk[0] != b'0'
-                && matches!(chunk[13], b',' | b']')
+            if matches!(chunk[13], b',' | b']')
                 && let Some(time) = time_13::<CLOCK_DIGITS>(head, tail)
+                && time >= SMALLEST_13_DIGITS
             {
                 self.pos += 13;
                 return Some(time as i64);
@@ -297,14 +297,26 @@ fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
     let tail = u64::from_le_bytes(chunk.get(9..17)?.try_into().ok()?);
     let separators = tail & SEPARATORS;
     if chunk[0] != b','
-        || chunk[1] == b'0'
         || (separators != 0x2C00_2C00_0000_0000 && separators != 0x5D00_2C00_0000_0000)
     {
         return None;
     }
     let time = time_13::<PAIR_DIGITS>(head, tail)?;
-    Some((time as i64, f64::from(chunk[15] - b'0')))
+    // 13 digits from the first that is not 0 (no leading zero: JSON).
+    if time < SMALLEST_13_DIGITS {
+        return None;
+    }
+    // The value's digit (checked) is its low four bits.
+    Some((time as i64, DIGIT_VALUES[usize::from(chunk[15] & 0xF)]))
 }
+
+/// The smallest time written with 13 digits (a smaller one read from 13 has a leading zero).
+const SMALLEST_13_DIGITS: u64 = 1_000_000_000_000;
+
+/// The value of a digit, by its low four bits.
+const DIGIT_VALUES: [f64; 16] = [
+    0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+];
 
 /// Which of sixteen bytes must be digits (bit `i` for byte `i`): in a pair after its comma,
 /// the time's 13 and the value's; for a clock, the time's 13.
