@@ -128,9 +128,7 @@ impl<'a> Scanner<'a> {
         let mut pos = self.pos;
         // Two at a time (a third of the work per pair was the loop and the push), then one.
         while let Some(chunk) = self.bytes.get(pos..pos + 33) {
-            let (Some(first), Some(second)) =
-                (common_pair(&chunk[..17]), common_pair(&chunk[16..]))
-            else {
+            let Some([first, second]) = common_pairs_two(chunk) else {
                 break;
             };
             in_order &= (last_time < first.0)
@@ -310,6 +308,38 @@ fn common_pair(chunk: &[u8]) -> Option<(i64, f64)> {
     Some((time as i64, DIGIT_VALUES[usize::from(chunk[15] & 0xF)]))
 }
 
+/// Two pairs in a row, `,1767225600000,1,1767225660000,1` and the byte after them: what
+/// [`common_pair`] reads from each (the first's `,` after it is the second's), their times
+/// read together.
+fn common_pairs_two(chunk: &[u8]) -> Option<[(i64, f64); 2]> {
+    let word = |at: usize| {
+        let bytes: [u8; 8] = chunk.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(bytes))
+    };
+    let (first, second) = ((word(1)?, word(9)?), (word(17)?, word(25)?));
+    let separators = second.1 & SEPARATORS;
+    if chunk[0] != b','
+        || first.1 & SEPARATORS != 0x2C00_2C00_0000_0000
+        || (separators != 0x2C00_2C00_0000_0000 && separators != 0x5D00_2C00_0000_0000)
+    {
+        return None;
+    }
+    let (first_time, second_time) = times_13::<PAIR_DIGITS>(first, second)?;
+    if first_time.min(second_time) < SMALLEST_13_DIGITS {
+        return None;
+    }
+    Some([
+        (
+            first_time as i64,
+            DIGIT_VALUES[usize::from(chunk[15] & 0xF)],
+        ),
+        (
+            second_time as i64,
+            DIGIT_VALUES[usize::from(chunk[31] & 0xF)],
+        ),
+    ])
+}
+
 /// The smallest time written with 13 digits (a smaller one read from 13 has a leading zero).
 const SMALLEST_13_DIGITS: u64 = 1_000_000_000_000;
 
@@ -337,6 +367,21 @@ fn time_13<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
     time_13_swar::<DIGITS>(head, tail)
 }
 
+/// [`time_13`] of two pairs' words.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn times_13<const DIGITS: u16>(first: (u64, u64), second: (u64, u64)) -> Option<(u64, u64)> {
+    // SAFETY: the build targets CPUs with SSE2 (`target_feature = "sse2"`, part of x86-64).
+    unsafe { times_13_sse2::<DIGITS>(first, second) }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn times_13<const DIGITS: u16>(first: (u64, u64), second: (u64, u64)) -> Option<(u64, u64)> {
+    Some((
+        time_13_swar::<DIGITS>(first.0, first.1)?,
+        time_13_swar::<DIGITS>(second.0, second.1)?,
+    ))
+}
+
 /// Bytes 5 and 7 of a pair's second word: the `,` after the time and the `,` or `]` after the
 /// value.
 const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
@@ -346,35 +391,83 @@ const SEPARATORS: u64 = 0xFF00_FF00_0000_0000;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 pub(super) fn time_13_sse2<const DIGITS: u16>(head: u64, tail: u64) -> Option<u64> {
-    use std::arch::x86_64::{
-        _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_madd_epi16,
-        _mm_max_epu8, _mm_movemask_epi8, _mm_mullo_epi16, _mm_packs_epi32, _mm_set_epi64x,
-        _mm_set1_epi8, _mm_set1_epi16, _mm_set1_epi32, _mm_slli_si128, _mm_srli_epi16,
-        _mm_sub_epi8,
-    };
-    let bytes = _mm_set_epi64x(tail as i64, head as i64);
-    let digits = _mm_sub_epi8(bytes, _mm_set1_epi8(b'0' as i8));
-    // A byte is a digit when it is at most 9 once '0' is taken from it (wrapping).
-    let nine = _mm_set1_epi8(9);
-    let is_digit = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(digits, nine), nine));
+    use std::arch::x86_64::{_mm_cvtsi128_si64, _mm_madd_epi16, _mm_packs_epi32, _mm_set1_epi32};
+    let (digits, is_digit) = sse2::digits(head, tail);
     if is_digit & i32::from(DIGITS) != i32::from(DIGITS) {
         return None;
     }
-    // The 13 digits moved to the top, three zero digits below: a 16-digit number. Then pairs
-    // of digits, quads and eights, each lane its two halves' weighted sum.
-    let digits = _mm_slli_si128::<3>(digits);
-    let pairs = _mm_add_epi16(
-        _mm_mullo_epi16(
-            _mm_and_si128(digits, _mm_set1_epi16(0xFF)),
-            _mm_set1_epi16(10),
-        ),
-        _mm_srli_epi16::<8>(digits),
-    );
-    let quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064)); // (100, 1)
+    let quads = sse2::quads(digits);
     let quads = _mm_packs_epi32(quads, quads);
     let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710)); // (10_000, 1)
-    let both = _mm_cvtsi128_si64(eights) as u64;
-    Some((both & 0xFFFF_FFFF) * 100_000_000 + (both >> 32))
+    Some(sse2::time(_mm_cvtsi128_si64(eights) as u64))
+}
+
+/// The times of two pairs in a row, each given as [`time_13`] takes it, if the bytes `DIGITS`
+/// says are digits in both: [`time_13_sse2`] twice with their last steps shared.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+pub(super) fn times_13_sse2<const DIGITS: u16>(
+    first: (u64, u64),
+    second: (u64, u64),
+) -> Option<(u64, u64)> {
+    use std::arch::x86_64::{
+        _mm_cvtsi128_si64, _mm_madd_epi16, _mm_packs_epi32, _mm_set1_epi32, _mm_unpackhi_epi64,
+    };
+    let (first, first_digits) = sse2::digits(first.0, first.1);
+    let (second, second_digits) = sse2::digits(second.0, second.1);
+    if first_digits & second_digits & i32::from(DIGITS) != i32::from(DIGITS) {
+        return None;
+    }
+    // Both quads in one vector: the eights of the first in the low half, then the second's.
+    let quads = _mm_packs_epi32(sse2::quads(first), sse2::quads(second));
+    let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710)); // (10_000, 1)
+    Some((
+        sse2::time(_mm_cvtsi128_si64(eights) as u64),
+        sse2::time(_mm_cvtsi128_si64(_mm_unpackhi_epi64(eights, eights)) as u64),
+    ))
+}
+
+/// The steps of reading a 13-digit time sixteen bytes at once.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_madd_epi16, _mm_max_epu8,
+        _mm_movemask_epi8, _mm_mullo_epi16, _mm_set_epi64x, _mm_set1_epi8, _mm_set1_epi16,
+        _mm_set1_epi32, _mm_slli_si128, _mm_srli_epi16, _mm_sub_epi8,
+    };
+
+    /// Each byte's digit value, and which bytes are digits (bit `i` for byte `i`).
+    #[target_feature(enable = "sse2")]
+    pub(super) fn digits(head: u64, tail: u64) -> (__m128i, i32) {
+        let bytes = _mm_set_epi64x(tail as i64, head as i64);
+        let digits = _mm_sub_epi8(bytes, _mm_set1_epi8(b'0' as i8));
+        // A byte is a digit when it is at most 9 once '0' is taken from it (wrapping).
+        let nine = _mm_set1_epi8(9);
+        let is_digit = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(digits, nine), nine));
+        (digits, is_digit)
+    }
+
+    /// The first 13 digits moved to the top, three zero digits below them (a 16-digit number),
+    /// then read as four numbers of four digits (in 32-bit lanes): pairs of digits, then pairs
+    /// of pairs, each lane its two halves' weighted sum.
+    #[target_feature(enable = "sse2")]
+    pub(super) fn quads(digits: __m128i) -> __m128i {
+        let digits = _mm_slli_si128::<3>(digits);
+        let pairs = _mm_add_epi16(
+            _mm_mullo_epi16(
+                _mm_and_si128(digits, _mm_set1_epi16(0xFF)),
+                _mm_set1_epi16(10),
+            ),
+            _mm_srli_epi16::<8>(digits),
+        );
+        _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064)) // (100, 1)
+    }
+
+    /// The 16-digit number whose first eight digits' value is in the low half of `eights` and
+    /// the last eight's in the high half.
+    pub(super) fn time(eights: u64) -> u64 {
+        (eights & 0xFFFF_FFFF) * 100_000_000 + (eights >> 32)
+    }
 }
 
 /// [`time_13`] eight bytes at a time.

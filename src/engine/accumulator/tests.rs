@@ -604,7 +604,7 @@ proptest::proptest! {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[test]
 fn times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
-    use super::scan::{CLOCK_DIGITS, PAIR_DIGITS, time_13_sse2, time_13_swar};
+    use super::scan::{CLOCK_DIGITS, PAIR_DIGITS, time_13_sse2, time_13_swar, times_13_sse2};
     let words = |bytes: &[u8; 16]| {
         let (head, tail) = bytes.split_at(8);
         (
@@ -631,6 +631,17 @@ fn times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
         });
         assert_eq!(clock, time, "{text}");
         assert_eq!(pair, time.filter(|_| bytes[14].is_ascii_digit()), "{text}");
+        // With a pair that reads, before and after it: both times, or none.
+        let other = words(b"1767225600000,1,");
+        // SAFETY: as above.
+        let (before, after) = unsafe {
+            (
+                times_13_sse2::<PAIR_DIGITS>(other, (head, tail)),
+                times_13_sse2::<PAIR_DIGITS>((head, tail), other),
+            )
+        };
+        assert_eq!(before, pair.map(|t| (1_767_225_600_000, t)), "{text}");
+        assert_eq!(after, pair.map(|t| (t, 1_767_225_600_000)), "{text}");
     };
     for text in [
         b"1767225600000,1,",
