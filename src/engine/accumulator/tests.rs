@@ -1,7 +1,8 @@
 //! The accumulators, their text and the two readers, checked against each other.
 
+use super::digits::{eight_digits, leading_digits, plain_decimal};
 use super::encode::push_integer;
-use super::scan::{Scanner, eight_digits, find_byte, leading_digits, plain_decimal};
+use super::scan::{Scanner, find_byte};
 use super::*;
 use serde_json::Value;
 use serde_json::json;
@@ -604,7 +605,7 @@ proptest::proptest! {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[test]
 fn times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
-    use super::scan::{CLOCK_DIGITS, PAIR_DIGITS, time_13_sse2, time_13_swar, times_13_sse2};
+    use super::digits::{CLOCK_DIGITS, PAIR_DIGITS, time_13_sse2, time_13_swar, times_13_sse2};
     let words = |bytes: &[u8; 16]| {
         let (head, tail) = bytes.split_at(8);
         (
