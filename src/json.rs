@@ -55,6 +55,85 @@ pub(crate) fn is_plain_string(s: &str) -> bool {
     plain_string_len(s.as_bytes()).is_none()
 }
 
+/// A position in JSON text, with the steps every reader of the plain form takes (the body's one
+/// pass, its events, their properties): the grammar on top is each reader's own.
+pub(crate) struct Cursor<'t> {
+    pub text: &'t str,
+    pub bytes: &'t [u8],
+    pub pos: usize,
+}
+
+impl<'t> Cursor<'t> {
+    pub fn new(text: &'t str, pos: usize) -> Cursor<'t> {
+        Cursor {
+            text,
+            bytes: text.as_bytes(),
+            pos,
+        }
+    }
+
+    #[inline]
+    pub fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    pub fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    pub fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// After a member: `,` (then whitespace) gives `true`, `close` gives `false`.
+    #[inline]
+    pub fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.pos += 1;
+                self.ws();
+                Some(true)
+            }
+            b if b == close => {
+                self.pos += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
+    /// A string without escapes or control characters: the range of its content.
+    #[inline]
+    pub fn plain_string_span(&mut self) -> Option<(usize, usize)> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let len = plain_string_len(&self.bytes[start..])?;
+        if self.bytes[start + len] != b'"' {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some((start, start + len))
+    }
+
+    /// [`Cursor::plain_string_span`], its content.
+    #[inline]
+    pub fn plain_string(&mut self) -> Option<&'t str> {
+        let (start, end) = self.plain_string_span()?;
+        self.text.get(start..end)
+    }
+
+    #[inline]
+    pub fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.pos + word.len();
+        (self.bytes.get(self.pos..end)? == word).then(|| self.pos = end)
+    }
+}
+
 /// A JSON object key, borrowed from the input when it has no escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key<'a>(pub Cow<'a, str>);

@@ -46,6 +46,7 @@ PY
 count() { # NAME BODY [SERVE ARGS…]: prints instructions per request
   local name=$1 body=$2 pid url i
   shift 2
+  : > "$WORK/$name.log" # read before the server has written to it
   valgrind --tool=callgrind --callgrind-out-file="$WORK/$name.%p" \
     "$SEGSCOPE" serve --addr 127.0.0.1:0 --quiet "$@" > "$WORK/$name.log" 2>&1 &
   pid=$!

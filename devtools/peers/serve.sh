@@ -19,6 +19,8 @@ stop_work() {
 start_serve() {
   local bin=$1 log=$2
   shift 2
+  # The log exists before the server starts: it is read before the server has written to it.
+  : > "$log"
   "$bin" serve --addr 127.0.0.1:0 --quiet "$@" > "$log" 2>&1 &
   SERVE_PID=$!
   SERVE_PIDS+=("$SERVE_PID")

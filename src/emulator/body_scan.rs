@@ -14,27 +14,34 @@
 use std::borrow::Cow;
 
 use super::body::{BodyShape, RawEntries, StateShape, first_repeated};
+use crate::json::Cursor;
 
 /// Deeper nesting is left to the serde path (its recursion limit is 128).
 const MAX_DEPTH: usize = 100;
 
 /// The body, if it is in the plain form this reader takes (see the module docs).
 pub(super) fn read(text: &str) -> Option<BodyShape<'_>> {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut r = Reader(Cursor::new(text, 0));
     r.ws();
     let body = r.body()?;
     r.ws();
     (r.pos == r.bytes.len()).then_some(body)
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
+/// The body's grammar over a [`Cursor`] (its steps are the cursor's).
+struct Reader<'a>(Cursor<'a>);
+
+impl<'a> std::ops::Deref for Reader<'a> {
+    type Target = Cursor<'a>;
+    fn deref(&self) -> &Cursor<'a> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 /// A field of a body or state, once seen.
@@ -51,39 +58,6 @@ impl Seen {
 }
 
 impl<'a> Reader<'a> {
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    #[inline]
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.pos += 1)
-    }
-
-    /// After a member: `,` (then whitespace) gives `true`, `close` gives `false`.
-    fn next_member(&mut self, close: u8) -> Option<bool> {
-        self.ws();
-        match self.peek()? {
-            b',' => {
-                self.pos += 1;
-                self.ws();
-                Some(true)
-            }
-            b if b == close => {
-                self.pos += 1;
-                Some(false)
-            }
-            _ => None,
-        }
-    }
-
     /// `{` and whitespace; `true` if the object is empty (its `}` read too).
     fn open_object(&mut self) -> Option<bool> {
         self.expect(b'{')?;
@@ -97,23 +71,11 @@ impl<'a> Reader<'a> {
 
     /// A key and its `:`, with the whitespace after.
     fn key(&mut self) -> Option<&'a str> {
-        let key = self.string()?;
+        let key = self.plain_string()?;
         self.ws();
         self.expect(b':')?;
         self.ws();
         Some(key)
-    }
-
-    /// A string without escapes or control characters, its content.
-    fn string(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let len = crate::json::plain_string_len(&self.bytes[start..])?;
-        if self.bytes[start + len] != b'"' {
-            return None;
-        }
-        self.pos = start + len + 1;
-        self.text.get(start..start + len)
     }
 
     /// One value, checked, as its text.
@@ -142,7 +104,7 @@ impl<'a> Reader<'a> {
                 }
             }
             b'[' => self.array(depth),
-            b'"' => self.string().map(drop),
+            b'"' => self.plain_string().map(drop),
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
@@ -193,11 +155,6 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.pos + word.len();
-        (self.bytes.get(self.pos..end)? == word).then(|| self.pos = end)
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, JSON's number.
@@ -432,7 +389,7 @@ impl<'a> Reader<'a> {
             return Some(cohorts);
         }
         loop {
-            cohorts.push(self.string()?.to_string());
+            cohorts.push(self.plain_string()?.to_string());
             if !self.next_member(b']')? {
                 return Some(cohorts);
             }
@@ -443,11 +400,7 @@ impl<'a> Reader<'a> {
 /// Skips the value at `text[start..]`, checking it is JSON in the plain form, at nesting `depth`:
 /// the position after it.
 pub(super) fn skip_value(text: &str, start: usize, depth: usize) -> Option<usize> {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: start,
-    };
+    let mut r = Reader(Cursor::new(text, start));
     r.value(depth)?;
     Some(r.pos)
 }
@@ -455,11 +408,7 @@ pub(super) fn skip_value(text: &str, start: usize, depth: usize) -> Option<usize
 /// Whether `text` is one JSON value in the plain form this reader takes (`false` for what it
 /// leaves to serde, e.g. escapes: the caller then reads the body with serde, which decides).
 pub(super) fn is_json(text: &str) -> bool {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut r = Reader(Cursor::new(text, 0));
     r.value(3).is_some() && r.pos == r.bytes.len()
 }
 

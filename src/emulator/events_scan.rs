@@ -9,6 +9,7 @@
 
 use crate::api::MAX_EVENTS;
 use crate::engine::{self, Properties};
+use crate::json::Cursor;
 
 /// The events of `text` (the JSON text of `events`), if they are in the plain form and all pass
 /// the contract's checks.
@@ -23,11 +24,7 @@ pub(super) fn read(text: &str) -> Option<Vec<engine::Event>> {
 /// [`read`] for the array at `text[start..]` (the request body, in its one pass), with the
 /// position after it. What it reads is checked to be JSON as it goes.
 pub(super) fn read_at(text: &str, start: usize) -> Option<(Vec<engine::Event>, usize)> {
-    let mut r = Cursor {
-        text,
-        bytes: text.as_bytes(),
-        pos: start,
-    };
+    let mut r = Reader(Cursor::new(text, start));
     r.expect(b'[')?;
     r.ws();
     // An event of a plain request is a few hundred bytes.
@@ -48,10 +45,20 @@ pub(super) fn read_at(text: &str, start: usize) -> Option<(Vec<engine::Event>, u
     Some((events, r.pos))
 }
 
-struct Cursor<'t> {
-    text: &'t str,
-    bytes: &'t [u8],
-    pos: usize,
+/// The events' grammar over a [`Cursor`] (its steps are the cursor's).
+struct Reader<'t>(Cursor<'t>);
+
+impl<'t> std::ops::Deref for Reader<'t> {
+    type Target = Cursor<'t>;
+    fn deref(&self) -> &Cursor<'t> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 /// The fields of an event the contract reads, as found.
@@ -65,59 +72,14 @@ struct Fields<'t> {
     properties: Option<Properties>,
 }
 
-impl<'t> Cursor<'t> {
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    #[inline]
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.pos += 1)
-    }
-
-    /// After a member: `,` (then whitespace) gives `true`, `close` gives `false`.
-    fn next_member(&mut self, close: u8) -> Option<bool> {
-        self.ws();
-        match self.peek()? {
-            b',' => {
-                self.pos += 1;
-                self.ws();
-                Some(true)
-            }
-            b if b == close => {
-                self.pos += 1;
-                Some(false)
-            }
-            _ => None,
-        }
-    }
-
-    /// A string without escapes, its content.
-    fn string(&mut self) -> Option<&'t str> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let len = crate::json::plain_string_len(&self.bytes[start..])?;
-        if self.bytes[start + len] != b'"' {
-            return None;
-        }
-        self.pos = start + len + 1;
-        self.text.get(start..start + len)
-    }
-
+impl<'t> Reader<'t> {
     /// A string, or `null` (`None`).
     fn string_or_null(&mut self) -> Option<Option<&'t str>> {
         if self.bytes[self.pos..].starts_with(b"null") {
             self.pos += 4;
             return Some(None);
         }
-        self.string().map(Some)
+        self.plain_string().map(Some)
     }
 
     /// One event object, if it is plain and passes the contract's checks.
@@ -127,14 +89,14 @@ impl<'t> Cursor<'t> {
         self.ws();
         let mut fields = Fields::default();
         loop {
-            let key = self.string()?;
+            let key = self.plain_string()?;
             self.ws();
             self.expect(b':')?;
             self.ws();
             // A field given twice is left to serde (which keeps the last).
             match key {
-                "name" if fields.name.is_none() => fields.name = Some(self.string()?),
-                "time" if fields.time.is_none() => fields.time = Some(self.string()?),
+                "name" if fields.name.is_none() => fields.name = Some(self.plain_string()?),
+                "time" if fields.time.is_none() => fields.time = Some(self.plain_string()?),
                 "view_id" if fields.view_id.is_none() => {
                     fields.view_id = Some(self.string_or_null()?);
                 }

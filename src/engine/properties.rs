@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde_json::{Map, Number, Value};
 
+use crate::json::Cursor;
+
 /// An event's properties (normally an object: the contract refuses anything else).
 #[derive(Clone)]
 pub struct Properties {
@@ -140,9 +142,8 @@ impl Properties {
     /// checked to be JSON as it goes.
     pub fn read(text: &str, start: usize) -> Option<(Properties, usize)> {
         let mut reader = PlainReader {
-            bytes: text.as_bytes(),
+            cursor: Cursor::new(text, start),
             base: start,
-            pos: start,
             nodes: Vec::with_capacity(32),
         };
         if reader.peek()? != b'{' {
@@ -324,51 +325,40 @@ const MAX_DEPTH: usize = 100;
 /// Reads plain JSON (see [`Properties::read`]) into nodes whose strings are ranges of the text
 /// from `base` on.
 struct PlainReader<'t> {
-    bytes: &'t [u8],
+    cursor: Cursor<'t>,
     base: usize,
-    pos: usize,
     nodes: Vec<Node>,
 }
 
+impl<'t> std::ops::Deref for PlainReader<'t> {
+    type Target = Cursor<'t>;
+    fn deref(&self) -> &Cursor<'t> {
+        &self.cursor
+    }
+}
+
+impl std::ops::DerefMut for PlainReader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
+    }
+}
+
 impl PlainReader<'_> {
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    #[inline]
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.pos += 1)
-    }
-
     /// A string without escapes: its node, its range relative to `base`.
-    fn string(&mut self) -> Option<(usize, usize)> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let len = crate::json::plain_string_len(&self.bytes[start..])?;
-        if self.bytes[start + len] != b'"' {
-            return None;
-        }
-        self.pos = start + len + 1;
-        let range = (start - self.base, start + len - self.base);
+    fn string(&mut self) -> Option<()> {
+        let (start, end) = self.plain_string_span()?;
         self.nodes.push(Node::String {
-            start: range.0,
-            end: range.1,
+            start: start - self.base,
+            end: end - self.base,
         });
-        Some(range)
+        Some(())
     }
 
     fn value(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'{' => self.object(depth),
             b'[' => self.array(depth),
-            b'"' => self.string().map(drop),
+            b'"' => self.string(),
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal(b"true", Node::Bool(true)),
             b'f' => self.literal(b"false", Node::Bool(false)),
@@ -469,8 +459,7 @@ impl PlainReader<'_> {
     }
 
     fn literal(&mut self, word: &[u8], node: Node) -> Option<()> {
-        let end = self.pos + word.len();
-        (self.bytes.get(self.pos..end)? == word).then(|| self.pos = end)?;
+        self.cursor.literal(word)?;
         self.nodes.push(node);
         Some(())
     }

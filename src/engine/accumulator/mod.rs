@@ -14,12 +14,13 @@
 //! Windowed pairs are flat (not `[[t, x], ...]`) to keep the text and the allocations small.
 //!
 //! The accumulators themselves are here; their text form is written by [`encode`], read fast by
-//! [`scan`] (the text this engine writes) and read generally by [`decode`] (any JSON, with
-//! reasons for what is not a state).
+//! [`scan`] (the text this engine writes; the digits of its numbers by [`digits`]) and read
+//! generally by [`decode`] (any JSON, with reasons for what is not a state).
 
 use std::ops::Range;
 
 mod decode;
+mod digits;
 mod encode;
 mod scan;
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The accumulators, their text and the two readers, checked against each other.
 
+use super::digits::{eight_digits, leading_digits, plain_decimal};
 use super::encode::push_integer;
-use super::scan::{Scanner, eight_digits, find_byte, leading_digits, plain_decimal};
+use super::scan::{Scanner, find_byte};
 use super::*;
 use serde_json::Value;
 use serde_json::json;
@@ -551,6 +552,7 @@ proptest::proptest! {
         wp in proptest::collection::vec((millisecond_time(), pair_value()), 0..40),
         wv in proptest::collection::vec((millisecond_time(), pair_value()), 0..12),
         start in 1_000_000_000_000i64..9_999_999_900_000,
+        clock in millisecond_time(),
     ) {
         let modes = [WINDOW, WINDOW_MAX];
         let pairs = |items: &[((u8, String), String)]| {
@@ -564,8 +566,9 @@ proptest::proptest! {
                 })
                 .collect::<String>()
         };
+        let clock = if clock.1.is_empty() { start.to_string() } else { clock.1 };
         let text = format!(
-            r#"{{"k":[{start},["wp"{}],["wv"{}]]}}"#,
+            r#"{{"k":[{clock},["wp"{}],["wv"{}]]}}"#,
             pairs(&wp),
             pairs(&wv)
         );
@@ -596,13 +599,13 @@ proptest::proptest! {
     }
 }
 
-/// Every byte of a pair's sixteen replaced by every value, and random bytes near a pair: the
-/// SSE2 reading of a pair's time agrees with the eight-bytes-at-a-time one, which agrees with
-/// the byte loop.
+/// Every byte of a pair's sixteen (or a clock's) replaced by every value, and random bytes near
+/// them: the SSE2 reading of a 13-digit time agrees with the eight-bytes-at-a-time one, and
+/// both with the byte loop.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[test]
-fn pair_times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
-    use super::scan::{pair_time_sse2, pair_time_swar};
+fn times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
+    use super::digits::{CLOCK_DIGITS, PAIR_DIGITS, time_13_sse2, time_13_swar, times_13_sse2};
     let words = |bytes: &[u8; 16]| {
         let (head, tail) = bytes.split_at(8);
         (
@@ -613,30 +616,43 @@ fn pair_times_read_the_same_sixteen_and_eight_bytes_at_a_time() {
     let check = |bytes: &[u8; 16]| {
         let (head, tail) = words(bytes);
         // SAFETY: the test only runs where SSE2 is (the cfg above).
-        let sse2 = unsafe { pair_time_sse2(head, tail) };
-        assert_eq!(
-            sse2,
-            pair_time_swar(head, tail),
-            "{:?}",
-            bytes.escape_ascii()
-        );
-        let digits = bytes[..13].iter().chain(&bytes[14..15]);
-        let expected = digits.clone().all(u8::is_ascii_digit).then(|| {
+        let (pair, clock) = unsafe {
+            (
+                time_13_sse2::<PAIR_DIGITS>(head, tail),
+                time_13_sse2::<CLOCK_DIGITS>(head, tail),
+            )
+        };
+        let text = bytes.escape_ascii();
+        assert_eq!(pair, time_13_swar::<PAIR_DIGITS>(head, tail), "{text}");
+        assert_eq!(clock, time_13_swar::<CLOCK_DIGITS>(head, tail), "{text}");
+        let time = bytes[..13].iter().all(u8::is_ascii_digit).then(|| {
             bytes[..13]
                 .iter()
                 .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'))
         });
-        assert_eq!(sse2, expected, "{:?}", bytes.escape_ascii());
+        assert_eq!(clock, time, "{text}");
+        assert_eq!(pair, time.filter(|_| bytes[14].is_ascii_digit()), "{text}");
+        // With a pair that reads, before and after it: both times, or none.
+        let other = words(b"1767225600000,1,");
+        // SAFETY: as above.
+        let (before, after) = unsafe {
+            (
+                times_13_sse2::<PAIR_DIGITS>(other, (head, tail)),
+                times_13_sse2::<PAIR_DIGITS>((head, tail), other),
+            )
+        };
+        assert_eq!(before, pair.map(|t| (1_767_225_600_000, t)), "{text}");
+        assert_eq!(after, pair.map(|t| (t, 1_767_225_600_000)), "{text}");
     };
-    for pair in [
+    for text in [
         b"1767225600000,1,",
         b"9999999999999,9]",
         b"0000000000000,0,",
     ] {
-        check(pair);
+        check(text);
         for at in 0..16 {
             for b in 0..=255u8 {
-                let mut bytes = *pair;
+                let mut bytes = *text;
                 bytes[at] = b;
                 check(&bytes);
             }
