@@ -19,6 +19,24 @@ pub struct CheckedRequest<'a> {
     pub state: StateShape<'a>,
 }
 
+impl CheckedRequest<'_> {
+    /// What the engine reads of this request: its events and the state's entries as slices of
+    /// the body (entries left unchecked as JSON say so: the engine's reader checks them).
+    pub fn engine_input(&self) -> engine::SegmentInput<'_> {
+        let internal = &self.state.internal.0;
+        engine::SegmentInput {
+            events: &self.events,
+            internal: if self.state.unchecked.is_empty() {
+                engine::StateEntries::Slices(internal)
+            } else {
+                engine::StateEntries::Unchecked(internal)
+            },
+            external: engine::StateEntries::Slices(&self.state.external_entries.0),
+            cohorts: &self.state.cohorts,
+        }
+    }
+}
+
 /// Namespace for UUID v5 user ids derived from aliases (so the same alias is the same user).
 const ALIAS_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x5e65_c0be_7a11_4a5e_9d3b_51de_c0de_0001);

@@ -103,19 +103,9 @@ fn segment_request(
         return Err(Failure::bad_body(message)
             .with_cause("The events do not match the workspace's event schemas."));
     }
-    let mut decision = workspace.cohorts.decide(
-        engine::SegmentInput {
-            events: &request.events,
-            internal: if request.state.unchecked.is_empty() {
-                engine::StateEntries::Slices(&request.state.internal.0)
-            } else {
-                engine::StateEntries::Unchecked(&request.state.internal.0)
-            },
-            external: engine::StateEntries::Slices(&request.state.external_entries.0),
-            cohorts: &request.state.cohorts,
-        },
-        now(workspace),
-    );
+    let mut decision = workspace
+        .cohorts
+        .decide(request.engine_input(), now(workspace));
     Ok(Segmentation {
         body: write_answer(workspace, request, &decision),
         entered: decision.changed(true),
@@ -151,15 +141,11 @@ const EMPTY_STATE: &str = r#"{"internal_state":{},"external_state":{},"cohorts":
 /// The engine's decision tree for a request body (the `/_segscope/explain` endpoint).
 pub fn explain(workspace: &Workspace, body: &[u8]) -> Result<Value, Failure> {
     let request = check_request(body)?;
-    let explanation = serde_json::to_value(workspace.cohorts.explanation_with(
-        engine::SegmentInput {
-            events: &request.events,
-            internal: engine::StateEntries::Slices(&request.state.internal.0),
-            external: engine::StateEntries::Slices(&request.state.external_entries.0),
-            cohorts: &request.state.cohorts,
-        },
-        now(workspace),
-    ))
+    let explanation = serde_json::to_value(
+        workspace
+            .cohorts
+            .explanation_with(request.engine_input(), now(workspace)),
+    )
     .unwrap_or(Value::Null);
     // An `engine::Explanation` object, plus whom it is about.
     let mut answer = serde_json::Map::new();
@@ -409,15 +395,9 @@ mod tests {
     /// code collected, then sorted by `cohort_order`.
     fn answer_by_sorting(workspace: &Workspace, body: &[u8]) -> String {
         let request = check_request(body).unwrap();
-        let outcome = workspace.cohorts.segment_with(
-            engine::SegmentInput {
-                events: &request.events,
-                internal: engine::StateEntries::Slices(&request.state.internal.0),
-                external: engine::StateEntries::Slices(&request.state.external_entries.0),
-                cohorts: &request.state.cohorts,
-            },
-            now(workspace),
-        );
+        let outcome = workspace
+            .cohorts
+            .segment_with(request.engine_input(), now(workspace));
         let mut internal: Vec<(&str, &str)> = request
             .state
             .internal

@@ -11,8 +11,8 @@ use super::{CodeOrder, Now, SegmentInput, Workspace};
 /// One request applied to every workspace cohort. Cohorts are named by workspace index (the
 /// order of [`Workspace::cohorts`]).
 pub struct Decision<'a> {
-    codes: CodeOrder<'a>,
-    applied: Applied<'a>,
+    pub(super) codes: CodeOrder<'a>,
+    pub(super) applied: Applied<'a>,
 }
 
 impl Workspace {

@@ -180,34 +180,13 @@ impl Leaves {
     }
 }
 
-/// [`apply`], then what it decided as a [`Segmented`] (the state entries written one by one)
-/// and, for explanations (`explain`), each cohort's clause values.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn evaluate(
-    clock: Now,
+/// What [`apply`] decided as a [`Segmented`] (the state entries written one by one) and, for
+/// explanations (`explain`), each cohort's clause values.
+pub(crate) fn evaluation(
+    mut applied: Applied<'_>,
     codes: CodeOrder<'_>,
-    compiled: &[CompiledCohort],
-    catalog: &Catalog,
-    order: &[usize],
-    input_events: &[Event],
-    input_cohorts: &[String],
-    internal_entries: &[Option<Entry<'_>>],
-    external_entries: &[Option<Entry<'_>>],
-    external_keys: &Keys<'_>,
     explain: bool,
 ) -> Evaluation {
-    let mut applied = apply(
-        clock,
-        codes,
-        compiled,
-        catalog,
-        order,
-        input_events,
-        input_cohorts,
-        internal_entries,
-        external_entries,
-        external_keys,
-    );
     let segmented = applied.segmented(codes);
     // Only explanations look at each cohort's values.
     let outcomes = if explain {

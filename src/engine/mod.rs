@@ -471,23 +471,8 @@ impl Workspace {
 
     /// `explain`: keep what explanations need (each cohort's clause values).
     fn evaluate(&self, input: &SegmentInput<'_>, now: Now, explain: bool) -> evaluate::Evaluation {
-        let codes = CodeOrder {
-            cohorts: &self.cohorts,
-            sorted: &self.sorted,
-        };
-        evaluate::evaluate(
-            now,
-            codes,
-            &self.compiled,
-            &self.catalog,
-            &self.order,
-            input.events,
-            input.cohorts,
-            &input.internal.by_cohort(&codes),
-            &input.external.by_cohort(&codes),
-            &input.external.keys(),
-            explain,
-        )
+        let Decision { codes, applied } = self.decide(*input, now);
+        evaluate::evaluation(applied, codes, explain)
     }
 
     fn index(&self, code: &str) -> Option<usize> {
