@@ -10,20 +10,12 @@ use common::*;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use segscope::api::{Client, Target};
 use segscope::console::App;
-use segscope::emulator::EMBEDDED_KEY;
 
 fn app_saving_to(base_url: &str, path: &Path) -> App {
     let mut options = options();
     options.autosave = Some(path.to_path_buf());
-    App::new(
-        Client::new(Target::new(
-            base_url,
-            Some(segscope::api::ApiKey::new(EMBEDDED_KEY)),
-        )),
-        options,
-    )
+    app_with(base_url, options)
 }
 
 fn terminal() -> Terminal<TestBackend> {
@@ -354,13 +346,7 @@ fn embedded_saving_to(base_url: &str, path: &Path) -> App {
     let mut options = options();
     options.autosave = Some(path.to_path_buf());
     options.clock = Some(segscope::engine::Clock::Event);
-    App::new(
-        Client::new(Target::new(
-            base_url,
-            Some(segscope::api::ApiKey::new(EMBEDDED_KEY)),
-        )),
-        options,
-    )
+    app_with(base_url, options)
 }
 
 /// Calls made on the embedded emulator, restored into a console on another target (here a

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{Event, KeyCode};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use segscope::api::{Client, Target};
 use segscope::console::App;
-use segscope::emulator::EMBEDDED_KEY;
 use segscope::session::Session;
 
 const F2: KeyCode = KeyCode::F(2);
@@ -136,13 +134,7 @@ fn restarted(base_url: &str, autosave: &Path, session: &Path) -> App {
     let mut options = options();
     options.autosave = Some(autosave.to_path_buf());
     options.session = Some(session.to_path_buf());
-    App::new(
-        Client::new(Target::new(
-            base_url,
-            Some(segscope::api::ApiKey::new(EMBEDDED_KEY)),
-        )),
-        options,
-    )
+    app_with(base_url, options)
 }
 
 #[tokio::test]
@@ -238,6 +230,19 @@ async fn two_users(term: &mut Terminal<TestBackend>) -> (App, segscope::emulator
 }
 
 /// The save form's file field replaced by `path`, the scope field reached, then Enter.
+/// F6, then saves to `path` (choosing "up to the selected call" when `toggle_scope`): the console
+/// after it, and the session it wrote.
+async fn save(
+    app: App,
+    term: &mut Terminal<TestBackend>,
+    path: &Path,
+    toggle_scope: bool,
+) -> (App, Session) {
+    let app = drive(app, term, save_to(path, toggle_scope)).await;
+    let saved = Session::load(path).expect("saved");
+    (app, saved)
+}
+
 fn save_to(path: &Path, toggle_scope: bool) -> Vec<Event> {
     let mut keys = vec![
         key(KeyCode::Tab),
@@ -271,8 +276,7 @@ async fn f6_says_exactly_what_it_saves_and_saves_that() {
     assert!(!text.contains("5 calls"), "{text}");
     let dir = state_dir();
     let path = dir.path().join("second.json");
-    let app = drive(app, &mut term, save_to(&path, false)).await;
-    let saved = Session::load(&path).expect("saved");
+    let (app, saved) = save(app, &mut term, &path, false).await;
     assert_eq!(saved.steps.len(), 2);
     assert_eq!(saved.identity.to_identity().unwrap(), second);
     assert!(
@@ -310,16 +314,14 @@ async fn f6_saves_up_to_the_selected_call_or_all_of_its_user() {
     assert!(text.contains("up to the selected call #2 (2)"), "{text}");
     let dir = state_dir();
     let all = dir.path().join("all.json");
-    let app = drive(app, &mut term, save_to(&all, false)).await;
-    let saved = Session::load(&all).expect("saved");
+    let (app, saved) = save(app, &mut term, &all, false).await;
     assert_eq!(saved.steps.len(), 3);
     assert_eq!(saved.identity.to_identity().unwrap(), first);
 
     // Up to the selected call: two.
     let up_to = dir.path().join("up-to.json");
     let app = drive(app, &mut term, vec![key(F6)]).await;
-    let app = drive(app, &mut term, save_to(&up_to, true)).await;
-    let saved = Session::load(&up_to).expect("saved");
+    let (app, saved) = save(app, &mut term, &up_to, true).await;
     assert_eq!(saved.steps.len(), 2, "{}", app.status().text);
     assert!(
         app.status().text.contains("2 calls of user"),
@@ -351,8 +353,7 @@ async fn f6_follows_the_state_thread_over_an_abandoned_branch() {
     assert!(text.contains("Not saved: 1 call before"), "{text}");
     let dir = state_dir();
     let path = dir.path().join("thread.json");
-    let _app = drive(app, &mut term, save_to(&path, false)).await;
-    let saved = Session::load(&path).expect("saved");
+    let (_app, saved) = save(app, &mut term, &path, false).await;
     assert_eq!(saved.steps.len(), 2);
     assert!(saved.initial_state.is_none());
 }
